@@ -1,0 +1,113 @@
+import { javascript, typescript } from 'projen';
+
+/**
+ * cdk8s-gateway — projen project definition.
+ *
+ * Generated files (package.json, tsconfig*.json, .gitignore, .npmignore, .projen/*)
+ * are owned by this file: edit here, then run `npx projen`.
+ */
+const project = new typescript.TypeScriptProject({
+  name: 'cdk8s-gateway',
+  description:
+    'cdk8s constructs for the Kubernetes Gateway API: typed, schema- and CEL-validated Gateways, routes, grants and the pieces a bare-metal cluster needs around them.',
+  license: 'Apache-2.0',
+  copyrightOwner: 'cdk8s-gateway authors',
+  defaultReleaseBranch: 'main',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+  minNodeVersion: '20.0.0',
+  // TypeScript is pinned below 7: ts-jest and @pulumi/pulumi require it.
+  typescriptVersion: '~5.9.3',
+  // no hosted CI / release machinery: CI is `.ci/run`
+  github: false,
+  release: false,
+  buildWorkflow: false,
+  depsUpgrade: false,
+  pullRequestTemplate: false,
+  sampleCode: false,
+  eslint: false,
+  prettier: false,
+  peerDeps: ['cdk8s@^2.68.11', 'cdk8s-plus-28@^2.5.6', 'constructs@^10.3.0'],
+  // the peers are installed for development at current versions (below), not at their minimums
+  peerDependencyOptions: { pinnedDevDependency: false },
+  deps: ['@bufbuild/cel@0.6.1', 'ajv@^8.17.1', 'yaml@^2.8.0'],
+  devDeps: [
+    '@types/node@^20',
+    'cdk8s@^2.70.0',
+    'cdk8s-plus-28@^2.5.6',
+    'constructs@^10.4.0',
+    'ts-node@^10.9.2',
+    'typedoc@~0.28.20',
+    'typedoc-plugin-markdown@~4.14.1',
+    'fast-check@^4.10.0',
+  ],
+  jestOptions: {
+    jestVersion: '^29',
+    // snapshots are assertions: never rewrite them during `npm test` (update with `npx jest -u`)
+    updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    passWithNoTests: false,
+    jestConfig: {
+      testMatch: ['<rootDir>/test/**/*.test.ts'],
+      testTimeout: 60000,
+      collectCoverage: false,
+    },
+  },
+  tsconfig: {
+    compilerOptions: {
+      lib: ['es2022'],
+      target: 'ES2022',
+      resolveJsonModule: true,
+      esModuleInterop: true,
+      skipLibCheck: true,
+    },
+  },
+  tsconfigDevFile: 'tsconfig.dev.json',
+  tsconfigDev: {
+    compilerOptions: {
+      lib: ['es2022'],
+      target: 'ES2022',
+      resolveJsonModule: true,
+      esModuleInterop: true,
+      skipLibCheck: true,
+    },
+    include: ['examples/**/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts'],
+  },
+  gitignore: ['/dist/', '/.tmp/', '/coverage/'],
+});
+
+for (const p of ['/examples/', '/scripts/', '/bench/', '/docs/', '/.ci/']) {
+  project.addPackageIgnore(p);
+}
+
+// Optional peers: only `cdk8s-gateway/pulumi` needs them.
+project.package.addField('peerDependenciesMeta', {
+  '@pulumi/pulumi': { optional: true },
+  '@pulumi/kubernetes': { optional: true },
+});
+project.package.addPeerDeps('@pulumi/pulumi@^3.0.0', '@pulumi/kubernetes@^4.0.0');
+
+// `npm run synth`: every example into dist/<example>/
+project.addTask('synth', {
+  description: 'Synthesize every example under examples/ into dist/<example>/',
+  exec: 'ts-node --project tsconfig.dev.json scripts/synth-examples.ts',
+});
+
+// Bundled CRD schemas (dev-time import of ../shared/crds; the package never reads ../shared at run time)
+project.addTask('import-schemas', {
+  description: 'Regenerate src/validate/schemas/*.json from the upstream CRDs in ../shared/crds',
+  exec: 'ts-node --project tsconfig.dev.json scripts/import-schemas.ts',
+});
+
+// API.md generated from the source; `npm test` fails when it is stale.
+const docgen = project.addTask('api-docs', {
+  description: 'Regenerate API.md from the source (typedoc + typedoc-plugin-markdown)',
+  exec: 'ts-node --project tsconfig.dev.json scripts/api-docs.ts',
+});
+const apiCheck = project.addTask('api-docs:check', {
+  description: 'Fail when API.md is not what the source generates',
+  exec: 'ts-node --project tsconfig.dev.json scripts/api-docs.ts --check',
+});
+project.postCompileTask.spawn(docgen);
+project.testTask.spawn(apiCheck);
+
+project.synth();

@@ -1,0 +1,38 @@
+import { ObjectRef } from './objects';
+
+/** How bad a finding is. `error` blocks synth / makes `check` exit 1; `warning` does not. */
+export type Severity = 'error' | 'warning' | 'info';
+
+/**
+ * One finding about the input: which object, which field, what is wrong and how to fix it.
+ * The shape is the CLI `check --format json` contract (`fix` is additional).
+ */
+export interface Diagnostic {
+  readonly severity: Severity;
+  /** Stable machine code, e.g. `NoMatchingParent`, `RefNotPermitted`, `SchemaViolation`. */
+  readonly code: string;
+  /** One sentence naming the bad value; does not repeat the object. */
+  readonly message: string;
+  readonly object: ObjectRef;
+  /** JSONPath-like field, e.g. `spec.parentRefs[0].sectionName`. */
+  readonly field?: string;
+  /** What to change so the problem goes away. */
+  readonly fix?: string;
+}
+
+const SEVERITY_ORDER: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
+
+/** Sorts diagnostics deterministically: object, field, severity, code, message. */
+export function sortDiagnostics(diags: readonly Diagnostic[]): Diagnostic[] {
+  const key = (d: Diagnostic) =>
+    [d.object.kind, d.object.namespace ?? '', d.object.name, d.field ?? '', String(SEVERITY_ORDER[d.severity]), d.code, d.message].join('\u0000');
+  return [...diags].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+}
+
+/** Renders one diagnostic as a single readable line. */
+export function formatDiagnostic(d: Diagnostic): string {
+  const obj = d.object.namespace !== undefined ? `${d.object.kind} ${d.object.namespace}/${d.object.name}` : `${d.object.kind} ${d.object.name}`;
+  const field = d.field ? ` ${d.field}` : '';
+  const fix = d.fix ? ` Fix: ${d.fix}` : '';
+  return `${d.severity} ${d.code} ${obj}${field}: ${d.message}${fix}`;
+}

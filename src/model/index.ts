@@ -1,0 +1,3 @@
+export * from './objects';
+export * from './diagnostics';
+export * from './gateway-api';
