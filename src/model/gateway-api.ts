@@ -18,3 +18,6 @@ export const KIND = {
   ReferenceGrant: 'ReferenceGrant',
   BackendTLSPolicy: 'BackendTLSPolicy',
 } as const;
+
+/** controllerName of the project's built-in proxy (GatewayClass `spec.controllerName`). */
+export const BUILTIN_CONTROLLER_NAME = 'cdk8s-gateway.dev/nginx-proxy';
