@@ -1,0 +1,204 @@
+import { Diagnostic, GATEWAY_GROUP, KubeObject, ObjectRef, splitApiVersion } from '../model';
+import { cmpTuple, Json, key, num, rec, str } from './util';
+
+/** Route kinds the resolver understands. */
+export const ROUTE_KINDS = ['HTTPRoute', 'GRPCRoute', 'TLSRoute', 'TCPRoute', 'UDPRoute'] as const;
+/** One of {@link ROUTE_KINDS}. */
+export type RouteKind = (typeof ROUTE_KINDS)[number];
+
+/** Multi-cluster services API group (ServiceImport backends). */
+export const MCS_GROUP = 'multicluster.x-k8s.io';
+
+/**
+ * API versions the v1.6.1 CRDs serve (standard or experimental channel), per Gateway API kind.
+ * Objects of these kinds under any other version are reported and ignored.
+ */
+export const SERVED_VERSIONS: Readonly<Record<string, readonly string[]>> = {
+  GatewayClass: ['v1', 'v1beta1'],
+  Gateway: ['v1', 'v1beta1'],
+  ListenerSet: ['v1'],
+  HTTPRoute: ['v1', 'v1beta1'],
+  GRPCRoute: ['v1'],
+  TLSRoute: ['v1', 'v1alpha3', 'v1alpha2'],
+  TCPRoute: ['v1', 'v1alpha2'],
+  UDPRoute: ['v1', 'v1alpha2'],
+  ReferenceGrant: ['v1', 'v1beta1'],
+  BackendTLSPolicy: ['v1', 'v1alpha3'],
+};
+
+const CORE_KINDS = new Set(['Namespace', 'Service', 'Secret', 'ConfigMap']);
+const CLUSTER_SCOPED = new Set(['GatewayClass', 'Namespace']);
+
+/** One input object with its identity normalised (namespace defaulted, group split out). */
+export interface Obj {
+  readonly raw: KubeObject;
+  readonly ref: ObjectRef;
+  readonly group: string;
+  readonly kind: string;
+  /** `''` for cluster-scoped objects. */
+  readonly namespace: string;
+  readonly name: string;
+  /** `metadata.generation`, or 1 when absent (what the API server sets on create). */
+  readonly generation: number;
+  readonly spec: Json;
+  readonly creationTimestamp?: string;
+}
+
+/** The input, indexed by kind. Built once per {@link resolve} call; never mutated afterwards. */
+export interface Inventory {
+  readonly controllerName: string;
+  readonly defaultNamespace: string;
+  readonly gatewayClasses: ReadonlyMap<string, Obj>;
+  readonly gateways: ReadonlyMap<string, Obj>;
+  readonly listenerSets: ReadonlyMap<string, Obj>;
+  /** Every route of a known kind, sorted by kind / namespace / name. */
+  readonly routes: readonly Obj[];
+  readonly referenceGrants: readonly Obj[];
+  readonly backendTLSPolicies: readonly Obj[];
+  readonly namespaces: ReadonlyMap<string, Obj>;
+  readonly services: ReadonlyMap<string, Obj>;
+  readonly serviceImports: ReadonlyMap<string, Obj>;
+  readonly secrets: ReadonlyMap<string, Obj>;
+  readonly configMaps: ReadonlyMap<string, Obj>;
+  /** Every object by `group/kind/namespace/name` (for parametersRef look-ups). */
+  readonly byGroupKind: ReadonlyMap<string, Obj>;
+  /** Findings about the input itself (unsupported versions, duplicates). */
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+/** Key of {@link Inventory.byGroupKind}. */
+export function groupKindKey(group: string, kind: string, namespace: string, name: string): string {
+  return `${group}/${kind}/${namespace}/${name}`;
+}
+
+/** Wraps one object. */
+export function wrap(o: KubeObject, defaultNamespace: string): Obj {
+  const { group } = splitApiVersion(o.apiVersion ?? '');
+  const meta = rec(o.metadata);
+  const clusterScoped = CLUSTER_SCOPED.has(o.kind) && (group === '' || group === GATEWAY_GROUP);
+  const namespace = clusterScoped ? '' : str(meta.namespace) ?? defaultNamespace;
+  const name = str(meta.name) ?? '';
+  const ref: ObjectRef = clusterScoped
+    ? { apiVersion: o.apiVersion, kind: o.kind, name }
+    : { apiVersion: o.apiVersion, kind: o.kind, namespace, name };
+  return {
+    raw: o,
+    ref,
+    group,
+    kind: o.kind,
+    namespace,
+    name,
+    generation: num(meta.generation) ?? 1,
+    spec: rec((o as Json).spec),
+    creationTimestamp: str(meta.creationTimestamp),
+  };
+}
+
+/** Indexes the input. Later duplicates of the same object replace earlier ones (and are reported). */
+export function buildInventory(objects: readonly KubeObject[], controllerName: string, defaultNamespace: string): Inventory {
+  const diagnostics: Diagnostic[] = [];
+  const gatewayClasses = new Map<string, Obj>();
+  const gateways = new Map<string, Obj>();
+  const listenerSets = new Map<string, Obj>();
+  const routes = new Map<string, Obj>();
+  const referenceGrants = new Map<string, Obj>();
+  const policies = new Map<string, Obj>();
+  const namespaces = new Map<string, Obj>();
+  const services = new Map<string, Obj>();
+  const serviceImports = new Map<string, Obj>();
+  const secrets = new Map<string, Obj>();
+  const configMaps = new Map<string, Obj>();
+  const byGroupKind = new Map<string, Obj>();
+
+  const put = (m: Map<string, Obj>, k: string, o: Obj) => {
+    if (m.has(k)) {
+      diagnostics.push({
+        severity: 'warning',
+        code: 'DuplicateObject',
+        message: `${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name} appears more than once in the input; the last occurrence is used`,
+        object: o.ref,
+        fix: 'remove the duplicate object (or give it a different metadata.name)',
+      });
+    }
+    m.set(k, o);
+  };
+
+  for (const raw of objects) {
+    if (!raw || typeof raw !== 'object' || typeof raw.kind !== 'string' || typeof raw.apiVersion !== 'string') continue;
+    const o = wrap(raw, defaultNamespace);
+    byGroupKind.set(groupKindKey(o.group, o.kind, o.namespace, o.name), o);
+    const { version } = splitApiVersion(raw.apiVersion);
+    if (o.group === GATEWAY_GROUP && SERVED_VERSIONS[o.kind]) {
+      if (!SERVED_VERSIONS[o.kind].includes(version)) {
+        diagnostics.push({
+          severity: 'warning',
+          code: 'UnsupportedVersion',
+          message: `${o.kind} ${raw.apiVersion} is not served by the Gateway API v1.6.1 CRDs (served: ${SERVED_VERSIONS[o.kind]
+            .map((v) => `${GATEWAY_GROUP}/${v}`)
+            .join(', ')}); the object is ignored`,
+          object: o.ref,
+          field: 'apiVersion',
+          fix: `set apiVersion to ${GATEWAY_GROUP}/${SERVED_VERSIONS[o.kind][0]}`,
+        });
+        continue;
+      }
+      const k = key(o.namespace, o.name);
+      switch (o.kind) {
+        case 'GatewayClass':
+          put(gatewayClasses, o.name, o);
+          break;
+        case 'Gateway':
+          put(gateways, k, o);
+          break;
+        case 'ListenerSet':
+          put(listenerSets, k, o);
+          break;
+        case 'ReferenceGrant':
+          put(referenceGrants, k, o);
+          break;
+        case 'BackendTLSPolicy':
+          put(policies, k, o);
+          break;
+        default:
+          put(routes, `${o.kind}/${k}`, o);
+      }
+      continue;
+    }
+    if (o.group === '' && CORE_KINDS.has(o.kind)) {
+      const k = key(o.namespace, o.name);
+      if (o.kind === 'Namespace') put(namespaces, o.name, o);
+      else if (o.kind === 'Service') put(services, k, o);
+      else if (o.kind === 'Secret') put(secrets, k, o);
+      else put(configMaps, k, o);
+      continue;
+    }
+    if (o.group === MCS_GROUP && o.kind === 'ServiceImport') put(serviceImports, key(o.namespace, o.name), o);
+  }
+
+  const sorted = (m: Map<string, Obj>) => [...m.values()].sort((a, b) => cmpTuple([a.kind, a.namespace, a.name], [b.kind, b.namespace, b.name]));
+  return {
+    controllerName,
+    defaultNamespace,
+    gatewayClasses,
+    gateways,
+    listenerSets,
+    routes: sorted(routes),
+    referenceGrants: sorted(referenceGrants),
+    backendTLSPolicies: sorted(policies),
+    namespaces,
+    services,
+    serviceImports,
+    secrets,
+    configMaps,
+    byGroupKind,
+    diagnostics,
+  };
+}
+
+/** Labels of a Namespace object, including the `kubernetes.io/metadata.name` label the API server sets. */
+export function namespaceLabels(ns: Obj): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const [k, v] of Object.entries(rec(rec(ns.raw.metadata).labels))) if (typeof v === 'string') labels[k] = v;
+  labels['kubernetes.io/metadata.name'] = ns.name;
+  return labels;
+}

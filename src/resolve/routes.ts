@@ -1,0 +1,337 @@
+import { Diagnostic, GATEWAY_GROUP, ObjectRef, Severity } from '../model';
+import { diagnostic, REASON } from './conditions';
+import { GatewayState, ListenerSetState } from './gateways';
+import { grantFix, refPermitted } from './grants';
+import { Inventory, MCS_GROUP, Obj, RouteKind } from './inventory';
+import { admitNamespace, ListenerProblem, ListenerState, missingSeverity, partialNote } from './listeners';
+import { ResolvedBackend, ResolvedBackendTLS, ResolvedRule } from './model';
+import { arr, effectiveHostnames, key, list, num, rec, str, uniqSorted } from './util';
+
+/** Normalised parentRef (defaults applied). */
+export interface NormalizedParentRef {
+  readonly group: string;
+  readonly kind: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly sectionName?: string;
+  readonly port?: number;
+}
+
+/** Outcome of one parentRef handled by the controller. */
+export interface ParentOutcome {
+  readonly index: number;
+  readonly parentRef: NormalizedParentRef;
+  readonly gateway: GatewayState;
+  readonly accepted: boolean;
+  readonly reason: string;
+  readonly message: string;
+  /** Listeners the route attached to, with the effective hostnames on each. */
+  readonly listeners: { listener: ListenerState; hostnames: string[] }[];
+}
+
+/** Working state of one route with at least one parent handled by the controller. */
+export interface RouteState {
+  readonly obj: Obj;
+  readonly kind: RouteKind;
+  readonly hostnames: string[];
+  readonly rules: ResolvedRule[];
+  /** First backend problem (route `ResolvedRefs` False). */
+  readonly refProblem?: ListenerProblem;
+  readonly parents: ParentOutcome[];
+}
+
+/** Looks up upstream TLS for a backend Service port (from BackendTLSPolicies). */
+export type BackendTlsLookup = (namespace: string, service: string, port: number | undefined) => ResolvedBackendTLS | undefined;
+
+interface Ctx {
+  readonly inv: Inventory;
+  readonly diags: Diagnostic[];
+}
+
+const HOSTNAME_KINDS = new Set(['HTTPRoute', 'GRPCRoute', 'TLSRoute']);
+
+/** Resolves every route: backends, parentRefs, listener attachment. Updates `attached` on listeners. */
+export function resolveRoutes(
+  ctx: Ctx,
+  gateways: ReadonlyMap<string, GatewayState>,
+  tlsLookup: BackendTlsLookup,
+): RouteState[] {
+  const listenerSets = new Map<string, ListenerSetState>();
+  for (const g of gateways.values()) for (const s of g.listenerSets) listenerSets.set(key(s.obj.namespace, s.obj.name), s);
+  const out: RouteState[] = [];
+  for (const r of ctx.inv.routes) {
+    const kind = r.kind as RouteKind;
+    const parents: ParentOutcome[] = [];
+    const seen = new Set<string>();
+    const hostnames = HOSTNAME_KINDS.has(kind) ? arr(r.spec.hostnames).filter((h): h is string => typeof h === 'string') : [];
+    const pending: { index: number; ref: NormalizedParentRef; gateway: GatewayState; listeners: ListenerState[]; parentDesc: string; detached?: ListenerProblem }[] = [];
+    arr(r.spec.parentRefs).forEach((p, index) => {
+      const x = rec(p);
+      const ref: NormalizedParentRef = {
+        group: str(x.group) ?? GATEWAY_GROUP,
+        kind: str(x.kind) ?? 'Gateway',
+        namespace: str(x.namespace) ?? r.namespace,
+        name: str(x.name) ?? '',
+        ...(str(x.sectionName) !== undefined ? { sectionName: str(x.sectionName) } : {}),
+        ...(num(x.port) !== undefined ? { port: num(x.port) } : {}),
+      };
+      if (ref.group !== GATEWAY_GROUP || (ref.kind !== 'Gateway' && ref.kind !== 'ListenerSet')) return; // mesh / other parents
+      const dedupe = JSON.stringify(ref);
+      if (seen.has(dedupe)) return;
+      seen.add(dedupe);
+      const field = `spec.parentRefs[${index}]`;
+      if (ref.kind === 'Gateway') {
+        const gw = gateways.get(key(ref.namespace, ref.name));
+        if (!gw) {
+          if (!ctx.inv.gateways.has(key(ref.namespace, ref.name))) missingParent(ctx, r.ref, field, ref, [...ctx.inv.gateways.values()]);
+          return;
+        }
+        pending.push({ index, ref, gateway: gw, listeners: gw.listeners, parentDesc: `Gateway ${ref.namespace}/${ref.name}` });
+      } else {
+        const ls = listenerSets.get(key(ref.namespace, ref.name));
+        if (!ls) {
+          if (!ctx.inv.listenerSets.has(key(ref.namespace, ref.name))) missingParent(ctx, r.ref, field, ref, [...ctx.inv.listenerSets.values()]);
+          return;
+        }
+        pending.push({ index, ref, gateway: ls.gateway, listeners: ls.listeners, parentDesc: `ListenerSet ${ref.namespace}/${ref.name}`, detached: ls.detached });
+      }
+    });
+    if (!pending.length) continue;
+
+    const { rules, problem } = resolveRules(ctx, r, kind, tlsLookup);
+    for (const p of pending) {
+      parents.push(attach(ctx, r, kind, hostnames, p.index, p.ref, p.gateway, p.listeners, p.parentDesc, p.detached));
+    }
+    // attachedRoutes: a route counts once per listener
+    const routeKey = `${kind}/${r.namespace}/${r.name}`;
+    for (const p of parents) if (p.accepted) for (const l of p.listeners) l.listener.attached.add(routeKey);
+    out.push({ obj: r, kind, hostnames, rules, refProblem: problem, parents });
+  }
+  return out;
+}
+
+function missingParent(ctx: Ctx, route: ObjectRef, field: string, ref: NormalizedParentRef, existing: Obj[]): void {
+  const present = existing.length > 0;
+  const names = existing.map((o) => (o.namespace === ref.namespace ? o.name : `${o.namespace}/${o.name}`));
+  ctx.diags.push(
+    diagnostic(
+      missingSeverity(present),
+      REASON.NoMatchingParent,
+      route,
+      `${field}.name`,
+      `${ref.kind} ${ref.namespace}/${ref.name} does not exist` + (present ? ` (${ref.kind}s in the input: ${list(uniqSorted(names))})` : partialNote(false, ref.kind)),
+      present ? `set name (and namespace) to one of ${list(uniqSorted(names))}` : `add ${ref.kind} ${ref.namespace}/${ref.name} to the input, or fix the parentRef`,
+    ),
+  );
+}
+
+function attach(
+  ctx: Ctx,
+  r: Obj,
+  kind: RouteKind,
+  hostnames: string[],
+  index: number,
+  ref: NormalizedParentRef,
+  gateway: GatewayState,
+  all: ListenerState[],
+  parentDesc: string,
+  detached: ListenerProblem | undefined,
+): ParentOutcome {
+  const field = `spec.parentRefs[${index}]`;
+  const base = { index, parentRef: ref, gateway };
+  const reject = (reason: string, message: string, f: string, fix: string, severity: 'error' | 'warning' = 'error'): ParentOutcome => {
+    ctx.diags.push(diagnostic(severity, reason, r.ref, f, message, fix));
+    return { ...base, accepted: false, reason, message, listeners: [] };
+  };
+  if (detached) {
+    return reject(REASON.NoMatchingParent, `${parentDesc} is not attached to its Gateway (${detached.reason}: ${detached.message})`, field, `fix ${parentDesc} first, or attach the route to the Gateway directly`);
+  }
+  const names = all.map((l) => l.name);
+  let candidates = all;
+  if (ref.sectionName !== undefined) {
+    candidates = candidates.filter((l) => l.name === ref.sectionName);
+    if (!candidates.length) {
+      return reject(
+        REASON.NoMatchingParent,
+        `sectionName "${ref.sectionName}" names no listener of ${parentDesc} (its listeners: ${list(names)})`,
+        `${field}.sectionName`,
+        `set sectionName to one of ${list(names)}, or remove it to attach to every listener`,
+      );
+    }
+  }
+  if (ref.port !== undefined) {
+    const before = candidates;
+    candidates = candidates.filter((l) => l.port === ref.port);
+    if (!candidates.length) {
+      const ports = uniqSorted(before.map((l) => String(l.port))).map(Number).sort((a, b) => a - b);
+      const msg =
+        ref.sectionName !== undefined
+          ? `listener ${ref.sectionName} of ${parentDesc} listens on port ${list(ports.map(String))}, not ${ref.port}`
+          : `port ${ref.port} matches no listener of ${parentDesc} (listener ports: ${list(ports.map(String))})`;
+      return reject(REASON.NoMatchingParent, msg, `${field}.port`, `set port to ${ports.length === 1 ? ports[0] : `one of ${ports.join(', ')}`}, or remove it`);
+    }
+  }
+  // kinds and namespaces
+  const why: string[] = [];
+  const fixes: string[] = [];
+  let undecidable = false;
+  const allowed = candidates.filter((l) => {
+    if (!l.supportedKinds.some((k) => k.kind === kind)) {
+      why.push(`listener ${l.name} does not accept ${kind} (it accepts ${list(l.supportedKinds.map((k) => k.kind), 'no route kind')})`);
+      fixes.push(`attach to a listener whose protocol serves ${kind}`);
+      return false;
+    }
+    const adm = admitNamespace(ctx.inv, rec(l.allowedRoutes).namespaces, l.owner.namespace, r.namespace, 'Same');
+    if (!adm.allowed) {
+      if (adm.undecidable) undecidable = true;
+      why.push(`listener ${l.name} does not admit routes from namespace ${r.namespace} (allowedRoutes.namespaces ${adm.reason})`);
+      fixes.push(
+        adm.undecidable
+          ? `add Namespace ${r.namespace} (with its labels) to the input so the selector can be evaluated`
+          : `set allowedRoutes.namespaces.from to All (or a Selector matching namespace ${r.namespace}) on listener ${l.name} of ${l.owner.kind} ${l.owner.namespace}/${l.owner.name}, or move the route into namespace ${l.owner.namespace}`,
+      );
+      return false;
+    }
+    return true;
+  });
+  if (!allowed.length) {
+    return reject(
+      REASON.NotAllowedByListeners,
+      `${kind} ${r.namespace}/${r.name} may not attach to ${parentDesc}: ${why.join('; ')}`,
+      field,
+      uniqSorted(fixes).join('; or '),
+      undecidable && why.length === 1 ? 'warning' : 'error',
+    );
+  }
+  // hostnames
+  const attached: { listener: ListenerState; hostnames: string[] }[] = [];
+  for (const l of allowed) {
+    const h = HOSTNAME_KINDS.has(kind) ? effectiveHostnames(l.hostname, hostnames) : [];
+    if (h !== undefined) attached.push({ listener: l, hostnames: h });
+  }
+  if (!attached.length) {
+    const lh = uniqSorted(allowed.map((l) => l.hostname ?? '(any)'));
+    return reject(
+      REASON.NoMatchingListenerHostname,
+      `hostnames ${list(hostnames)} match no listener hostname of ${parentDesc} (listener hostnames: ${list(lh)})`,
+      'spec.hostnames',
+      `add a hostname matching ${list(lh)} to spec.hostnames, or attach to a listener without a hostname`,
+    );
+  }
+  return {
+    ...base,
+    accepted: true,
+    reason: REASON.Accepted,
+    message: `attached to ${parentDesc} listener(s) ${attached.map((a) => a.listener.name).join(', ')}`,
+    listeners: attached,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rules and backends
+
+function withDefaultHttpMatches(matches: unknown[]): Record<string, unknown>[] {
+  const ms = matches.length ? matches : [{}];
+  return ms.map((m) => {
+    const x = { ...rec(m) };
+    const path = rec(x.path);
+    x.path = { type: str(path.type) ?? 'PathPrefix', value: str(path.value) ?? '/' };
+    if (x.headers !== undefined) x.headers = arr(x.headers).map((h) => ({ type: 'Exact', ...rec(h) }));
+    if (x.queryParams !== undefined) x.queryParams = arr(x.queryParams).map((q) => ({ type: 'Exact', ...rec(q) }));
+    return x;
+  });
+}
+
+function withDefaultGrpcMatches(matches: unknown[]): Record<string, unknown>[] {
+  return matches.map((m) => {
+    const x = { ...rec(m) };
+    if (x.method !== undefined) x.method = { type: 'Exact', ...rec(x.method) };
+    if (x.headers !== undefined) x.headers = arr(x.headers).map((h) => ({ type: 'Exact', ...rec(h) }));
+    return x;
+  });
+}
+
+function resolveRules(ctx: Ctx, r: Obj, kind: RouteKind, tlsLookup: BackendTlsLookup): { rules: ResolvedRule[]; problem?: ListenerProblem } {
+  let problem: ListenerProblem | undefined;
+  const rules: ResolvedRule[] = arr(r.spec.rules).map((raw, ri) => {
+    const rule = rec(raw);
+    const extra: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(rule)) if (!['name', 'matches', 'filters', 'backendRefs'].includes(k)) extra[k] = v;
+    const filters = arr(rule.filters).map(rec);
+    const backends = arr(rule.backendRefs).map((b, bi) => {
+      const res = resolveBackend(ctx, r, kind, rec(b), `spec.rules[${ri}].backendRefs[${bi}]`, tlsLookup);
+      if (!res.valid && !problem) problem = { reason: res.reason!, message: res.message! };
+      return res;
+    });
+    const mirrors: ResolvedBackend[] = [];
+    filters.forEach((f, fi) => {
+      if (str(f.type) !== 'RequestMirror') return;
+      const res = resolveBackend(ctx, r, kind, rec(rec(f.requestMirror).backendRef), `spec.rules[${ri}].filters[${fi}].requestMirror.backendRef`, tlsLookup);
+      if (!res.valid && !problem) problem = { reason: res.reason!, message: res.message! };
+      mirrors.push(res);
+    });
+    const matches = kind === 'HTTPRoute' ? withDefaultHttpMatches(arr(rule.matches)) : kind === 'GRPCRoute' ? withDefaultGrpcMatches(arr(rule.matches)) : [];
+    return {
+      index: ri,
+      ...(str(rule.name) !== undefined ? { name: str(rule.name) } : {}),
+      matches,
+      filters,
+      backends,
+      mirrors,
+      extra,
+    };
+  });
+  return { rules, problem };
+}
+
+function resolveBackend(ctx: Ctx, r: Obj, kind: RouteKind, b: Record<string, unknown>, field: string, tlsLookup: BackendTlsLookup): ResolvedBackend {
+  const group = str(b.group) ?? '';
+  const bkind = str(b.kind) ?? 'Service';
+  const name = str(b.name) ?? '';
+  const namespace = str(b.namespace) ?? r.namespace;
+  const port = num(b.port);
+  const weight = num(b.weight) ?? 1;
+  const filters = arr(b.filters).map(rec);
+  const base = { field, group, kind: bkind, namespace, name, ...(port !== undefined ? { port } : {}), weight, filters };
+  const shownKind = group ? `${group}/${bkind}` : bkind;
+  const invalid = (reason: string, message: string, fix: string, severity: Severity = 'error'): ResolvedBackend => {
+    ctx.diags.push(diagnostic(severity, reason, r.ref, field, message, fix));
+    return { ...base, valid: false, reason, message };
+  };
+  const isService = group === '' && bkind === 'Service';
+  const isImport = group === MCS_GROUP && bkind === 'ServiceImport';
+  if (!isService && !isImport) {
+    return invalid(REASON.InvalidKind, `backendRef kind ${shownKind} (${name}) is not supported (supported: Service, ${MCS_GROUP}/ServiceImport)`, 'reference a Service: remove group and kind, or set group "" and kind Service');
+  }
+  const xref = { fromGroup: GATEWAY_GROUP, fromKind: kind, fromNamespace: r.namespace, toGroup: group, toKind: bkind, toNamespace: namespace, toName: name };
+  if (!refPermitted(ctx.inv, xref)) {
+    return invalid(REASON.RefNotPermitted, `${bkind} ${namespace}/${name} is in another namespace than the ${kind} and no ReferenceGrant in ${namespace} allows the reference`, grantFix(xref));
+  }
+  const pool = isService ? ctx.inv.services : ctx.inv.serviceImports;
+  const target = pool.get(key(namespace, name));
+  if (!target) {
+    const present = pool.size > 0;
+    const others = [...pool.values()].filter((s) => s.namespace === namespace).map((s) => s.name);
+    return invalid(
+      REASON.BackendNotFound,
+      `${bkind} ${namespace}/${name} does not exist` + (present ? ` (${bkind}s in ${namespace}: ${list(others)})` : partialNote(false, bkind)),
+      others.length ? `set name to one of ${list(others)}, or create ${bkind} ${namespace}/${name}` : `create ${bkind} ${namespace}/${name}, or fix the name`,
+      missingSeverity(present),
+    );
+  }
+  const ports = arr(target.spec.ports).map(rec);
+  const declared = ports.map((p) => num(p.port)).filter((p): p is number => p !== undefined);
+  if (port === undefined) {
+    return invalid(REASON.BackendNotFound, `backendRef ${bkind} ${namespace}/${name} has no port`, `set port to one of ${list(declared.map(String))}`);
+  }
+  let appProtocol: string | undefined;
+  if (declared.length) {
+    const hit = ports.find((p) => num(p.port) === port);
+    if (!hit) {
+      return invalid(REASON.BackendNotFound, `${bkind} ${namespace}/${name} has no port ${port} (its ports: ${list(declared.map(String))})`, `set port to one of ${list(declared.map(String))}`);
+    }
+    appProtocol = str(hit.appProtocol);
+  }
+  const tls = isService ? tlsLookup(namespace, name, port) : undefined;
+  return { ...base, valid: true, ...(appProtocol ? { appProtocol } : {}), ...(tls ? { tls } : {}) };
+}

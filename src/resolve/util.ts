@@ -1,0 +1,167 @@
+/**
+ * Small pure helpers shared by the resolver stages: tolerant readers for untyped manifest data,
+ * ordering, hostname algebra and label selectors.
+ */
+
+/** An untyped JSON object. */
+export type Json = Record<string, unknown>;
+
+/** `v` as an object, or `{}` when it is not one. */
+export function rec(v: unknown): Json {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {};
+}
+
+/** `v` as an array, or `[]` when it is not one. */
+export function arr(v: unknown): unknown[] {
+  return Array.isArray(v) ? v : [];
+}
+
+/** `v` as a string, or `undefined`. */
+export function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** `v` as a number (integers written as strings are accepted), or `undefined`. */
+export function num(v: unknown): number | undefined {
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  if (typeof v === 'string' && /^-?\d+$/.test(v)) return Number(v);
+  return undefined;
+}
+
+/** Byte-wise string comparison (locale independent, so output is stable everywhere). */
+export function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Compares tuples of strings/numbers element by element. */
+export function cmpTuple(a: readonly (string | number)[], b: readonly (string | number)[]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x === y) continue;
+    if (typeof x === 'number' && typeof y === 'number') return x - y;
+    return cmp(String(x), String(y));
+  }
+  return a.length - b.length;
+}
+
+/** `ns/name` key. */
+export function key(namespace: string | undefined, name: string): string {
+  return `${namespace ?? ''}/${name}`;
+}
+
+/** Unique sorted list. */
+export function uniqSorted(values: Iterable<string>): string[] {
+  return [...new Set(values)].sort(cmp);
+}
+
+/** `a, b, c` or a placeholder when empty. */
+export function list(values: readonly string[], none = '(none)'): string {
+  return values.length ? values.join(', ') : none;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hostnames
+
+/** Whether `hostname` is a wildcard (`*.example.com`). */
+export function isWildcard(hostname: string): boolean {
+  return hostname.startsWith('*.');
+}
+
+/**
+ * Whether the wildcard `pattern` (`*.example.com`) matches `hostname`. The wildcard stands for one
+ * or more labels, so `*.example.com` matches `a.example.com` and `a.b.example.com`, never `example.com`.
+ * A wildcard `hostname` matches when its suffix lies inside the pattern's (`*.a.example.com`).
+ */
+function wildcardCovers(pattern: string, hostname: string): boolean {
+  const suffix = pattern.slice(1); // `.example.com`
+  const h = isWildcard(hostname) ? hostname.slice(1) : hostname;
+  return h.length > suffix.length && h.toLowerCase().endsWith(suffix.toLowerCase());
+}
+
+/**
+ * The hostname two hostnames have in common (the more specific of the two), or `undefined` when
+ * they do not intersect. Hostnames compare case-insensitively.
+ */
+export function intersectHostname(a: string, b: string): string | undefined {
+  if (a.toLowerCase() === b.toLowerCase()) return b;
+  if (isWildcard(a) && wildcardCovers(a, b)) return b;
+  if (isWildcard(b) && wildcardCovers(b, a)) return a;
+  return undefined;
+}
+
+/**
+ * Effective hostnames of a route on a listener: the intersection of the listener hostname (absent
+ * = any) with the route's `spec.hostnames` (empty = any). `[]` means "every hostname"; `undefined`
+ * means no intersection (the route cannot attach to that listener).
+ */
+export function effectiveHostnames(listenerHostname: string | undefined, routeHostnames: readonly string[]): string[] | undefined {
+  if (!routeHostnames.length) return listenerHostname ? [listenerHostname] : [];
+  if (!listenerHostname) return uniqSorted(routeHostnames);
+  const out: string[] = [];
+  for (const h of routeHostnames) {
+    const i = intersectHostname(listenerHostname, h);
+    if (i !== undefined) out.push(i);
+  }
+  return out.length ? uniqSorted(out) : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Label selectors
+
+/** Evaluates a `metav1.LabelSelector` against a label set. An empty selector matches everything. */
+export function selectorMatches(selector: unknown, labels: Readonly<Record<string, string>>): boolean {
+  const s = rec(selector);
+  for (const [k, v] of Object.entries(rec(s.matchLabels))) {
+    if (labels[k] !== v) return false;
+  }
+  for (const e of arr(s.matchExpressions)) {
+    const x = rec(e);
+    const k = str(x.key) ?? '';
+    const values = arr(x.values).map(String);
+    const has = Object.prototype.hasOwnProperty.call(labels, k);
+    switch (str(x.operator)) {
+      case 'In':
+        if (!has || !values.includes(labels[k])) return false;
+        break;
+      case 'NotIn':
+        if (has && values.includes(labels[k])) return false;
+        break;
+      case 'Exists':
+        if (!has) return false;
+        break;
+      case 'DoesNotExist':
+        if (has) return false;
+        break;
+      default:
+        return false;
+    }
+  }
+  return true;
+}
+
+/** Human form of a label selector, e.g. `env=prod, tier in (a,b)`. */
+export function describeSelector(selector: unknown): string {
+  const s = rec(selector);
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(rec(s.matchLabels)).sort(([a], [b]) => cmp(a, b))) parts.push(`${k}=${String(v)}`);
+  for (const e of arr(s.matchExpressions)) {
+    const x = rec(e);
+    const op = str(x.operator) ?? '?';
+    const vals = arr(x.values).map(String).join(',');
+    parts.push(op === 'Exists' ? `${String(x.key)}` : op === 'DoesNotExist' ? `!${String(x.key)}` : `${String(x.key)} ${op.toLowerCase()} (${vals})`);
+  }
+  return parts.length ? parts.join(', ') : '(everything)';
+}
+
+/** Decodes a Secret `data` value (base64) or passes a `stringData` value through. */
+export function decodeSecretValue(v: unknown, base64: boolean): string | undefined {
+  const s = str(v);
+  if (s === undefined) return undefined;
+  if (!base64) return s;
+  try {
+    return Buffer.from(s, 'base64').toString('utf8');
+  } catch {
+    return undefined;
+  }
+}
