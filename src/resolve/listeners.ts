@@ -63,7 +63,7 @@ export interface ListenerState {
   readonly certificates: NamespacedName[];
   /** Resolved client-validation CA ConfigMaps, when frontend validation applies. */
   clientValidation?: { mode: string; caCertificates: NamespacedName[] };
-  conflict?: ListenerProblem;
+  conflict?: ListenerProblem & { readonly sameOwner?: boolean };
   /** Set when the owner is a ListenerSet that is not attached (not allowed / parent not accepted). */
   detached?: ListenerProblem;
   /** Keys (`kind/ns/name`) of Accepted routes attached to the listener. */
@@ -332,12 +332,16 @@ export function markConflicts(ctx: EvalContext, groups: readonly (readonly Liste
           break;
         }
       }
+    }
+    // within one owner, every indistinct pair is conflicted (listeners that already lost to an
+    // earlier owner take no further part)
+    for (const l of candidates) {
       if (l.conflict) continue;
       for (const o of candidates) {
-        if (o === l) continue;
+        if (o === l || (o.conflict && !o.conflict.sameOwner)) continue;
         const r = conflictBetween(l, o);
         if (r) {
-          l.conflict = { reason: r, message: conflictMessage(r, l, o) };
+          l.conflict = { reason: r, message: conflictMessage(r, l, o), sameOwner: true };
           break;
         }
       }

@@ -183,6 +183,11 @@ export interface ResolvedBackend {
 export interface ResolvedBackendTLS {
   /** The policy (namespace/name). */
   readonly policy: NamespacedName;
+  /**
+   * False when the policy is not accepted (no valid CA, unsupported well-known CA set): the data
+   * plane must answer 5xx for this backend rather than connect without verification.
+   */
+  readonly valid: boolean;
   /** SNI and the name the server certificate must carry. */
   readonly hostname: string;
   /** CA bundles (ConfigMaps with `ca.crt`), when not using well-known CAs. */

@@ -1,4 +1,5 @@
 import { BUILTIN_CONTROLLER_NAME, Diagnostic, KubeObject, sortDiagnostics } from '../model';
+import { evaluatePolicies, policyFor, policyStatuses } from './backend-tls';
 import { condition, REASON } from './conditions';
 import { allListenersValid, evaluateClasses, evaluateGateways, GatewayState, listenerIssue, listenerSetAccepted, ListenerSetState } from './gateways';
 import { buildInventory } from './inventory';
@@ -26,7 +27,8 @@ export function resolve(objects: readonly KubeObject[], options: ResolveOptions 
 
   const classes = evaluateClasses(ctx);
   const gateways = evaluateGateways(ctx, classes);
-  const routes = resolveRoutes(ctx, gateways, () => undefined);
+  const policies = evaluatePolicies(ctx);
+  const routes = resolveRoutes(ctx, gateways, (ns, svc, port) => policyFor(inv, policies, ns, svc, port)?.tls);
 
   const status: ObjectStatus[] = [];
   for (const c of classes.values()) {
@@ -50,6 +52,7 @@ export function resolve(objects: readonly KubeObject[], options: ResolveOptions 
     for (const s of gw.listenerSets) status.push(listenerSetStatus(s));
   }
   for (const r of routes) status.push(routeStatus(r, controllerName));
+  status.push(...policyStatuses(inv, policies, routes, controllerName));
   status.sort((a, b) => cmpTuple([a.kind, a.namespace ?? '', a.name], [b.kind, b.namespace ?? '', b.name]));
 
   return { status, diagnostics: sortDiagnostics(diags), model: buildModel(gateways, routes) };
