@@ -5,7 +5,7 @@ import { caConfigMapProblem, ListenerProblem, missingSeverity, partialNote } fro
 import { NamespacedName, ResolvedBackendTLS } from './model';
 import { RouteState } from './routes';
 import { Condition, ObjectStatus } from './types';
-import { arr, cmpTuple, key, list, num, rec, str } from './util';
+import { arr, closest, cmpTuple, key, list, names, num, rec, str } from './util';
 
 /** One targetRef of a policy. */
 interface PolicyTarget {
@@ -78,13 +78,13 @@ export function evaluatePolicies(ctx: Ctx): PolicyState[] {
         return;
       }
       if (sectionName !== undefined) {
-        const names = arr(svc.spec.ports)
+        const portNames = arr(svc.spec.ports)
           .map((x2) => str(rec(x2).name))
           .filter((n): n is string => !!n);
-        if (!names.includes(sectionName)) {
-          const message = `sectionName "${sectionName}" names no port of Service ${p.namespace}/${name} (its port names: ${list(names)})`;
+        if (!portNames.includes(sectionName)) {
+          const message = `sectionName "${sectionName}" names no port of Service ${p.namespace}/${name} (its port names: ${list(portNames)})`;
           acceptProblem ??= { reason: REASON.TargetNotFound, message };
-          ctx.diags.push(diagnostic('error', REASON.TargetNotFound, p.ref, `${field}.sectionName`, message, `set sectionName to one of ${list(names)}, or remove it to cover every port`));
+          ctx.diags.push(diagnostic('error', REASON.TargetNotFound, p.ref, `${field}.sectionName`, message, `set sectionName to one of ${list(portNames)}, or remove it to cover every port`));
           return;
         }
       }
@@ -114,11 +114,11 @@ export function evaluatePolicies(ctx: Ctx): PolicyState[] {
         const present = ctx.inv.configMaps.size > 0;
         const others = [...ctx.inv.configMaps.values()].filter((c) => c.namespace === p.namespace).map((c) => c.name);
         const message = !cm
-          ? `CA ConfigMap ${p.namespace}/${name} does not exist` + (present ? ` (ConfigMaps in ${p.namespace}: ${list(others)})` : partialNote(false, 'ConfigMap'))
+          ? `CA ConfigMap ${p.namespace}/${name} does not exist` + (present ? ` (ConfigMaps in ${p.namespace}: ${names(others)})` : partialNote(false, 'ConfigMap'))
           : `CA ConfigMap ${p.namespace}/${name} is not usable: ${bad}`;
         refProblem ??= { reason: REASON.InvalidCACertificateRef, message };
         ctx.diags.push(
-          diagnostic(!cm ? missingSeverity(present) : 'error', REASON.InvalidCACertificateRef, p.ref, field, message, `provide ConfigMap ${p.namespace}/${name} with the PEM CA bundle in data["ca.crt"]`),
+          diagnostic(!cm ? missingSeverity(present) : 'error', REASON.InvalidCACertificateRef, p.ref, field, message, (!cm && closest(name, others) ? `did you mean ${closest(name, others)}? otherwise ` : '') + `provide ConfigMap ${p.namespace}/${name} with the PEM CA bundle in data["ca.crt"]`),
         );
         return;
       }

@@ -16,7 +16,7 @@ import {
   tlsSecretProblem,
 } from './listeners';
 import { NamespacedName } from './model';
-import { arr, cmpTuple, key, list, num, rec, str } from './util';
+import { arr, closest, cmpTuple, key, names, num, rec, str } from './util';
 
 /** Working state of one GatewayClass. */
 export interface GatewayClassState {
@@ -316,14 +316,15 @@ function evaluateListenerSets(ctx: Ctx, gateways: Map<string, GatewayState>): vo
       if (g) continue; // another controller's Gateway
       const present = ctx.inv.gateways.size > 0;
       const known = [...ctx.inv.gateways.values()].map((x) => `${x.namespace}/${x.name}`);
+      const guess = closest(`${namespace}/${name}`, known);
       ctx.diags.push(
         diagnostic(
           missingSeverity(present),
           REASON.NoMatchingParent,
           ls.ref,
           'spec.parentRef',
-          `parent Gateway ${namespace}/${name} does not exist` + (present ? ` (Gateways: ${list(known)})` : partialNote(false, 'Gateway')),
-          present ? `set spec.parentRef to one of ${list(known)}` : `add Gateway ${namespace}/${name} to the input`,
+          `parent Gateway ${namespace}/${name} does not exist` + (present ? ` (Gateways: ${names(known)})` : partialNote(false, 'Gateway')),
+          present ? (guess ? `did you mean ${guess}? set spec.parentRef to it` : `set spec.parentRef to one of ${names(known)}`) : `add Gateway ${namespace}/${name} to the input`,
         ),
       );
       continue;

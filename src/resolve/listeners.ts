@@ -3,7 +3,7 @@ import { diagnostic, REASON } from './conditions';
 import { grantFix, refPermitted } from './grants';
 import { Inventory, namespaceLabels, Obj } from './inventory';
 import { NamespacedName } from './model';
-import { arr, decodeSecretValue, describeSelector, key, list, num, rec, selectorMatches, str } from './util';
+import { arr, closest, decodeSecretValue, describeSelector, key, list, names, num, rec, selectorMatches, str } from './util';
 
 /** Protocols the built-in data plane serves. */
 export const SUPPORTED_PROTOCOLS = ['HTTP', 'HTTPS', 'TLS', 'TCP', 'UDP'] as const;
@@ -244,8 +244,9 @@ function checkCertificateRef(ctx: EvalContext, owner: Obj, listener: string, fie
     const others = [...ctx.inv.secrets.values()].filter((s) => s.namespace === namespace).map((s) => s.name);
     const message =
       `Secret ${namespace}/${name} referenced by listener ${listener} does not exist` +
-      (present ? ` (Secrets in ${namespace}: ${list(others)})` : partialNote(false, 'Secret'));
-    ctx.diags.push(diagnostic(missingSeverity(present), REASON.InvalidCertificateRef, owner.ref, field, message, `create Secret ${namespace}/${name} of type kubernetes.io/tls (e.g. with a cert-manager Certificate), or fix the name`));
+      (present ? ` (Secrets in ${namespace}: ${names(others)})` : partialNote(false, 'Secret'));
+    const guess = closest(name, others);
+    ctx.diags.push(diagnostic(missingSeverity(present), REASON.InvalidCertificateRef, owner.ref, field, message, (guess ? `did you mean ${guess}? ` : '') + `create Secret ${namespace}/${name} of type kubernetes.io/tls (e.g. with a cert-manager Certificate), or fix the name`));
     return { reason: REASON.InvalidCertificateRef, message };
   }
   const bad = tlsSecretProblem(secret);

@@ -5,7 +5,7 @@ import { grantFix, refPermitted } from './grants';
 import { Inventory, MCS_GROUP, Obj, RouteKind } from './inventory';
 import { admitNamespace, ListenerProblem, ListenerState, missingSeverity, partialNote } from './listeners';
 import { ResolvedBackend, ResolvedBackendTLS, ResolvedRule } from './model';
-import { arr, effectiveHostnames, key, list, num, rec, str, uniqSorted } from './util';
+import { arr, closest, effectiveHostnames, key, list, names, num, rec, str, uniqSorted } from './util';
 
 /** Normalised parentRef (defaults applied). */
 export interface NormalizedParentRef {
@@ -112,15 +112,16 @@ export function resolveRoutes(
 
 function missingParent(ctx: Ctx, route: ObjectRef, field: string, ref: NormalizedParentRef, existing: Obj[]): void {
   const present = existing.length > 0;
-  const names = existing.map((o) => (o.namespace === ref.namespace ? o.name : `${o.namespace}/${o.name}`));
+  const known = existing.map((o) => (o.namespace === ref.namespace ? o.name : `${o.namespace}/${o.name}`));
+  const guess = closest(ref.name, known);
   ctx.diags.push(
     diagnostic(
       missingSeverity(present),
       REASON.NoMatchingParent,
       route,
       `${field}.name`,
-      `${ref.kind} ${ref.namespace}/${ref.name} does not exist` + (present ? ` (${ref.kind}s in the input: ${list(uniqSorted(names))})` : partialNote(false, ref.kind)),
-      present ? `set name (and namespace) to one of ${list(uniqSorted(names))}` : `add ${ref.kind} ${ref.namespace}/${ref.name} to the input, or fix the parentRef`,
+      `${ref.kind} ${ref.namespace}/${ref.name} does not exist` + (present ? ` (${ref.kind}s in the input: ${names(known)})` : partialNote(false, ref.kind)),
+      present ? (guess ? `did you mean ${guess}? set name to it` : `set name (and namespace) to one of ${names(known)}`) : `add ${ref.kind} ${ref.namespace}/${ref.name} to the input, or fix the parentRef`,
     ),
   );
 }
@@ -146,16 +147,17 @@ function attach(
   if (detached) {
     return reject(REASON.NoMatchingParent, `${parentDesc} is not attached to its Gateway (${detached.reason}: ${detached.message})`, field, `fix ${parentDesc} first, or attach the route to the Gateway directly`);
   }
-  const names = all.map((l) => l.name);
+  const listenerNames = all.map((l) => l.name);
   let candidates = all;
   if (ref.sectionName !== undefined) {
     candidates = candidates.filter((l) => l.name === ref.sectionName);
     if (!candidates.length) {
       return reject(
         REASON.NoMatchingParent,
-        `sectionName "${ref.sectionName}" names no listener of ${parentDesc} (its listeners: ${list(names)})`,
+        `sectionName "${ref.sectionName}" names no listener of ${parentDesc} (its listeners: ${list(listenerNames)})`,
         `${field}.sectionName`,
-        `set sectionName to one of ${list(names)}, or remove it to attach to every listener`,
+        (closest(ref.sectionName, listenerNames) ? `did you mean ${closest(ref.sectionName, listenerNames)}? ` : '') +
+          `set sectionName to one of ${list(listenerNames)}, or remove it to attach to every listener`,
       );
     }
   }
@@ -314,8 +316,11 @@ function resolveBackend(ctx: Ctx, r: Obj, kind: RouteKind, b: Record<string, unk
     const others = [...pool.values()].filter((s) => s.namespace === namespace).map((s) => s.name);
     return invalid(
       REASON.BackendNotFound,
-      `${bkind} ${namespace}/${name} does not exist` + (present ? ` (${bkind}s in ${namespace}: ${list(others)})` : partialNote(false, bkind)),
-      others.length ? `set name to one of ${list(others)}, or create ${bkind} ${namespace}/${name}` : `create ${bkind} ${namespace}/${name}, or fix the name`,
+      `${bkind} ${namespace}/${name} does not exist` + (present ? ` (${bkind}s in ${namespace}: ${names(others)})` : partialNote(false, bkind)),
+      closest(name, others)
+        ? `did you mean ${closest(name, others)}? set name to it, or create ${bkind} ${namespace}/${name}`
+        : others.length
+          ? `set name to one of ${names(others)}, or create ${bkind} ${namespace}/${name}` : `create ${bkind} ${namespace}/${name}, or fix the name`,
       missingSeverity(present),
     );
   }

@@ -165,3 +165,39 @@ export function decodeSecretValue(v: unknown, base64: boolean): string | undefin
     return undefined;
   }
 }
+
+/** Levenshtein edit distance (small strings only). */
+export function editDistance(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0];
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = prev[j];
+      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = tmp;
+    }
+  }
+  return prev[b.length];
+}
+
+/** The candidate closest to `target` when it is plausibly a typo of it (for "did you mean"). */
+export function closest(target: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const c of [...candidates].sort(cmp)) {
+    const d = editDistance(target.toLowerCase(), c.toLowerCase());
+    if (d < bestD) {
+      best = c;
+      bestD = d;
+    }
+  }
+  return best !== undefined && bestD > 0 && bestD <= Math.max(2, Math.floor(target.length / 3)) ? best : undefined;
+}
+
+/** Sorted, de-duplicated list for messages, shortened after `max` entries. */
+export function names(values: Iterable<string>, max = 12): string {
+  const all = uniqSorted(values);
+  if (!all.length) return '(none)';
+  return all.length > max ? `${all.slice(0, max).join(', ')}, … (${all.length - max} more)` : all.join(', ');
+}

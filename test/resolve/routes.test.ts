@@ -34,7 +34,7 @@ describe('HTTPRoute attachment', () => {
     const d = diag(res, 'NoMatchingParent');
     expect(d.field).toBe('spec.parentRefs[1].sectionName');
     expect(d.message).toBe('sectionName "htps" names no listener of Gateway infra/web (its listeners: http, https)');
-    expect(d.fix).toBe('set sectionName to one of http, https, or remove it to attach to every listener');
+    expect(d.fix).toBe('did you mean https? set sectionName to one of http, https, or remove it to attach to every listener');
     expect(d.severity).toBe('error');
   });
 
