@@ -150,6 +150,14 @@ export interface ResolvedRule {
   readonly mirrors: ResolvedBackend[];
   /** Other rule fields as written (`timeouts`, `retry`, `sessionPersistence`, …). */
   readonly extra: Record<string, unknown>;
+  /**
+   * False when the rule cannot be implemented (unsupported or incompatible filters): the data plane
+   * drops it. A route whose rules are all invalid is not Accepted; some invalid rules set the
+   * route's `PartiallyInvalid` condition.
+   */
+  readonly valid: boolean;
+  /** `UnsupportedValue` / `IncompatibleFilters` when invalid. */
+  readonly reason?: string;
 }
 
 /** One backend reference, resolved. */

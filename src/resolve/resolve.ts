@@ -170,7 +170,11 @@ function routeStatus(r: RouteState, controllerName: string): ObjectStatus {
   const parents = r.parents.map((p) => ({
     parentRef: { ...p.parentRef },
     controllerName,
-    conditions: [condition('Accepted', p.accepted, p.reason, p.message, g), resolved],
+    conditions: [
+      condition('Accepted', p.accepted, p.reason, p.message, g),
+      resolved,
+      ...(r.partiallyInvalid && p.accepted ? [condition('PartiallyInvalid', true, r.partiallyInvalid.reason, r.partiallyInvalid.message, g)] : []),
+    ],
   }));
   return { apiVersion: r.obj.raw.apiVersion, kind: r.kind, namespace: r.obj.namespace, name: r.obj.name, status: { parents } };
 }

@@ -37,6 +37,8 @@ export interface RouteState {
   readonly rules: ResolvedRule[];
   /** First backend problem (route `ResolvedRefs` False). */
   readonly refProblem?: ListenerProblem;
+  /** Set when some (not all) rules are invalid: the `PartiallyInvalid` condition. */
+  readonly partiallyInvalid?: ListenerProblem;
   readonly parents: ParentOutcome[];
 }
 
@@ -99,13 +101,22 @@ export function resolveRoutes(
     if (!pending.length) continue;
 
     const { rules, problem } = resolveRules(ctx, r, kind, tlsLookup);
+    const invalidRules = rules.filter((x) => !x.valid);
+    const allInvalid = rules.length > 0 && invalidRules.length === rules.length;
+    const ruleMessage = (xs: ResolvedRule[]) => `rule(s) ${xs.map((x) => x.name ?? String(x.index)).join(', ')} cannot be implemented (${uniqSorted(xs.map((x) => x.reason ?? '')).join(', ')})`;
     for (const p of pending) {
-      parents.push(attach(ctx, r, kind, hostnames, p.index, p.ref, p.gateway, p.listeners, p.parentDesc, p.detached));
+      const outcome = attach(ctx, r, kind, hostnames, p.index, p.ref, p.gateway, p.listeners, p.parentDesc, p.detached);
+      parents.push(
+        allInvalid && outcome.accepted
+          ? { ...outcome, accepted: false, reason: invalidRules[0].reason ?? REASON.UnsupportedValue, message: `no rule can be implemented: ${ruleMessage(invalidRules)}`, listeners: [] }
+          : outcome,
+      );
     }
+    const partiallyInvalid = invalidRules.length && !allInvalid ? { reason: invalidRules[0].reason ?? REASON.UnsupportedValue, message: ruleMessage(invalidRules) } : undefined;
     // attachedRoutes: a route counts once per listener
     const routeKey = `${kind}/${r.namespace}/${r.name}`;
     for (const p of parents) if (p.accepted) for (const l of p.listeners) l.listener.attached.add(routeKey);
-    out.push({ obj: r, kind, hostnames, rules, refProblem: problem, parents });
+    out.push({ obj: r, kind, hostnames, rules, refProblem: problem, parents, ...(partiallyInvalid ? { partiallyInvalid } : {}) });
   }
   return out;
 }
@@ -273,6 +284,7 @@ function resolveRules(ctx: Ctx, r: Obj, kind: RouteKind, tlsLookup: BackendTlsLo
       mirrors.push(res);
     });
     const matches = kind === 'HTTPRoute' ? withDefaultHttpMatches(arr(rule.matches)) : kind === 'GRPCRoute' ? withDefaultGrpcMatches(arr(rule.matches)) : [];
+    const invalid = checkFilters(ctx, r, kind, ri, filters);
     return {
       index: ri,
       ...(str(rule.name) !== undefined ? { name: str(rule.name) } : {}),
@@ -281,9 +293,60 @@ function resolveRules(ctx: Ctx, r: Obj, kind: RouteKind, tlsLookup: BackendTlsLo
       backends,
       mirrors,
       extra,
+      valid: !invalid,
+      ...(invalid ? { reason: invalid } : {}),
     };
   });
   return { rules, problem };
+}
+
+/**
+ * Filter types the built-in data plane implements, per route kind (Gateway API v1.6.1 names).
+ * `ExtensionRef` filters name implementation-specific extensions the built-in data plane does not
+ * have.
+ */
+export const SUPPORTED_FILTERS: Readonly<Record<string, readonly string[]>> = {
+  HTTPRoute: ['RequestHeaderModifier', 'ResponseHeaderModifier', 'RequestMirror', 'RequestRedirect', 'URLRewrite', 'CORS', 'ExternalAuth'],
+  GRPCRoute: ['RequestHeaderModifier', 'ResponseHeaderModifier', 'RequestMirror'],
+};
+
+/** Validates a rule's filters; returns the reason the rule cannot be implemented, if any. */
+function checkFilters(ctx: Ctx, r: Obj, kind: RouteKind, ri: number, filters: Record<string, unknown>[]): string | undefined {
+  const supported = SUPPORTED_FILTERS[kind];
+  if (!supported) return undefined;
+  let reason: string | undefined;
+  filters.forEach((f, fi) => {
+    const type = str(f.type) ?? '';
+    if (!supported.includes(type)) {
+      reason ??= REASON.UnsupportedValue;
+      const what = type === 'ExtensionRef' ? `ExtensionRef filter ${str(rec(f.extensionRef).kind) ?? ''} ${str(rec(f.extensionRef).name) ?? ''}`.trim() : `filter type "${type}"`;
+      ctx.diags.push(
+        diagnostic(
+          'error',
+          REASON.UnsupportedValue,
+          r.ref,
+          `spec.rules[${ri}].filters[${fi}].type`,
+          `${what} is not supported by the built-in data plane (supported: ${supported.join(', ')}); the rule is dropped`,
+          `use one of ${supported.join(', ')}, or remove the filter`,
+        ),
+      );
+    }
+  });
+  const types = filters.map((f) => str(f.type));
+  if (types.includes('RequestRedirect') && types.includes('URLRewrite')) {
+    reason ??= 'IncompatibleFilters';
+    ctx.diags.push(
+      diagnostic(
+        'error',
+        'IncompatibleFilters',
+        r.ref,
+        `spec.rules[${ri}].filters`,
+        'RequestRedirect and URLRewrite cannot be combined in one rule; the rule is dropped',
+        'keep either the RequestRedirect or the URLRewrite filter (a redirect answers the client, a rewrite changes the request sent to the backend)',
+      ),
+    );
+  }
+  return reason;
 }
 
 function resolveBackend(ctx: Ctx, r: Obj, kind: RouteKind, b: Record<string, unknown>, field: string, tlsLookup: BackendTlsLookup): ResolvedBackend {

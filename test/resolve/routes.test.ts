@@ -205,3 +205,35 @@ describe('route backends (ResolvedRefs)', () => {
     expect(bs[0].filters).toEqual([{ type: 'RequestHeaderModifier' }]);
   });
 });
+
+describe('rule filters', () => {
+  const gw = gateway('web', [http()]);
+  const ok = { backendRefs: [{ name: 'app', port: 8080 }] };
+
+  test('UnsupportedValue: an ExtensionRef filter drops the rule; PartiallyInvalid when other rules remain', () => {
+    const bad = { filters: [{ type: 'ExtensionRef', extensionRef: { group: 'example.com', kind: 'Magic', name: 'm' } }], backendRefs: [{ name: 'app', port: 8080 }] };
+    const res = resolve([gw, service('app'), route('r', { parentRefs: [{ name: 'web' }], rules: [ok, bad] })]);
+    const p = parentOf(res, 'r');
+    expect(cond(p.conditions, 'Accepted').status).toBe('True');
+    expect(cond(p.conditions, 'PartiallyInvalid')).toMatchObject({ status: 'True', reason: 'UnsupportedValue' });
+    const d = diag(res, 'UnsupportedValue');
+    expect(d.field).toBe('spec.rules[1].filters[0].type');
+    expect(d.message).toContain('ExtensionRef filter Magic m');
+    expect(res.model.routes[0].rules.map((x) => x.valid)).toEqual([true, false]);
+
+    const only = resolve([gw, service('app'), route('r', { parentRefs: [{ name: 'web' }], rules: [bad] })]);
+    expect(cond(parentOf(only, 'r').conditions, 'Accepted')).toMatchObject({ status: 'False', reason: 'UnsupportedValue' });
+    expect(listenerOf(only, 'web', 'http').attachedRoutes).toBe(0);
+  });
+
+  test('IncompatibleFilters: RequestRedirect with URLRewrite', () => {
+    const res = resolve([
+      gw,
+      route('r', { parentRefs: [{ name: 'web' }], rules: [{ filters: [{ type: 'RequestRedirect', requestRedirect: { scheme: 'https' } }, { type: 'URLRewrite', urlRewrite: { hostname: 'x' } }] }] }),
+    ]);
+    expect(cond(parentOf(res, 'r').conditions, 'Accepted')).toMatchObject({ status: 'False', reason: 'IncompatibleFilters' });
+    const d = diag(res, 'IncompatibleFilters');
+    expect(d.field).toBe('spec.rules[0].filters');
+    expect(d.fix).toContain('either the RequestRedirect or the URLRewrite');
+  });
+});
