@@ -100,6 +100,7 @@ function evaluateGateway(ctx: Ctx, g: Obj, className: string, cls: GatewayClassS
   const classProblem = cls?.problem
     ? { reason: REASON.Invalid, message: `GatewayClass ${className} is not accepted: ${cls.problem.message}` }
     : undefined;
+  if (classProblem) ctx.diags.push(diagnostic('error', REASON.Invalid, g.ref, 'spec.gatewayClassName', classProblem.message, `fix GatewayClass ${className} first`));
 
   // spec.infrastructure.parametersRef
   let parametersProblem: ListenerProblem | undefined;
@@ -281,7 +282,29 @@ function applyFrontendValidation(ctx: Ctx, g: Obj, listeners: ListenerState[]): 
     if (cfg.problem && !l.refProblem) l.refProblem = cfg.problem;
     if (cfg.valid.length === 0) {
       l.frontendProblem = { reason: REASON.NoValidCACertificate, message: `no CA certificate of the client validation for port ${l.port} resolves, so listener ${l.name} cannot validate client certificates` };
+      ctx.diags.push(
+        diagnostic(
+          'error',
+          REASON.NoValidCACertificate,
+          g.ref,
+          l.field,
+          `${l.frontendProblem.message}; the listener is not accepted`,
+          `fix the caCertificateRefs of spec.tls.frontend ${perPort.has(l.port) ? `perPort entry for port ${l.port}` : 'default'}`,
+        ),
+      );
     }
+  }
+  if (insecure) {
+    ctx.diags.push(
+      diagnostic(
+        'warning',
+        'InsecureFrontendValidationMode',
+        g.ref,
+        'spec.tls.frontend',
+        'client certificate validation uses mode AllowInsecureFallback: clients without a valid certificate are still served',
+        'set validation.mode to AllowValidOnly (the default) once every client presents a certificate',
+      ),
+    );
   }
   return insecure;
 }

@@ -48,6 +48,18 @@ export function resolve(objects: readonly KubeObject[], options: ResolveOptions 
     });
   }
   for (const gw of gateways.values()) {
+    for (const s of gw.listenerSets) {
+      if (!s.detached && !listenerSetAccepted(s)) {
+        diags.push({
+          severity: 'error',
+          code: REASON.ListenersNotValid,
+          object: s.obj.ref,
+          field: 'spec.listeners',
+          message: `no listener of ListenerSet ${s.obj.namespace}/${s.obj.name} is valid (${s.listeners.map((l) => `${l.name}: ${listenerIssue(l)}`).join('; ')}), so it is not attached`,
+          fix: 'fix the listener problems reported for spec.listeners',
+        });
+      }
+    }
     status.push(gatewayStatus(gw));
     for (const s of gw.listenerSets) status.push(listenerSetStatus(s));
   }

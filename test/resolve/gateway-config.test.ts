@@ -11,6 +11,7 @@ describe('Gateway-level configuration', () => {
     expect(statusOf(res, 'GatewayClass', 'ours').conditions[0]).toMatchObject({ status: 'False', reason: 'InvalidParameters' });
     expect(cond(statusOf(res, 'Gateway', 'web').conditions, 'Accepted')).toMatchObject({ status: 'False', reason: 'Invalid' });
     expect(diag(res, 'InvalidParameters').field).toBe('spec.parametersRef');
+    expect(diag(res, 'Invalid')).toMatchObject({ field: 'spec.gatewayClassName', object: { kind: 'Gateway', name: 'web' } });
   });
 
   test('Gateway infrastructure.parametersRef: InvalidParameters, resolved when the object exists', () => {
@@ -60,6 +61,9 @@ describe('Gateway-level configuration', () => {
       expect(cond(listenerOf(res, 'web', 'a').conditions, 'Accepted').status).toBe('True');
       expect(cond(listenerOf(res, 'web', 'plain').conditions, 'Accepted').status).toBe('True');
       expect(diag(res, 'InvalidCACertificateRef').field).toBe('spec.tls.frontend.perPort[0].tls.validation.caCertificateRefs[0]');
+      const nv = diag(res, 'NoValidCACertificate');
+      expect(nv).toMatchObject({ severity: 'error', field: 'spec.listeners[1]' });
+      expect(nv.fix).toContain('perPort entry for port 8443');
     });
 
     test('InvalidCACertificateKind and RefNotPermitted (a grant fixes the latter)', () => {
@@ -75,6 +79,7 @@ describe('Gateway-level configuration', () => {
     test('AllowInsecureFallback sets InsecureFrontendValidationMode', () => {
       const res = resolve([gateway('web', listeners, frontend([], { validation: { mode: 'AllowInsecureFallback', caCertificateRefs: [{ group: '', kind: 'ConfigMap', name: 'ca' }] } })), tlsSecret('cert'), ca('ca')]);
       expect(cond(statusOf(res, 'Gateway', 'web').conditions, 'InsecureFrontendValidationMode')).toMatchObject({ status: 'True', reason: 'ConfigurationChanged' });
+      expect(diag(res, 'InsecureFrontendValidationMode')).toMatchObject({ severity: 'warning', field: 'spec.tls.frontend' });
     });
   });
 

@@ -70,6 +70,7 @@ describe('ListenerSet', () => {
     const c = statusOf(res, 'ListenerSet', 'c-set');
     expect(cond(c.conditions, 'Accepted')).toMatchObject({ status: 'False', reason: 'ListenersNotValid' });
     expect(cond(c.listeners[0].conditions, 'Conflicted').status).toBe('True');
+    expect(res.diagnostics.find((d) => d.code === 'ListenersNotValid' && d.object.name === 'c-set')?.field).toBe('spec.listeners');
     expect(statusOf(res, 'Gateway', 'web').attachedListenerSets).toBe(2);
     expect(res.model.gateways[0].listenerSets.map((s) => s.name)).toEqual(['a-set', 'b-set']);
   });
