@@ -200,12 +200,15 @@ function listenerId(l: ListenerState): string {
 
 function buildModel(gateways: ReadonlyMap<string, GatewayState>, routes: readonly RouteState[]): ResolvedModel {
   const attachments = new Map<ListenerState, RouteAttachment[]>();
+  const seen = new Set<string>();
   const modelRoutes: ResolvedRoute[] = routes.map((r) => {
     for (const p of r.parents) {
       if (!p.accepted) continue;
       for (const { listener, hostnames } of p.listeners) {
         const list = attachments.get(listener) ?? [];
-        if (!list.some((a) => a.kind === r.kind && a.namespace === r.obj.namespace && a.name === r.obj.name)) {
+        const k = `${listenerId(listener)}\u0000${listener.gateway.namespace}/${listener.gateway.name}\u0000${r.kind}/${r.obj.namespace}/${r.obj.name}`;
+        if (!seen.has(k)) {
+          seen.add(k);
           list.push({
             kind: r.kind,
             namespace: r.obj.namespace,
