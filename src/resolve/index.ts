@@ -1,6 +1,23 @@
 /**
- * The offline resolver: a pure function from plain Gateway API objects to the status a conformant
- * controller would set, diagnostics naming the fix, and the resolved model for the data plane.
+ * The offline resolver: a pure function from plain Gateway API objects to
+ *
+ * - the status a conformant Gateway API v1.6.1 controller would write (GatewayClass, Gateway with
+ *   listeners, ListenerSet, every route kind's `parents`, BackendTLSPolicy `ancestors`);
+ * - diagnostics for every condition that is not "all good", each naming the field, the bad value,
+ *   what exists instead, and the fix;
+ * - the {@link ResolvedModel} the data-plane compiler and `explain` consume.
+ *
+ * Stages (each a pure function of the previous one's output, see the files of this folder):
+ * `inventory` (index and normalise the input) → `gateways` (GatewayClasses, Gateways, listeners,
+ * ListenerSets, conflicts, certificates) → `backend-tls` (BackendTLSPolicies) → `routes`
+ * (parentRefs, attachment, hostnames, backends, grants) → `resolve` (status + model).
+ *
+ * Offline assumptions: objects missing from the input do not exist (diagnostics about them are
+ * warnings when the input holds no object of that kind at all, since the input is then likely
+ * partial); an accepted Gateway / listener is assumed `Programmed` (nothing binds ports offline) and
+ * `status.addresses` is not reported.
+ *
+ * @packageDocumentation
  */
 export { resolve } from './resolve';
 export type { ResolveOptions, ResolveResult, ObjectStatus, Condition, ConditionStatus } from './types';
@@ -16,4 +33,8 @@ export type {
   ResolvedBackendTLS,
   NamespacedName,
 } from './model';
+export { SERVED_VERSIONS, ROUTE_KINDS } from './inventory';
+export type { RouteKind } from './inventory';
+export { SUPPORTED_PROTOCOLS, routeKindsFor } from './listeners';
+export { SUPPORTED_FILTERS } from './routes';
 export { intersectHostname, effectiveHostnames } from './util';
