@@ -1,7 +1,7 @@
 import { Diagnostic, GATEWAY_GROUP } from '../model';
 import { diagnostic, REASON } from './conditions';
 import { grantFix, refPermitted } from './grants';
-import { groupKindKey, Inventory, Obj } from './inventory';
+import { groupKindKey, Inventory, Obj, promisedSecret } from './inventory';
 import {
   admitNamespace,
   caConfigMapProblem,
@@ -160,7 +160,9 @@ function evaluateGateway(ctx: Ctx, g: Obj, className: string, cls: GatewayClassS
       const secret = ctx.inv.secrets.get(key(namespace, name));
       const present = ctx.inv.secrets.size > 0;
       const bad = secret ? tlsSecretProblem(secret) : undefined;
-      if (!secret || bad) {
+      if (!secret && promisedSecret(ctx.inv, namespace, name)) {
+        backendClientCertificate = { namespace, name };
+      } else if (!secret || bad) {
         const message = !secret
           ? `client certificate Secret ${namespace}/${name} does not exist${partialNote(present, 'Secret')}`
           : `client certificate Secret ${namespace}/${name} is not usable: ${bad}`;

@@ -9,6 +9,9 @@ export type RouteKind = (typeof ROUTE_KINDS)[number];
 /** Multi-cluster services API group (ServiceImport backends). */
 export const MCS_GROUP = 'multicluster.x-k8s.io';
 
+/** cert-manager API group: its Certificates promise kubernetes.io/tls Secrets. */
+export const CERT_MANAGER_GROUP = 'cert-manager.io';
+
 /**
  * API versions the v1.6.1 CRDs serve (standard or experimental channel), per Gateway API kind.
  * Objects of these kinds under any other version are reported and ignored.
@@ -58,6 +61,11 @@ export interface Inventory {
   readonly namespaces: ReadonlyMap<string, Obj>;
   readonly services: ReadonlyMap<string, Obj>;
   readonly serviceImports: ReadonlyMap<string, Obj>;
+  /**
+   * cert-manager Certificates by the `namespace/spec.secretName` they write: such a Secret will
+   * exist (type kubernetes.io/tls) even though it is not in the input.
+   */
+  readonly issuedSecrets: ReadonlyMap<string, Obj>;
   readonly secrets: ReadonlyMap<string, Obj>;
   readonly configMaps: ReadonlyMap<string, Obj>;
   /** Every object by `group/kind/namespace/name` (for parametersRef look-ups). */
@@ -106,6 +114,7 @@ export function buildInventory(objects: readonly KubeObject[], controllerName: s
   const namespaces = new Map<string, Obj>();
   const services = new Map<string, Obj>();
   const serviceImports = new Map<string, Obj>();
+  const issuedSecrets = new Map<string, Obj>();
   const secrets = new Map<string, Obj>();
   const configMaps = new Map<string, Obj>();
   const byGroupKind = new Map<string, Obj>();
@@ -173,6 +182,10 @@ export function buildInventory(objects: readonly KubeObject[], controllerName: s
       continue;
     }
     if (o.group === MCS_GROUP && o.kind === 'ServiceImport') put(serviceImports, key(o.namespace, o.name), o);
+    if (o.group === CERT_MANAGER_GROUP && o.kind === 'Certificate') {
+      const secretName = str(o.spec.secretName);
+      if (secretName) issuedSecrets.set(key(o.namespace, secretName), o);
+    }
   }
 
   const sorted = (m: Map<string, Obj>) => [...m.values()].sort((a, b) => cmpTuple([a.kind, a.namespace, a.name], [b.kind, b.namespace, b.name]));
@@ -188,11 +201,28 @@ export function buildInventory(objects: readonly KubeObject[], controllerName: s
     namespaces,
     services,
     serviceImports,
+    issuedSecrets,
     secrets,
     configMaps,
     byGroupKind,
     diagnostics,
   };
+}
+
+/**
+ * Who will write Secret `namespace/name` when it is not in the input: a cert-manager Certificate
+ * (`spec.secretName`), or cert-manager's gateway-shim for a Gateway annotated with
+ * `cert-manager.io/issuer` or `cert-manager.io/cluster-issuer` (it issues one Certificate per
+ * listener certificateRef in the Gateway's namespace). Returns a description, or `undefined`.
+ */
+export function promisedSecret(inv: Inventory, namespace: string, name: string, referrer?: Obj): string | undefined {
+  const c = inv.issuedSecrets.get(key(namespace, name));
+  if (c) return `cert-manager Certificate ${c.namespace}/${c.name}`;
+  const ann = rec(rec(referrer?.raw.metadata).annotations);
+  if (referrer?.kind === 'Gateway' && referrer.namespace === namespace && (typeof ann['cert-manager.io/issuer'] === 'string' || typeof ann['cert-manager.io/cluster-issuer'] === 'string')) {
+    return `cert-manager gateway-shim (annotation on Gateway ${referrer.namespace}/${referrer.name})`;
+  }
+  return undefined;
 }
 
 /** Labels of a Namespace object, including the `kubernetes.io/metadata.name` label the API server sets. */

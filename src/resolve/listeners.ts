@@ -1,7 +1,7 @@
 import { Diagnostic, GATEWAY_GROUP, Severity } from '../model';
 import { diagnostic, REASON } from './conditions';
 import { grantFix, refPermitted } from './grants';
-import { Inventory, namespaceLabels, Obj } from './inventory';
+import { Inventory, namespaceLabels, Obj, promisedSecret } from './inventory';
 import { NamespacedName } from './model';
 import { arr, closest, decodeSecretValue, describeSelector, key, list, names, num, rec, selectorMatches, str } from './util';
 
@@ -239,6 +239,10 @@ function checkCertificateRef(ctx: EvalContext, owner: Obj, listener: string, fie
     return { reason: REASON.RefNotPermitted, message };
   }
   const secret = ctx.inv.secrets.get(key(namespace, name));
+  if (!secret && promisedSecret(ctx.inv, namespace, name, owner)) {
+    out.push({ namespace, name });
+    return undefined;
+  }
   if (!secret) {
     const present = ctx.inv.secrets.size > 0;
     const others = [...ctx.inv.secrets.values()].filter((s) => s.namespace === namespace).map((s) => s.name);

@@ -161,3 +161,22 @@ describe('Gateway listeners', () => {
     });
   });
 });
+
+describe('Secrets that cert-manager will write', () => {
+  const l = https('https', 'web-tls');
+  test('a cert-manager Certificate with that secretName resolves the reference', () => {
+    const cert = { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'web', namespace: 'infra' }, spec: { secretName: 'web-tls', dnsNames: ['a.example'] } };
+    const res = resolve([gateway('web', [l]), cert, tlsSecret('unrelated')]);
+    expect(cond(listenerOf(res, 'web', 'https').conditions, 'ResolvedRefs').status).toBe('True');
+    expect(res.diagnostics).toEqual([]);
+  });
+  test('a Gateway annotated for the cert-manager gateway-shim resolves same-namespace Secrets', () => {
+    const g = gateway('web', [l]);
+    const res = resolve([{ ...g, metadata: { ...g.metadata, annotations: { 'cert-manager.io/cluster-issuer': 'letsencrypt' } } }, tlsSecret('unrelated')]);
+    expect(cond(listenerOf(res, 'web', 'https').conditions, 'ResolvedRefs').status).toBe('True');
+  });
+  test('without either, the missing Secret is an error when other Secrets exist', () => {
+    const res = resolve([gateway('web', [l]), tlsSecret('unrelated')]);
+    expect(diag(res, 'InvalidCertificateRef').severity).toBe('error');
+  });
+});
