@@ -5,7 +5,7 @@ import { grantFix, refPermitted } from './grants';
 import { Inventory, MCS_GROUP, Obj, RouteKind } from './inventory';
 import { admitNamespace, ListenerProblem, ListenerState, missingSeverity, partialNote } from './listeners';
 import { ResolvedBackend, ResolvedBackendTLS, ResolvedRule } from './model';
-import { arr, closest, effectiveHostnames, key, list, names, num, rec, str, uniqSorted } from './util';
+import { arr, closest, cmpTuple, effectiveHostnames, intersectHostname, key, list, names, num, rec, str, uniqSorted } from './util';
 
 /** Normalised parentRef (defaults applied). */
 export interface NormalizedParentRef {
@@ -113,12 +113,90 @@ export function resolveRoutes(
       );
     }
     const partiallyInvalid = invalidRules.length && !allInvalid ? { reason: invalidRules[0].reason ?? REASON.UnsupportedValue, message: ruleMessage(invalidRules) } : undefined;
-    // attachedRoutes: a route counts once per listener
-    const routeKey = `${kind}/${r.namespace}/${r.name}`;
-    for (const p of parents) if (p.accepted) for (const l of p.listeners) l.listener.attached.add(routeKey);
     out.push({ obj: r, kind, hostnames, rules, refProblem: problem, parents, ...(partiallyInvalid ? { partiallyInvalid } : {}) });
   }
-  return out;
+  const final = resolveHttpGrpcConflicts(ctx, out);
+  // attachedRoutes: a route counts once per listener
+  for (const r of final) {
+    const routeKey = `${r.kind}/${r.obj.namespace}/${r.obj.name}`;
+    for (const p of r.parents) if (p.accepted) for (const l of p.listeners) l.listener.attached.add(routeKey);
+  }
+  return final;
+}
+
+/** Route precedence: oldest first, then namespace/name. */
+function routeOrder(a: Obj, b: Obj): number {
+  const ta = a.creationTimestamp ?? '';
+  const tb = b.creationTimestamp ?? '';
+  if (ta !== tb) {
+    if (!ta) return 1;
+    if (!tb) return -1;
+    return ta < tb ? -1 : 1;
+  }
+  return cmpTuple([a.namespace, a.name, a.kind], [b.namespace, b.name, b.kind]);
+}
+
+function hostnamesIntersect(a: readonly string[], b: readonly string[]): string | undefined {
+  if (!a.length) return b[0] ?? '*';
+  if (!b.length) return a[0];
+  for (const x of a) for (const y of b) {
+    const i = intersectHostname(x, y);
+    if (i !== undefined) return i;
+  }
+  return undefined;
+}
+
+/**
+ * An HTTPRoute and a GRPCRoute on one listener with intersecting hostnames: only the older (then
+ * first by namespace/name) is accepted there (GRPCRoute spec). The loser keeps its other
+ * listeners; with none left its parent is not Accepted (reason `HostnameConflict`).
+ */
+function resolveHttpGrpcConflicts(ctx: Ctx, routes: RouteState[]): RouteState[] {
+  const entries: { route: RouteState; parent: ParentOutcome; listener: ListenerState; hostnames: string[] }[] = [];
+  for (const r of routes) {
+    if (r.kind !== 'HTTPRoute' && r.kind !== 'GRPCRoute') continue;
+    for (const p of r.parents) if (p.accepted) for (const l of p.listeners) entries.push({ route: r, parent: p, listener: l.listener, hostnames: l.hostnames });
+  }
+  if (!entries.some((e) => e.route.kind === 'GRPCRoute') || !entries.some((e) => e.route.kind === 'HTTPRoute')) return routes;
+  entries.sort((a, b) => routeOrder(a.route.obj, b.route.obj));
+  const kept = new Map<ListenerState, typeof entries>();
+  const dropped = new Map<ParentOutcome, Map<ListenerState, string>>();
+  for (const e of entries) {
+    const winners = kept.get(e.listener) ?? [];
+    const w = winners.find((x) => x.route.kind !== e.route.kind && x.route !== e.route && hostnamesIntersect(x.hostnames, e.hostnames) !== undefined);
+    if (w) {
+      const shared = hostnamesIntersect(w.hostnames, e.hostnames)!;
+      const why = `${w.route.kind} ${w.route.obj.namespace}/${w.route.obj.name} already serves hostname ${shared} on listener ${e.listener.name} and takes precedence (older, or first by namespace/name)`;
+      const m = dropped.get(e.parent) ?? new Map<ListenerState, string>();
+      m.set(e.listener, why);
+      dropped.set(e.parent, m);
+      ctx.diags.push(
+        diagnostic(
+          'error',
+          REASON.HostnameConflict,
+          e.route.obj.ref,
+          `spec.parentRefs[${e.parent.index}]`,
+          `${why}; this ${e.route.kind} is not attached there`,
+          'give the HTTPRoute and the GRPCRoute distinct hostnames, or attach them to different listeners',
+        ),
+      );
+      continue;
+    }
+    winners.push(e);
+    kept.set(e.listener, winners);
+  }
+  if (!dropped.size) return routes;
+  return routes.map((r) => {
+    if (!r.parents.some((p) => dropped.has(p))) return r;
+    const parents = r.parents.map((p) => {
+      const d = dropped.get(p);
+      if (!d) return p;
+      const listeners = p.listeners.filter((l) => !d.has(l.listener));
+      if (listeners.length) return { ...p, listeners };
+      return { ...p, accepted: false, reason: REASON.HostnameConflict, message: [...d.values()].join('; '), listeners: [] };
+    });
+    return { ...r, parents };
+  });
 }
 
 function missingParent(ctx: Ctx, route: ObjectRef, field: string, ref: NormalizedParentRef, existing: Obj[]): void {

@@ -85,3 +85,24 @@ describe('route kinds and API versions', () => {
     expect(parentOf(res, 'r').controllerName).toBe('example.com/gw');
   });
 });
+
+describe('HTTPRoute / GRPCRoute sharing a hostname on one listener', () => {
+  const ts = (name: string, t: string) => ({ name, namespace: 'infra', creationTimestamp: t });
+  const h = { apiVersion: GW, kind: 'HTTPRoute', metadata: ts('web', '2024-01-02T00:00:00Z'), spec: { parentRefs: [{ name: 'gw' }], hostnames: ['api.example.com'] } };
+  const g = { apiVersion: GW, kind: 'GRPCRoute', metadata: ts('rpc', '2024-01-01T00:00:00Z'), spec: { parentRefs: [{ name: 'gw' }], hostnames: ['*.example.com'] } };
+
+  test('the older route wins; the other is not accepted on that listener', () => {
+    const res = resolve([gateway('gw', [http()]), h, g]);
+    expect(cond(parentOf(res, 'rpc', 0, 'GRPCRoute').conditions, 'Accepted').status).toBe('True');
+    expect(cond(parentOf(res, 'web').conditions, 'Accepted')).toMatchObject({ status: 'False', reason: 'HostnameConflict' });
+    expect(listenerOf(res, 'gw', 'http').attachedRoutes).toBe(1);
+    const d = diag(res, 'HostnameConflict');
+    expect(d.object.name).toBe('web');
+    expect(d.message).toContain('GRPCRoute infra/rpc already serves hostname api.example.com');
+  });
+
+  test('distinct hostnames coexist', () => {
+    const res = resolve([gateway('gw', [http()]), h, { ...g, spec: { ...g.spec, hostnames: ['rpc.other.org'] } }]);
+    expect(listenerOf(res, 'gw', 'http').attachedRoutes).toBe(2);
+  });
+});
