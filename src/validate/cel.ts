@@ -140,6 +140,18 @@ export function functionsOf(text: string): string[] {
   return [...planExpression(text).functions].sort();
 }
 
+/**
+ * Evaluates an expression in the validator's environment (tests, diagnostics): returns the CEL value,
+ * throws an Error carrying the CEL error message when parsing or evaluation fails.
+ */
+export function evaluateExpression(text: string, bindings: Record<string, unknown> = {}): unknown {
+  const p = planExpression(text);
+  if (!p.program) throw new Error(p.error);
+  const r = p.program(bindings);
+  if (isCelError(r)) throw new Error(k8sErrorText(r.message));
+  return r;
+}
+
 /** Number of distinct expressions compiled so far. */
 export function compiledExpressionCount(): number {
   return programCache.size;

@@ -518,19 +518,57 @@ function checkEmbedded(node: SchemaNode, value: unknown, path: FieldPath, ctx: C
 
 // --- CEL ------------------------------------------------------------------------------------------
 
+/**
+ * Outcomes of a node's rules for one value (per rule: undefined = passed, else the message).
+ * Rules are pure functions of `self`, so outcomes are cached per schema node and value (small values
+ * only, keyed by their JSON): objects built by the same code share most sub-objects.
+ */
+const outcomeCache = new WeakMap<SchemaNode, Map<string, ReadonlyArray<string | undefined>>>();
+const MAX_CACHED_KEY = 512;
+const MAX_CACHED_VALUES = 4096;
+
+function ruleFailures(node: SchemaNode, value: unknown, memo: CelMemo, resource: boolean): ReadonlyArray<string | undefined> {
+  let key: string | undefined;
+  let cache: Map<string, ReadonlyArray<string | undefined>> | undefined;
+  if (!resource) {
+    key = typeof value === 'string' ? `s${value}` : JSON.stringify(value);
+    if (key.length <= MAX_CACHED_KEY) {
+      cache = outcomeCache.get(node);
+      const hit = cache?.get(key);
+      if (hit) return hit;
+    }
+  }
+  const self = toCel(node, value, memo, resource);
+  const out = node.rules!.map((r) => {
+    if (r.transition) return undefined; // needs oldSelf: creation has no old object
+    const outcome = evaluateRule(r, self);
+    return outcome.ok ? undefined : outcome.message;
+  });
+  if (key !== undefined && key.length <= MAX_CACHED_KEY) {
+    if (!cache) {
+      cache = new Map();
+      outcomeCache.set(node, cache);
+    } else if (cache.size >= MAX_CACHED_VALUES) {
+      cache.clear();
+    }
+    cache.set(key, out);
+  }
+  return out;
+}
+
 function celWalk(node: SchemaNode, value: unknown, path: FieldPath, ctx: Ctx, memo: CelMemo, resource: boolean): void {
   if (!node.celBelow || value === null || value === undefined) return;
   if (node.rules) {
-    const self = toCel(node, value, memo, resource);
-    for (const r of node.rules) {
-      if (r.transition) continue; // needs oldSelf: creation has no old object
-      const outcome = evaluateRule(r, self);
-      if (outcome.ok) continue;
+    const failures = ruleFailures(node, value, memo, resource);
+    for (let i = 0; i < failures.length; i++) {
+      const message = failures[i];
+      if (message === undefined) continue;
+      const r = node.rules[i];
       const field = r.fieldPath ? appendFieldPath(path, r.fieldPath) : path;
       ctx.out.push({
         field: field.toString(),
         type: 'cel',
-        message: outcome.message,
+        message,
         rule: r.rule,
         value: small(value),
         ...(r.reason !== undefined && r.reason !== 'FieldValueInvalid' ? { reason: r.reason } : {}),
