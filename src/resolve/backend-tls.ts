@@ -96,6 +96,7 @@ export function evaluatePolicies(ctx: Ctx): PolicyState[] {
     const wellKnown = str(v.wellKnownCACertificates);
     const caCertificates: NamespacedName[] = [];
     const refs = arr(v.caCertificateRefs);
+    let caUncertain = true;
     refs.forEach((r, i) => {
       const x = rec(r);
       const group = str(x.group) ?? '';
@@ -105,6 +106,7 @@ export function evaluatePolicies(ctx: Ctx): PolicyState[] {
       if (group !== '' || kind !== 'ConfigMap') {
         const message = `caCertificateRef ${group ? `${group}/` : ''}${kind} ${name} is not a ConfigMap`;
         refProblem ??= { reason: REASON.InvalidKind, message };
+        caUncertain = false;
         ctx.diags.push(diagnostic('error', REASON.InvalidKind, p.ref, field, message, 'reference a ConfigMap with the CA bundle in ca.crt (group "", kind ConfigMap)'));
         return;
       }
@@ -117,6 +119,7 @@ export function evaluatePolicies(ctx: Ctx): PolicyState[] {
           ? `CA ConfigMap ${p.namespace}/${name} does not exist` + (present ? ` (ConfigMaps in ${p.namespace}: ${names(others)})` : partialNote(false, 'ConfigMap'))
           : `CA ConfigMap ${p.namespace}/${name} is not usable: ${bad}`;
         refProblem ??= { reason: REASON.InvalidCACertificateRef, message };
+        if (cm || present) caUncertain = false;
         ctx.diags.push(
           diagnostic(!cm ? missingSeverity(present) : 'error', REASON.InvalidCACertificateRef, p.ref, field, message, (!cm && closest(name, others) ? `did you mean ${closest(name, others)}? otherwise ` : '') + `provide ConfigMap ${p.namespace}/${name} with the PEM CA bundle in data["ca.crt"]`),
         );
@@ -126,8 +129,8 @@ export function evaluatePolicies(ctx: Ctx): PolicyState[] {
     });
     if (!acceptProblem) {
       if (refs.length && !caCertificates.length) {
-        acceptProblem = { reason: REASON.NoValidCACertificate, message: 'no caCertificateRef resolves: connections to the backend fail with 5xx' };
-        ctx.diags.push(diagnostic('error', REASON.NoValidCACertificate, p.ref, 'spec.validation.caCertificateRefs', acceptProblem.message, 'fix the caCertificateRefs reported above'));
+        acceptProblem = { reason: REASON.NoValidCACertificate, message: 'no caCertificateRef resolves: connections to the backend fail with 5xx', uncertain: caUncertain };
+        ctx.diags.push(diagnostic(caUncertain ? 'warning' : 'error', REASON.NoValidCACertificate, p.ref, 'spec.validation.caCertificateRefs', acceptProblem.message, 'fix the caCertificateRefs reported above'));
       } else if (!refs.length && wellKnown !== 'System') {
         const message =
           wellKnown === undefined

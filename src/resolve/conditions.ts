@@ -48,6 +48,7 @@ export const REASON = {
   NoMatchingListenerHostname: 'NoMatchingListenerHostname',
   NoMatchingParent: 'NoMatchingParent',
   UnsupportedValue: 'UnsupportedValue',
+  IncompatibleFilters: 'IncompatibleFilters',
   BackendNotFound: 'BackendNotFound',
   InvalidKind: 'InvalidKind',
   NotAllowed: 'NotAllowed',

@@ -4,7 +4,9 @@ import { grantFix, refPermitted } from './grants';
 import { groupKindKey, Inventory, Obj, promisedSecret } from './inventory';
 import {
   admitNamespace,
+  blockingProblem,
   caConfigMapProblem,
+  derivedSeverity,
   evaluateListener,
   ListenerProblem,
   listenerProgrammed,
@@ -41,6 +43,8 @@ export interface GatewayState {
   readonly insecureFrontend: boolean;
   readonly addresses: { type: string; value?: string }[];
   accepted: boolean;
+  /** Not accepted only because of objects missing from a (likely partial) input. */
+  acceptUncertain: boolean;
 }
 
 /** Working state of one ListenerSet whose parent Gateway is handled by the controller. */
@@ -113,7 +117,7 @@ function evaluateGateway(ctx: Ctx, g: Obj, className: string, cls: GatewayClassS
     if (!ctx.inv.byGroupKind.has(groupKindKey(group, kind, g.namespace, name))) {
       const shown = `${group ? `${group}/` : ''}${kind} ${g.namespace}/${name}`;
       const present = [...ctx.inv.byGroupKind.values()].some((o) => o.group === group && o.kind === kind);
-      parametersProblem = { reason: REASON.InvalidParameters, message: `infrastructure.parametersRef ${shown} does not exist${partialNote(present, kind)}` };
+      parametersProblem = { reason: REASON.InvalidParameters, message: `infrastructure.parametersRef ${shown} does not exist${partialNote(present, kind)}`, uncertain: !present };
       ctx.diags.push(
         diagnostic(missingSeverity(present), REASON.InvalidParameters, g.ref, 'spec.infrastructure.parametersRef', parametersProblem.message, `create ${shown}, or remove spec.infrastructure.parametersRef`),
       );
@@ -190,12 +194,14 @@ function evaluateGateway(ctx: Ctx, g: Obj, className: string, cls: GatewayClassS
     insecureFrontend,
     addresses,
     accepted: false,
+    acceptUncertain: false,
   };
   st.accepted = !classProblem && !parametersProblem && !addressProblem && listeners.some(listenerProgrammed);
+  st.acceptUncertain = !st.accepted && derivedSeverity([classProblem ?? parametersProblem ?? addressProblem, ...listeners.map(blockingProblem)]) === 'warning';
   if (!st.accepted && !classProblem && !parametersProblem && !addressProblem) {
     ctx.diags.push(
       diagnostic(
-        'error',
+        st.acceptUncertain ? 'warning' : 'error',
         REASON.ListenersNotValid,
         g.ref,
         'spec.listeners',
@@ -219,6 +225,8 @@ interface CaResult {
   readonly mode: string;
   readonly valid: NamespacedName[];
   readonly problem?: ListenerProblem;
+  /** Every problem stems from partial input. */
+  readonly uncertain: boolean;
 }
 
 /** Applies `spec.tls.frontend` to the HTTPS/TLS-terminate listeners; returns whether a validation allows insecure fallback. */
@@ -231,6 +239,7 @@ function applyFrontendValidation(ctx: Ctx, g: Obj, listeners: ListenerState[]): 
     if (mode === 'AllowInsecureFallback') insecure = true;
     const valid: NamespacedName[] = [];
     let problem: ListenerProblem | undefined;
+    const problems: ListenerProblem[] = [];
     arr(v.caCertificateRefs).forEach((r, i) => {
       const x = rec(r);
       const f = `${field}.caCertificateRefs[${i}]`;
@@ -255,10 +264,12 @@ function applyFrontendValidation(ctx: Ctx, g: Obj, listeners: ListenerState[]): 
           p = {
             reason: REASON.InvalidCACertificateRef,
             message: !cm ? `CA ConfigMap ${namespace}/${name} does not exist${partialNote(present, 'ConfigMap')}` : `CA ConfigMap ${namespace}/${name} is not usable: ${bad}`,
+            uncertain: !cm && !present,
           };
           fix = `provide ConfigMap ${namespace}/${name} with the PEM CA bundle in data["ca.crt"]`;
           ctx.diags.push(diagnostic(!cm ? missingSeverity(present) : 'error', p.reason, g.ref, f, p.message, fix));
           if (!problem) problem = p;
+          problems.push(p);
           return;
         }
         valid.push({ namespace, name });
@@ -266,8 +277,9 @@ function applyFrontendValidation(ctx: Ctx, g: Obj, listeners: ListenerState[]): 
       }
       ctx.diags.push(diagnostic('error', p.reason, g.ref, f, p.message, fix));
       if (!problem) problem = p;
+      problems.push(p);
     });
-    return { mode, valid, problem };
+    return { mode, valid, problem, uncertain: derivedSeverity(problems) === 'warning' };
   };
   const def = frontend.default !== undefined ? evalValidation(rec(rec(frontend.default).validation), 'spec.tls.frontend.default.validation') : undefined;
   const perPort = new Map<number, CaResult>();
@@ -283,10 +295,14 @@ function applyFrontendValidation(ctx: Ctx, g: Obj, listeners: ListenerState[]): 
     l.clientValidation = { mode: cfg.mode, caCertificates: cfg.valid };
     if (cfg.problem && !l.refProblem) l.refProblem = cfg.problem;
     if (cfg.valid.length === 0) {
-      l.frontendProblem = { reason: REASON.NoValidCACertificate, message: `no CA certificate of the client validation for port ${l.port} resolves, so listener ${l.name} cannot validate client certificates` };
+      l.frontendProblem = {
+        reason: REASON.NoValidCACertificate,
+        message: `no CA certificate of the client validation for port ${l.port} resolves, so listener ${l.name} cannot validate client certificates`,
+        uncertain: cfg.uncertain,
+      };
       ctx.diags.push(
         diagnostic(
-          'error',
+          cfg.uncertain ? 'warning' : 'error',
           REASON.NoValidCACertificate,
           g.ref,
           l.field,
@@ -359,7 +375,11 @@ function evaluateListenerSets(ctx: Ctx, gateways: Map<string, GatewayState>): vo
     const allowed = rec(gw.obj.spec.allowedListeners).namespaces;
     const adm = admitNamespace(ctx.inv, allowed, gw.obj.namespace, ls.namespace, 'None');
     if (!adm.allowed) {
-      detached = { reason: REASON.NotAllowed, message: `Gateway ${gw.obj.namespace}/${gw.obj.name} does not allow ListenerSets from namespace ${ls.namespace} (allowedListeners ${adm.reason})` };
+      detached = {
+        reason: REASON.NotAllowed,
+        message: `Gateway ${gw.obj.namespace}/${gw.obj.name} does not allow ListenerSets from namespace ${ls.namespace} (allowedListeners ${adm.reason})`,
+        uncertain: adm.undecidable,
+      };
       ctx.diags.push(
         diagnostic(
           adm.undecidable ? 'warning' : 'error',
@@ -371,8 +391,8 @@ function evaluateListenerSets(ctx: Ctx, gateways: Map<string, GatewayState>): vo
         ),
       );
     } else if (!gw.accepted) {
-      detached = { reason: REASON.ParentNotAccepted, message: `parent Gateway ${gw.obj.namespace}/${gw.obj.name} is not accepted` };
-      ctx.diags.push(diagnostic('error', REASON.ParentNotAccepted, ls.ref, 'spec.parentRef', detached.message, `fix Gateway ${gw.obj.namespace}/${gw.obj.name} first`));
+      detached = { reason: REASON.ParentNotAccepted, message: `parent Gateway ${gw.obj.namespace}/${gw.obj.name} is not accepted`, uncertain: gw.acceptUncertain };
+      ctx.diags.push(diagnostic(gw.acceptUncertain ? 'warning' : 'error', REASON.ParentNotAccepted, ls.ref, 'spec.parentRef', detached.message, `fix Gateway ${gw.obj.namespace}/${gw.obj.name} first`));
     }
     if (detached) for (const l of listeners) l.detached = detached;
     gw.listenerSets.push({ obj: ls, gateway: gw, listeners, detached });

@@ -36,5 +36,5 @@ export type {
 export { SERVED_VERSIONS, ROUTE_KINDS } from './inventory';
 export type { RouteKind } from './inventory';
 export { SUPPORTED_PROTOCOLS, routeKindsFor } from './listeners';
-export { SUPPORTED_FILTERS } from './routes';
+export { KNOWN_FILTERS } from './routes';
 export { intersectHostname, effectiveHostnames } from './util';

@@ -29,6 +29,22 @@ export function routeKindsFor(protocol: string): string[] {
 export interface ListenerProblem {
   readonly reason: string;
   readonly message: string;
+  /**
+   * The problem only follows from an object missing from an input that holds no object of that
+   * kind (likely partial input): findings derived from it are warnings, not errors.
+   */
+  readonly uncertain?: boolean;
+}
+
+/** The problem that keeps a listener from being programmed, if any. */
+export function blockingProblem(l: ListenerState): ListenerProblem | undefined {
+  return l.acceptProblem ?? l.conflict ?? l.detached ?? l.frontendProblem ?? l.refProblem;
+}
+
+/** Severity of a finding derived from these problems: a warning when all of them are uncertain. */
+export function derivedSeverity(problems: readonly (ListenerProblem | undefined)[]): Severity {
+  const ps = problems.filter((p): p is ListenerProblem => p !== undefined);
+  return ps.length > 0 && ps.every((p) => p.uncertain) ? 'warning' : 'error';
 }
 
 /**
@@ -251,7 +267,7 @@ function checkCertificateRef(ctx: EvalContext, owner: Obj, listener: string, fie
       (present ? ` (Secrets in ${namespace}: ${names(others)})` : partialNote(false, 'Secret'));
     const guess = closest(name, others);
     ctx.diags.push(diagnostic(missingSeverity(present), REASON.InvalidCertificateRef, owner.ref, field, message, (guess ? `did you mean ${guess}? ` : '') + `create Secret ${namespace}/${name} of type kubernetes.io/tls (e.g. with a cert-manager Certificate), or fix the name`));
-    return { reason: REASON.InvalidCertificateRef, message };
+    return { reason: REASON.InvalidCertificateRef, message, uncertain: !present };
   }
   const bad = tlsSecretProblem(secret);
   if (bad) {

@@ -151,13 +151,17 @@ export interface ResolvedRule {
   /** Other rule fields as written (`timeouts`, `retry`, `sessionPersistence`, …). */
   readonly extra: Record<string, unknown>;
   /**
-   * False when the rule cannot be implemented (unsupported or incompatible filters): the data plane
-   * drops it. A route whose rules are all invalid is not Accepted; some invalid rules set the
+   * False when the rule cannot be implemented (incompatible filters): the data plane drops it. A route whose rules are all invalid is not Accepted; some invalid rules set the
    * route's `PartiallyInvalid` condition.
    */
   readonly valid: boolean;
-  /** `UnsupportedValue` / `IncompatibleFilters` when invalid. */
+  /** `IncompatibleFilters` when invalid. */
   readonly reason?: string;
+  /**
+   * When set, requests matching the rule must be answered with this HTTP status instead of being
+   * routed (an `ExtensionRef` filter that does not resolve must not be skipped: 500).
+   */
+  readonly errorStatus?: number;
 }
 
 /** One backend reference, resolved. */

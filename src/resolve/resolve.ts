@@ -3,7 +3,7 @@ import { evaluatePolicies, policyFor, policyStatuses } from './backend-tls';
 import { condition, REASON } from './conditions';
 import { allListenersValid, evaluateClasses, evaluateGateways, GatewayState, listenerIssue, listenerSetAccepted, ListenerSetState } from './gateways';
 import { buildInventory } from './inventory';
-import { listenerAccepted, listenerProgrammed, listenerResolved, ListenerState } from './listeners';
+import { blockingProblem, derivedSeverity, listenerAccepted, listenerProgrammed, listenerResolved, ListenerState } from './listeners';
 import { ResolvedGateway, ResolvedListener, ResolvedModel, ResolvedRoute, RouteAttachment } from './model';
 import { resolveRoutes, RouteState } from './routes';
 import { Condition, ObjectStatus, ResolveOptions, ResolveResult } from './types';
@@ -51,7 +51,7 @@ export function resolve(objects: readonly KubeObject[], options: ResolveOptions 
     for (const s of gw.listenerSets) {
       if (!s.detached && !listenerSetAccepted(s)) {
         diags.push({
-          severity: 'error',
+          severity: derivedSeverity(s.listeners.map(blockingProblem)),
           code: REASON.ListenersNotValid,
           object: s.obj.ref,
           field: 'spec.listeners',

@@ -2,7 +2,7 @@ import { Diagnostic, GATEWAY_GROUP, ObjectRef, Severity } from '../model';
 import { diagnostic, REASON } from './conditions';
 import { GatewayState, ListenerSetState } from './gateways';
 import { grantFix, refPermitted } from './grants';
-import { Inventory, MCS_GROUP, Obj, RouteKind } from './inventory';
+import { groupKindKey, Inventory, MCS_GROUP, Obj, RouteKind } from './inventory';
 import { admitNamespace, ListenerProblem, ListenerState, missingSeverity, partialNote } from './listeners';
 import { ResolvedBackend, ResolvedBackendTLS, ResolvedRule } from './model';
 import { arr, closest, cmpTuple, effectiveHostnames, intersectHostname, key, list, names, num, rec, str, uniqSorted } from './util';
@@ -100,16 +100,18 @@ export function resolveRoutes(
     });
     if (!pending.length) continue;
 
-    const { rules, problem } = resolveRules(ctx, r, kind, tlsLookup);
+    const { rules, problem, unsupported } = resolveRules(ctx, r, kind, tlsLookup);
     const invalidRules = rules.filter((x) => !x.valid);
     const allInvalid = rules.length > 0 && invalidRules.length === rules.length;
     const ruleMessage = (xs: ResolvedRule[]) => `rule(s) ${xs.map((x) => x.name ?? String(x.index)).join(', ')} cannot be implemented (${uniqSorted(xs.map((x) => x.reason ?? '')).join(', ')})`;
     for (const p of pending) {
       const outcome = attach(ctx, r, kind, hostnames, p.index, p.ref, p.gateway, p.listeners, p.parentDesc, p.detached);
       parents.push(
-        allInvalid && outcome.accepted
-          ? { ...outcome, accepted: false, reason: invalidRules[0].reason ?? REASON.UnsupportedValue, message: `no rule can be implemented: ${ruleMessage(invalidRules)}`, listeners: [] }
-          : outcome,
+        unsupported && outcome.accepted
+          ? { ...outcome, accepted: false, reason: REASON.UnsupportedValue, message: unsupported, listeners: [] }
+          : allInvalid && outcome.accepted
+            ? { ...outcome, accepted: false, reason: invalidRules[0].reason ?? REASON.IncompatibleFilters, message: `no rule can be implemented: ${ruleMessage(invalidRules)}`, listeners: [] }
+            : outcome,
       );
     }
     const partiallyInvalid = invalidRules.length && !allInvalid ? { reason: invalidRules[0].reason ?? REASON.UnsupportedValue, message: ruleMessage(invalidRules) } : undefined;
@@ -234,7 +236,13 @@ function attach(
     return { ...base, accepted: false, reason, message, listeners: [] };
   };
   if (detached) {
-    return reject(REASON.NoMatchingParent, `${parentDesc} is not attached to its Gateway (${detached.reason}: ${detached.message})`, field, `fix ${parentDesc} first, or attach the route to the Gateway directly`);
+    return reject(
+      REASON.NoMatchingParent,
+      `${parentDesc} is not attached to its Gateway (${detached.reason}: ${detached.message})`,
+      field,
+      `fix ${parentDesc} first, or attach the route to the Gateway directly`,
+      detached.uncertain ? 'warning' : 'error',
+    );
   }
   const listenerNames = all.map((l) => l.name);
   let candidates = all;
@@ -342,8 +350,9 @@ function withDefaultGrpcMatches(matches: unknown[]): Record<string, unknown>[] {
   });
 }
 
-function resolveRules(ctx: Ctx, r: Obj, kind: RouteKind, tlsLookup: BackendTlsLookup): { rules: ResolvedRule[]; problem?: ListenerProblem } {
+function resolveRules(ctx: Ctx, r: Obj, kind: RouteKind, tlsLookup: BackendTlsLookup): { rules: ResolvedRule[]; problem?: ListenerProblem; unsupported?: string } {
   let problem: ListenerProblem | undefined;
+  let unsupported: string | undefined;
   const rules: ResolvedRule[] = arr(r.spec.rules).map((raw, ri) => {
     const rule = rec(raw);
     const extra: Record<string, unknown> = {};
@@ -362,7 +371,8 @@ function resolveRules(ctx: Ctx, r: Obj, kind: RouteKind, tlsLookup: BackendTlsLo
       mirrors.push(res);
     });
     const matches = kind === 'HTTPRoute' ? withDefaultHttpMatches(arr(rule.matches)) : kind === 'GRPCRoute' ? withDefaultGrpcMatches(arr(rule.matches)) : [];
-    const invalid = checkFilters(ctx, r, kind, ri, filters);
+    const check = checkFilters(ctx, r, kind, ri, filters);
+    if (check.unsupported && !unsupported) unsupported = check.unsupported;
     return {
       index: ri,
       ...(str(rule.name) !== undefined ? { name: str(rule.name) } : {}),
@@ -371,52 +381,79 @@ function resolveRules(ctx: Ctx, r: Obj, kind: RouteKind, tlsLookup: BackendTlsLo
       backends,
       mirrors,
       extra,
-      valid: !invalid,
-      ...(invalid ? { reason: invalid } : {}),
+      valid: !check.invalid,
+      ...(check.invalid ? { reason: check.invalid } : {}),
+      ...(check.unresolved ? { errorStatus: 500 } : {}),
     };
   });
-  return { rules, problem };
+  return { rules, problem, unsupported };
 }
 
 /**
- * Filter types the built-in data plane implements, per route kind (Gateway API v1.6.1 names).
- * `ExtensionRef` filters name implementation-specific extensions the built-in data plane does not
- * have.
+ * Filter types of the Gateway API v1.6.1 enum, per route kind. Any other value makes the route not
+ * Accepted (`UnsupportedValue`), as the spec requires. Whether the data plane implements a known
+ * type (e.g. `ExternalAuth`) is the data-plane compiler's decision.
  */
-export const SUPPORTED_FILTERS: Readonly<Record<string, readonly string[]>> = {
-  HTTPRoute: ['RequestHeaderModifier', 'ResponseHeaderModifier', 'RequestMirror', 'RequestRedirect', 'URLRewrite', 'CORS', 'ExternalAuth'],
-  GRPCRoute: ['RequestHeaderModifier', 'ResponseHeaderModifier', 'RequestMirror'],
+export const KNOWN_FILTERS: Readonly<Record<string, readonly string[]>> = {
+  HTTPRoute: ['RequestHeaderModifier', 'ResponseHeaderModifier', 'RequestMirror', 'RequestRedirect', 'URLRewrite', 'CORS', 'ExternalAuth', 'ExtensionRef'],
+  GRPCRoute: ['RequestHeaderModifier', 'ResponseHeaderModifier', 'RequestMirror', 'ExtensionRef'],
 };
 
-/** Validates a rule's filters; returns the reason the rule cannot be implemented, if any. */
-function checkFilters(ctx: Ctx, r: Obj, kind: RouteKind, ri: number, filters: Record<string, unknown>[]): string | undefined {
-  const supported = SUPPORTED_FILTERS[kind];
-  if (!supported) return undefined;
-  let reason: string | undefined;
+interface FilterCheck {
+  /** Why the rule cannot be implemented at all (`IncompatibleFilters`). */
+  readonly invalid?: string;
+  /** An unknown filter type: the whole route is not Accepted. */
+  readonly unsupported?: string;
+  /** An ExtensionRef filter that does not resolve: requests matching the rule get a 500. */
+  readonly unresolved?: boolean;
+}
+
+/** Validates a rule's filters. */
+function checkFilters(ctx: Ctx, r: Obj, kind: RouteKind, ri: number, filters: Record<string, unknown>[]): FilterCheck {
+  const known = KNOWN_FILTERS[kind];
+  if (!known) return {};
+  let unsupported: string | undefined;
+  let unresolved = false;
   filters.forEach((f, fi) => {
     const type = str(f.type) ?? '';
-    if (!supported.includes(type)) {
-      reason ??= REASON.UnsupportedValue;
-      const what = type === 'ExtensionRef' ? `ExtensionRef filter ${str(rec(f.extensionRef).kind) ?? ''} ${str(rec(f.extensionRef).name) ?? ''}`.trim() : `filter type "${type}"`;
+    const field = `spec.rules[${ri}].filters[${fi}]`;
+    if (!known.includes(type)) {
+      unsupported ??= `filter type "${type}" (spec.rules[${ri}].filters[${fi}]) is not a ${kind} filter type`;
       ctx.diags.push(
-        diagnostic(
-          'error',
-          REASON.UnsupportedValue,
-          r.ref,
-          `spec.rules[${ri}].filters[${fi}].type`,
-          `${what} is not supported by the built-in data plane (supported: ${supported.join(', ')}); the rule is dropped`,
-          `use one of ${supported.join(', ')}, or remove the filter`,
-        ),
+        diagnostic('error', REASON.UnsupportedValue, r.ref, `${field}.type`, `filter type "${type}" is not a ${kind} filter type (known: ${known.join(', ')}); the route is not accepted`, `use one of ${known.join(', ')}`),
       );
+      return;
+    }
+    if (type === 'ExtensionRef') {
+      const x = rec(f.extensionRef);
+      const group = str(x.group) ?? '';
+      const ekind = str(x.kind) ?? '';
+      const name = str(x.name) ?? '';
+      if (!ctx.inv.byGroupKind.has(groupKindKey(group, ekind, r.namespace, name))) {
+        unresolved = true;
+        const shown = `${group ? `${group}/` : ''}${ekind} ${r.namespace}/${name}`;
+        const present = [...ctx.inv.byGroupKind.values()].some((o) => o.group === group && o.kind === ekind);
+        ctx.diags.push(
+          diagnostic(
+            missingSeverity(present),
+            'ExtensionRefNotFound',
+            r.ref,
+            `${field}.extensionRef`,
+            `ExtensionRef filter ${shown} does not resolve${partialNote(present, ekind)}: requests matching rule ${ri} are answered with HTTP 500`,
+            `create ${shown} (a kind the Gateway's controller understands), or remove the filter`,
+          ),
+        );
+      }
     }
   });
   const types = filters.map((f) => str(f.type));
+  let invalid: string | undefined;
   if (types.includes('RequestRedirect') && types.includes('URLRewrite')) {
-    reason ??= 'IncompatibleFilters';
+    invalid = REASON.IncompatibleFilters;
     ctx.diags.push(
       diagnostic(
         'error',
-        'IncompatibleFilters',
+        REASON.IncompatibleFilters,
         r.ref,
         `spec.rules[${ri}].filters`,
         'RequestRedirect and URLRewrite cannot be combined in one rule; the rule is dropped',
@@ -424,7 +461,7 @@ function checkFilters(ctx: Ctx, r: Obj, kind: RouteKind, ri: number, filters: Re
       ),
     );
   }
-  return reason;
+  return { ...(invalid ? { invalid } : {}), ...(unsupported ? { unsupported } : {}), ...(unresolved ? { unresolved } : {}) };
 }
 
 function resolveBackend(ctx: Ctx, r: Obj, kind: RouteKind, b: Record<string, unknown>, field: string, tlsLookup: BackendTlsLookup): ResolvedBackend {

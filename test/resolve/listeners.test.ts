@@ -180,3 +180,12 @@ describe('Secrets that cert-manager will write', () => {
     expect(diag(res, 'InvalidCertificateRef').severity).toBe('error');
   });
 });
+
+test('findings that only follow from partial input stay warnings (no error cascades from a missing Secret)', () => {
+  const res = resolve([gateway('web', [https()])]);
+  expect(cond(statusOf(res, 'Gateway', 'web').conditions, 'Accepted')).toMatchObject({ status: 'False', reason: 'ListenersNotValid' });
+  expect(res.diagnostics.map((d) => `${d.severity} ${d.code}`).sort()).toEqual(['warning InvalidCertificateRef', 'warning ListenersNotValid']);
+  // once the input holds Secrets, the same gap is an error
+  const full = resolve([gateway('web', [https()]), tlsSecret('other')]);
+  expect(full.diagnostics.map((d) => `${d.severity} ${d.code}`).sort()).toEqual(['error InvalidCertificateRef', 'error ListenersNotValid']);
+});

@@ -210,20 +210,28 @@ describe('rule filters', () => {
   const gw = gateway('web', [http()]);
   const ok = { backendRefs: [{ name: 'app', port: 8080 }] };
 
-  test('UnsupportedValue: an ExtensionRef filter drops the rule; PartiallyInvalid when other rules remain', () => {
-    const bad = { filters: [{ type: 'ExtensionRef', extensionRef: { group: 'example.com', kind: 'Magic', name: 'm' } }], backendRefs: [{ name: 'app', port: 8080 }] };
-    const res = resolve([gw, service('app'), route('r', { parentRefs: [{ name: 'web' }], rules: [ok, bad] })]);
-    const p = parentOf(res, 'r');
-    expect(cond(p.conditions, 'Accepted').status).toBe('True');
-    expect(cond(p.conditions, 'PartiallyInvalid')).toMatchObject({ status: 'True', reason: 'UnsupportedValue' });
+  test('UnsupportedValue: an unknown filter type makes the whole route not Accepted', () => {
+    const res = resolve([gw, service('app'), route('r', { parentRefs: [{ name: 'web' }], rules: [ok, { filters: [{ type: 'Teleport' }], backendRefs: [{ name: 'app', port: 8080 }] }] })]);
+    expect(cond(parentOf(res, 'r').conditions, 'Accepted')).toMatchObject({ status: 'False', reason: 'UnsupportedValue' });
+    expect(listenerOf(res, 'web', 'http').attachedRoutes).toBe(0);
     const d = diag(res, 'UnsupportedValue');
     expect(d.field).toBe('spec.rules[1].filters[0].type');
-    expect(d.message).toContain('ExtensionRef filter Magic m');
-    expect(res.model.routes[0].rules.map((x) => x.valid)).toEqual([true, false]);
+    expect(d.message).toContain('"Teleport"');
+    expect(d.fix).toContain('RequestHeaderModifier');
+  });
 
-    const only = resolve([gw, service('app'), route('r', { parentRefs: [{ name: 'web' }], rules: [bad] })]);
-    expect(cond(parentOf(only, 'r').conditions, 'Accepted')).toMatchObject({ status: 'False', reason: 'UnsupportedValue' });
-    expect(listenerOf(only, 'web', 'http').attachedRoutes).toBe(0);
+  test('ExtensionRef that does not resolve: the rule answers 500 (not skipped), warning on partial input', () => {
+    const ext = { filters: [{ type: 'ExtensionRef', extensionRef: { group: 'example.com', kind: 'Magic', name: 'm' } }], backendRefs: [{ name: 'app', port: 8080 }] };
+    const res = resolve([gw, service('app'), route('r', { parentRefs: [{ name: 'web' }], rules: [ok, ext] })]);
+    expect(cond(parentOf(res, 'r').conditions, 'Accepted').status).toBe('True');
+    expect(res.model.routes[0].rules.map((x) => x.errorStatus)).toEqual([undefined, 500]);
+    const d = diag(res, 'ExtensionRefNotFound');
+    expect(d).toMatchObject({ severity: 'warning', field: 'spec.rules[1].filters[0].extensionRef' });
+    expect(d.message).toContain('example.com/Magic infra/m');
+    const magic = { apiVersion: 'example.com/v1', kind: 'Magic', metadata: { name: 'm', namespace: 'infra' } };
+    const resolved = resolve([gw, service('app'), magic, route('r', { parentRefs: [{ name: 'web' }], rules: [ext] })]);
+    expect(resolved.model.routes[0].rules[0].errorStatus).toBeUndefined();
+    expect(resolved.diagnostics).toEqual([]);
   });
 
   test('IncompatibleFilters: RequestRedirect with URLRewrite', () => {
@@ -232,8 +240,23 @@ describe('rule filters', () => {
       route('r', { parentRefs: [{ name: 'web' }], rules: [{ filters: [{ type: 'RequestRedirect', requestRedirect: { scheme: 'https' } }, { type: 'URLRewrite', urlRewrite: { hostname: 'x' } }] }] }),
     ]);
     expect(cond(parentOf(res, 'r').conditions, 'Accepted')).toMatchObject({ status: 'False', reason: 'IncompatibleFilters' });
+    expect(res.model.routes[0].rules[0]).toMatchObject({ valid: false, reason: 'IncompatibleFilters' });
     const d = diag(res, 'IncompatibleFilters');
     expect(d.field).toBe('spec.rules[0].filters');
     expect(d.fix).toContain('either the RequestRedirect or the URLRewrite');
   });
+});
+
+test('PartiallyInvalid when only some rules are dropped', () => {
+  const res = resolve([
+    gateway('web', [http()]),
+    service('app'),
+    route('r', {
+      parentRefs: [{ name: 'web' }],
+      rules: [{ backendRefs: [{ name: 'app', port: 8080 }] }, { filters: [{ type: 'RequestRedirect', requestRedirect: {} }, { type: 'URLRewrite', urlRewrite: {} }] }],
+    }),
+  ]);
+  const p = parentOf(res, 'r');
+  expect(cond(p.conditions, 'Accepted').status).toBe('True');
+  expect(cond(p.conditions, 'PartiallyInvalid')).toMatchObject({ status: 'True', reason: 'IncompatibleFilters' });
 });
