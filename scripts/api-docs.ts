@@ -1,0 +1,52 @@
+/**
+ * Generates API.md from the source with typedoc + typedoc-plugin-markdown (one file).
+ *   ts-node scripts/api-docs.ts           → rewrite API.md
+ *   ts-node scripts/api-docs.ts --check   → exit 1 when API.md is not what the source generates
+ */
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+const root = path.resolve(__dirname, '..');
+const check = process.argv.includes('--check');
+const out = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-gateway-api-'));
+try {
+  execFileSync(
+    path.join(root, 'node_modules', '.bin', 'typedoc'),
+    [
+      '--plugin', 'typedoc-plugin-markdown',
+      '--entryPoints', 'src/index.ts',
+      '--tsconfig', 'tsconfig.json',
+      '--out', out,
+      '--outputFileStrategy', 'modules',
+      '--entryFileName', 'API.md',
+      '--readme', 'none',
+      '--disableSources',
+      '--excludePrivate',
+      '--excludeInternal',
+      '--excludeExternals',
+      '--hidePageHeader',
+      '--hideBreadcrumbs',
+      '--skipErrorChecking',
+      '--logLevel', 'Warn',
+    ],
+    { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  const body = fs.readFileSync(path.join(out, 'API.md'), 'utf8');
+  const text = `# API reference\n\n<!-- Generated from the source by \`npm run api-docs\` (typedoc). Do not edit. -->\n\n${body.trim()}\n`;
+  const target = path.join(root, 'API.md');
+  if (check) {
+    const current = fs.existsSync(target) ? fs.readFileSync(target, 'utf8') : '';
+    if (current !== text) {
+      console.error('API.md is stale: the public API changed. Run `npm run api-docs` and commit API.md.');
+      process.exit(1);
+    }
+    console.log('API.md is current.');
+  } else {
+    fs.writeFileSync(target, text);
+    console.log('API.md written.');
+  }
+} finally {
+  fs.rmSync(out, { recursive: true, force: true });
+}

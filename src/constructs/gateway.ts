@@ -1,0 +1,242 @@
+import { Construct } from 'constructs';
+import { GATEWAY_API_VERSION, GATEWAY_GROUP } from '../model';
+import { checkHostname } from './checks';
+import { fail } from './errors';
+import { IGatewayClass } from './gateway-class';
+import { GatewayHttpRouteProps, HttpRoute } from './http-route';
+import { LabelSelector, Listener, ListenerProtocol } from './listener';
+import { GatewayAttributes, IGateway, ParentRef } from './parent';
+import { ensureReferenceGrant } from './reference-grant';
+import { IObjectReference, Resource, ResourceProps } from './resource';
+
+/** An address requested for the Gateway (`spec.addresses[]`). */
+export class GatewayAddress {
+  /** A specific IP (e.g. one from a MetalLB pool). */
+  public static ipAddress(ip: string): GatewayAddress {
+    const v4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/.test(ip);
+    const v6 = !v4 && ip.includes(':') && /^[0-9a-fA-F:.]+$/.test(ip) && ip.split('::').length <= 2;
+    if (!v4 && !v6) fail(undefined, 'spec.addresses[].value', ip, 'is not an IPv4 or IPv6 address', 'write e.g. "192.168.1.240"');
+    return new GatewayAddress('IPAddress', ip);
+  }
+  /** A DNS name. */
+  public static hostname(hostname: string): GatewayAddress {
+    const p = checkHostname(hostname);
+    if (p) fail(undefined, 'spec.addresses[].value', hostname, p, 'write a DNS name');
+    return new GatewayAddress('Hostname', hostname);
+  }
+  /** An implementation-specific address type (`example.com/pool`). */
+  public static of(type: string, value?: string): GatewayAddress {
+    return new GatewayAddress(type, value);
+  }
+  private constructor(public readonly type: string, public readonly value?: string) {}
+}
+
+/** `spec.infrastructure`: what the implementation puts on the resources it creates. */
+export interface GatewayInfrastructure {
+  /** @default - none */
+  readonly labels?: { readonly [key: string]: string };
+  /** @default - none */
+  readonly annotations?: { readonly [key: string]: string };
+  /** Implementation-specific parameters for this Gateway. @default - none */
+  readonly parametersRef?: IObjectReference;
+}
+
+/** Which namespaces may attach ListenerSets (`spec.allowedListeners.namespaces`). */
+export interface AllowedListeners {
+  /** `Same`, `All`, `Selector` or `None`. @default 'None' */
+  readonly from: string;
+  /** @default - none */
+  readonly selector?: LabelSelector;
+}
+
+/** Gateway-level TLS (`spec.tls`). */
+export interface GatewayTls {
+  /** Client certificate the gateway presents to backends (a Secret in the Gateway's namespace). @default - none */
+  readonly backendClientCertificate?: string;
+  /**
+   * Client-certificate validation for frontend connections: CA bundles (ConfigMaps) in the
+   * Gateway's namespace.
+   * @default - no client validation
+   */
+  readonly frontendCaConfigMaps?: string[];
+  /** `AllowValidOnly` or `AllowInsecureFallback`. @default 'AllowValidOnly' */
+  readonly frontendValidationMode?: string;
+  /** Per-port overrides of the frontend validation (needs `frontendCaConfigMaps` as the default). @default - none */
+  readonly frontendPerPort?: GatewayFrontendPortValidation[];
+}
+
+/** Client-certificate validation for the listeners on one port. */
+export interface GatewayFrontendPortValidation {
+  readonly port: number;
+  /** CA bundle ConfigMaps in the Gateway's namespace. */
+  readonly caConfigMaps: string[];
+  /** @default 'AllowValidOnly' */
+  readonly mode?: string;
+}
+
+/** Props of {@link Gateway}. */
+export interface GatewayProps extends ResourceProps {
+  /** The class (a {@link GatewayClass} construct or `GatewayClass.fromName('istio')`). */
+  readonly gatewayClass: IGatewayClass;
+  /** @default - none; add with `addListener` */
+  readonly listeners?: Listener[];
+  /** @default - the implementation assigns one */
+  readonly addresses?: GatewayAddress[];
+  /** @default - none */
+  readonly infrastructure?: GatewayInfrastructure;
+  /** @default - no ListenerSets may attach */
+  readonly allowedListeners?: AllowedListeners;
+  /** @default - none */
+  readonly tls?: GatewayTls;
+}
+
+/**
+ * A Gateway: listeners (port, protocol, hostname, TLS) where routes attach.
+ *
+ * @example
+ * const gw = new Gateway(chart, 'web-gateway', {
+ *   namespace: 'gateway',
+ *   gatewayClass: GatewayClass.fromName('istio'),
+ *   listeners: [Listener.http({ routeNamespaces: RouteNamespaces.all() })],
+ * });
+ * gw.addListener(Listener.https({ hostname: 'www.example.com', certificates: [TlsCertificate.fromSecret('www-tls')] }));
+ */
+export class Gateway extends Resource implements IGateway {
+  /** A Gateway that exists in the cluster but not in this app (for `parentRefs`). */
+  public static fromGatewayAttributes(attrs: GatewayAttributes): IGateway {
+    return { name: attrs.name, namespace: attrs.namespace };
+  }
+
+  public readonly gatewayClassName: string;
+  private readonly listeners: Listener[] = [];
+  private readonly props: GatewayProps;
+
+  constructor(scope: Construct, id: string, props: GatewayProps) {
+    super(scope, id, { apiVersion: GATEWAY_API_VERSION, kind: 'Gateway' }, props);
+    this.props = props;
+    this.gatewayClassName = props.gatewayClass.name;
+    if ((props.addresses?.length ?? 0) > 16) fail(this, 'spec.addresses', props.addresses!.length, 'has more than 16 entries', 'use at most 16 addresses');
+    const seen = new Set<string>();
+    for (const a of props.addresses ?? []) {
+      const k = `${a.type}|${a.value}`;
+      if (seen.has(k)) fail(this, 'spec.addresses', a.value, 'is listed twice', 'remove the duplicate');
+      seen.add(k);
+    }
+    const tls = props.tls;
+    if (tls?.frontendPerPort?.length && !tls.frontendCaConfigMaps?.length) {
+      fail(this, 'spec.tls.frontend.default', undefined, 'is missing while perPort validation is set', 'set `frontendCaConfigMaps` (the default for all other ports)');
+    }
+    for (const m of [tls?.frontendValidationMode, ...(tls?.frontendPerPort ?? []).map((x) => x.mode)]) {
+      if (m !== undefined && m !== 'AllowValidOnly' && m !== 'AllowInsecureFallback') {
+        fail(this, 'spec.tls.frontend', m, 'is not a validation mode', 'use "AllowValidOnly" or "AllowInsecureFallback"');
+      }
+    }
+    const ports = (tls?.frontendPerPort ?? []).map((x) => x.port);
+    const dupPort = ports.find((x, i) => ports.indexOf(x) !== i);
+    if (dupPort !== undefined) fail(this, 'spec.tls.frontend.perPort', dupPort, 'is listed twice', 'configure each port once');
+    (props.listeners ?? []).forEach((l) => this.addListener(l));
+  }
+
+  /** Listeners added so far (in order). */
+  public get listenerList(): Listener[] {
+    return [...this.listeners];
+  }
+
+  /** Adds a listener; returns it. Names and (port, protocol, hostname) must be unique. */
+  public addListener(listener: Listener): Listener {
+    const i = this.listeners.length;
+    if (i >= 64) fail(this, 'spec.listeners', i + 1, 'exceeds 64 listeners', 'use ListenerSets for more listeners');
+    const sameName = this.listeners.find((l) => l.name === listener.name);
+    if (sameName) {
+      fail(this, `spec.listeners[${i}].name`, listener.name, 'is already the name of another listener of this Gateway', `pass a distinct \`name\` to the listener factory (e.g. "${listener.protocol.toLowerCase()}-${listener.port}")`);
+    }
+    const dup = this.listeners.find((l) => l.port === listener.port && l.protocol === listener.protocol && (l.hostname ?? '') === (listener.hostname ?? ''));
+    if (dup) {
+      fail(this, `spec.listeners[${i}]`, `${listener.protocol} ${listener.port} ${listener.hostname ?? '(any host)'}`, `duplicates listener "${dup.name}" (same port, protocol and hostname)`, 'change the hostname or port, or merge the two listeners');
+    }
+    const conflict = this.listeners.find((l) => l.port === listener.port && !compatibleOnPort(l.protocol, listener.protocol));
+    if (conflict) {
+      fail(this, `spec.listeners[${i}].port`, listener.port, `is already used by ${conflict.protocol} listener "${conflict.name}"; ${listener.protocol} cannot share it (ProtocolConflict)`, 'use another port');
+    }
+    this.listeners.push(listener);
+    listener.certificates.forEach((c) => {
+      const r = c.certificateRef;
+      if (r.namespace !== undefined && r.namespace !== this.effectiveNamespace && r.referenceGrant !== false) {
+        ensureReferenceGrant(this, {
+          fromGroup: GATEWAY_GROUP,
+          fromKind: 'Gateway',
+          fromNamespace: this.effectiveNamespace,
+          toGroup: r.group ?? '',
+          toKind: r.kind ?? 'Secret',
+          toName: r.name,
+          toNamespace: r.namespace,
+        });
+      }
+    });
+    return listener;
+  }
+
+  /** Creates an HTTPRoute attached to this Gateway (in this Gateway's scope) and returns it. */
+  public addHttpRoute(id: string, props: GatewayHttpRouteProps = {}): HttpRoute {
+    const { sectionName, port, ...rest } = props;
+    return new HttpRoute(this.node.scope as Construct, id, {
+      ...rest,
+      parents: [ParentRef.gateway(this, { sectionName, port })],
+    });
+  }
+
+  protected renderSpec(): unknown {
+    const p = this.props;
+    const infra = p.infrastructure;
+    const tls = p.tls;
+    return {
+      gatewayClassName: this.gatewayClassName,
+      listeners: this.listeners.map((l) => l._render()),
+      ...(p.addresses?.length ? { addresses: p.addresses.map((a) => ({ type: a.type, ...(a.value !== undefined ? { value: a.value } : {}) })) } : {}),
+      ...(infra
+        ? {
+          infrastructure: {
+            ...(infra.labels ? { labels: { ...infra.labels } } : {}),
+            ...(infra.annotations ? { annotations: { ...infra.annotations } } : {}),
+            ...(infra.parametersRef ? { parametersRef: { group: infra.parametersRef.group, kind: infra.parametersRef.kind, name: infra.parametersRef.name } } : {}),
+          },
+        }
+        : {}),
+      ...(p.allowedListeners ? { allowedListeners: { namespaces: { from: p.allowedListeners.from, ...(p.allowedListeners.selector ? { selector: p.allowedListeners.selector } : {}) } } } : {}),
+      ...(tls && (tls.backendClientCertificate || tls.frontendCaConfigMaps)
+        ? {
+          tls: {
+            ...(tls.backendClientCertificate ? { backend: { clientCertificateRef: { group: '', kind: 'Secret', name: tls.backendClientCertificate } } } : {}),
+            ...(tls.frontendCaConfigMaps
+              ? {
+                frontend: {
+                  default: {
+                    validation: {
+                      caCertificateRefs: tls.frontendCaConfigMaps.map((name) => ({ group: '', kind: 'ConfigMap', name })),
+                      mode: tls.frontendValidationMode ?? 'AllowValidOnly',
+                    },
+                  },
+                  ...(tls.frontendPerPort?.length
+                    ? {
+                      perPort: tls.frontendPerPort.map((pp) => ({
+                        port: pp.port,
+                        tls: { validation: { caCertificateRefs: pp.caConfigMaps.map((name) => ({ group: '', kind: 'ConfigMap', name })), mode: pp.mode ?? 'AllowValidOnly' } },
+                      })),
+                    }
+                    : {}),
+                },
+              }
+              : {}),
+          },
+        }
+        : {}),
+    };
+  }
+}
+
+/** Protocols that may share a port: HTTP with HTTP, HTTPS with HTTPS and TLS (SNI), TCP with TCP, UDP with UDP. */
+function compatibleOnPort(a: ListenerProtocol, b: ListenerProtocol): boolean {
+  if (a === b) return true;
+  const tlsFamily = [ListenerProtocol.HTTPS, ListenerProtocol.TLS];
+  return tlsFamily.includes(a) && tlsFamily.includes(b);
+}

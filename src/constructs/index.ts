@@ -1,0 +1,12 @@
+export * from './errors';
+export * from './resource';
+export * from './gateway-class';
+export * from './listener';
+export * from './parent';
+export * from './gateway';
+export * from './backend';
+export * from './http-match';
+export * from './http-filter';
+export * from './http-route';
+export * from './reference-grant';
+export { checkApp, AppCheckResult } from './validation';

@@ -1,0 +1,183 @@
+import { ApiObject } from 'cdk8s';
+import { IConstruct } from 'constructs';
+import { Diagnostic, KubeObject, ObjectRef, sortDiagnostics, splitApiVersion } from '../model';
+import { resolve } from '../resolve';
+import { hasSchema, validateObject, Violation } from '../validate';
+
+/**
+ * The bridge between the construct tree and the pure pipeline stages: at `app.synth()`
+ * every ApiObject of the app is synthesized to plain JSON, validated against the bundled
+ * upstream CRD schemas (CEL rules included) and run through the offline resolver.
+ * Each finding is reported by the construct that owns the object, so `app.synth()`
+ * fails once, listing every problem with its construct path.
+ */
+
+/** Result of checking a whole app. */
+export interface AppCheckResult {
+  /** every finding, errors first per object, sorted */
+  readonly diagnostics: Diagnostic[];
+  /** the synthesized objects that were checked */
+  readonly objects: KubeObject[];
+}
+
+interface Computed extends AppCheckResult {
+  readonly owners: Map<string, IConstruct>;
+}
+
+const lastResult = new WeakMap<IConstruct, Computed>();
+const registeredRoots = new WeakSet<IConstruct>();
+const printedWarnings = new WeakMap<IConstruct, Set<string>>();
+
+function keyOf(ref: { apiVersion: string; kind: string; namespace?: string; name: string }): string {
+  return [splitApiVersion(ref.apiVersion).group, ref.kind, ref.namespace ?? 'default', ref.name].join('|');
+}
+
+function ownerOf(obj: ApiObject): IConstruct {
+  // constructs of this library wrap their ApiObject as the child `Resource`
+  const scope = obj.node.scope;
+  return obj.node.id === 'Resource' && scope && (scope as any).apiObject === obj ? scope : obj;
+}
+
+function schemaDiagnostics(obj: KubeObject): Diagnostic[] {
+  if (!hasSchema(obj.apiVersion, obj.kind)) return [];
+  const standard = validateObject(obj, { channel: 'standard' });
+  if (standard.length === 0) return [];
+  const ref: ObjectRef = {
+    apiVersion: obj.apiVersion,
+    kind: obj.kind,
+    ...(obj.metadata?.namespace !== undefined ? { namespace: obj.metadata.namespace } : {}),
+    name: obj.metadata?.name ?? '',
+  };
+  const isGatewayApi = splitApiVersion(obj.apiVersion).group === 'gateway.networking.k8s.io';
+  if (isGatewayApi && validateObject(obj, { channel: 'experimental' }).length === 0) {
+    const fields = [...new Set(standard.map((v) => v.field))].join(', ');
+    return [{
+      severity: 'warning',
+      code: 'ExperimentalField',
+      message: `uses fields or kinds that only the experimental-channel CRDs accept (${fields})`,
+      object: ref,
+      field: standard[0].field,
+      fix: 'install the Gateway API experimental-channel CRDs, or stop using these fields',
+    }];
+  }
+  return standard.map((v: Violation) => ({
+    severity: 'error' as const,
+    code: v.type === 'cel' ? 'CelRuleViolation' : v.type === 'unknown-field' ? 'UnknownField' : v.type === 'not-served' ? 'NotServed' : 'SchemaViolation',
+    message: v.message + (v.value !== undefined && !v.message.includes(JSON.stringify(v.value)) ? ` (value: ${JSON.stringify(v.value)})` : ''),
+    object: ref,
+    field: v.field,
+    fix: v.type === 'cel' ? `satisfy the CRD rule \`${v.rule}\`` : v.type === 'unknown-field' ? 'remove the field (the API server rejects unknown fields)' : 'change the value to what the CRD schema allows',
+  }));
+}
+
+/** Missing referents are expected in construct apps (Services deployed elsewhere, Secrets written by cert-manager). */
+function isExternalReference(d: Diagnostic, byKey: Map<string, KubeObject>, obj: KubeObject | undefined): boolean {
+  if (!obj || !d.field || (d.code !== 'BackendNotFound' && d.code !== 'InvalidCertificateRef')) return false;
+  const target = valueAt(obj, d.field);
+  if (!target || typeof target !== 'object' || typeof target.name !== 'string') return false;
+  const group = target.group ?? '';
+  const kind = target.kind ?? (d.code === 'BackendNotFound' ? 'Service' : 'Secret');
+  const ns = target.namespace ?? obj.metadata.namespace ?? 'default';
+  for (const o of byKey.values()) {
+    if (splitApiVersion(o.apiVersion).group === group && o.kind === kind && (o.metadata.namespace ?? 'default') === ns && o.metadata.name === target.name) {
+      return false;
+    }
+  }
+  return true;
+}
+
+function valueAt(obj: unknown, field: string): any {
+  let cur: any = obj;
+  for (const part of field.match(/[^.[\]]+/g) ?? []) {
+    if (cur === undefined || cur === null) return undefined;
+    cur = cur[/^\d+$/.test(part) ? Number(part) : part];
+  }
+  return cur;
+}
+
+function compute(root: IConstruct): Computed {
+  const apiObjects = root.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject);
+  const owners = new Map<string, IConstruct>();
+  const objects: KubeObject[] = [];
+  const byKey = new Map<string, KubeObject>();
+  for (const o of apiObjects) {
+    const json = o.toJson() as KubeObject;
+    objects.push(json);
+    const key = keyOf({ apiVersion: json.apiVersion, kind: json.kind, namespace: json.metadata?.namespace, name: json.metadata?.name ?? '' });
+    owners.set(key, ownerOf(o));
+    byKey.set(key, json);
+  }
+  const diagnostics: Diagnostic[] = [];
+  for (const obj of objects) diagnostics.push(...schemaDiagnostics(obj));
+  for (const d of resolve(objects).diagnostics) {
+    const obj = byKey.get(keyOf(d.object));
+    diagnostics.push(isExternalReference(d, byKey, obj) ? { ...d, severity: 'info' } : d);
+  }
+  return { diagnostics: sortDiagnostics(diagnostics), objects, owners };
+}
+
+function render(d: Diagnostic): string {
+  return `${d.field ? `${d.field}: ` : ''}${d.message}${d.fix ? ` Fix: ${d.fix}` : ''} (${d.code})`;
+}
+
+function messagesFor(result: Computed, owner: IConstruct | undefined, root: IConstruct): string[] {
+  const out: string[] = [];
+  for (const d of result.diagnostics) {
+    if (d.severity !== 'error') continue;
+    const o = result.owners.get(keyOf(d.object));
+    if (owner ? o === owner : o === undefined || !registeredOwner(o, root)) {
+      out.push(o && !owner ? `[${o.node.path}] ${render(d)}` : render(d));
+    }
+  }
+  return out;
+}
+
+const ownersWithValidation = new WeakSet<IConstruct>();
+function registeredOwner(c: IConstruct, _root: IConstruct): boolean {
+  return ownersWithValidation.has(c);
+}
+
+/**
+ * Registers whole-app validation for a construct of this library. The app root computes
+ * the findings once per validation pass (it is validated first); each construct then
+ * reports the errors about its own object. Errors about plain ApiObjects (not ours)
+ * are reported by the root. Warnings are printed to stderr once per pass.
+ * @internal
+ */
+export function registerValidation(owner: IConstruct): void {
+  const root = owner.node.root;
+  ownersWithValidation.add(owner);
+  if (!registeredRoots.has(root)) {
+    registeredRoots.add(root);
+    root.node.addValidation({
+      validate: () => {
+        const result = compute(root);
+        lastResult.set(root, result);
+        const printed = printedWarnings.get(root) ?? new Set<string>();
+        printedWarnings.set(root, printed);
+        for (const d of result.diagnostics) {
+          if (d.severity !== 'warning') continue;
+          const o = result.owners.get(keyOf(d.object));
+          const line = `cdk8s-gateway warning: [${o?.node.path ?? ''}] ${render(d)}\n`;
+          if (printed.has(line)) continue;
+          printed.add(line);
+          process.stderr.write(line);
+        }
+        return messagesFor(result, undefined, root);
+      },
+    });
+  }
+  owner.node.addValidation({
+    validate: () => messagesFor(lastResult.get(root) ?? compute(root), owner, root),
+  });
+}
+
+/**
+ * Checks the whole app that `scope` belongs to, without synthesizing files:
+ * schema + CEL validation of every object and the offline resolver's findings
+ * (errors, warnings and infos). `app.synth()` fails on the errors of this list.
+ */
+export function checkApp(scope: IConstruct): AppCheckResult {
+  const { diagnostics, objects } = compute(scope.node.root);
+  return { diagnostics, objects };
+}

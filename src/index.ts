@@ -1,0 +1,22 @@
+export * from './model';
+export * from './constructs';
+export { resolve } from './resolve';
+export type {
+  ResolveOptions,
+  ResolveResult,
+  ObjectStatus,
+  Condition,
+  ConditionStatus,
+  ResolvedModel,
+  ResolvedGateway,
+  ResolvedListener,
+  RouteAttachment,
+  ResolvedRoute,
+  ResolvedParent,
+  ResolvedRule,
+  ResolvedBackend,
+  ResolvedBackendTLS,
+  NamespacedName,
+} from './resolve';
+export { hasSchema, validateObject } from './validate';
+export type { Channel, ValidateOptions, Violation, ViolationType } from './validate';
