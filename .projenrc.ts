@@ -30,7 +30,7 @@ const project = new typescript.TypeScriptProject({
   peerDeps: ['cdk8s@^2.68.11', 'cdk8s-plus-28@^2.5.6', 'constructs@^10.3.0'],
   // the peers are installed for development at current versions (below), not at their minimums
   peerDependencyOptions: { pinnedDevDependency: false },
-  deps: ['@bufbuild/cel@0.6.1', 'ajv@^8.17.1', 'yaml@^2.8.0', 'commander@^14.0.3'],
+  deps: ['@bufbuild/cel@0.6.1', 'yaml@^2.8.0', 'commander@^14.0.3'],
   bin: { 'cdk8s-gateway': 'lib/cli/main.js' },
   devDeps: [
     '@types/node@^20',
