@@ -175,6 +175,30 @@ export function translateRe2(pattern: string): { source: string; flags: string }
 
 const patternCache = new Map<string, Matcher>();
 
+/**
+ * Inputs longer than this run on RE2 even when the pattern translates: RE2 is linear, a backtracking
+ * RegExp can be quadratic (e.g. an unanchored alternative like `^A|B|[a-z]+/x$` scanned from every offset).
+ */
+export const LONG_INPUT = 1024;
+
+/** A translated RegExp for ordinary inputs, RE2 for long ones. */
+class HybridMatcher implements Matcher {
+  private re2?: Matcher;
+  constructor(
+    private readonly pattern: string,
+    readonly regexp: RegExp,
+  ) {}
+  test(input: string): boolean {
+    if (input.length <= LONG_INPUT) return this.regexp.test(input);
+    try {
+      this.re2 ??= compileRe2(this.pattern);
+    } catch {
+      return this.regexp.test(input);
+    }
+    return this.re2.test(input);
+  }
+}
+
 /** Compiles an OpenAPI `pattern` (RE2 syntax, unanchored search); throws when neither engine accepts it. */
 export function compilePattern(pattern: string): Matcher {
   let m = patternCache.get(pattern);
@@ -182,7 +206,7 @@ export function compilePattern(pattern: string): Matcher {
   const t = translateRe2(pattern);
   if (t) {
     try {
-      m = new RegExp(t.source, t.flags);
+      m = new HybridMatcher(pattern, new RegExp(t.source, t.flags));
     } catch {
       m = undefined;
     }

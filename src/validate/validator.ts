@@ -118,12 +118,26 @@ function deepEqual(a: unknown, b: unknown): boolean {
   return ak.length === bk.length && ak.every((k) => deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }
 
+/** JSON with sorted object keys (equal values give equal strings). */
+function canonicalJson(v: unknown): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  const o = v as Record<string, unknown>;
+  return `{${Object.keys(o)
+    .filter((k) => o[k] !== undefined)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`)
+    .join(',')}}`;
+}
+
 // --- the walk -----------------------------------------------------------------------------------
 
 interface Ctx {
   readonly out: Violation[];
   /** a type or enum error was found: CEL is skipped (Kubernetes `hasBlockingErr`) */
   blocking: boolean;
+  /** a list is far longer than its maxItems: CEL is skipped (the API server's CEL cost budget would run out) */
+  oversized?: boolean;
 }
 
 function schemaError(ctx: Ctx, path: FieldPath, message: string, rule: string, value?: unknown, blocking = false): void {
@@ -272,23 +286,18 @@ function check(node: SchemaNode, value: unknown, path: FieldPath, ctx: Ctx): voi
 function checkArray(node: SchemaNode, value: unknown[], path: FieldPath, ctx: Ctx): void {
   if (node.maxItems !== undefined && value.length > node.maxItems) {
     schemaError(ctx, path, `Too many: ${value.length}: must have at most ${node.maxItems} items`, `maxItems: ${node.maxItems}`);
+    if (value.length > 2 * node.maxItems + 16) ctx.oversized = true;
   }
   if (node.minItems !== undefined && value.length < node.minItems) {
     schemaError(ctx, path, `Invalid value: ${value.length}: should have at least ${node.minItems} items`, `minItems: ${node.minItems}`);
   }
   if (node.uniqueItems || node.listType === 'set') {
-    const seen: unknown[] = [];
-    const scalars = new Set<unknown>();
+    const seen = new Set<unknown>();
     for (let i = 0; i < value.length; i++) {
       const v = value[i];
-      let dup: boolean;
-      if (v === null || typeof v !== 'object') {
-        dup = scalars.has(v);
-        scalars.add(v);
-      } else {
-        dup = seen.some((s) => deepEqual(s, v));
-        seen.push(v);
-      }
+      const id = v === null || typeof v !== 'object' ? v : `\u0000${canonicalJson(v)}`;
+      const dup = seen.has(id);
+      seen.add(id);
       if (dup) {
         const rule = node.listType === 'set' ? 'x-kubernetes-list-type: set' : 'uniqueItems';
         schemaError(ctx, path.index(i), `Duplicate value: ${show(v)}`, rule, v);
@@ -627,6 +636,13 @@ export function validateAgainst(root: SchemaNode, obj: KubeObject, crd: CrdInfo)
         field: '',
         type: 'cel',
         message: 'some validation rules were not checked because the object was invalid; correct the existing errors to complete validation',
+      });
+    } else if (ctx.oversized) {
+      // Kubernetes bounds CEL work by a cost budget computed from maxItems; far longer lists exhaust it
+      ctx.out.push({
+        field: '',
+        type: 'cel',
+        message: 'validation rules were not checked because a list is far longer than its maxItems (the API server would exceed its CEL cost budget); correct the existing errors to complete validation',
       });
     } else {
       celWalk(root, value, rootPath, ctx, new Map(), true);

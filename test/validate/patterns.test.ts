@@ -5,7 +5,7 @@
  */
 import * as fc from 'fast-check';
 import { BUNDLE_IDS, loadBundle, schemaEntry } from '../../src/validate/bundles';
-import { compilePattern, compileRe2, translateRe2 } from '../../src/validate/regex';
+import { compilePattern, compileRe2, LONG_INPUT, translateRe2 } from '../../src/validate/regex';
 
 function collectPatterns(node: unknown, out: Set<string>): void {
   if (typeof node !== 'object' || node === null) return;
@@ -27,7 +27,7 @@ test.each([...patterns])('translates to an ECMAScript RegExp that compiles: %s',
   const t = translateRe2(p);
   expect(t).toBeDefined();
   expect(() => new RegExp(t!.source, t!.flags)).not.toThrow();
-  expect(compilePattern(p)).toBeInstanceOf(RegExp);
+  expect((compilePattern(p) as { regexp?: unknown }).regexp).toBeInstanceOf(RegExp);
 });
 
 test('every bundled schema compiles (patterns, rules)', () => {
@@ -60,4 +60,16 @@ test('RE2 constructs with a different meaning in JS are translated or left to RE
   agree('^\\Qa.b\\E$', 'a.b'); // not translatable: runs on RE2
   agree('^[[:alpha:]]+$', 'abc');
   expect(translateRe2('^\\Qa.b\\E$')).toBeUndefined();
+});
+
+test('long inputs run on RE2 (linear): no quadratic backtracking on unanchored alternatives', () => {
+  // Gateway spec.addresses[].type: `^Hostname|IPAddress|NamedAddress|<domain>/<path>$` is unanchored after the first `|`
+  const p = "^Hostname|IPAddress|NamedAddress|[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\\/[A-Za-z0-9\\/\\-._~%!$&'()*+,;=:]+$";
+  expect(patterns.has(p)).toBe(true);
+  const input = 'a'.repeat(50_000) + '!';
+  expect(input.length).toBeGreaterThan(LONG_INPUT);
+  const t0 = Date.now();
+  expect(compilePattern(p).test(input)).toBe(false);
+  expect(compilePattern(p).test('x'.repeat(2000) + 'IPAddress')).toBe(true);
+  expect(Date.now() - t0).toBeLessThan(2000);
 });

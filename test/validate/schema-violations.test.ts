@@ -109,6 +109,17 @@ describe('value validation', () => {
     ]);
   });
 
+  test('a list far beyond maxItems skips CEL (cost budget) instead of running quadratic rules', () => {
+    const listeners = Array.from({ length: 5000 }, (_, i) => ({ name: `l${i}`, port: 80, protocol: 'HTTP' }));
+    const t0 = Date.now();
+    const vs = validateObject(gateway({ listeners }));
+    expect(Date.now() - t0).toBeLessThan(3000);
+    expect(summary(vs)).toEqual([
+      'schema spec.listeners: Too many: 5000: must have at most 64 items',
+      'cel : validation rules were not checked because a list is far longer than its maxItems (the API server would exceed its CEL cost budget); correct the existing errors to complete validation',
+    ]);
+  });
+
   test('minimum / maximum', () => {
     expect(summary(validateObject(gateway({ listeners: [{ ...HTTP_LISTENER, port: 70000 }] })))).toEqual([
       'schema spec.listeners[0].port: Invalid value: 70000: should be less than or equal to 65535',
