@@ -99,6 +99,13 @@ project.addTask('import-schemas', {
   exec: 'ts-node --project tsconfig.dev.json scripts/import-schemas.ts',
 });
 
+// Gateway API conformance cases served by real nginx (`npm run conformance -- [--cases FILE] [--json REPORT]`)
+project.addTask('conformance', {
+  description: 'Run the Gateway API conformance cases: status steps by the resolver, traffic steps through real nginx',
+  exec: 'ts-node --project tsconfig.dev.json test/conformance/run.ts',
+  receiveArgs: true,
+});
+
 // API.md generated from the source; `npm test` fails when it is stale.
 const docgen = project.addTask('api-docs', {
   description: 'Regenerate API.md from the source (typedoc + typedoc-plugin-markdown)',
