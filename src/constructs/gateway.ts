@@ -3,11 +3,13 @@ import { GATEWAY_API_VERSION, GATEWAY_GROUP } from '../model';
 import { checkHostname } from './checks';
 import { fail } from './errors';
 import { IGatewayClass } from './gateway-class';
+import { GatewayGrpcRouteProps, GrpcRoute } from './grpc-route';
 import { GatewayHttpRouteProps, HttpRoute } from './http-route';
 import { LabelSelector, Listener, ListenerProtocol } from './listener';
 import { GatewayAttributes, IGateway, ParentRef } from './parent';
 import { ensureReferenceGrant } from './reference-grant';
 import { IObjectReference, Resource, ResourceProps } from './resource';
+import { GatewayStreamRouteProps, GatewayTlsRouteProps, TcpRoute, TlsRoute, UdpRoute } from './stream-routes';
 
 /** An address requested for the Gateway (`spec.addresses[]`). */
 export class GatewayAddress {
@@ -183,6 +185,30 @@ export class Gateway extends Resource implements IGateway {
       ...rest,
       parents: [ParentRef.gateway(this, { sectionName, port })],
     });
+  }
+
+  /** Creates a GRPCRoute attached to this Gateway (in this Gateway's scope) and returns it. */
+  public addGrpcRoute(id: string, props: GatewayGrpcRouteProps = {}): GrpcRoute {
+    const { sectionName, port, ...rest } = props;
+    return new GrpcRoute(this.node.scope as Construct, id, { ...rest, parents: [ParentRef.gateway(this, { sectionName, port })] });
+  }
+
+  /** Creates a TLSRoute attached to this Gateway and returns it. */
+  public addTlsRoute(id: string, props: GatewayTlsRouteProps): TlsRoute {
+    const { sectionName, port, ...rest } = props;
+    return new TlsRoute(this.node.scope as Construct, id, { ...rest, parents: [ParentRef.gateway(this, { sectionName, port })] });
+  }
+
+  /** Creates a TCPRoute attached to this Gateway and returns it. */
+  public addTcpRoute(id: string, props: GatewayStreamRouteProps): TcpRoute {
+    const { sectionName, port, ...rest } = props;
+    return new TcpRoute(this.node.scope as Construct, id, { ...rest, parents: [ParentRef.gateway(this, { sectionName, port })] });
+  }
+
+  /** Creates a UDPRoute attached to this Gateway and returns it. */
+  public addUdpRoute(id: string, props: GatewayStreamRouteProps): UdpRoute {
+    const { sectionName, port, ...rest } = props;
+    return new UdpRoute(this.node.scope as Construct, id, { ...rest, parents: [ParentRef.gateway(this, { sectionName, port })] });
   }
 
   protected renderSpec(): unknown {

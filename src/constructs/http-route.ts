@@ -1,13 +1,11 @@
 import { Construct } from 'constructs';
-import { GATEWAY_API_VERSION, GATEWAY_GROUP } from '../model';
 import { Backend } from './backend';
-import { checkGatewayDuration, checkHostname, checkSectionName } from './checks';
+import { checkGatewayDuration, checkSectionName } from './checks';
 import { fail } from './errors';
 import { HttpFilter, HttpFilterType } from './http-filter';
 import { HttpMatch, MatchType } from './http-match';
-import { ParentRef } from './parent';
-import { ensureReferenceGrant } from './reference-grant';
-import { Resource, ResourceProps } from './resource';
+import { ResourceProps } from './resource';
+import { renderBackendRef, RouteBase, RouteProps } from './route-base';
 
 /** Timeouts of a rule (Gateway API durations such as `10s`, `1m30s`, `500ms`; `0s` disables). */
 export interface HttpRouteTimeouts {
@@ -32,9 +30,7 @@ export interface HttpRouteRuleProps {
 }
 
 /** Props of {@link HttpRoute}. */
-export interface HttpRouteProps extends ResourceProps {
-  /** Gateways (or listeners of them) the route attaches to. @default - none; add with `addParent` */
-  readonly parents?: ParentRef[];
+export interface HttpRouteProps extends RouteProps {
   /** Hostnames (`Host` header) the route serves, `*.example.com` allowed. @default - every hostname the listener accepts */
   readonly hostnames?: string[];
   /** @default - none; add with `addRule` */
@@ -147,7 +143,7 @@ export class HttpRouteRule {
       ...(this.backends.length
         ? {
           backendRefs: this.backends.map((b) => ({
-            ...(backendRef(b) as object),
+            ...renderBackendRef(b, routeNamespace),
             ...(b.weight !== undefined ? { weight: b.weight } : {}),
             ...(b.filters.length ? { filters: b.filters.map((x) => x._render(backendRef)) } : {}),
           })),
@@ -156,16 +152,6 @@ export class HttpRouteRule {
       ...(this.timeouts ? { timeouts: { ...this.timeouts } } : {}),
     };
   }
-}
-
-function renderBackendRef(b: Backend, routeNamespace: string | undefined): unknown {
-  return {
-    ...(b.group !== '' ? { group: b.group } : {}),
-    ...(b.kind !== 'Service' ? { kind: b.kind } : {}),
-    name: b.name,
-    ...(b.namespace !== undefined && b.namespace !== (routeNamespace ?? 'default') ? { namespace: b.namespace } : {}),
-    ...(b.port !== undefined ? { port: b.port } : {}),
-  };
 }
 
 function checkFilterSet(scope: Construct, field: string, filters: HttpFilter[]): void {
@@ -195,34 +181,13 @@ function durationMs(v: string): number {
  * route.addRule({ matches: [PathMatch.exact('/')], filters: [HttpFilter.redirect({ path: PathModifier.replaceFullPath('/__apispec/') })] });
  * route.addRule({ matches: [PathMatch.prefix('/')], backends: [Backend.fromName('docserver', { namespace: 'docs', port: 80 })] });
  */
-export class HttpRoute extends Resource {
-  private readonly parents: ParentRef[] = [];
-  private readonly hostnames: string[] = [];
+export class HttpRoute extends RouteBase {
   private readonly rules: HttpRouteRule[] = [];
 
   constructor(scope: Construct, id: string, props: HttpRouteProps = {}) {
-    super(scope, id, { apiVersion: GATEWAY_API_VERSION, kind: 'HTTPRoute' }, props);
-    (props.parents ?? []).forEach((p) => this.addParentRef(p));
+    super(scope, id, 'HTTPRoute', props, 16);
     (props.hostnames ?? []).forEach((h) => this.addHostname(h));
     (props.rules ?? []).forEach((r) => this.addRule(r));
-  }
-
-  /** Attaches the route to a parent (a Gateway or one of its listeners). */
-  public addParentRef(parent: ParentRef): void {
-    if (this.parents.some((p) => p._key(this.namespace) === parent._key(this.namespace))) {
-      fail(this, 'spec.parentRefs', parent.name, 'is listed twice with the same sectionName and port', 'remove the duplicate parent');
-    }
-    if (this.parents.length >= 32) fail(this, 'spec.parentRefs', this.parents.length + 1, 'exceeds 32 parents', 'attach to at most 32 parents');
-    this.parents.push(parent);
-  }
-
-  /** Adds a hostname the route serves. */
-  public addHostname(hostname: string): void {
-    const p = checkHostname(hostname);
-    if (p) fail(this, 'spec.hostnames', hostname, p, 'use a DNS name such as "api.example.com" or "*.example.com"');
-    if (this.hostnames.includes(hostname)) fail(this, 'spec.hostnames', hostname, 'is listed twice', 'remove the duplicate');
-    if (this.hostnames.length >= 16) fail(this, 'spec.hostnames', hostname, 'exceeds 16 hostnames', 'split the route');
-    this.hostnames.push(hostname);
   }
 
   /** Adds a rule and returns it. */
@@ -236,30 +201,13 @@ export class HttpRoute extends Resource {
     const rule = new HttpRouteRule(this, this.rules.length, props);
     this.rules.push(rule);
     for (const b of rule.backends) this._onBackend(b);
-    for (const f of [...rule.filters, ...rule.backends.flatMap((b) => b.filters)]) if (f.mirrorBackend) this._onBackend(f.mirrorBackend);
+    for (const f of rule.filters) if (f.mirrorBackend) this._onBackend(f.mirrorBackend);
     return rule;
-  }
-
-  /** Derives the grant a cross-namespace backend needs. @internal */
-  public _onBackend(b: Backend): void {
-    for (const f of b.filters) if (f.mirrorBackend) this._onBackend(f.mirrorBackend);
-    const from = this.effectiveNamespace;
-    if (b.namespace === undefined || b.namespace === from || !b.referenceGrant) return;
-    ensureReferenceGrant(this, {
-      fromGroup: GATEWAY_GROUP,
-      fromKind: 'HTTPRoute',
-      fromNamespace: from,
-      toGroup: b.group,
-      toKind: b.kind,
-      toName: b.name,
-      toNamespace: b.namespace,
-    });
   }
 
   protected renderSpec(): unknown {
     return {
-      ...(this.parents.length ? { parentRefs: this.parents.map((p) => p._render(this.namespace)) } : {}),
-      ...(this.hostnames.length ? { hostnames: [...this.hostnames] } : {}),
+      ...this.renderCommon(),
       ...(this.rules.length ? { rules: this.rules.map((r) => r._render(this.namespace)) } : {}),
     };
   }
