@@ -38,6 +38,9 @@ const project = new typescript.TypeScriptProject({
     'cdk8s-plus-28@^2.5.6',
     'constructs@^10.4.0',
     'ts-node@^10.9.2',
+    // optional peers, installed for the tests of cdk8s-gateway/pulumi (pulumi.runtime.setMocks: no CLI needed)
+    '@pulumi/pulumi@^3.200.0',
+    '@pulumi/kubernetes@^4.20.0',
     'typedoc@~0.28.20',
     'typedoc-plugin-markdown@~4.14.1',
     'fast-check@^4.10.0',
@@ -86,6 +89,13 @@ project.package.addField('peerDependenciesMeta', {
   '@pulumi/kubernetes': { optional: true },
 });
 project.package.addPeerDeps('@pulumi/pulumi@^3.0.0', '@pulumi/kubernetes@^4.0.0');
+
+// Subpath exports: the root API and the Pulumi bindings (the only module importing @pulumi/*).
+project.package.addField('exports', {
+  '.': { types: './lib/index.d.ts', default: './lib/index.js' },
+  './pulumi': { types: './lib/pulumi/index.d.ts', default: './lib/pulumi/index.js' },
+  './package.json': './package.json',
+});
 
 // `npm run synth`: every example into dist/<example>/
 project.addTask('synth', {
