@@ -2,10 +2,11 @@ import { Construct } from 'constructs';
 import { GATEWAY_API_VERSION, GATEWAY_GROUP } from '../model';
 import { checkHostname } from './checks';
 import { fail } from './errors';
-import { IGatewayClass } from './gateway-class';
+import { GatewayController, IGatewayClass } from './gateway-class';
 import { GatewayGrpcRouteProps, GrpcRoute } from './grpc-route';
 import { GatewayHttpRouteProps, HttpRoute } from './http-route';
 import { LabelSelector, Listener, ListenerProtocol } from './listener';
+import { AddressPropagation, ILoadBalancerAddress } from './load-balancer-address';
 import { GatewayAttributes, IGateway, ParentRef } from './parent';
 import { ensureReferenceGrant } from './reference-grant';
 import { IObjectReference, Resource, ResourceProps } from './resource';
@@ -90,6 +91,20 @@ export interface GatewayProps extends ResourceProps {
   readonly allowedListeners?: AllowedListeners;
   /** @default - none */
   readonly tls?: GatewayTls;
+  /**
+   * The load-balancer address the Gateway's Service gets, e.g. `pool.address('192.168.1.240')`
+   * or `pool.anyAddress()` of a `MetalLbPool`. Rendered into `spec.addresses` and
+   * `spec.infrastructure.annotations` as `addressPropagation` says; the built-in proxy's
+   * Service reads it from {@link Gateway.loadBalancerAddress}.
+   * @default - none
+   */
+  readonly loadBalancerAddress?: ILoadBalancerAddress;
+  /**
+   * Where `loadBalancerAddress` is written.
+   * @default - `AddressPropagation.ADDRESSES` for Istio (a GatewayClass construct with Istio's
+   * controller, or the class named `istio`), else `AddressPropagation.ADDRESSES_AND_ANNOTATIONS`
+   */
+  readonly addressPropagation?: AddressPropagation;
 }
 
 /**
@@ -110,6 +125,10 @@ export class Gateway extends Resource implements IGateway {
   }
 
   public readonly gatewayClassName: string;
+  /** The load-balancer address requested for the Gateway's Service, if any. */
+  public readonly loadBalancerAddress?: ILoadBalancerAddress;
+  /** Where {@link loadBalancerAddress} is written (see {@link AddressPropagation}). */
+  public readonly addressPropagation: AddressPropagation;
   private readonly listeners: Listener[] = [];
   private readonly props: GatewayProps;
 
@@ -117,6 +136,22 @@ export class Gateway extends Resource implements IGateway {
     super(scope, id, { apiVersion: GATEWAY_API_VERSION, kind: 'Gateway' }, props);
     this.props = props;
     this.gatewayClassName = props.gatewayClass.name;
+    this.loadBalancerAddress = props.loadBalancerAddress;
+    const controllerName = (props.gatewayClass as { controllerName?: unknown }).controllerName;
+    const istio = controllerName === GatewayController.ISTIO || (controllerName === undefined && props.gatewayClass.name === 'istio');
+    this.addressPropagation = props.addressPropagation ?? (istio ? AddressPropagation.ADDRESSES : AddressPropagation.ADDRESSES_AND_ANNOTATIONS);
+    for (const k of Object.keys(props.infrastructure?.annotations ?? {})) {
+      if (k.startsWith('metallb.universe.tf/')) {
+        fail(this, `spec.infrastructure.annotations[${k}]`, k, 'is a deprecated MetalLB annotation key', `use "metallb.io/${k.slice('metallb.universe.tf/'.length)}" (or pass \`loadBalancerAddress: pool.address(...)\`)`);
+      }
+    }
+    const lbAnnotations = this.loadBalancerAnnotations();
+    for (const [k, v] of Object.entries(lbAnnotations)) {
+      const own = props.infrastructure?.annotations?.[k];
+      if (own !== undefined && own !== v) {
+        fail(this, `spec.infrastructure.annotations[${k}]`, own, `contradicts loadBalancerAddress, which sets it to ${JSON.stringify(v)}`, 'remove the annotation from `infrastructure` and let `loadBalancerAddress` set it');
+      }
+    }
     if ((props.addresses?.length ?? 0) > 16) fail(this, 'spec.addresses', props.addresses!.length, 'has more than 16 entries', 'use at most 16 addresses');
     const seen = new Set<string>();
     for (const a of props.addresses ?? []) {
@@ -137,6 +172,22 @@ export class Gateway extends Resource implements IGateway {
     const dupPort = ports.find((x, i) => ports.indexOf(x) !== i);
     if (dupPort !== undefined) fail(this, 'spec.tls.frontend.perPort', dupPort, 'is listed twice', 'configure each port once');
     (props.listeners ?? []).forEach((l) => this.addListener(l));
+  }
+
+  /** The `spec.addresses` entries: the given `addresses` plus the load-balancer address (per `addressPropagation`). */
+  public get addressList(): GatewayAddress[] {
+    const list = [...(this.props.addresses ?? [])];
+    const lb = this.loadBalancerAddress?.gatewayAddress;
+    if (lb && this.addressPropagation !== AddressPropagation.ANNOTATIONS && !list.some((a) => a.type === lb.type && a.value === lb.value)) list.push(lb);
+    return list;
+  }
+
+  /** The annotations `loadBalancerAddress` adds to `spec.infrastructure.annotations` (per `addressPropagation`). */
+  public loadBalancerAnnotations(): { [key: string]: string } {
+    const lb = this.loadBalancerAddress;
+    if (!lb) return {};
+    const addressesCarryIp = this.addressPropagation === AddressPropagation.ADDRESSES && lb.gatewayAddress !== undefined;
+    return lb.serviceAnnotations({ loadBalancerIpField: addressesCarryIp });
   }
 
   /** Listeners added so far (in order). */
@@ -213,17 +264,21 @@ export class Gateway extends Resource implements IGateway {
 
   protected renderSpec(): unknown {
     const p = this.props;
-    const infra = p.infrastructure;
+    const lbAnnotations = this.loadBalancerAnnotations();
+    const hasLbAnnotations = Object.keys(lbAnnotations).length > 0;
+    const infra: GatewayInfrastructure | undefined = p.infrastructure || hasLbAnnotations ? { ...p.infrastructure } : undefined;
+    const annotations = infra?.annotations || hasLbAnnotations ? { ...infra?.annotations, ...lbAnnotations } : undefined;
+    const addresses = this.addressList;
     const tls = p.tls;
     return {
       gatewayClassName: this.gatewayClassName,
       listeners: this.listeners.map((l) => l._render()),
-      ...(p.addresses?.length ? { addresses: p.addresses.map((a) => ({ type: a.type, ...(a.value !== undefined ? { value: a.value } : {}) })) } : {}),
+      ...(addresses.length ? { addresses: addresses.map((a) => ({ type: a.type, ...(a.value !== undefined ? { value: a.value } : {}) })) } : {}),
       ...(infra
         ? {
           infrastructure: {
             ...(infra.labels ? { labels: { ...infra.labels } } : {}),
-            ...(infra.annotations ? { annotations: { ...infra.annotations } } : {}),
+            ...(annotations ? { annotations } : {}),
             ...(infra.parametersRef ? { parametersRef: { group: infra.parametersRef.group, kind: infra.parametersRef.kind, name: infra.parametersRef.name } } : {}),
           },
         }

@@ -13,3 +13,7 @@ export * from './grpc-route';
 export * from './stream-routes';
 export * from './reference-grant';
 export { checkApp, AppCheckResult } from './validation';
+export * from './load-balancer-address';
+export * from './metallb-bgp-peer';
+export * from './metallb-advertisement';
+export * from './metallb-pool';
