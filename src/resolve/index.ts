@@ -33,7 +33,7 @@ export type {
   ResolvedBackendTLS,
   NamespacedName,
 } from './model';
-export { SERVED_VERSIONS, ROUTE_KINDS } from './inventory';
+export { SERVED_VERSIONS, STANDARD_VERSIONS, EXPERIMENTAL_VERSIONS, ROUTE_KINDS } from './inventory';
 export type { RouteKind } from './inventory';
 export { SUPPORTED_PROTOCOLS, routeKindsFor } from './listeners';
 export { KNOWN_FILTERS } from './routes';

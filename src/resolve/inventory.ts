@@ -1,4 +1,4 @@
-import { Diagnostic, GATEWAY_GROUP, KubeObject, ObjectRef, splitApiVersion } from '../model';
+import { Diagnostic, GATEWAY_API_BUNDLE_VERSION, GATEWAY_GROUP, KubeObject, ObjectRef, splitApiVersion } from '../model';
 import { cmpTuple, Json, key, num, rec, str } from './util';
 
 /** Route kinds the resolver understands. */
@@ -13,21 +13,49 @@ export const MCS_GROUP = 'multicluster.x-k8s.io';
 export const CERT_MANAGER_GROUP = 'cert-manager.io';
 
 /**
- * API versions the v1.6.1 CRDs serve (standard or experimental channel), per Gateway API kind.
- * Objects of these kinds under any other version are reported and ignored.
+ * API versions the v1.6.1 standard-channel CRDs serve, per Gateway API kind.
  */
-export const SERVED_VERSIONS: Readonly<Record<string, readonly string[]>> = {
+export const STANDARD_VERSIONS: Readonly<Record<string, readonly string[]>> = {
   GatewayClass: ['v1', 'v1beta1'],
   Gateway: ['v1', 'v1beta1'],
   ListenerSet: ['v1'],
   HTTPRoute: ['v1', 'v1beta1'],
   GRPCRoute: ['v1'],
+  TLSRoute: ['v1'],
+  TCPRoute: ['v1'],
+  UDPRoute: ['v1'],
+  ReferenceGrant: ['v1', 'v1beta1'],
+  BackendTLSPolicy: ['v1'],
+};
+
+/**
+ * API versions the v1.6.1 experimental-channel CRDs serve, per Gateway API kind (a superset of
+ * {@link STANDARD_VERSIONS}: the older alpha versions of the route kinds and BackendTLSPolicy).
+ */
+export const EXPERIMENTAL_VERSIONS: Readonly<Record<string, readonly string[]>> = {
+  ...STANDARD_VERSIONS,
   TLSRoute: ['v1', 'v1alpha3', 'v1alpha2'],
   TCPRoute: ['v1', 'v1alpha2'],
   UDPRoute: ['v1', 'v1alpha2'],
-  ReferenceGrant: ['v1', 'v1beta1'],
   BackendTLSPolicy: ['v1', 'v1alpha3'],
 };
+
+/**
+ * API versions the v1.6.1 CRDs serve in either channel, per Gateway API kind. Objects of these
+ * kinds under any other version are reported (`UnsupportedVersion`, error) and ignored; versions
+ * only the experimental channel serves are resolved, with an `UnsupportedVersion` warning.
+ */
+export const SERVED_VERSIONS: Readonly<Record<string, readonly string[]>> = EXPERIMENTAL_VERSIONS;
+
+/** `standard channel: g/v1, g/v1beta1; experimental channel: …` for messages. */
+export function servedVersionsText(kind: string): string {
+  const fmt = (vs: readonly string[] | undefined) => (vs ?? []).map((v) => `${GATEWAY_GROUP}/${v}`).join(', ') || '(none)';
+  const std = STANDARD_VERSIONS[kind];
+  const exp = EXPERIMENTAL_VERSIONS[kind];
+  return std && exp && std.length === exp.length
+    ? `both channels serve ${fmt(std)}`
+    : `standard channel serves ${fmt(std)}; experimental channel serves ${fmt(exp)}`;
+}
 
 const CORE_KINDS = new Set(['Namespace', 'Service', 'Secret', 'ConfigMap']);
 const CLUSTER_SCOPED = new Set(['GatewayClass', 'Namespace']);
@@ -140,16 +168,24 @@ export function buildInventory(objects: readonly KubeObject[], controllerName: s
     if (o.group === GATEWAY_GROUP && SERVED_VERSIONS[o.kind]) {
       if (!SERVED_VERSIONS[o.kind].includes(version)) {
         diagnostics.push({
-          severity: 'warning',
+          severity: 'error',
           code: 'UnsupportedVersion',
-          message: `${o.kind} ${raw.apiVersion} is not served by the Gateway API v1.6.1 CRDs (served: ${SERVED_VERSIONS[o.kind]
-            .map((v) => `${GATEWAY_GROUP}/${v}`)
-            .join(', ')}); the object is ignored`,
+          message: `apiVersion ${raw.apiVersion} of ${o.kind} is not served by the Gateway API ${GATEWAY_API_BUNDLE_VERSION} CRDs (${servedVersionsText(o.kind)}); the API server rejects the object, so it is ignored here`,
           object: o.ref,
           field: 'apiVersion',
-          fix: `set apiVersion to ${GATEWAY_GROUP}/${SERVED_VERSIONS[o.kind][0]}`,
+          fix: `set apiVersion to ${GATEWAY_GROUP}/${STANDARD_VERSIONS[o.kind][0]} (served by both channels) and adapt the fields that changed since ${version}`,
         });
         continue;
+      }
+      if (!STANDARD_VERSIONS[o.kind].includes(version)) {
+        diagnostics.push({
+          severity: 'warning',
+          code: 'UnsupportedVersion',
+          message: `apiVersion ${raw.apiVersion} of ${o.kind} is served only by the experimental-channel CRDs of Gateway API ${GATEWAY_API_BUNDLE_VERSION} (${servedVersionsText(o.kind)})`,
+          object: o.ref,
+          field: 'apiVersion',
+          fix: `set apiVersion to ${GATEWAY_GROUP}/${STANDARD_VERSIONS[o.kind][0]} (served by both channels), or install the Gateway API experimental-channel CRDs`,
+        });
       }
       const k = key(o.namespace, o.name);
       switch (o.kind) {

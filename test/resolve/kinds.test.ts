@@ -1,4 +1,4 @@
-import { resolve } from '../../src/resolve';
+import { EXPERIMENTAL_VERSIONS, resolve, STANDARD_VERSIONS } from '../../src/resolve';
 import { cond, diag, gateway, http, listenerOf, parentOf, route, service, statusOf, GW } from './fixtures';
 
 describe('route kinds and API versions', () => {
@@ -47,12 +47,33 @@ describe('route kinds and API versions', () => {
     expect(cond((s.status as any).parents[0].conditions, 'ResolvedRefs').status).toBe('True');
   });
 
-  test('UnsupportedVersion: an apiVersion the v1.6.1 CRDs do not serve is reported and ignored', () => {
+  test('UnsupportedVersion: an apiVersion neither channel of the v1.6.1 CRDs serves is an error; the object is ignored', () => {
     const res = resolve([gateway('web', [http()]), { apiVersion: 'gateway.networking.k8s.io/v1alpha2', kind: 'HTTPRoute', metadata: { name: 'r', namespace: 'infra' }, spec: { parentRefs: [{ name: 'web' }] } }]);
     const d = diag(res, 'UnsupportedVersion');
-    expect(d).toMatchObject({ severity: 'warning', field: 'apiVersion' });
-    expect(d.fix).toBe('set apiVersion to gateway.networking.k8s.io/v1');
+    expect(d).toMatchObject({ severity: 'error', field: 'apiVersion' });
+    expect(d.message).toBe(
+      'apiVersion gateway.networking.k8s.io/v1alpha2 of HTTPRoute is not served by the Gateway API v1.6.1 CRDs ' +
+        '(both channels serve gateway.networking.k8s.io/v1, gateway.networking.k8s.io/v1beta1); the API server rejects the object, so it is ignored here',
+    );
+    expect(d.fix).toBe('set apiVersion to gateway.networking.k8s.io/v1 (served by both channels) and adapt the fields that changed since v1alpha2');
     expect(res.status.find((x) => x.kind === 'HTTPRoute')).toBeUndefined();
+    // reported once: the schema stage does not repeat it as NotServed
+    expect(res.diagnostics.filter((x) => x.object.kind === 'HTTPRoute').map((x) => x.code)).toEqual(['UnsupportedVersion']);
+  });
+
+  test('UnsupportedVersion: TLSRoute v1alpha2 is served only by the experimental channel: warning, still resolved', () => {
+    const res = resolve([
+      gateway('tls', [{ name: 'tls', port: 443, protocol: 'TLS', tls: { mode: 'Passthrough' } }]),
+      service('app', [443]),
+      { apiVersion: 'gateway.networking.k8s.io/v1alpha2', kind: 'TLSRoute', metadata: { name: 'r', namespace: 'infra' }, spec: { parentRefs: [{ name: 'tls' }], hostnames: ['a.example.com'], rules: [{ backendRefs: [{ name: 'app', port: 443 }] }] } },
+    ]);
+    const d = diag(res, 'UnsupportedVersion');
+    expect(d).toMatchObject({ severity: 'warning', field: 'apiVersion', object: { kind: 'TLSRoute', name: 'r' } });
+    expect(d.message).toContain('served only by the experimental-channel CRDs');
+    expect(d.message).toContain('standard channel serves gateway.networking.k8s.io/v1; experimental channel serves gateway.networking.k8s.io/v1, gateway.networking.k8s.io/v1alpha3, gateway.networking.k8s.io/v1alpha2');
+    expect(d.fix).toBe('set apiVersion to gateway.networking.k8s.io/v1 (served by both channels), or install the Gateway API experimental-channel CRDs');
+    expect(cond(parentOf(res, 'r', 0, 'TLSRoute').conditions, 'Accepted').status).toBe('True');
+    expect(res.diagnostics.map((x) => x.code)).toEqual(['UnsupportedVersion']);
   });
 
   test('DuplicateObject', () => {
@@ -104,5 +125,24 @@ describe('HTTPRoute / GRPCRoute sharing a hostname on one listener', () => {
   test('distinct hostnames coexist', () => {
     const res = resolve([gateway('gw', [http()]), h, { ...g, spec: { ...g.spec, hostnames: ['rpc.other.org'] } }]);
     expect(listenerOf(res, 'gw', 'http').attachedRoutes).toBe(2);
+  });
+});
+
+describe('served versions', () => {
+  test('STANDARD_VERSIONS / EXPERIMENTAL_VERSIONS match the bundled v1.6.1 CRDs', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { loadBundle } = require('../../src/validate/bundles');
+    const served = (bundle: string) => {
+      const out: Record<string, string[]> = {};
+      for (const s of Object.values(loadBundle(bundle).schemas) as any[]) {
+        if (s.group !== 'gateway.networking.k8s.io') continue;
+        (out[s.kind] ??= []).push(s.version);
+      }
+      for (const k of Object.keys(out)) out[k].sort();
+      return out;
+    };
+    const sorted = (t: Readonly<Record<string, readonly string[]>>) => Object.fromEntries(Object.entries(t).map(([k, v]) => [k, [...v].sort()]));
+    expect(sorted(STANDARD_VERSIONS)).toEqual(served('gateway-api-standard'));
+    expect(sorted(EXPERIMENTAL_VERSIONS)).toEqual(served('gateway-api-experimental'));
   });
 });
