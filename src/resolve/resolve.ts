@@ -5,6 +5,7 @@ import { allListenersValid, evaluateClasses, evaluateGateways, GatewayState, lis
 import { buildInventory } from './inventory';
 import { blockingProblem, derivedSeverity, listenerAccepted, listenerProgrammed, listenerResolved, ListenerState } from './listeners';
 import { ResolvedGateway, ResolvedListener, ResolvedModel, ResolvedRoute, RouteAttachment } from './model';
+import { coveredBy, removedShapeDiagnostics } from './removed';
 import { resolveRoutes, RouteState } from './routes';
 import { Condition, ObjectStatus, ResolveOptions, ResolveResult } from './types';
 import { cmpTuple } from './util';
@@ -21,7 +22,8 @@ import { cmpTuple } from './util';
  */
 export function resolve(objects: readonly KubeObject[], options: ResolveOptions = {}): ResolveResult {
   const controllerName = options.controllerName ?? BUILTIN_CONTROLLER_NAME;
-  const inv = buildInventory(objects, controllerName, options.defaultNamespace ?? 'default');
+  const defaultNamespace = options.defaultNamespace ?? 'default';
+  const inv = buildInventory(objects, controllerName, defaultNamespace);
   const diags: Diagnostic[] = [...inv.diagnostics];
   const ctx = { inv, diags };
 
@@ -67,7 +69,11 @@ export function resolve(objects: readonly KubeObject[], options: ResolveOptions 
   status.push(...policyStatuses(inv, policies, routes, controllerName));
   status.sort((a, b) => cmpTuple([a.kind, a.namespace ?? '', a.name], [b.kind, b.namespace ?? '', b.name]));
 
-  return { status, diagnostics: sortDiagnostics(diags), model: buildModel(gateways, routes) };
+  const model = buildModel(gateways, routes);
+  const removed = removedShapeDiagnostics(objects, defaultNamespace);
+  diags.push(...removed);
+  const covered = coveredBy(removed);
+  return { status, diagnostics: sortDiagnostics(diags.filter((d) => !covered(d))), model };
 }
 
 // ---------------------------------------------------------------------------------------------
