@@ -1,13 +1,12 @@
 import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { Diagnostic, KubeObject, ObjectRef, sortDiagnostics, splitApiVersion } from '../model';
+import { Diagnostic, KubeObject, sortDiagnostics, splitApiVersion } from '../model';
 import { resolve } from '../resolve';
-import { hasSchema, validateObject, Violation } from '../validate';
 
 /**
  * The bridge between the construct tree and the pure pipeline stages: at `app.synth()`
- * every ApiObject of the app is synthesized to plain JSON, validated against the bundled
- * upstream CRD schemas (CEL rules included) and run through the offline resolver.
+ * every ApiObject of the app is synthesized to plain JSON and run through the offline resolver,
+ * which also validates each object against the bundled upstream CRD schemas (CEL rules included).
  * Each finding is reported by the construct that owns the object, so `app.synth()`
  * fails once, listing every problem with its construct path.
  */
@@ -36,38 +35,6 @@ function ownerOf(obj: ApiObject): IConstruct {
   // constructs of this library wrap their ApiObject as the child `Resource`
   const scope = obj.node.scope;
   return obj.node.id === 'Resource' && scope && (scope as any).apiObject === obj ? scope : obj;
-}
-
-function schemaDiagnostics(obj: KubeObject): Diagnostic[] {
-  if (!hasSchema(obj.apiVersion, obj.kind)) return [];
-  const standard = validateObject(obj, { channel: 'standard' });
-  if (standard.length === 0) return [];
-  const ref: ObjectRef = {
-    apiVersion: obj.apiVersion,
-    kind: obj.kind,
-    ...(obj.metadata?.namespace !== undefined ? { namespace: obj.metadata.namespace } : {}),
-    name: obj.metadata?.name ?? '',
-  };
-  const isGatewayApi = splitApiVersion(obj.apiVersion).group === 'gateway.networking.k8s.io';
-  if (isGatewayApi && validateObject(obj, { channel: 'experimental' }).length === 0) {
-    const fields = [...new Set(standard.map((v) => v.field))].join(', ');
-    return [{
-      severity: 'warning',
-      code: 'ExperimentalField',
-      message: `uses fields or kinds that only the experimental-channel CRDs accept (${fields})`,
-      object: ref,
-      field: standard[0].field,
-      fix: 'install the Gateway API experimental-channel CRDs, or stop using these fields',
-    }];
-  }
-  return standard.map((v: Violation) => ({
-    severity: 'error' as const,
-    code: v.type === 'cel' ? 'CelRuleViolation' : v.type === 'unknown-field' ? 'UnknownField' : v.type === 'not-served' ? 'NotServed' : 'SchemaViolation',
-    message: v.message + (v.value !== undefined && !v.message.includes(JSON.stringify(v.value)) ? ` (value: ${JSON.stringify(v.value)})` : ''),
-    object: ref,
-    field: v.field,
-    fix: v.type === 'cel' ? `satisfy the CRD rule \`${v.rule}\`` : v.type === 'unknown-field' ? 'remove the field (the API server rejects unknown fields)' : 'change the value to what the CRD schema allows',
-  }));
 }
 
 /** Missing referents are expected in construct apps (Services deployed elsewhere, Secrets written by cert-manager). */
@@ -108,7 +75,6 @@ function compute(root: IConstruct): Computed {
     byKey.set(key, json);
   }
   const diagnostics: Diagnostic[] = [];
-  for (const obj of objects) diagnostics.push(...schemaDiagnostics(obj));
   for (const d of resolve(objects).diagnostics) {
     const obj = byKey.get(keyOf(d.object));
     diagnostics.push(isExternalReference(d, byKey, obj) ? { ...d, severity: 'info' } : d);

@@ -7,6 +7,7 @@ import { blockingProblem, derivedSeverity, listenerAccepted, listenerProgrammed,
 import { ResolvedGateway, ResolvedListener, ResolvedModel, ResolvedRoute, RouteAttachment } from './model';
 import { coveredBy, removedShapeDiagnostics } from './removed';
 import { resolveRoutes, RouteState } from './routes';
+import { schemaDiagnostics } from './schema';
 import { Condition, ObjectStatus, ResolveOptions, ResolveResult } from './types';
 import { cmpTuple } from './util';
 
@@ -72,6 +73,7 @@ export function resolve(objects: readonly KubeObject[], options: ResolveOptions 
   const model = buildModel(gateways, routes);
   const removed = removedShapeDiagnostics(objects, defaultNamespace);
   diags.push(...removed);
+  if (options.schemaValidation ?? true) diags.push(...schemaDiagnostics(objects, defaultNamespace));
   const covered = coveredBy(removed);
   return { status, diagnostics: sortDiagnostics(diags.filter((d) => !covered(d))), model };
 }

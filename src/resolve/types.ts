@@ -15,6 +15,14 @@ export interface ResolveOptions {
    * @default 'default'
    */
   readonly defaultNamespace?: string;
+  /**
+   * Validate every object that has a bundled CRD schema (Gateway API, MetalLB, cert-manager)
+   * against the standard-channel schema and its CEL rules, as the API server would on create:
+   * `SchemaViolation`, `UnknownField`, `CelRuleViolation`, `NotServed`, `UnknownKind` errors, or one
+   * `ExperimentalField` warning when the object is valid only for the experimental channel.
+   * @default true
+   */
+  readonly schemaValidation?: boolean;
 }
 
 /** `True` / `False` / `Unknown`, as in `metav1.Condition`. */

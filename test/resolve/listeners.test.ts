@@ -165,7 +165,7 @@ describe('Gateway listeners', () => {
 describe('Secrets that cert-manager will write', () => {
   const l = https('https', 'web-tls');
   test('a cert-manager Certificate with that secretName resolves the reference', () => {
-    const cert = { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'web', namespace: 'infra' }, spec: { secretName: 'web-tls', dnsNames: ['a.example'] } };
+    const cert = { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'web', namespace: 'infra' }, spec: { secretName: 'web-tls', dnsNames: ['a.example'], issuerRef: { name: 'letsencrypt', kind: 'ClusterIssuer' } } };
     const res = resolve([gateway('web', [l]), cert, tlsSecret('unrelated')]);
     expect(cond(listenerOf(res, 'web', 'https').conditions, 'ResolvedRefs').status).toBe('True');
     expect(res.diagnostics).toEqual([]);

@@ -1,0 +1,151 @@
+import { Diagnostic, GATEWAY_API_BUNDLE_VERSION, GATEWAY_GROUP, KubeObject, ObjectRef, Severity, splitApiVersion } from '../model';
+import { validateObject, Violation } from '../validate';
+import { bundleForGroup, loadBundle } from '../validate/bundles';
+import { diagnostic } from './conditions';
+import { SERVED_VERSIONS, STANDARD_VERSIONS, wrap } from './inventory';
+import { REMOVED_KINDS, V1ALPHA1_GROUP } from './removed';
+import { rec, str, uniqSorted } from './util';
+
+/**
+ * Stage "schema": every input object that has a bundled CRD schema (Gateway API, MetalLB,
+ * cert-manager) is validated as the API server would on create — structural schema, strict unknown
+ * fields, defaults, CEL rules — against the standard channel. An object that fails there but
+ * passes with the experimental-channel CRDs gets one `ExperimentalField` warning naming the fields;
+ * otherwise each violation is an error:
+ *
+ * - `SchemaViolation` (type, enum, pattern, required, bounds…), `UnknownField`, `CelRuleViolation`,
+ *   `NotServed` (apiVersion not served), `UnknownKind`;
+ * - `CelRulesNotChecked` (info): the API server skips CEL rules while the schema fails.
+ *
+ * Each object is validated once against the standard channel; the experimental channel is only
+ * consulted for objects that fail. Gateway API versions the resolver already reports
+ * (`UnsupportedVersion`) and removed kinds (`RemovedKind`) are not validated again; versions only the
+ * experimental channel serves are validated against it.
+ */
+export function schemaDiagnostics(objects: readonly KubeObject[], defaultNamespace: string): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const raw of objects) {
+    if (!raw || typeof raw !== 'object' || typeof raw.kind !== 'string' || typeof raw.apiVersion !== 'string') continue;
+    const { group, version } = splitApiVersion(raw.apiVersion);
+    if (group === V1ALPHA1_GROUP || !bundleForGroup(group, 'standard')) continue;
+    const gatewayApi = group === GATEWAY_GROUP || group === 'gateway.networking.x-k8s.io';
+    if (group === GATEWAY_GROUP && (REMOVED_KINDS[raw.kind] || (SERVED_VERSIONS[raw.kind] && !SERVED_VERSIONS[raw.kind].includes(version)))) continue;
+    const ref = refFor(raw, group, version, defaultNamespace);
+    if (group === GATEWAY_GROUP && STANDARD_VERSIONS[raw.kind] && !STANDARD_VERSIONS[raw.kind].includes(version)) {
+      // served only by the experimental channel (UnsupportedVersion warning): check its content there
+      out.push(...validateSafely(raw, 'experimental', ref).map((v) => toDiagnostic(v, ref, raw)));
+      continue;
+    }
+    const standard = validateSafely(raw, 'standard', ref);
+    if (!standard.length) continue;
+    if (!gatewayApi) {
+      out.push(...standard.map((v) => toDiagnostic(v, ref, raw)));
+      continue;
+    }
+    const experimental = validateSafely(raw, 'experimental', ref);
+    const k = (v: Violation) => `${v.type}|${v.field}`;
+    const inExperimental = new Set(experimental.map(k));
+    const onlyStandard = standard.filter((v) => !inExperimental.has(k(v)) && !isNotChecked(v));
+    if (!onlyStandard.length) {
+      out.push(...standard.map((v) => toDiagnostic(v, ref, raw)));
+      continue;
+    }
+    out.push(experimentalField(onlyStandard, ref, raw));
+    out.push(...experimental.map((v) => toDiagnostic(v, ref, raw)));
+  }
+  return out;
+}
+
+/** The validator must never make the resolver throw; an internal failure becomes one violation. */
+function validateSafely(obj: KubeObject, channel: 'standard' | 'experimental', _ref: ObjectRef): Violation[] {
+  try {
+    return validateObject(obj, { channel });
+  } catch (e) {
+    return [{ field: '', type: 'schema', message: `the object could not be validated (${(e as Error).message ?? String(e)})` }];
+  }
+}
+
+/** The object reference: namespaced kinds default to `defaultNamespace`, cluster-scoped ones have none. */
+function refFor(raw: KubeObject, group: string, version: string, defaultNamespace: string): ObjectRef {
+  if (group === GATEWAY_GROUP) return wrap(raw, defaultNamespace).ref;
+  const ns = str(rec(raw.metadata).namespace);
+  const name = str(rec(raw.metadata).name) ?? '';
+  let clusterScoped = false;
+  const bundle = bundleForGroup(group, 'experimental');
+  if (bundle && ns === undefined) {
+    const schemas = Object.values(loadBundle(bundle).schemas);
+    const s = schemas.find((x) => x.group === group && x.kind === raw.kind && x.version === version) ?? schemas.find((x) => x.group === group && x.kind === raw.kind);
+    clusterScoped = s?.scope === 'Cluster';
+  }
+  return clusterScoped ? { apiVersion: raw.apiVersion, kind: raw.kind, name } : { apiVersion: raw.apiVersion, kind: raw.kind, namespace: ns ?? defaultNamespace, name };
+}
+
+/** The validator's note that CEL rules were skipped because the schema failed. */
+function isNotChecked(v: Violation): boolean {
+  return v.type === 'cel' && v.rule === undefined && v.field === '';
+}
+
+function showValue(v: unknown): string {
+  let s: string;
+  try {
+    s = JSON.stringify(v) ?? String(v);
+  } catch {
+    s = String(v);
+  }
+  return s.length > 160 ? `${s.slice(0, 159)}…` : s;
+}
+
+const CODE: Record<Violation['type'], string> = {
+  'schema': 'SchemaViolation',
+  'unknown-field': 'UnknownField',
+  'cel': 'CelRuleViolation',
+  'not-served': 'NotServed',
+  'unknown-kind': 'UnknownKind',
+};
+
+/** Maps one validator violation to a diagnostic naming the field, the value and the fix. */
+export function toDiagnostic(v: Violation, ref: ObjectRef, obj: KubeObject): Diagnostic {
+  const field = v.field === '' ? undefined : v.field;
+  if (isNotChecked(v)) {
+    return diagnostic('info', 'CelRulesNotChecked', ref, field, v.message, 'fix the schema errors of this object; its CEL validation rules are evaluated once the schema passes');
+  }
+  const value = v.value !== undefined && !v.message.includes(showValue(v.value)) ? ` (value: ${showValue(v.value)})` : '';
+  const message = `${v.message}${value}`;
+  const last = v.field.slice(Math.max(v.field.lastIndexOf('.'), v.field.lastIndexOf(']')) + 1);
+  let fix: string;
+  switch (v.type) {
+    case 'cel':
+      fix = `change the object so that the CRD validation rule holds: "${v.message}" (rule: ${v.rule})`;
+      break;
+    case 'unknown-field':
+      fix = `remove ${last || v.field} (the API server rejects unknown fields), or correct its spelling against the ${obj.apiVersion} ${obj.kind} schema`;
+      break;
+    case 'not-served':
+      fix = 'set apiVersion to one of the served versions listed';
+      break;
+    case 'unknown-kind':
+      fix = `check the spelling of kind and the API group of apiVersion ${obj.apiVersion}`;
+      break;
+    default:
+      fix = v.rule ? `change the value so that it satisfies the schema (${v.rule})` : 'change the value to what the CRD schema allows';
+  }
+  const severity: Severity = 'error';
+  return diagnostic(severity, CODE[v.type] ?? 'SchemaViolation', ref, field, message, fix);
+}
+
+/** One warning for an object that only the experimental-channel CRDs accept. */
+function experimentalField(vs: readonly Violation[], ref: ObjectRef, obj: KubeObject): Diagnostic {
+  const fields = uniqSorted(vs.map((v) => (v.type === 'unknown-kind' ? `kind ${obj.kind}` : v.type === 'not-served' ? `apiVersion ${obj.apiVersion}` : v.field || '(object)')));
+  const why = vs
+    .slice(0, 3)
+    .map((v) => `${v.field ? `${v.field}: ` : ''}${v.message}`)
+    .join('; ');
+  return diagnostic(
+    'warning',
+    'ExperimentalField',
+    ref,
+    vs[0].field || undefined,
+    `uses ${fields.join(', ')}, which only the experimental-channel CRDs of Gateway API ${GATEWAY_API_BUNDLE_VERSION} accept (standard channel: ${why}${vs.length > 3 ? '; …' : ''})`,
+    'install the Gateway API experimental-channel CRDs in the cluster, or stop using these fields',
+  );
+}
