@@ -1,6 +1,31 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { run } from '../../src/cli/run';
+
+/** The repository root (tests run the CLI with it as cwd, so paths in output are repo-relative). */
+export const ROOT = path.join(__dirname, '..', '..');
+
+/** What one CLI run printed and returned. */
+export interface CliResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the CLI in-process. */
+export async function cli(argv: string[], options: { cwd?: string; stdin?: string; color?: boolean } = {}): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  const code = await run(argv, {
+    stdout: (s) => (stdout += s),
+    stderr: (s) => (stderr += s),
+    cwd: options.cwd ?? ROOT,
+    readStdin: async () => options.stdin ?? '',
+    color: options.color ?? false,
+  });
+  return { code, stdout, stderr };
+}
 
 /** A fresh temporary folder with the given files (relative path → content). */
 export function tempTree(files: Record<string, string>): string {
@@ -11,4 +36,42 @@ export function tempTree(files: Record<string, string>): string {
     fs.writeFileSync(p, content);
   }
   return dir;
+}
+
+/** A small valid setup: Gateway + Service + HTTPRoute in namespace `ns`, as YAML documents. */
+export function smallSetup(ns = 'app', extraRoute = ''): string {
+  return `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: gw
+  namespace: ${ns}
+spec:
+  gatewayClassName: cdk8s-gateway
+  listeners:
+    - name: http
+      port: 80
+      protocol: HTTP
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+  namespace: ${ns}
+spec:
+  ports:
+    - port: 80
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: web
+  namespace: ${ns}
+spec:
+  parentRefs:
+    - name: gw${extraRoute}
+  rules:
+    - backendRefs:
+        - name: web
+          port: 80
+`;
 }

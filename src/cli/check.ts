@@ -1,0 +1,123 @@
+/**
+ * `cdk8s-gateway check PATH… [--format text|json] [--verbose]`: what a conformant controller would
+ * say about the input, before anything is applied.
+ *
+ * Exit codes: 0 no error diagnostics (warnings allowed), 1 errors found, 2 usage / input errors.
+ */
+import { Command, Option } from 'commander';
+import { Diagnostic, describeRef } from '../model';
+import { ObjectStatus } from '../resolve';
+import { addInputOptions, CliIO, InputOptions, loadAndResolve, Resolved } from './input';
+import { Source } from './load';
+import { plural, style } from './style';
+
+/** Output formats of `check`. */
+export const CHECK_FORMATS = ['text', 'json'] as const;
+
+/** Options of `check`. */
+export interface CheckOptions extends InputOptions {
+  readonly format?: (typeof CHECK_FORMATS)[number];
+  /** Show info-level diagnostics in text output. */
+  readonly verbose?: boolean;
+}
+
+/** The `check` subcommand; `done` receives the exit code. */
+export function checkCommand(io: CliIO, done: (code: number) => void): Command {
+  const cmd = new Command('check')
+    .description('report what a Gateway API controller would say about the manifests (exit 0 clean, 1 errors, 2 usage/input errors)')
+    .argument('<path...>', 'YAML/JSON files or folders (read recursively); - reads stdin')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(CHECK_FORMATS).default('text'))
+    .option('-v, --verbose', 'also show info-level diagnostics', false);
+  addInputOptions(cmd);
+  return cmd.action(async (paths: string[], opts: CheckOptions) => done(await check(paths, opts, io)));
+}
+
+/** Runs `check`; returns the exit code. */
+export async function check(paths: readonly string[], opts: CheckOptions, io: CliIO): Promise<number> {
+  const r = await loadAndResolve(paths, opts, io);
+  if (!r) return 2;
+  io.stdout(opts.format === 'json' ? formatCheckJson(r.diagnostics, r.result.status) : formatCheckText(r, { verbose: !!opts.verbose, color: !!io.color }));
+  return checkExitCode(r.diagnostics);
+}
+
+/** 1 when any diagnostic is an error, else 0. */
+export function checkExitCode(diagnostics: readonly Diagnostic[]): 0 | 1 {
+  return diagnostics.some((d) => d.severity === 'error') ? 1 : 0;
+}
+
+/**
+ * The JSON contract (BRIEF §5): `{"diagnostics":[{severity, code, message, object:{apiVersion,
+ * kind, namespace, name}, field, fix?}], "status":[{apiVersion, kind, namespace, name, status}]}`.
+ * Keys are always in this order; `field` is always present (`""` when the diagnostic is about the
+ * whole object), `fix` when the resolver knows one; `namespace` is absent for cluster-scoped
+ * objects (GatewayClass, Namespace), as in Kubernetes. Arrays keep the resolver's order.
+ */
+export function checkJson(diagnostics: readonly Diagnostic[], status: readonly ObjectStatus[]): { diagnostics: unknown[]; status: unknown[] } {
+  return {
+    diagnostics: diagnostics.map((d) => ({
+      severity: d.severity,
+      code: d.code,
+      message: d.message,
+      object: {
+        apiVersion: d.object.apiVersion,
+        kind: d.object.kind,
+        ...(d.object.namespace !== undefined ? { namespace: d.object.namespace } : {}),
+        name: d.object.name,
+      },
+      field: d.field ?? '',
+      ...(d.fix ? { fix: d.fix } : {}),
+    })),
+    status: status.map((s) => ({
+      apiVersion: s.apiVersion,
+      kind: s.kind,
+      ...(s.namespace !== undefined ? { namespace: s.namespace } : {}),
+      name: s.name,
+      status: s.status,
+    })),
+  };
+}
+
+/** {@link checkJson} as text (2-space indent, trailing newline). */
+export function formatCheckJson(diagnostics: readonly Diagnostic[], status: readonly ObjectStatus[]): string {
+  return `${JSON.stringify(checkJson(diagnostics, status), null, 2)}\n`;
+}
+
+/** `file:line` of a source. */
+export function sourceLocation(s: Source): string {
+  return `${s.file}:${s.line}`;
+}
+
+/**
+ * One line per diagnostic:
+ * `FILE:LINE: SEVERITY CODE KIND NS/NAME FIELD: MESSAGE — fix: FIX`.
+ */
+export function formatDiagnosticLine(d: Diagnostic, source: Source | undefined, color = false): string {
+  const s = style(color);
+  const sev = d.severity === 'error' ? s.red(s.bold('error')) : d.severity === 'warning' ? s.yellow(s.bold('warning')) : s.cyan('info');
+  const where = source ? `${sourceLocation(source)}: ` : '';
+  const obj = d.object.kind && d.object.name ? ` ${describeRef(d.object)}` : d.object.kind ? ` ${d.object.kind}` : '';
+  const field = d.field ? ` ${d.field}` : '';
+  const fix = d.fix ? ` — ${s.green('fix:')} ${d.fix}` : '';
+  return `${where}${sev} ${s.bold(d.code)}${obj}${field}: ${d.message}${fix}`;
+}
+
+/** Text report: one line per problem (info only with `verbose`), then the summary line. */
+export function formatCheckText(r: Pick<Resolved, 'diagnostics' | 'sourceOf' | 'input'>, opts: { verbose: boolean; color: boolean }): string {
+  const s = style(opts.color);
+  const lines: string[] = [];
+  let errors = 0;
+  let warnings = 0;
+  let infos = 0;
+  for (const d of r.diagnostics) {
+    if (d.severity === 'error') errors++;
+    else if (d.severity === 'warning') warnings++;
+    else infos++;
+    if (d.severity === 'info' && !opts.verbose) continue;
+    lines.push(formatDiagnosticLine(d, r.sourceOf(d), opts.color));
+  }
+  const counts = [plural(errors, 'error'), plural(warnings, 'warning'), ...(opts.verbose && infos ? [`${infos} info`] : [])].join(', ');
+  const hidden = !opts.verbose && infos ? `; ${infos} info hidden (--verbose shows them)` : '';
+  const summary = `${counts} (${plural(r.input.objects.length, 'object')} in ${plural(r.input.files.length, 'file')})${hidden}`;
+  lines.push(errors ? s.red(summary) : warnings ? s.yellow(summary) : s.green(summary));
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,140 @@
+/**
+ * The part every command shares: load PATH…, stop on input errors, resolve, and find where each
+ * object came from.
+ */
+import { Command, Option } from 'commander';
+import { BUILTIN_CONTROLLER_NAME, Diagnostic, GATEWAY_GROUP, KubeObject, ObjectRef, sortDiagnostics, splitApiVersion } from '../model';
+import { resolve, ResolveOptions, ResolveResult } from '../resolve';
+import { load, LoadResult, Source } from './load';
+
+/** What a command needs from the outside world (injected, so commands are testable without spawning). */
+export interface CliIO {
+  /** Writes to standard output (text is passed as is; lines end with `\n`). */
+  stdout(text: string): void;
+  /** Writes to standard error. */
+  stderr(text: string): void;
+  /** Directory relative PATH arguments are resolved against. */
+  readonly cwd: string;
+  /** Reads all of standard input (the `-` PATH). */
+  readonly readStdin?: () => Promise<string>;
+  /** Color text output (the caller decides: TTY and `NO_COLOR`). @default false */
+  readonly color?: boolean;
+}
+
+/** Options every command that reads manifests accepts. */
+export interface InputOptions {
+  readonly controllerName?: string;
+  readonly namespace?: string;
+}
+
+/** Adds the options of {@link InputOptions} to a command. */
+export function addInputOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--controller-name <name>', 'check Gateways as the controller with this controllerName would').default(BUILTIN_CONTROLLER_NAME))
+    .addOption(new Option('-n, --namespace <namespace>', 'namespace of objects without metadata.namespace').default('default'));
+}
+
+/** Loaded and resolved input. */
+export interface Resolved {
+  readonly input: LoadResult;
+  readonly objects: KubeObject[];
+  readonly result: ResolveResult;
+  /** The resolver's diagnostics plus the CLI's own (input documents, other controllers), sorted. */
+  readonly diagnostics: Diagnostic[];
+  /** Where the object a diagnostic is about came from. */
+  sourceOf(d: Diagnostic): Source | undefined;
+  readonly resolveOptions: ResolveOptions;
+}
+
+/**
+ * Loads PATH… and resolves it. On input errors (unreadable paths, invalid YAML) prints them as
+ * `error: FILE:LINE:COL: message` on stderr and returns `undefined` (exit 2).
+ */
+export async function loadAndResolve(paths: readonly string[], opts: InputOptions, io: CliIO): Promise<Resolved | undefined> {
+  const input = await load(paths, { cwd: io.cwd, readStdin: io.readStdin });
+  if (input.errors.length) {
+    for (const e of input.errors) io.stderr(`error: ${e.location}: ${e.message}\n`);
+    io.stderr(`${input.errors.length === 1 ? '1 input error' : `${input.errors.length} input errors`}: nothing was checked\n`);
+    return undefined;
+  }
+  const resolveOptions: ResolveOptions = {
+    controllerName: opts.controllerName ?? BUILTIN_CONTROLLER_NAME,
+    defaultNamespace: opts.namespace ?? 'default',
+  };
+  const objects = input.objects.map((o) => o.object);
+  const result = resolve(objects, resolveOptions);
+  const own = new Map<Diagnostic, Source>();
+  for (const d of input.diagnostics) own.set(d.diagnostic, d.source);
+  const diagnostics = sortDiagnostics([...result.diagnostics, ...input.diagnostics.map((d) => d.diagnostic), ...otherControllers(objects, result, resolveOptions)]);
+  const index = sourceIndex(input, resolveOptions.defaultNamespace!);
+  return {
+    input,
+    objects,
+    result,
+    diagnostics,
+    resolveOptions,
+    sourceOf: (d) => own.get(d) ?? lookup(index, d.object),
+  };
+}
+
+interface Indexed {
+  readonly namespace: string | undefined;
+  readonly source: Source;
+}
+
+function sourceIndex(input: LoadResult, defaultNamespace: string): Map<string, Indexed[]> {
+  const index = new Map<string, Indexed[]>();
+  for (const { object, source } of input.objects) {
+    const k = `${object.kind}\u0000${object.metadata.name}`;
+    const list = index.get(k) ?? [];
+    list.push({ namespace: typeof object.metadata.namespace === 'string' ? object.metadata.namespace : defaultNamespace, source });
+    index.set(k, list);
+  }
+  return index;
+}
+
+/** The last object of the input with the ref's kind, name and namespace (the resolver uses the last duplicate). */
+function lookup(index: Map<string, Indexed[]>, ref: ObjectRef): Source | undefined {
+  const list = index.get(`${ref.kind}\u0000${ref.name}`) ?? [];
+  for (let i = list.length - 1; i >= 0; i--) {
+    if (ref.namespace === undefined || list[i].namespace === ref.namespace) return list[i].source;
+  }
+  return undefined;
+}
+
+/** Diagnostic code: a Gateway of the input belongs to another controller and was not checked. */
+export const OTHER_CONTROLLER = 'OtherController';
+
+/**
+ * Warnings for Gateways the resolver did not handle because their GatewayClass (present in the
+ * input) names another controller: without them `check` would look clean while checking nothing.
+ */
+function otherControllers(objects: readonly KubeObject[], result: ResolveResult, options: ResolveOptions): Diagnostic[] {
+  const classes = new Map<string, string>();
+  for (const o of objects) {
+    if (o.kind === 'GatewayClass' && splitApiVersion(o.apiVersion).group === GATEWAY_GROUP) {
+      const controller = (o.spec as Record<string, unknown> | undefined)?.controllerName;
+      if (typeof controller === 'string') classes.set(o.metadata.name ?? '', controller);
+    }
+  }
+  const handled = new Set(result.model.gateways.map((g) => `${g.namespace}/${g.name}`));
+  const out: Diagnostic[] = [];
+  for (const o of objects) {
+    if (o.kind !== 'Gateway' || splitApiVersion(o.apiVersion).group !== GATEWAY_GROUP) continue;
+    const namespace = o.metadata.namespace ?? options.defaultNamespace!;
+    if (handled.has(`${namespace}/${o.metadata.name}`)) continue;
+    handled.add(`${namespace}/${o.metadata.name}`); // report duplicates once
+    const className = (o.spec as Record<string, unknown> | undefined)?.gatewayClassName;
+    const controller = typeof className === 'string' ? classes.get(className) : undefined;
+    if (controller === undefined || controller === options.controllerName) continue;
+    out.push({
+      severity: 'warning',
+      code: OTHER_CONTROLLER,
+      message: `GatewayClass ${className} is handled by ${controller}, not ${options.controllerName}: this Gateway and the routes attached to it were not checked`,
+      object: { apiVersion: o.apiVersion, kind: o.kind, namespace, name: o.metadata.name ?? '' },
+      field: 'spec.gatewayClassName',
+      fix: `run with --controller-name ${controller} to check it as that controller would`,
+    });
+  }
+  return out;
+}

@@ -1,0 +1,199 @@
+import { checkJson, formatCheckText, formatDiagnosticLine } from '../../src/cli/check';
+import { OTHER_CONTROLLER } from '../../src/cli/input';
+import { useColor } from '../../src/cli/style';
+import { Diagnostic } from '../../src/model';
+import { cli, smallSetup, tempTree } from './helpers';
+
+const SCENARIO_2 = 'examples/yaml/2-kind-istio';
+const TYPO = 'examples/yaml/mistakes/section-name-typo.yaml';
+
+describe('exit codes', () => {
+  test('0 when clean', async () => {
+    const r = await cli(['check', SCENARIO_2]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+  });
+
+  test('1 when there are errors', async () => {
+    expect((await cli(['check', TYPO])).code).toBe(1);
+  });
+
+  test('0 with warnings only', async () => {
+    // no Service at all in the input: a missing backend is only a warning (the input is partial)
+    const withoutService = smallSetup()
+      .split('---\n')
+      .filter((doc) => !doc.includes('kind: Service'))
+      .join('---\n');
+    const dir = tempTree({ 'x.yaml': withoutService });
+    const r = await cli(['check', 'x.yaml'], { cwd: dir });
+    expect(r.stdout).toMatch(/^x\.yaml:\d+: warning BackendNotFound /m);
+    expect(r.stdout).toMatch(/^0 errors, 1 warning \(2 objects in 1 file\)$/m);
+    expect(r.code).toBe(0);
+  });
+
+  test('2 on input errors, with the file and line on stderr and nothing on stdout', async () => {
+    const dir = tempTree({ 'ok.yaml': smallSetup(), 'bad.yaml': 'apiVersion: v1\nkind: Service\nmetadata:\n  name: [x\n  namespace: y\n' });
+    for (const format of ['text', 'json']) {
+      const r = await cli(['check', '--format', format, '.'], { cwd: dir });
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(/^error: bad\.yaml:\d+:\d+: .+$/m);
+      expect(r.stderr).toContain('nothing was checked');
+    }
+  });
+
+  test('2 for a missing path', async () => {
+    const r = await cli(['check', 'does/not/exist.yaml']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('error: does/not/exist.yaml: no such file or directory');
+  });
+});
+
+describe('--format json', () => {
+  test('exactly the contract: diagnostics and status with stable keys and types', async () => {
+    const r = await cli(['check', '--format', 'json', TYPO]);
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout);
+    expect(Object.keys(out)).toEqual(['diagnostics', 'status']);
+    expect(out.diagnostics.length).toBeGreaterThan(0);
+    for (const d of out.diagnostics) {
+      expect(Object.keys(d)).toEqual(d.fix === undefined ? ['severity', 'code', 'message', 'object', 'field'] : ['severity', 'code', 'message', 'object', 'field', 'fix']);
+      expect(['error', 'warning', 'info']).toContain(d.severity);
+      for (const k of ['code', 'message', 'field']) expect(typeof d[k]).toBe('string');
+      expect(Object.keys(d.object)).toEqual(d.object.namespace === undefined ? ['apiVersion', 'kind', 'name'] : ['apiVersion', 'kind', 'namespace', 'name']);
+    }
+    const typo = out.diagnostics.find((d: any) => d.code === 'NoMatchingParent');
+    expect(typo).toEqual({
+      severity: 'error',
+      code: 'NoMatchingParent',
+      message: expect.stringContaining('sectionName "htps" names no listener'),
+      object: { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', namespace: 'typo-apps', name: 'api' },
+      field: 'spec.parentRefs[0].sectionName',
+      fix: expect.stringContaining('did you mean https?'),
+    });
+    for (const s of out.status) {
+      expect(Object.keys(s)).toEqual(s.namespace === undefined ? ['apiVersion', 'kind', 'name', 'status'] : ['apiVersion', 'kind', 'namespace', 'name', 'status']);
+    }
+    const route = out.status.find((s: any) => s.kind === 'HTTPRoute');
+    expect(route.status.parents[0]).toEqual({
+      parentRef: expect.objectContaining({ name: 'gateway', namespace: 'typo-gateway', sectionName: 'htps' }),
+      controllerName: 'cdk8s-gateway.dev/nginx-proxy',
+      conditions: expect.arrayContaining([expect.objectContaining({ type: 'Accepted', status: 'False', reason: 'NoMatchingParent' })]),
+    });
+    const gateway = out.status.find((s: any) => s.kind === 'Gateway');
+    expect(Object.keys(gateway.status)).toEqual(expect.arrayContaining(['conditions', 'listeners']));
+    expect(Object.keys(gateway.status.listeners[0]).sort()).toEqual(['attachedRoutes', 'conditions', 'name', 'supportedKinds']);
+    expect(gateway.status.listeners[0].attachedRoutes).toBe(0);
+  });
+
+  test('a clean input has an empty diagnostics array and the status of every object', async () => {
+    const out = JSON.parse((await cli(['check', '-f', 'json', SCENARIO_2])).stdout);
+    expect(out.diagnostics).toEqual([]);
+    expect(out.status.map((s: any) => `${s.kind} ${s.namespace}/${s.name}`)).toEqual(['Gateway cluster/default-gateway', 'HTTPRoute api/api', 'HTTPRoute cluster/https-redirect']);
+  });
+
+  test('checkJson: field is "" for whole-object diagnostics; cluster-scoped objects have no namespace; fix only when known', () => {
+    const d: Diagnostic = { severity: 'warning', code: 'X', message: 'm', object: { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GatewayClass', name: 'c' } };
+    expect(checkJson([d], [])).toEqual({ diagnostics: [{ severity: 'warning', code: 'X', message: 'm', object: { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GatewayClass', name: 'c' }, field: '' }], status: [] });
+  });
+
+  test('documents that are not Kubernetes objects are diagnostics in the JSON too', async () => {
+    const dir = tempTree({ 'x.yaml': `${smallSetup()}---\nhello: world\n` });
+    const r = await cli(['check', '-f', 'json', 'x.yaml'], { cwd: dir });
+    expect(r.code).toBe(1);
+    const d = JSON.parse(r.stdout).diagnostics.find((x: any) => x.code === 'NotKubernetesObject');
+    expect(d.message).toBe('document 4 of x.yaml (line 35) is not a Kubernetes object: apiVersion is missing, kind is missing, metadata.name is missing');
+    expect(d.object).toEqual({ apiVersion: '', kind: '', name: '' });
+  });
+});
+
+describe('text output', () => {
+  test('one line per problem with file:line, code, object, field, message and fix; then the summary', async () => {
+    const r = await cli(['check', TYPO]);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toBe(
+      'examples/yaml/mistakes/section-name-typo.yaml:54: error NoMatchingParent HTTPRoute typo-apps/api spec.parentRefs[0].sectionName: ' +
+        'sectionName "htps" names no listener of Gateway typo-gateway/gateway (its listeners: https) — fix: did you mean https? set sectionName to one of https, or remove it to attach to every listener',
+    );
+    expect(lines[1]).toBe('1 error, 0 warnings (6 objects in 1 file)');
+  });
+
+  test('the summary counts objects and files of folders', async () => {
+    const r = await cli(['check', SCENARIO_2]);
+    expect(r.stdout).toBe('0 errors, 0 warnings (16 objects in 6 files)\n');
+  });
+
+  test('no colors unless asked; ANSI colors when the caller says stdout is a color terminal', async () => {
+    expect((await cli(['check', TYPO])).stdout).not.toContain('\u001b[');
+    const colored = (await cli(['check', TYPO], { color: true })).stdout;
+    expect(colored).toContain('\u001b[31m');
+    expect(colored.replace(/\u001b\[\d+m/g, '')).toBe((await cli(['check', TYPO])).stdout);
+  });
+
+  test('useColor: only a TTY without NO_COLOR', () => {
+    expect(useColor(true, {})).toBe(true);
+    expect(useColor(true, { NO_COLOR: '1' })).toBe(false);
+    expect(useColor(false, {})).toBe(false);
+    expect(useColor(undefined, {})).toBe(false);
+  });
+
+  test('info diagnostics are hidden unless verbose', () => {
+    const diagnostics: Diagnostic[] = [
+      { severity: 'error', code: 'E', message: 'bad', object: { apiVersion: 'v1', kind: 'Service', namespace: 'a', name: 's' }, field: 'spec.ports', fix: 'do it' },
+      { severity: 'info', code: 'I', message: 'fyi', object: { apiVersion: 'v1', kind: 'Service', namespace: 'a', name: 's' } },
+    ];
+    const r = { diagnostics, sourceOf: () => ({ file: 'f.yaml', document: 1, line: 3 }), input: { objects: [{}], files: ['f.yaml'] } as any };
+    expect(formatCheckText(r, { verbose: false, color: false })).toBe(
+      'f.yaml:3: error E Service a/s spec.ports: bad — fix: do it\n1 error, 0 warnings (1 object in 1 file); 1 info hidden (--verbose shows them)\n',
+    );
+    expect(formatCheckText(r, { verbose: true, color: false })).toBe(
+      'f.yaml:3: error E Service a/s spec.ports: bad — fix: do it\nf.yaml:3: info I Service a/s: fyi\n1 error, 0 warnings, 1 info (1 object in 1 file)\n',
+    );
+  });
+
+  test('a diagnostic without a known source has no location prefix', () => {
+    const d: Diagnostic = { severity: 'warning', code: 'W', message: 'm', object: { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GatewayClass', name: 'c' } };
+    expect(formatDiagnosticLine(d, undefined)).toBe('warning W GatewayClass c: m');
+  });
+
+  test('objects from stdin are located in <stdin>', async () => {
+    const r = await cli(['check', '-'], { stdin: smallSetup('app', '-typo') });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^<stdin>:22: error NoMatchingParent HTTPRoute app\/web /m);
+  });
+
+  test('--namespace is the namespace of objects without one', async () => {
+    const yaml = smallSetup('x').replace(/\n  namespace: x/g, '');
+    const r = await cli(['check', '-f', 'json', '-n', 'team', '-'], { stdin: yaml });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).status.map((s: any) => s.namespace)).toEqual(['team', 'team']);
+  });
+});
+
+describe('Gateways of other controllers', () => {
+  const foreign = `apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata:
+  name: istio
+spec:
+  controllerName: istio.io/gateway-controller
+---
+${smallSetup().replace('gatewayClassName: cdk8s-gateway', 'gatewayClassName: istio')}`;
+
+  test('are reported as not checked (a warning naming --controller-name), not silently skipped', async () => {
+    const r = await cli(['check', '-'], { stdin: foreign });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(
+      `warning ${OTHER_CONTROLLER} Gateway app/gw spec.gatewayClassName: GatewayClass istio is handled by istio.io/gateway-controller, not cdk8s-gateway.dev/nginx-proxy: this Gateway and the routes attached to it were not checked — fix: run with --controller-name istio.io/gateway-controller`,
+    );
+  });
+
+  test('--controller-name checks them as that controller would', async () => {
+    const r = await cli(['check', '-f', 'json', '--controller-name', 'istio.io/gateway-controller', '-'], { stdin: foreign.replace('    - name: gw\n', '    - name: gw\n      sectionName: nope\n') });
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout);
+    expect(out.diagnostics.map((d: any) => d.code)).toEqual(['NoMatchingParent']);
+    expect(out.status.find((s: any) => s.kind === 'HTTPRoute').status.parents[0].controllerName).toBe('istio.io/gateway-controller');
+  });
+});
