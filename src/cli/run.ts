@@ -10,6 +10,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Command, CommanderError } from 'commander';
 import { checkCommand } from './check';
+import { explainCommand } from './explain';
 import { CliIO } from './input';
 
 export type { CliIO } from './input';
@@ -22,7 +23,7 @@ export type CommandFactory = (io: CliIO, done: (code: number) => void) => Comman
  * [--listen-host ADDR] [--port-offset N]`, a later issue) plugs in here as `renderCommand` from
  * `./render`, built like `checkCommand`: `loadAndResolve()` from `./input`, then its own output.
  */
-export const COMMANDS: readonly CommandFactory[] = [checkCommand];
+export const COMMANDS: readonly CommandFactory[] = [checkCommand, explainCommand];
 
 /** Usage / input error exit code. */
 export const EXIT_USAGE = 2;

@@ -4,8 +4,10 @@ describe('usage errors exit 2 with usage on stderr', () => {
   test.each([
     [['frobnicate', 'x'], "error: unknown command 'frobnicate'"],
     [['check', '--frobnicate', 'x'], "error: unknown option '--frobnicate'"],
+    [['explain', '--format', 'yaml', 'x'], "argument 'yaml' is invalid. Allowed choices are text, json, mermaid."],
     [['check', '--format', 'mermaid', 'x'], "argument 'mermaid' is invalid. Allowed choices are text, json."],
     [['check'], "error: missing required argument 'path'"],
+    [['explain'], "error: missing required argument 'path'"],
   ])('%j', async (argv, message) => {
     const r = await cli(argv);
     expect(r.code).toBe(2);
@@ -26,17 +28,18 @@ describe('help', () => {
     const r = await cli(['--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/check \[options\] <path\.\.\.>/);
+    expect(r.stdout).toMatch(/explain \[options\] <path\.\.\.>/);
     expect(r.stdout).toContain('Exit codes: 0 clean, 1 errors found, 2 usage or input errors.');
   });
 
-  test('check --help and help check show the options, exit 0', async () => {
+  test('check --help and help explain show the options, exit 0', async () => {
     const check = await cli(['check', '--help']);
     expect(check.code).toBe(0);
     expect(check.stdout).toContain('-f, --format <format>');
     expect(check.stdout).toContain('--verbose');
-    const help = await cli(['help', 'check']);
-    expect(help.code).toBe(0);
-    expect(help.stdout).toBe(check.stdout);
+    const explain = await cli(['help', 'explain']);
+    expect(explain.code).toBe(0);
+    expect(explain.stdout).toContain('"mermaid"');
   });
 
   test('--version', async () => {
