@@ -1,0 +1,129 @@
+import { Diagnostic, GATEWAY_API_VERSION, ObjectRef } from '../../model';
+import { GatewayIR, UpstreamIR } from '../../ir/types';
+import { UnsafeValueError } from './quote';
+
+/** Resolved render options (defaults applied). */
+export interface Options {
+  readonly backends: Readonly<Record<string, string>>;
+  readonly clusterDomain: string;
+  readonly listenHost?: string;
+  readonly portOffset: number;
+  readonly modulesPath: string;
+  readonly embedSecrets: boolean;
+  readonly resolver?: string;
+  readonly workerProcesses: number | 'auto';
+  readonly healthPort: number;
+}
+
+/** Mutable state while rendering one Gateway. */
+export class RenderContext {
+  readonly diags: Diagnostic[] = [];
+  /** http-level `map` / `split_clients` / `geo` blocks, deduplicated by content. */
+  private readonly httpBlocks = new Map<string, { name: string; text: string[] }>();
+  private readonly counters = new Map<string, number>();
+  /** stream-level blocks (split_clients). */
+  readonly streamBlocks: string[] = [];
+  /** A stream server that closes connections (invalid L4 backends) is needed. */
+  needsRejectServer = false;
+  /** Files other than nginx.conf (certificates, CA bundles). */
+  readonly files: Record<string, string> = {};
+  /** Upstream names for which an `upstream {}` block is emitted. */
+  readonly upstreamBlocks = new Set<string>();
+  private readonly upstreams = new Map<string, UpstreamIR>();
+
+  constructor(
+    readonly gw: GatewayIR,
+    readonly opts: Options,
+    private readonly apiVersions: ReadonlyMap<string, string>,
+  ) {
+    for (const u of gw.upstreams) this.upstreams.set(u.name, u);
+  }
+
+  /** A fresh, deterministic identifier with the given prefix. */
+  next(prefix: string): string {
+    const n = (this.counters.get(prefix) ?? 0) + 1;
+    this.counters.set(prefix, n);
+    return `${prefix}${n}`;
+  }
+
+  /**
+   * Declares an http-level block producing variable `$<prefix>N` (deduplicated: the same `body`
+   * returns the same variable). `make(name)` returns the block's lines.
+   */
+  httpVar(prefix: string, dedupeKey: string, make: (name: string) => string[]): string {
+    const k = `${prefix}\u0000${dedupeKey}`;
+    const hit = this.httpBlocks.get(k);
+    if (hit) return hit.name;
+    const name = this.next(prefix);
+    this.httpBlocks.set(k, { name, text: make(name) });
+    return name;
+  }
+
+  /** Every http-level block, in creation order. */
+  httpBlockLines(): string[] {
+    return [...this.httpBlocks.values()].flatMap((b) => b.text);
+  }
+
+  ref(kind: string, namespace: string, name: string): ObjectRef {
+    return { apiVersion: this.apiVersions.get(`${kind}/${namespace}/${name}`) ?? (kind === 'Gateway' || kind.endsWith('Route') ? GATEWAY_API_VERSION : 'v1'), kind, namespace, name };
+  }
+
+  /** Records a value that cannot be rendered. */
+  reject(object: ObjectRef, field: string | undefined, err: unknown, consequence: string): void {
+    const msg = err instanceof UnsafeValueError ? err.message : String((err as Error)?.message ?? err);
+    this.diags.push({
+      severity: 'error',
+      code: 'UnsupportedByDataplane',
+      message: `${msg}; ${consequence}`,
+      object,
+      ...(field !== undefined ? { field } : {}),
+      fix: 'change the value so it contains only characters valid in that field',
+    });
+  }
+
+  unsupported(object: ObjectRef, field: string | undefined, message: string, fix?: string, severity: 'error' | 'warning' = 'error'): void {
+    this.diags.push({ severity, code: 'UnsupportedByDataplane', message, object, ...(field !== undefined ? { field } : {}), ...(fix ? { fix } : {}) });
+  }
+
+  /** Secrets (kubernetes.io/tls) and CA ConfigMaps the configuration reads, by `ns/name`. */
+  readonly secrets = new Map<string, { namespace: string; name: string }>();
+  readonly configMaps = new Map<string, { namespace: string; name: string }>();
+
+  useSecret(s: { namespace: string; name: string }): void {
+    this.secrets.set(`${s.namespace}/${s.name}`, { namespace: s.namespace, name: s.name });
+  }
+
+  useConfigMap(c: { namespace: string; name: string }): void {
+    this.configMaps.set(`${c.namespace}/${c.name}`, { namespace: c.namespace, name: c.name });
+  }
+
+  upstream(name: string): UpstreamIR | undefined {
+    return this.upstreams.get(name);
+  }
+
+  /** `host:port` an upstream resolves to (the `backends` override or cluster DNS). */
+  address(u: UpstreamIR): { address: string; mapped: boolean } {
+    const mapped = this.opts.backends[u.key];
+    if (mapped !== undefined) return { address: mapped, mapped: true };
+    const domain = u.kind === 'ServiceImport' ? 'clusterset.local' : this.opts.clusterDomain;
+    return { address: `${u.service}.${u.namespace}.svc.${domain}:${u.port}`, mapped: false };
+  }
+
+  /**
+   * What to put after `http://` in `proxy_pass` for an upstream: the upstream block name, or (when
+   * a resolver is configured and the backend is not mapped) the DNS name, resolved per request.
+   */
+  target(name: string): { value: string; runtime: boolean } {
+    const u = this.upstream(name);
+    if (!u) return { value: name, runtime: false };
+    const a = this.address(u);
+    if (!a.mapped && this.opts.resolver) return { value: a.address, runtime: true };
+    this.upstreamBlocks.add(name);
+    return { value: name, runtime: false };
+  }
+}
+
+/** Indents block content. */
+export function block(head: string, body: readonly string[], indent = '  '): string[] {
+  return [`${head} {`, ...body.map((l) => (l ? indent + l : l)), '}'];
+}

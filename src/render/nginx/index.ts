@@ -1,0 +1,242 @@
+/**
+ * The nginx renderer: {@link DataplaneIR} → one nginx configuration per Gateway, runnable with
+ * `nginx -p <dir> -c nginx.conf` (pid, logs and temp paths inside the prefix, non-root). Header /
+ * query / method matching is plain nginx (`map` + `error_page` dispatch to named locations): no
+ * njs. See docs/dataplane.md.
+ *
+ * @packageDocumentation
+ */
+import { buildDataplane } from '../../ir/build';
+import { DataplaneIR, GatewayIR } from '../../ir/types';
+import { Diagnostic, KubeObject, sortDiagnostics } from '../../model';
+import { resolve } from '../../resolve';
+import { block, Options, RenderContext } from './context';
+import { caPath, renderHttpPort, secretPath } from './http';
+import { integer, literal } from './quote';
+import { renderStream } from './stream';
+
+export { UnsafeValueError } from './quote';
+export * as quote from './quote';
+export { checkPcre } from './pcre';
+
+/** Options of {@link renderNginx} / {@link compileNginx}. */
+export interface NginxRenderOptions {
+  /**
+   * `"<namespace>/<service>:<port>"` → `"host:port"` for local runs.
+   * @default "<service>.<namespace>.svc.<clusterDomain>:<port>"
+   */
+  readonly backends?: Readonly<Record<string, string>>;
+  /** @default 'cluster.local' */
+  readonly clusterDomain?: string;
+  /** Address listeners bind to. @default all addresses */
+  readonly listenHost?: string;
+  /** Added to every listen port; redirects keep the declared ports. @default 0 */
+  readonly portOffset?: number;
+  /** Where `ngx_stream_module.so` lives. @default '/usr/lib/nginx/modules' */
+  readonly modulesPath?: string;
+  /**
+   * Certificates / CA bundles are read from `secrets/<ns>/<name>/tls.crt|tls.key` and
+   * `configmaps/<ns>/<name>/ca.crt` under the prefix. `true`: their contents (from `objects`) are
+   * emitted as files of the output (render CLI, tests); `false`: they are mounted (Kubernetes).
+   * @default false
+   */
+  readonly embedSecrets?: boolean;
+  /**
+   * DNS resolver for cluster names. When set, backends that are not in `backends` are resolved per
+   * request (nginx starts even when the names do not resolve yet); otherwise at start-up.
+   */
+  readonly resolver?: string;
+  /** @default 'auto' */
+  readonly workerProcesses?: number | 'auto';
+  /** Dedicated readiness / liveness port (`/healthz`, `/readyz`), also offset. @default 8081 */
+  readonly healthPort?: number;
+}
+
+/** The configuration of one Gateway. */
+export interface RenderedGateway {
+  readonly namespace: string;
+  readonly name: string;
+  /** Relative path → content: `nginx.conf` always; certificates when embedding. */
+  readonly files: Readonly<Record<string, string>>;
+  /** What the data plane cannot honour (IR and rendering), sorted. */
+  readonly diagnostics: Diagnostic[];
+}
+
+function options(o: NginxRenderOptions): Options {
+  return {
+    backends: o.backends ?? {},
+    clusterDomain: o.clusterDomain ?? 'cluster.local',
+    ...(o.listenHost !== undefined ? { listenHost: o.listenHost } : {}),
+    portOffset: o.portOffset ?? 0,
+    modulesPath: (o.modulesPath ?? '/usr/lib/nginx/modules').replace(/\/+$/, ''),
+    embedSecrets: o.embedSecrets ?? false,
+    ...(o.resolver !== undefined ? { resolver: o.resolver } : {}),
+    workerProcesses: o.workerProcesses ?? 'auto',
+    healthPort: o.healthPort ?? 8081,
+  };
+}
+
+function checkOptions(o: Options): void {
+  for (const [k, v] of Object.entries(o.backends)) {
+    if (!/^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9A-Fa-f:.]+\]:\d{1,5}$|^unix:\/[^\s;{}"'$#]+$/.test(v)) throw new Error(`backends["${k}"] = ${JSON.stringify(v)} is not host:port`);
+  }
+  if (o.listenHost !== undefined && !/^[0-9A-Za-z.:-]+$/.test(o.listenHost)) throw new Error(`listenHost ${JSON.stringify(o.listenHost)} is not an address`);
+  if (o.resolver !== undefined && !/^[0-9A-Za-z.:[\]-]+$/.test(o.resolver)) throw new Error(`resolver ${JSON.stringify(o.resolver)} is not an address`);
+  if (!/^\/?[^\s;{}"'$#]*$/.test(o.modulesPath)) throw new Error(`modulesPath ${JSON.stringify(o.modulesPath)} contains characters nginx cannot take`);
+  if (!/^[a-z0-9.-]+$/.test(o.clusterDomain)) throw new Error(`clusterDomain ${JSON.stringify(o.clusterDomain)} is not a DNS name`);
+  if (!Number.isInteger(o.portOffset)) throw new Error('portOffset must be an integer');
+  if (o.workerProcesses !== 'auto' && (!Number.isInteger(o.workerProcesses) || o.workerProcesses < 1)) throw new Error('workerProcesses must be a positive integer or "auto"');
+}
+
+/**
+ * Renders one nginx configuration per Gateway of the IR.
+ *
+ * @param ir output of `buildDataplane`
+ * @param objects the input objects (Secrets / ConfigMaps for `embedSecrets`, apiVersions for diagnostics)
+ */
+export function renderNginx(ir: DataplaneIR, objects: readonly KubeObject[], opts: NginxRenderOptions = {}): RenderedGateway[] {
+  const o = options(opts);
+  checkOptions(o);
+  const apiVersions = new Map<string, string>();
+  const index = new Map<string, KubeObject>();
+  for (const obj of objects) {
+    if (!obj || typeof obj !== 'object' || !obj.metadata) continue;
+    const k = `${obj.kind}/${obj.metadata.namespace ?? 'default'}/${obj.metadata.name ?? ''}`;
+    apiVersions.set(k, obj.apiVersion);
+    index.set(k, obj);
+  }
+  return ir.gateways.map((g) => renderGateway(g, o, apiVersions, index));
+}
+
+/** Resolve + build + render. */
+export function compileNginx(objects: readonly KubeObject[], opts: NginxRenderOptions & { controllerName?: string } = {}): RenderedGateway[] {
+  const { controllerName, ...rest } = opts;
+  const { model } = resolve(objects, controllerName !== undefined ? { controllerName } : {});
+  return renderNginx(buildDataplane(model, objects), objects, rest);
+}
+
+const TEMP_PATHS = ['client_body_temp_path client_body_temp;', 'proxy_temp_path proxy_temp;', 'fastcgi_temp_path fastcgi_temp;', 'uwsgi_temp_path uwsgi_temp;', 'scgi_temp_path scgi_temp;'];
+
+function renderGateway(g: GatewayIR, o: Options, apiVersions: ReadonlyMap<string, string>, index: ReadonlyMap<string, KubeObject>): RenderedGateway {
+  const ctx = new RenderContext(g, o, apiVersions);
+  const servers: string[] = [];
+  for (const p of g.httpPorts) servers.push(...renderHttpPort(ctx, p));
+  const streamUpstreams = new Set<string>();
+  const stream = g.streamPorts.length ? renderStream(ctx, g.streamPorts, streamUpstreams) : [];
+
+  const listenPorts = new Set([...g.httpPorts.filter((p) => !p.behindStream).map((p) => p.port), ...g.streamPorts.filter((p) => p.protocol !== 'UDP').map((p) => p.port)]);
+  const health: string[] = [];
+  if (listenPorts.has(o.healthPort)) {
+    ctx.unsupported(ctx.ref('Gateway', g.namespace, g.name), 'spec.listeners', `listener port ${o.healthPort} is the data plane's health port; readiness / liveness endpoints are not served`, 'choose another healthPort render option, or another listener port');
+  } else {
+    const p = integer(o.healthPort + o.portOffset, 1, 65535, 'health port');
+    const addr = o.listenHost ? `${o.listenHost.includes(':') ? `[${o.listenHost}]` : o.listenHost}:${p}` : p;
+    health.push('', ...block('server', [`listen ${addr};`, 'access_log off;', ...block('location = /healthz', ['return 200 "ok\\n";']), ...block('location = /readyz', ['return 200 "ok\\n";']), ...block('location /', ['return 404;'])]));
+  }
+
+  const upstreamBlock = (name: string, stream: boolean): string[] => {
+    const u = ctx.upstream(name)!;
+    const a = ctx.address(u);
+    return ['', ...block(`upstream ${name}`, [`# ${u.kind} ${u.key}`, `server ${a.address};`, ...(stream ? [] : ['keepalive 32;'])])];
+  };
+
+  const http: string[] = [
+    `access_log access.log;`,
+    ...TEMP_PATHS,
+    'server_tokens off;',
+    'client_max_body_size 0;',
+    'server_names_hash_max_size 4096;',
+    'server_names_hash_bucket_size 256;',
+    'map_hash_max_size 4096;',
+    'map_hash_bucket_size 256;',
+    'variables_hash_max_size 65536;',
+    'variables_hash_bucket_size 256;',
+    'proxy_headers_hash_max_size 4096;',
+    'proxy_headers_hash_bucket_size 256;',
+    'ssl_protocols TLSv1.2 TLSv1.3;',
+    'ssl_session_cache shared:gw_ssl:10m;',
+    ...(o.resolver ? [`resolver ${o.resolver} valid=10s;`] : []),
+    '',
+    '# a literal "$" in values (nginx has no escape for it)',
+    ...block('geo $gw_dollar', ['default "$";']),
+    ...block('map $http_upgrade $gw_connection', ['default upgrade;', '"" "";']),
+    ...block('map $http_host $gw_host', ['"" $host;', 'default $http_host;']),
+  ];
+  // server rendering registered upstreams and http-level maps
+  const body = [...http, '', ...ctx.httpBlockLines(), ...[...ctx.upstreamBlocks].sort().flatMap((n) => upstreamBlock(n, false)), ...servers, ...health];
+  const lines: string[] = [
+    `# nginx configuration for Gateway ${g.namespace}/${g.name}, generated by cdk8s-gateway. Do not edit.`.replace(/[\r\n]/g, ' '),
+    `# run: nginx -p <this directory> -c nginx.conf -e error.log [-g 'daemon off;']`,
+  ];
+  if (g.streamPorts.length) lines.push(`load_module ${literal(`${o.modulesPath}/ngx_stream_module.so`)};`);
+  lines.push(
+    `worker_processes ${o.workerProcesses};`,
+    'pid nginx.pid;',
+    'error_log error.log notice;',
+    'worker_shutdown_timeout 10s;',
+    '',
+    ...block('events', ['worker_connections 4096;']),
+    '',
+    ...block('http', body),
+  );
+  if (g.streamPorts.length) {
+    const streamBody = [
+      ...(o.resolver ? [`resolver ${o.resolver} valid=10s;`] : []),
+      ...ctx.streamBlocks,
+      ...[...streamUpstreams].sort().flatMap((n) => upstreamBlock(n, true)),
+      ...stream,
+    ];
+    lines.push('', ...block('stream', streamBody));
+  }
+  const files: Record<string, string> = { 'nginx.conf': lines.join('\n') + '\n' };
+  if (o.embedSecrets) embed(ctx, index, files);
+  return { namespace: g.namespace, name: g.name, files: sortedFiles(files), diagnostics: sortDiagnostics(dedupe([...g.diagnostics, ...ctx.diags])) };
+}
+
+function sortedFiles(files: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of Object.keys(files).sort()) out[k] = files[k];
+  return out;
+}
+
+function dedupe(d: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return d.filter((x) => {
+    const k = JSON.stringify(x);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+function decode(data: unknown, stringData: unknown, key: string): string | undefined {
+  const s = stringData && typeof stringData === 'object' ? (stringData as Record<string, unknown>)[key] : undefined;
+  if (typeof s === 'string') return s;
+  const d = data && typeof data === 'object' ? (data as Record<string, unknown>)[key] : undefined;
+  if (typeof d === 'string') return Buffer.from(d, 'base64').toString('utf8');
+  return undefined;
+}
+
+function embed(ctx: RenderContext, index: ReadonlyMap<string, KubeObject>, files: Record<string, string>): void {
+  const gw = ctx.ref('Gateway', ctx.gw.namespace, ctx.gw.name);
+  for (const s of [...ctx.secrets.values()].sort((a, b) => (`${a.namespace}/${a.name}` < `${b.namespace}/${b.name}` ? -1 : 1))) {
+    const obj = index.get(`Secret/${s.namespace}/${s.name}`);
+    for (const key of ['tls.crt', 'tls.key'] as const) {
+      const v = obj ? decode(obj.data, obj.stringData, key) : undefined;
+      if (v === undefined) {
+        ctx.diags.push({ severity: 'error', code: 'SecretNotEmbedded', message: `Secret ${s.namespace}/${s.name} key ${key} is not in the input, so ${secretPath(s, key)} cannot be written; nginx will not start without it`, object: gw, fix: `add the Secret to the input, or render with embedSecrets: false and mount it` });
+        continue;
+      }
+      files[secretPath(s, key)] = v;
+    }
+  }
+  for (const c of [...ctx.configMaps.values()]) {
+    const obj = index.get(`ConfigMap/${c.namespace}/${c.name}`);
+    const raw = obj && obj.data && typeof obj.data === 'object' ? (obj.data as Record<string, unknown>)['ca.crt'] : undefined;
+    if (typeof raw !== 'string') {
+      ctx.diags.push({ severity: 'error', code: 'SecretNotEmbedded', message: `ConfigMap ${c.namespace}/${c.name} key ca.crt is not in the input, so ${caPath(c)} cannot be written; nginx will not start without it`, object: gw, fix: 'add the ConfigMap to the input, or render with embedSecrets: false and mount it' });
+      continue;
+    }
+    files[caPath(c)] = raw;
+  }
+}

@@ -1,0 +1,116 @@
+import { BackendIR, StreamPortIR, TlsRouteIR } from '../../ir/types';
+import { block, RenderContext } from './context';
+import { internalSocket, secretPath } from './http';
+import { hostname as hostnameToken, identifier, integer, literal } from './quote';
+
+function listen(ctx: RenderContext, port: number, udp: boolean): string {
+  const p = integer(port + ctx.opts.portOffset, 1, 65535, 'listen port');
+  const host = ctx.opts.listenHost;
+  return `listen ${host ? `${host.includes(':') ? `[${host}]` : host}:${p}` : p}${udp ? ' udp' : ''};`;
+}
+
+/**
+ * Where a set of weighted L4 backends goes: one upstream, a `split_clients` variable, or
+ * undefined when nothing is usable (the connection is closed).
+ */
+function l4Target(ctx: RenderContext, backends: readonly BackendIR[], stream: Set<string>, reject: string): string | undefined {
+  const live = backends.filter((b) => b.percent > 0);
+  const usable = live.filter((b) => b.upstream !== undefined);
+  if (!usable.length) return undefined;
+  const name = (b: BackendIR) => {
+    stream.add(b.upstream!);
+    return b.upstream!;
+  };
+  if (live.length === 1) return name(usable[0]);
+  const lines = live.map((b, i) => {
+    const v = b.upstream !== undefined ? name(b) : reject;
+    return i === live.length - 1 ? `* ${v};` : `${b.percent.toFixed(2).replace(/\.?0+$/, '')}% ${v};`;
+  });
+  const v = ctx.httpVar('gw_ss', `stream\u0000${lines.join('\n')}`, () => []);
+  ctx.streamBlocks.push(...block(`split_clients "$remote_addr$remote_port$msec" $${v}`, lines));
+  return `$${v}`;
+}
+
+/** Renders the `stream {}` content (servers, maps, splits; upstreams are added by the caller). */
+export function renderStream(ctx: RenderContext, ports: readonly StreamPortIR[], streamUpstreams: Set<string>): string[] {
+  const out: string[] = [];
+  for (const p of ports) {
+    if (p.protocol === 'TCP' || p.protocol === 'UDP') {
+      const rejectSock = `unix:@cdk8s-gw-${identifier(ctx.gw.namespace)}-${identifier(ctx.gw.name)}-reject`;
+      const target = l4Target(ctx, p.backends ?? [], streamUpstreams, rejectSock);
+      const body = [listen(ctx, p.port, p.protocol === 'UDP')];
+      if (p.route) body.push(`# ${p.route.kind} ${p.route.namespace}/${p.route.name}`);
+      if (target) body.push(`proxy_pass ${target};`);
+      else body.push('return "";');
+      if (target?.startsWith('$')) ctx.needsRejectServer = true;
+      out.push('', ...block('server', body));
+      continue;
+    }
+    out.push(...renderTlsPort(ctx, p, streamUpstreams));
+  }
+  if (ctx.needsRejectServer) {
+    out.push('', ...block('server', [`listen unix:@cdk8s-gw-${identifier(ctx.gw.namespace)}-${identifier(ctx.gw.name)}-reject;`, 'return "";']));
+  }
+  return out;
+}
+
+function renderTlsPort(ctx: RenderContext, p: StreamPortIR, streamUpstreams: Set<string>): string[] {
+  const out: string[] = [];
+  const base = `cdk8s-gw-${identifier(ctx.gw.namespace)}-${identifier(ctx.gw.name)}-${p.port + ctx.opts.portOffset}`;
+  const routes = [...(p.tlsRoutes ?? [])];
+  const internal = !!p.httpsHostnames || routes.some((r) => r.mode === 'Terminate') || p.tlsDefault?.mode === 'Terminate';
+  const reject = `unix:@cdk8s-gw-${identifier(ctx.gw.namespace)}-${identifier(ctx.gw.name)}-reject`;
+  const servers: string[] = [];
+  const targetOf = (r: TlsRouteIR, i: number): string => {
+    const direct = l4Target(ctx, r.backends, streamUpstreams, reject);
+    if (direct?.startsWith('$') || !direct) ctx.needsRejectServer = true;
+    if (!internal && r.mode === 'Passthrough') return direct ?? reject;
+    // behind the front server: an internal server strips the PROXY header (and terminates TLS)
+    const sock = `unix:@${base}-${i}`;
+    const body = [`listen ${sock}${r.mode === 'Terminate' ? ' ssl' : ''} proxy_protocol;`, `# ${r.route.kind} ${r.route.namespace}/${r.route.name}${r.hostname ? ` for ${r.hostname}` : ''}`];
+    if (r.mode === 'Terminate') {
+      if (!r.certificates.length) {
+        body.push('return "";');
+        servers.push('', ...block('server', body));
+        return sock;
+      }
+      for (const c of r.certificates) {
+        body.push(`ssl_certificate ${literal(secretPath(c, 'tls.crt'))};`, `ssl_certificate_key ${literal(secretPath(c, 'tls.key'))};`);
+        ctx.useSecret(c);
+      }
+      body.push('ssl_protocols TLSv1.2 TLSv1.3;');
+    }
+    body.push(direct ? `proxy_pass ${direct};` : 'return "";');
+    servers.push('', ...block('server', body));
+    return sock;
+  };
+  const entries: string[] = [];
+  routes.forEach((r, i) => {
+    try {
+      entries.push(`${hostnameToken(r.hostname!)} ${targetOf(r, i)};`);
+    } catch (e) {
+      ctx.reject(ctx.ref(r.route.kind, r.route.namespace, r.route.name), 'spec.hostnames', e, 'the hostname is not served');
+    }
+  });
+  const httpsSock = internalSocket(ctx, p.port);
+  for (const h of p.httpsHostnames ?? []) {
+    if (h === '*') continue;
+    try {
+      entries.push(`${hostnameToken(h)} ${httpsSock};`);
+    } catch {
+      /* reported by the http servers */
+    }
+  }
+  let def: string;
+  if (p.tlsDefault) def = targetOf(p.tlsDefault, routes.length);
+  else if (p.httpsHostnames?.includes('*')) def = httpsSock;
+  else {
+    def = reject;
+    ctx.needsRejectServer = true;
+  }
+  const v = ctx.httpVar('gw_tls', `${p.port}`, () => []);
+  out.push('', ...block(`map $ssl_preread_server_name $${v}`, ['hostnames;', ...entries, `default ${def};`]));
+  out.push('', ...block('server', [listen(ctx, p.port, false), 'ssl_preread on;', ...(internal ? ['proxy_protocol on;'] : []), `proxy_pass $${v};`]));
+  out.push(...servers);
+  return out;
+}

@@ -1,0 +1,92 @@
+/** Small builders of Gateway API input for renderer tests. */
+import * as fs from 'fs';
+import * as YAML from 'yaml';
+import { BUILTIN_CONTROLLER_NAME, KubeObject } from '../../src/model';
+
+export const NS = 'default';
+const GW = 'gateway.networking.k8s.io/v1';
+
+export function gatewayClass(): KubeObject {
+  return { apiVersion: GW, kind: 'GatewayClass', metadata: { name: 'nginx' }, spec: { controllerName: BUILTIN_CONTROLLER_NAME } };
+}
+
+export interface ListenerSpec {
+  name: string;
+  port: number;
+  protocol: string;
+  hostname?: string;
+  tls?: Record<string, unknown>;
+  allowedRoutes?: Record<string, unknown>;
+}
+
+export function gateway(name: string, listeners: ListenerSpec[], extra: Record<string, unknown> = {}): KubeObject {
+  return {
+    apiVersion: GW,
+    kind: 'Gateway',
+    metadata: { name, namespace: NS },
+    spec: { gatewayClassName: 'nginx', listeners: listeners.map((l) => ({ allowedRoutes: { namespaces: { from: 'All' } }, ...l })), ...extra },
+  };
+}
+
+export function service(name: string, ports: (number | { port: number; appProtocol?: string })[] = [8080], namespace = NS): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace },
+    spec: { ports: ports.map((p) => (typeof p === 'number' ? { port: p } : p)) },
+  };
+}
+
+let seq = 0;
+/** An HTTPRoute attached to `gw`; creationTimestamp increases with each call unless given. */
+export function httpRoute(name: string, spec: Record<string, unknown>, opts: { gateway?: string; kind?: string; created?: string; namespace?: string } = {}): KubeObject {
+  seq++;
+  return {
+    apiVersion: GW,
+    kind: opts.kind ?? 'HTTPRoute',
+    metadata: { name, namespace: opts.namespace ?? NS, creationTimestamp: opts.created ?? `2024-01-01T00:00:${String(seq % 60).padStart(2, '0')}Z` },
+    spec: { parentRefs: [{ name: opts.gateway ?? 'gw' }], ...spec },
+  };
+}
+
+export function tlsSecret(name: string, cert: string, key: string, namespace = NS): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name, namespace },
+    type: 'kubernetes.io/tls',
+    data: { 'tls.crt': Buffer.from(cert).toString('base64'), 'tls.key': Buffer.from(key).toString('base64') },
+  };
+}
+
+export function caConfigMap(name: string, ca: string, namespace = NS): KubeObject {
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace }, data: { 'ca.crt': ca } };
+}
+
+/** backend rule shorthand. */
+export function to(name: string, port = 8080, weight?: number): Record<string, unknown> {
+  return { name, port, ...(weight !== undefined ? { weight } : {}) };
+}
+
+const CONFORMANCE = '../shared/conformance';
+
+/** The conformance catalogue, when present (read-only data of the workspace). */
+export function conformanceCases(): { name: string; manifests: { documents: KubeObject[] }[] }[] | undefined {
+  const p = `${CONFORMANCE}/cases.json`;
+  if (!fs.existsSync(p)) return undefined;
+  return JSON.parse(fs.readFileSync(p, 'utf8'));
+}
+
+/** Base manifests with the GatewayClass placeholder filled in. */
+export function conformanceBase(): KubeObject[] {
+  const text = fs.readFileSync(`${CONFORMANCE}/base-manifests.yaml`, 'utf8');
+  return YAML.parseAllDocuments(text)
+    .map((d) => d.toJSON() as KubeObject)
+    .filter((o) => o && o.kind);
+}
+
+/** Replaces `{GATEWAY_CLASS_NAME}` and adds our GatewayClass. */
+export function withClass(objects: KubeObject[]): KubeObject[] {
+  const out = objects.map((o) => (o.kind === 'Gateway' || o.kind === 'ListenerSet' ? { ...o, spec: { ...(o.spec as object), gatewayClassName: 'nginx' } } : o));
+  return [gatewayClass(), ...out];
+}
