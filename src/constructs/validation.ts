@@ -1,12 +1,13 @@
 import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { Diagnostic, KubeObject, sortDiagnostics, splitApiVersion } from '../model';
+import { Diagnostic, KubeObject, splitApiVersion } from '../model';
 import { resolve } from '../resolve';
 
 /**
  * The bridge between the construct tree and the pure pipeline stages: at `app.synth()`
  * every ApiObject of the app is synthesized to plain JSON and run through the offline resolver,
  * which also validates each object against the bundled upstream CRD schemas (CEL rules included).
+ * References to objects outside the app are assumed to exist (`assumeExternal`).
  * Each finding is reported by the construct that owns the object, so `app.synth()`
  * fails once, listing every problem with its construct path.
  */
@@ -37,49 +38,20 @@ function ownerOf(obj: ApiObject): IConstruct {
   return obj.node.id === 'Resource' && scope && (scope as any).apiObject === obj ? scope : obj;
 }
 
-/** Missing referents are expected in construct apps (Services deployed elsewhere, Secrets written by cert-manager). */
-function isExternalReference(d: Diagnostic, byKey: Map<string, KubeObject>, obj: KubeObject | undefined): boolean {
-  if (!obj || !d.field || (d.code !== 'BackendNotFound' && d.code !== 'InvalidCertificateRef')) return false;
-  const target = valueAt(obj, d.field);
-  if (!target || typeof target !== 'object' || typeof target.name !== 'string') return false;
-  const group = target.group ?? '';
-  const kind = target.kind ?? (d.code === 'BackendNotFound' ? 'Service' : 'Secret');
-  const ns = target.namespace ?? obj.metadata.namespace ?? 'default';
-  for (const o of byKey.values()) {
-    if (splitApiVersion(o.apiVersion).group === group && o.kind === kind && (o.metadata.namespace ?? 'default') === ns && o.metadata.name === target.name) {
-      return false;
-    }
-  }
-  return true;
-}
-
-function valueAt(obj: unknown, field: string): any {
-  let cur: any = obj;
-  for (const part of field.match(/[^.[\]]+/g) ?? []) {
-    if (cur === undefined || cur === null) return undefined;
-    cur = cur[/^\d+$/.test(part) ? Number(part) : part];
-  }
-  return cur;
-}
-
 function compute(root: IConstruct): Computed {
   const apiObjects = root.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject);
   const owners = new Map<string, IConstruct>();
   const objects: KubeObject[] = [];
-  const byKey = new Map<string, KubeObject>();
   for (const o of apiObjects) {
     const json = o.toJson() as KubeObject;
     objects.push(json);
-    const key = keyOf({ apiVersion: json.apiVersion, kind: json.kind, namespace: json.metadata?.namespace, name: json.metadata?.name ?? '' });
-    owners.set(key, ownerOf(o));
-    byKey.set(key, json);
+    owners.set(keyOf({ apiVersion: json.apiVersion, kind: json.kind, namespace: json.metadata?.namespace, name: json.metadata?.name ?? '' }), ownerOf(o));
   }
-  const diagnostics: Diagnostic[] = [];
-  for (const d of resolve(objects).diagnostics) {
-    const obj = byKey.get(keyOf(d.object));
-    diagnostics.push(isExternalReference(d, byKey, obj) ? { ...d, severity: 'info' } : d);
-  }
-  return { diagnostics: sortDiagnostics(diagnostics), objects, owners };
+  // the resolver is the single source of truth: CRD schema + CEL validation, references, status.
+  // Objects a construct app refers to but does not define (a Service deployed by another tool, the
+  // Secret cert-manager writes, another team's Gateway) are assumed to exist: info, not an error.
+  const { diagnostics } = resolve(objects, { assumeExternal: true });
+  return { diagnostics, objects, owners };
 }
 
 function render(d: Diagnostic): string {

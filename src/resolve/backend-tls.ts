@@ -1,5 +1,6 @@
 import { Diagnostic } from '../model';
 import { condition, diagnostic, REASON } from './conditions';
+import { assumeExternal } from './external';
 import { Inventory, Obj } from './inventory';
 import { caConfigMapProblem, ListenerProblem, missingSeverity, partialNote } from './listeners';
 import { NamespacedName, ResolvedBackendTLS } from './model';
@@ -70,6 +71,11 @@ export function evaluatePolicies(ctx: Ctx): PolicyState[] {
         return;
       }
       const svc = ctx.inv.services.get(key(p.namespace, name));
+      if (!svc && ctx.inv.assumeExternal) {
+        assumeExternal(ctx.diags, p.ref, `${field}.name`, `Service ${p.namespace}/${name}`, sectionName !== undefined ? `that it has a port named ${sectionName}` : 'that it exists');
+        targets.push({ namespace: p.namespace, service: name, ...(sectionName !== undefined ? { sectionName } : {}) });
+        return;
+      }
       if (!svc) {
         const present = ctx.inv.services.size > 0;
         const message = `target Service ${p.namespace}/${name} does not exist${partialNote(present, 'Service')}`;
@@ -112,6 +118,11 @@ export function evaluatePolicies(ctx: Ctx): PolicyState[] {
       }
       const cm = ctx.inv.configMaps.get(key(p.namespace, name));
       const bad = cm ? caConfigMapProblem(cm) : undefined;
+      if (!cm && ctx.inv.assumeExternal) {
+        assumeExternal(ctx.diags, p.ref, field, `ConfigMap ${p.namespace}/${name}`, 'that it holds a PEM CA bundle in ca.crt');
+        caCertificates.push({ namespace: p.namespace, name });
+        return;
+      }
       if (!cm || bad) {
         const present = ctx.inv.configMaps.size > 0;
         const others = [...ctx.inv.configMaps.values()].filter((c) => c.namespace === p.namespace).map((c) => c.name);

@@ -1,5 +1,6 @@
 import { Diagnostic, GATEWAY_GROUP } from '../model';
 import { diagnostic, REASON } from './conditions';
+import { assumeExternal } from './external';
 import { grantFix, refPermitted } from './grants';
 import { groupKindKey, Inventory, Obj, promisedSecret } from './inventory';
 import {
@@ -73,8 +74,10 @@ export function evaluateClasses(ctx: Ctx): Map<string, GatewayClassState> {
       const kind = str(p.kind) ?? '';
       const name = str(p.name) ?? '';
       const ns = str(p.namespace) ?? '';
-      if (!ctx.inv.byGroupKind.has(groupKindKey(group, kind, ns, name))) {
-        const shown = `${group ? `${group}/` : ''}${kind} ${ns ? `${ns}/` : ''}${name}`;
+      const shown = `${group ? `${group}/` : ''}${kind} ${ns ? `${ns}/` : ''}${name}`;
+      if (!ctx.inv.byGroupKind.has(groupKindKey(group, kind, ns, name)) && ctx.inv.assumeExternal) {
+        assumeExternal(ctx.diags, c.ref, 'spec.parametersRef', shown, 'its content');
+      } else if (!ctx.inv.byGroupKind.has(groupKindKey(group, kind, ns, name))) {
         problem = { reason: REASON.InvalidParameters, message: `parametersRef ${shown} does not exist in the input` };
         ctx.diags.push(diagnostic('error', REASON.InvalidParameters, c.ref, 'spec.parametersRef', problem.message, `create ${shown}, or remove spec.parametersRef`));
       }
@@ -92,6 +95,15 @@ export function evaluateGateways(ctx: Ctx, classes: ReadonlyMap<string, GatewayC
     const className = str(g.spec.gatewayClassName) ?? '';
     const cls = classes.get(className);
     if (cls && !cls.ours) continue; // another controller's Gateway
+    if (!cls && ctx.inv.assumeExternal && className) {
+      assumeExternal(
+        ctx.diags,
+        g.ref,
+        'spec.gatewayClassName',
+        `GatewayClass ${className}`,
+        'its controllerName and parameters; the Gateway is resolved as a conformant controller would',
+      );
+    }
     const st = evaluateGateway(ctx, g, className, cls);
     out.set(key(g.namespace, g.name), st);
   }
@@ -114,8 +126,10 @@ function evaluateGateway(ctx: Ctx, g: Obj, className: string, cls: GatewayClassS
     const group = str(p.group) ?? '';
     const kind = str(p.kind) ?? '';
     const name = str(p.name) ?? '';
-    if (!ctx.inv.byGroupKind.has(groupKindKey(group, kind, g.namespace, name))) {
-      const shown = `${group ? `${group}/` : ''}${kind} ${g.namespace}/${name}`;
+    const shown = `${group ? `${group}/` : ''}${kind} ${g.namespace}/${name}`;
+    if (!ctx.inv.byGroupKind.has(groupKindKey(group, kind, g.namespace, name)) && ctx.inv.assumeExternal) {
+      assumeExternal(ctx.diags, g.ref, 'spec.infrastructure.parametersRef', shown, 'its content');
+    } else if (!ctx.inv.byGroupKind.has(groupKindKey(group, kind, g.namespace, name))) {
       const present = [...ctx.inv.byGroupKind.values()].some((o) => o.group === group && o.kind === kind);
       parametersProblem = { reason: REASON.InvalidParameters, message: `infrastructure.parametersRef ${shown} does not exist${partialNote(present, kind)}`, uncertain: !present };
       ctx.diags.push(
@@ -165,6 +179,9 @@ function evaluateGateway(ctx: Ctx, g: Obj, className: string, cls: GatewayClassS
       const present = ctx.inv.secrets.size > 0;
       const bad = secret ? tlsSecretProblem(secret) : undefined;
       if (!secret && promisedSecret(ctx.inv, namespace, name)) {
+        backendClientCertificate = { namespace, name };
+      } else if (!secret && ctx.inv.assumeExternal) {
+        assumeExternal(ctx.diags, g.ref, field, `Secret ${namespace}/${name}`, 'that it is of type kubernetes.io/tls with tls.crt and tls.key');
         backendClientCertificate = { namespace, name };
       } else if (!secret || bad) {
         const message = !secret
@@ -259,6 +276,11 @@ function applyFrontendValidation(ctx: Ctx, g: Obj, listeners: ListenerState[]): 
       } else {
         const cm = ctx.inv.configMaps.get(key(namespace, name));
         const bad = cm ? caConfigMapProblem(cm) : undefined;
+        if (!cm && ctx.inv.assumeExternal) {
+          assumeExternal(ctx.diags, g.ref, f, `ConfigMap ${namespace}/${name}`, 'that it holds a PEM CA bundle in ca.crt');
+          valid.push({ namespace, name });
+          return;
+        }
         if (!cm || bad) {
           const present = ctx.inv.configMaps.size > 0;
           p = {
@@ -355,6 +377,12 @@ function evaluateListenerSets(ctx: Ctx, gateways: Map<string, GatewayState>): vo
     if (!gw) {
       const g = ctx.inv.gateways.get(key(namespace, name));
       if (g) continue; // another controller's Gateway
+      if (ctx.inv.assumeExternal) {
+        assumeExternal(ctx.diags, ls.ref, 'spec.parentRef', `Gateway ${namespace}/${name}`, 'whether it allows this ListenerSet and whether the listeners conflict with its own; no status is computed');
+        // the listeners' own references can still be checked
+        markConflicts(ctx, [arr(ls.spec.listeners).map((l, i) => evaluateListener(ctx, ls, ls, i, l))]);
+        continue;
+      }
       const present = ctx.inv.gateways.size > 0;
       const known = [...ctx.inv.gateways.values()].map((x) => `${x.namespace}/${x.name}`);
       const guess = closest(`${namespace}/${name}`, known);

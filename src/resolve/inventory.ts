@@ -78,6 +78,11 @@ export interface Obj {
 /** The input, indexed by kind. Built once per {@link resolve} call; never mutated afterwards. */
 export interface Inventory {
   readonly controllerName: string;
+  /**
+   * References to objects absent from the input are assumed to resolve (see
+   * `ResolveOptions.assumeExternal`).
+   */
+  readonly assumeExternal: boolean;
   readonly defaultNamespace: string;
   readonly gatewayClasses: ReadonlyMap<string, Obj>;
   readonly gateways: ReadonlyMap<string, Obj>;
@@ -131,7 +136,7 @@ export function wrap(o: KubeObject, defaultNamespace: string): Obj {
 }
 
 /** Indexes the input. Later duplicates of the same object replace earlier ones (and are reported). */
-export function buildInventory(objects: readonly KubeObject[], controllerName: string, defaultNamespace: string): Inventory {
+export function buildInventory(objects: readonly KubeObject[], controllerName: string, defaultNamespace: string, assumeExternal = false): Inventory {
   const diagnostics: Diagnostic[] = [];
   const gatewayClasses = new Map<string, Obj>();
   const gateways = new Map<string, Obj>();
@@ -227,6 +232,7 @@ export function buildInventory(objects: readonly KubeObject[], controllerName: s
   const sorted = (m: Map<string, Obj>) => [...m.values()].sort((a, b) => cmpTuple([a.kind, a.namespace, a.name], [b.kind, b.namespace, b.name]));
   return {
     controllerName,
+    assumeExternal,
     defaultNamespace,
     gatewayClasses,
     gateways,

@@ -1,5 +1,6 @@
 import { Diagnostic, GATEWAY_GROUP, Severity } from '../model';
 import { diagnostic, REASON } from './conditions';
+import { assumeExternal } from './external';
 import { grantFix, refPermitted } from './grants';
 import { Inventory, namespaceLabels, Obj, promisedSecret } from './inventory';
 import { NamespacedName } from './model';
@@ -256,6 +257,11 @@ function checkCertificateRef(ctx: EvalContext, owner: Obj, listener: string, fie
   }
   const secret = ctx.inv.secrets.get(key(namespace, name));
   if (!secret && promisedSecret(ctx.inv, namespace, name, owner)) {
+    out.push({ namespace, name });
+    return undefined;
+  }
+  if (!secret && ctx.inv.assumeExternal) {
+    assumeExternal(ctx.diags, owner.ref, field, `Secret ${namespace}/${name}`, 'that it is of type kubernetes.io/tls with PEM data in tls.crt and tls.key');
     out.push({ namespace, name });
     return undefined;
   }

@@ -24,7 +24,7 @@ import { cmpTuple } from './util';
 export function resolve(objects: readonly KubeObject[], options: ResolveOptions = {}): ResolveResult {
   const controllerName = options.controllerName ?? BUILTIN_CONTROLLER_NAME;
   const defaultNamespace = options.defaultNamespace ?? 'default';
-  const inv = buildInventory(objects, controllerName, defaultNamespace);
+  const inv = buildInventory(objects, controllerName, defaultNamespace, options.assumeExternal ?? false);
   const diags: Diagnostic[] = [...inv.diagnostics];
   const ctx = { inv, diags };
 

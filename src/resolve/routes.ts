@@ -1,5 +1,6 @@
 import { Diagnostic, GATEWAY_GROUP, ObjectRef, Severity } from '../model';
 import { diagnostic, REASON } from './conditions';
+import { assumeExternal } from './external';
 import { GatewayState, ListenerSetState } from './gateways';
 import { grantFix, refPermitted } from './grants';
 import { groupKindKey, Inventory, MCS_GROUP, Obj, RouteKind } from './inventory';
@@ -67,6 +68,8 @@ export function resolveRoutes(
     const seen = new Set<string>();
     const hostnames = HOSTNAME_KINDS.has(kind) ? arr(r.spec.hostnames).filter((h): h is string => typeof h === 'string') : [];
     const pending: { index: number; ref: NormalizedParentRef; gateway: GatewayState; listeners: ListenerState[]; parentDesc: string; detached?: ListenerProblem }[] = [];
+    /** Some parent is assumed to exist outside the input (`assumeExternal`): the rules are still checked. */
+    let externalParent = false;
     arr(r.spec.parentRefs).forEach((p, index) => {
       const x = rec(p);
       const ref: NormalizedParentRef = {
@@ -85,20 +88,26 @@ export function resolveRoutes(
       if (ref.kind === 'Gateway') {
         const gw = gateways.get(key(ref.namespace, ref.name));
         if (!gw) {
-          if (!ctx.inv.gateways.has(key(ref.namespace, ref.name))) missingParent(ctx, r.ref, field, ref, [...ctx.inv.gateways.values()]);
+          if (!ctx.inv.gateways.has(key(ref.namespace, ref.name))) externalParent = missingParent(ctx, r.ref, field, ref, [...ctx.inv.gateways.values()]) || externalParent;
           return;
         }
         pending.push({ index, ref, gateway: gw, listeners: gw.listeners, parentDesc: `Gateway ${ref.namespace}/${ref.name}` });
       } else {
         const ls = listenerSets.get(key(ref.namespace, ref.name));
         if (!ls) {
-          if (!ctx.inv.listenerSets.has(key(ref.namespace, ref.name))) missingParent(ctx, r.ref, field, ref, [...ctx.inv.listenerSets.values()]);
+          const present = ctx.inv.listenerSets.get(key(ref.namespace, ref.name));
+          if (!present) externalParent = missingParent(ctx, r.ref, field, ref, [...ctx.inv.listenerSets.values()]) || externalParent;
+          else if (ctx.inv.assumeExternal && !ctx.inv.gateways.has(listenerSetParentKey(present))) externalParent = true;
           return;
         }
         pending.push({ index, ref, gateway: ls.gateway, listeners: ls.listeners, parentDesc: `ListenerSet ${ref.namespace}/${ref.name}`, detached: ls.detached });
       }
     });
-    if (!pending.length) continue;
+    if (!pending.length) {
+      // the attachment cannot be checked, but the rules (backends, filters) can
+      if (externalParent) resolveRules(ctx, r, kind, tlsLookup);
+      continue;
+    }
 
     const { rules, problem, unsupported } = resolveRules(ctx, r, kind, tlsLookup);
     const invalidRules = rules.filter((x) => !x.valid);
@@ -201,7 +210,18 @@ function resolveHttpGrpcConflicts(ctx: Ctx, routes: RouteState[]): RouteState[] 
   });
 }
 
-function missingParent(ctx: Ctx, route: ObjectRef, field: string, ref: NormalizedParentRef, existing: Obj[]): void {
+/** `namespace/name` of the Gateway a ListenerSet names as its parent. */
+function listenerSetParentKey(ls: Obj): string {
+  const p = rec(ls.spec.parentRef);
+  return key(str(p.namespace) ?? ls.namespace, str(p.name) ?? '');
+}
+
+/** Reports a parentRef to an object absent from the input; true when it is assumed to exist outside it. */
+function missingParent(ctx: Ctx, route: ObjectRef, field: string, ref: NormalizedParentRef, existing: Obj[]): boolean {
+  if (ctx.inv.assumeExternal) {
+    assumeExternal(ctx.diags, route, field, `${ref.kind} ${ref.namespace}/${ref.name}`, 'whether the route may attach: listeners, sectionName, port, hostnames and allowed namespaces; no status is computed for this parent');
+    return true;
+  }
   const present = existing.length > 0;
   const known = existing.map((o) => (o.namespace === ref.namespace ? o.name : `${o.namespace}/${o.name}`));
   const guess = closest(ref.name, known);
@@ -215,6 +235,7 @@ function missingParent(ctx: Ctx, route: ObjectRef, field: string, ref: Normalize
       present ? (guess ? `did you mean ${guess}? set name to it` : `set name (and namespace) to one of ${names(known)}`) : `add ${ref.kind} ${ref.namespace}/${ref.name} to the input, or fix the parentRef`,
     ),
   );
+  return false;
 }
 
 function attach(
@@ -430,8 +451,12 @@ function checkFilters(ctx: Ctx, r: Obj, kind: RouteKind, ri: number, filters: Re
       const ekind = str(x.kind) ?? '';
       const name = str(x.name) ?? '';
       if (!ctx.inv.byGroupKind.has(groupKindKey(group, ekind, r.namespace, name))) {
-        unresolved = true;
         const shown = `${group ? `${group}/` : ''}${ekind} ${r.namespace}/${name}`;
+        if (ctx.inv.assumeExternal) {
+          assumeExternal(ctx.diags, r.ref, `${field}.extensionRef`, shown, "whether the Gateway's controller understands this filter");
+          return;
+        }
+        unresolved = true;
         const present = [...ctx.inv.byGroupKind.values()].some((o) => o.group === group && o.kind === ekind);
         ctx.diags.push(
           diagnostic(
@@ -489,6 +514,14 @@ function resolveBackend(ctx: Ctx, r: Obj, kind: RouteKind, b: Record<string, unk
   }
   const pool = isService ? ctx.inv.services : ctx.inv.serviceImports;
   const target = pool.get(key(namespace, name));
+  if (!target && ctx.inv.assumeExternal) {
+    if (port === undefined) {
+      return invalid(REASON.BackendNotFound, `backendRef ${bkind} ${namespace}/${name} has no port`, `set port to the ${bkind} port to send traffic to`);
+    }
+    assumeExternal(ctx.diags, r.ref, field, `${bkind} ${namespace}/${name}`, `that it exists and exposes port ${port}`);
+    const tls = isService ? tlsLookup(namespace, name, port) : undefined;
+    return { ...base, valid: true, ...(tls ? { tls } : {}) };
+  }
   if (!target) {
     const present = pool.size > 0;
     const others = [...pool.values()].filter((s) => s.namespace === namespace).map((s) => s.name);

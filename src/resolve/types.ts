@@ -16,6 +16,24 @@ export interface ResolveOptions {
    */
   readonly defaultNamespace?: string;
   /**
+   * Treat references to objects that are absent from the input as references to objects that exist
+   * outside it and are valid: a backend Service deployed by another tool, a certificate Secret
+   * cert-manager writes, a Gateway owned by another team, an ExtensionRef resource, a CA ConfigMap,
+   * a parametersRef. Status is computed as if they were present (listener `ResolvedRefs` True,
+   * backend valid…), and each such reference gets one `info` diagnostic `AssumedExternal` saying it
+   * was not checked. A route whose parent Gateway is absent gets no status (its attachment cannot be
+   * checked), but its rules and backends are still checked.
+   *
+   * References to objects present in the input are checked as usual (a wrong Service port or a
+   * Secret of the wrong type stays an error), and cross-namespace references still need a
+   * ReferenceGrant in the input (`RefNotPermitted`).
+   *
+   * When false, an absent object does not exist: an error, or a warning when the input holds no
+   * object of that kind at all (the input is then likely partial). Construct apps set it to true.
+   * @default false
+   */
+  readonly assumeExternal?: boolean;
+  /**
    * Validate every object that has a bundled CRD schema (Gateway API, MetalLB, cert-manager)
    * against the standard-channel schema and its CEL rules, as the API server would on create:
    * `SchemaViolation`, `UnknownField`, `CelRuleViolation`, `NotServed`, `UnknownKind` errors, or one

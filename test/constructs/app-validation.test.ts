@@ -94,7 +94,9 @@ test('a backend Service of the app on a port it does not expose is an error; an 
   const svc = new kplus.Service(chart, 'svc', { metadata: { name: 'web', namespace: 'gateway' }, ports: [{ port: 8080 }] });
   gateway.addHttpRoute('ext', { namespace: 'gateway', rules: [{ matches: [PathMatch.prefix('/ext')], backends: [Backend.fromName('external', { port: 80 })] }] });
   expect(() => synth(app)).not.toThrow();
-  expect(checkApp(app).diagnostics.some((d) => d.code === 'BackendNotFound' && d.severity === 'info')).toBe(true);
+  const external = checkApp(app).diagnostics.filter((d) => d.object.name === 'ext');
+  expect(external).toEqual([expect.objectContaining({ severity: 'info', code: 'AssumedExternal', field: 'spec.rules[0].backendRefs[0]' })]);
+  expect(external[0].message).toContain('Service gateway/external is not in the input');
   gateway.addHttpRoute('web', { namespace: 'gateway', rules: [{ backends: [Backend.fromName(svc.name, { port: 80 })] }] });
   expect(synthError(app)).toMatch(/\[test\/web\].*BackendNotFound/);
 });
@@ -107,4 +109,20 @@ test('a parent Gateway outside the app is not an error', () => {
     rules: [{ backends: [Backend.fromName('a', { port: 80 })] }],
   });
   expect(() => synth(app)).not.toThrow();
+  const diags = checkApp(app).diagnostics;
+  expect(diags.every((d) => d.severity === 'info' && d.code === 'AssumedExternal')).toBe(true);
+  expect(diags.find((d) => d.field === 'spec.parentRefs[0]')?.message).toContain('Gateway infra/shared is not in the input');
+});
+
+test('references to objects outside the app are infos; a present object is still checked', () => {
+  const { app, chart, gateway } = gatewayApp([Listener.https({ certificates: [TlsCertificate.fromSecret('cert-manager-writes-this')] })]);
+  gateway.addHttpRoute('site', { namespace: 'gateway', rules: [{ backends: [Backend.fromName('elsewhere', { port: 80 })] }] });
+  expect(() => synth(app)).not.toThrow();
+  const diags = checkApp(app).diagnostics;
+  expect(diags.map((d) => `${d.severity} ${d.code} ${d.object.kind} ${d.field}`)).toEqual([
+    'info AssumedExternal Gateway spec.listeners[0].tls.certificateRefs[0]',
+    'info AssumedExternal HTTPRoute spec.rules[0].backendRefs[0]',
+  ]);
+  new kplus.Service(chart, 'svc', { metadata: { name: 'elsewhere', namespace: 'gateway' }, ports: [{ port: 8080 }] });
+  expect(synthError(app)).toMatch(/\[test\/site\].*has no port 80 \(its ports: 8080\).*BackendNotFound/);
 });

@@ -56,6 +56,11 @@ describe('scenario 1 (homelab)', () => {
 });
 
 describe('scenario 2 (kind + Istio)', () => {
+  test('only infos: the istio GatewayClass and the certificate Secret live outside the app', () => {
+    const diags = checkApp(load('kind-istio')).diagnostics;
+    expect(diags.filter((d) => d.severity !== 'info')).toEqual([]);
+    expect(diags.every((d) => d.code === 'AssumedExternal')).toBe(true);
+  });
   test('pinned address, wildcard HTTPS whose Secret lives in istio-system, with the derived grant', () => {
     const objs = synth(load('kind-istio'));
     const gw = find(objs, 'Gateway', 'default-gateway', 'cluster');
