@@ -6,6 +6,7 @@ import { buildInventory } from './inventory';
 import { blockingProblem, derivedSeverity, listenerAccepted, listenerProgrammed, listenerResolved, ListenerState } from './listeners';
 import { ResolvedGateway, ResolvedListener, ResolvedModel, ResolvedRoute, RouteAttachment } from './model';
 import { coveredBy, removedShapeDiagnostics } from './removed';
+import { pathDroppedDiagnostics } from './rewrites';
 import { resolveRoutes, RouteState } from './routes';
 import { schemaDiagnostics } from './schema';
 import { Condition, ObjectStatus, ResolveOptions, ResolveResult } from './types';
@@ -71,6 +72,7 @@ export function resolve(objects: readonly KubeObject[], options: ResolveOptions 
   status.sort((a, b) => cmpTuple([a.kind, a.namespace ?? '', a.name], [b.kind, b.namespace ?? '', b.name]));
 
   const model = buildModel(gateways, routes);
+  diags.push(...pathDroppedDiagnostics(inv.routes));
   const removed = removedShapeDiagnostics(objects, defaultNamespace);
   diags.push(...removed);
   if (options.schemaValidation ?? true) diags.push(...schemaDiagnostics(objects, defaultNamespace));

@@ -350,7 +350,8 @@ function attach(
 // ---------------------------------------------------------------------------------------------
 // Rules and backends
 
-function withDefaultHttpMatches(matches: unknown[]): Record<string, unknown>[] {
+/** HTTPRoute matches with the CRD defaults applied (see {@link ResolvedRule.matches}). */
+export function withDefaultHttpMatches(matches: unknown[]): Record<string, unknown>[] {
   const ms = matches.length ? matches : [{}];
   return ms.map((m) => {
     const x = { ...rec(m) };
