@@ -9,6 +9,7 @@ import { coveredBy, removedShapeDiagnostics } from './removed';
 import { pathDroppedDiagnostics } from './rewrites';
 import { resolveRoutes, RouteState } from './routes';
 import { schemaDiagnostics } from './schema';
+import { shadowedRuleDiagnostics } from './shadowing';
 import { Condition, ObjectStatus, ResolveOptions, ResolveResult } from './types';
 import { cmpTuple } from './util';
 
@@ -72,7 +73,7 @@ export function resolve(objects: readonly KubeObject[], options: ResolveOptions 
   status.sort((a, b) => cmpTuple([a.kind, a.namespace ?? '', a.name], [b.kind, b.namespace ?? '', b.name]));
 
   const model = buildModel(gateways, routes);
-  diags.push(...pathDroppedDiagnostics(inv.routes));
+  diags.push(...pathDroppedDiagnostics(inv.routes), ...shadowedRuleDiagnostics(inv.routes, model));
   const removed = removedShapeDiagnostics(objects, defaultNamespace);
   diags.push(...removed);
   if (options.schemaValidation ?? true) diags.push(...schemaDiagnostics(objects, defaultNamespace));
