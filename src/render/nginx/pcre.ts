@@ -53,15 +53,11 @@ export function checkPcre(re: string, what = 'regular expression'): string {
       continue;
     }
     if (c === '[') {
-      if (re.startsWith('[]', i) || re.startsWith('[^]', i)) fail('uses [] or [^], which PCRE reads differently');
+      if (re.startsWith('[]', i) || re.startsWith('[^]', i)) fail('starts a character class with ] ([] or [^]), which the regex dialects read differently');
       inClass = true;
       js += c;
       if (re[i + 1] === '^') {
         js += '^';
-        i++;
-      }
-      if (re[i + 1] === ']') {
-        js += '\\]';
         i++;
       }
       continue;
