@@ -25,13 +25,16 @@ export interface CliIO {
 export interface InputOptions {
   readonly controllerName?: string;
   readonly namespace?: string;
+  /** Objects referenced but absent from the input exist elsewhere (`ResolveOptions.assumeExternal`). */
+  readonly assumeExternal?: boolean;
 }
 
 /** Adds the options of {@link InputOptions} to a command. */
 export function addInputOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option('--controller-name <name>', 'check Gateways as the controller with this controllerName would').default(BUILTIN_CONTROLLER_NAME))
-    .addOption(new Option('-n, --namespace <namespace>', 'namespace of objects without metadata.namespace').default('default'));
+    .addOption(new Option('-n, --namespace <namespace>', 'namespace of objects without metadata.namespace').default('default'))
+    .addOption(new Option('--assume-external', 'treat referenced objects missing from the input (Services, Secrets, Gateways…) as existing elsewhere: reported as info, not checked'));
 }
 
 /** Loaded and resolved input. */
@@ -60,6 +63,7 @@ export async function loadAndResolve(paths: readonly string[], opts: InputOption
   const resolveOptions: ResolveOptions = {
     controllerName: opts.controllerName ?? BUILTIN_CONTROLLER_NAME,
     defaultNamespace: opts.namespace ?? 'default',
+    ...(opts.assumeExternal ? { assumeExternal: true } : {}),
   };
   const objects = input.objects.map((o) => o.object);
   const result = resolve(objects, resolveOptions);

@@ -197,3 +197,39 @@ ${smallSetup().replace('gatewayClassName: cdk8s-gateway', 'gatewayClassName: ist
     expect(out.status.find((s: any) => s.kind === 'HTTPRoute').status.parents[0].controllerName).toBe('istio.io/gateway-controller');
   });
 });
+
+describe('--assume-external', () => {
+  const partial = `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: web
+  namespace: team
+spec:
+  parentRefs:
+    - name: shared-gateway
+      namespace: infra
+  rules:
+    - backendRefs:
+        - name: web
+          port: 80
+`;
+
+  test('without it, references to objects missing from the input are reported', async () => {
+    const r = await cli(['check', '-'], { stdin: partial });
+    expect(r.stdout).toMatch(/^<stdin>:1: warning NoMatchingParent HTTPRoute team\/web /m);
+  });
+
+  test('with it, they are assumed to exist elsewhere: info diagnostics, hidden unless --verbose', async () => {
+    const quiet = await cli(['check', '--assume-external', '-'], { stdin: partial });
+    expect(quiet.code).toBe(0);
+    expect(quiet.stdout).toBe('0 errors, 0 warnings (1 object in 1 file); 2 info hidden (--verbose shows them)\n');
+    const verbose = await cli(['check', '--assume-external', '--verbose', '-'], { stdin: partial });
+    expect(verbose.stdout.split('\n').filter((l) => l.startsWith('<stdin>:1: info AssumedExternal HTTPRoute team/web '))).toHaveLength(2);
+    expect(verbose.stdout).toMatch(/^0 errors, 0 warnings, 2 info \(1 object in 1 file\)$/m);
+    const json = JSON.parse((await cli(['check', '--assume-external', '-f', 'json', '-'], { stdin: partial })).stdout);
+    expect(json.diagnostics.map((d: any) => [d.severity, d.code])).toEqual([
+      ['info', 'AssumedExternal'],
+      ['info', 'AssumedExternal'],
+    ]);
+  });
+});
