@@ -17,3 +17,6 @@ export * from './load-balancer-address';
 export * from './metallb-bgp-peer';
 export * from './metallb-advertisement';
 export * from './metallb-pool';
+export * from './cert-manager-solver';
+export * from './cert-manager-issuer';
+export * from './cert-manager-cert';
