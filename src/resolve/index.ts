@@ -4,18 +4,28 @@
  * - the status a conformant Gateway API v1.6.1 controller would write (GatewayClass, Gateway with
  *   listeners, ListenerSet, every route kind's `parents`, BackendTLSPolicy `ancestors`);
  * - diagnostics for every condition that is not "all good", each naming the field, the bad value,
- *   what exists instead, and the fix;
+ *   what exists instead, and the fix — and for what the API server would reject or what silently
+ *   does not do what it says (schema / CEL violations, removed v1alpha1 shapes, shadowed rules,
+ *   rewrites that drop the path);
  * - the {@link ResolvedModel} the data-plane compiler and `explain` consume.
  *
+ * It is the single source of truth: the constructs (at `app.synth()`), the CLI and the data-plane
+ * compiler all call it.
+ *
  * Stages (each a pure function of the previous one's output, see the files of this folder):
- * `inventory` (index and normalise the input) → `gateways` (GatewayClasses, Gateways, listeners,
- * ListenerSets, conflicts, certificates) → `backend-tls` (BackendTLSPolicies) → `routes`
- * (parentRefs, attachment, hostnames, backends, grants) → `resolve` (status + model).
+ * `inventory` (index and normalise the input, served versions) → `gateways` (GatewayClasses,
+ * Gateways, listeners, ListenerSets, conflicts, certificates) → `backend-tls` (BackendTLSPolicies) →
+ * `routes` (parentRefs, attachment, hostnames, backends, grants) → `resolve` (status + model).
+ * Diagnostics-only stages, on the input and the model: `rewrites` (`PathDropped`), `shadowing`
+ * (`ShadowedRule`), `removed` (`RemovedField` / `RemovedValue` / `RemovedKind` / `RemovedGroup`) and
+ * `schema` (`SchemaViolation`, `UnknownField`, `CelRuleViolation`, `NotServed`, `UnknownKind`,
+ * `ExperimentalField`; option `schemaValidation`). They never change status.
  *
  * Offline assumptions: objects missing from the input do not exist (diagnostics about them are
  * warnings when the input holds no object of that kind at all, since the input is then likely
- * partial); an accepted Gateway / listener is assumed `Programmed` (nothing binds ports offline) and
- * `status.addresses` is not reported.
+ * partial) — unless `assumeExternal` is set (construct apps), in which case they are assumed to exist
+ * and be valid (`AssumedExternal` infos); an accepted Gateway / listener is assumed `Programmed`
+ * (nothing binds ports offline) and `status.addresses` is not reported.
  *
  * @packageDocumentation
  */

@@ -21,7 +21,11 @@ import { cmpTuple } from './util';
  * Pure: the same input gives the same (sorted) output; nothing outside the arguments is read.
  *
  * Offline assumptions: an accepted Gateway / listener is reported `Programmed` (nothing is bound,
- * addresses are unknown and not reported); objects missing from the input do not exist.
+ * addresses are unknown and not reported); objects missing from the input do not exist, unless
+ * `options.assumeExternal` is set.
+ *
+ * Besides status findings, the diagnostics cover schema and CEL violations (`options.schemaValidation`),
+ * removed v1alpha1 shapes, shadowed rules and rewrites that drop the path; those never change status.
  */
 export function resolve(objects: readonly KubeObject[], options: ResolveOptions = {}): ResolveResult {
   const controllerName = options.controllerName ?? BUILTIN_CONTROLLER_NAME;
