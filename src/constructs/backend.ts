@@ -1,6 +1,7 @@
 import * as kplus from 'cdk8s-plus-28';
 import { checkDnsLabel, checkDnsSubdomain, checkPort, checkWeight } from './checks';
 import { fail } from './errors';
+import type { ExternalService } from './external-service';
 import type { HttpFilter } from './http-filter';
 
 /** Options shared by every backend factory. */
@@ -65,6 +66,10 @@ export class Backend {
       fail(service, 'backendRefs[].port', port, `is not a port of Service "${service.name}" (its ports: ${ports.join(', ')})`, `use one of ${ports.join(', ')}`);
     }
     return new Backend({ ...options, group: '', kind: 'Service', name: service.name, namespace: service.metadata.namespace, port });
+  }
+  /** A backend outside the cluster (an {@link ExternalService}), through its selector-less Service. */
+  public static fromExternalService(service: ExternalService, options: BackendOptions = {}): Backend {
+    return new Backend({ ...options, group: '', kind: 'Service', name: service.name, namespace: service.namespace, port: service.port });
   }
   /** A Service by name, e.g. one deployed by another tool. */
   public static fromName(name: string, options: NamedBackendOptions): Backend {

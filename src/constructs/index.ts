@@ -20,3 +20,4 @@ export * from './metallb-pool';
 export * from './cert-manager-solver';
 export * from './cert-manager-issuer';
 export * from './cert-manager-cert';
+export * from './external-service';
