@@ -97,6 +97,9 @@ project.package.addField('exports', {
   './package.json': './package.json',
 });
 
+// `npm ci` builds lib/ so that `npx cdk8s-gateway …` works in a fresh clone.
+project.package.setScript('prepare', 'tsc --build');
+
 // `npm run synth`: every example into dist/<example>/
 project.addTask('synth', {
   description: 'Synthesize every example under examples/ into dist/<example>/',
