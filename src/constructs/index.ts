@@ -21,3 +21,4 @@ export * from './cert-manager-solver';
 export * from './cert-manager-issuer';
 export * from './cert-manager-cert';
 export * from './external-service';
+export * from './https-front-door';
