@@ -180,6 +180,10 @@ export class GatewayStack extends pulumi.ComponentResource {
     // synthesize (and validate) before anything is registered: an invalid app registers nothing
     const { objects, root } = synthesize(args.app);
     const plan = topological(planObjects(objects));
+    const unknownImports = (args.importExisting ?? []).filter((k) => !plan.some((p) => p.key === k));
+    if (unknownImports.length > 0) {
+      throw new Error(`cdk8s-gateway/pulumi: importExisting names no object of the app: ${unknownImports.join(', ')} (keys are Kind/namespace/name, or Kind/name)`);
+    }
     super(GatewayStack.TYPE, name, {}, opts);
     this.objects = objects;
     this.plan = plan;

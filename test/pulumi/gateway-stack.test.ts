@@ -310,6 +310,7 @@ describe('options', () => {
     expect(child('Namespace/web').importId).toBe('web');
     expect(child('Service/web/web').importId).toBe('web/web');
     expect(child('Deployment/web/web').importId).toBe('');
+    expect(() => new GatewayStack('typo', { app: (app) => fixtureChart(app), importExisting: ['Service/web'] })).toThrow(/importExisting names no object of the app: Service\/web/);
   });
 });
 
