@@ -22,3 +22,4 @@ export * from './cert-manager-issuer';
 export * from './cert-manager-cert';
 export * from './external-service';
 export * from './https-front-door';
+export * from './gateway-proxy';

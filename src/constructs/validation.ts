@@ -1,6 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { Diagnostic, KubeObject, splitApiVersion } from '../model';
+import { BUILTIN_CONTROLLER_NAME, Diagnostic, GATEWAY_GROUP, KubeObject, sortDiagnostics, splitApiVersion } from '../model';
 import { resolve } from '../resolve';
 
 /**
@@ -50,8 +50,25 @@ function compute(root: IConstruct): Computed {
   // the resolver is the single source of truth: CRD schema + CEL validation, references, status.
   // Objects a construct app refers to but does not define (a Service deployed by another tool, the
   // Secret cert-manager writes, another team's Gateway) are assumed to exist: info, not an error.
-  const { diagnostics } = resolve(objects, { assumeExternal: true });
-  return { diagnostics, objects, owners };
+  // An app may hold GatewayClasses of several controllers (the built-in proxy, Istio, …): every
+  // Gateway is checked as its own controller would, so the resolver runs once per controllerName
+  // (schema checks only in the first run) and the findings are merged.
+  const controllers = new Set<string>([BUILTIN_CONTROLLER_NAME]);
+  for (const o of objects) {
+    const c = (o as { spec?: { controllerName?: unknown } }).spec?.controllerName;
+    if (o.kind === 'GatewayClass' && splitApiVersion(o.apiVersion).group === GATEWAY_GROUP && typeof c === 'string') controllers.add(c);
+  }
+  const seen = new Set<string>();
+  const diagnostics: Diagnostic[] = [];
+  [...controllers].sort().forEach((controllerName, i) => {
+    for (const d of resolve(objects, { assumeExternal: true, controllerName, schemaValidation: i === 0 }).diagnostics) {
+      const k = JSON.stringify(d);
+      if (seen.has(k)) continue;
+      seen.add(k);
+      diagnostics.push(d);
+    }
+  });
+  return { diagnostics: sortDiagnostics(diagnostics), objects, owners };
 }
 
 function render(d: Diagnostic): string {

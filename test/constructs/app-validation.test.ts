@@ -126,3 +126,10 @@ test('references to objects outside the app are infos; a present object is still
   new kplus.Service(chart, 'svc', { metadata: { name: 'elsewhere', namespace: 'gateway' }, ports: [{ port: 8080 }] });
   expect(synthError(app)).toMatch(/\[test\/site\].*has no port 80 \(its ports: 8080\).*BackendNotFound/);
 });
+
+test('Gateways of every controller in the app are checked, not only the built-in one', () => {
+  const { app, chart } = newChart();
+  const gateway = new Gateway(chart, 'gw', { namespace: 'g', gatewayClass: GatewayClass.istio(chart, 'istio'), listeners: [Listener.http()] });
+  new HttpRoute(chart, 'r', { namespace: 'g', parents: [ParentRef.gateway(gateway, { sectionName: 'htps' })], rules: [{ backends: [Backend.fromName('a', { port: 80 })] }] });
+  expect(synthError(app)).toMatch(/\[test\/r\] spec.parentRefs\[0\].sectionName.*NoMatchingParent/);
+});

@@ -1,0 +1,300 @@
+import * as crypto from 'crypto';
+import { ApiObject, Duration, JsonPatch, Lazy, Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { Construct, IConstruct } from 'constructs';
+import { BUILTIN_CONTROLLER_NAME, Diagnostic, KubeObject } from '../model';
+import { buildDataplane } from '../ir';
+import { RenderedGateway, renderNginx } from '../render/nginx';
+import { resolve } from '../resolve';
+import { checkObjectName, checkPort } from './checks';
+import { fail } from './errors';
+import { Gateway } from './gateway';
+import { ListenerProtocol } from './listener';
+import { ILoadBalancerAddress } from './load-balancer-address';
+
+/** The pinned official nginx image the proxy runs by default. */
+export const DEFAULT_PROXY_IMAGE = 'nginx:1.28.0';
+
+/** Where the proxy's files live inside the container. */
+const CONF_DIR = '/etc/nginx/gateway';
+const RUN_DIR = '/var/run/nginx-gateway';
+
+/** Service exposure of the proxy. */
+export enum ProxyServiceType {
+  LOAD_BALANCER = 'LoadBalancer',
+  NODE_PORT = 'NodePort',
+  CLUSTER_IP = 'ClusterIP',
+}
+
+/** Props of {@link GatewayProxy}. */
+export interface GatewayProxyProps {
+  /** The Gateway to serve. Its class must have the built-in controller (`GatewayClass.builtin`). */
+  readonly gateway: Gateway;
+  /** Base name of the emitted objects. @default `<gateway name>-proxy` */
+  readonly name?: string;
+  /** @default - the Gateway's namespace */
+  readonly namespace?: string;
+  /** Container image (official nginx image). @default DEFAULT_PROXY_IMAGE */
+  readonly image?: string;
+  /** At least 2 unless you accept a single point of failure. @default 2 */
+  readonly replicas?: number;
+  /** @default ProxyServiceType.LOAD_BALANCER */
+  readonly serviceType?: ProxyServiceType;
+  /** `Local` keeps client source addresses and avoids a second hop. @default 'Local' */
+  readonly externalTrafficPolicy?: string;
+  /** Extra Service annotations. @default - none */
+  readonly serviceAnnotations?: { readonly [key: string]: string };
+  /** The load-balancer address (e.g. `pool.address('192.168.1.240')` of a MetalLbPool). @default - any */
+  readonly loadBalancerAddress?: ILoadBalancerAddress;
+  /** Emit a PodDisruptionBudget (minAvailable 1). @default true */
+  readonly podDisruptionBudget?: boolean;
+  /** Readiness / liveness port. @default 8081 */
+  readonly healthPort?: number;
+  /** Cluster DNS domain of Service names. @default 'cluster.local' */
+  readonly clusterDomain?: string;
+  /**
+   * DNS resolver nginx uses for backend Service names at request time (so the proxy starts
+   * before every backend exists).
+   * @default 'kube-dns.kube-system.svc.cluster.local'
+   */
+  readonly resolver?: string;
+  /** Seconds of `preStop` sleep before nginx drains (endpoints update first). @default 5 */
+  readonly preStopSleepSeconds?: number;
+}
+
+/**
+ * The built-in data plane for a Gateway: nginx configured at synth time from the routes
+ * attached to the Gateway, so the cluster needs no gateway controller.
+ *
+ * Emits a ConfigMap with the compiled `nginx.conf`, a hardened nginx Deployment (non-root,
+ * read-only root file system, all capabilities dropped, seccomp RuntimeDefault, unprivileged
+ * ports from 0, probes on a dedicated port, a preStop drain, a checksum of the configuration in
+ * the pod template so a new configuration rolls the pods), 2 replicas spread over nodes with a
+ * PodDisruptionBudget, and a `LoadBalancer` Service with `externalTrafficPolicy: Local`.
+ * Certificate Secrets of the listeners are mounted (they must be in the proxy's namespace).
+ */
+export class GatewayProxy extends Construct {
+  public readonly name: string;
+  public readonly namespace: string;
+  /** The ConfigMap holding `nginx.conf` and the entrypoint. */
+  public readonly configMap: ApiObject;
+  public readonly deployment: kplus.Deployment;
+  public readonly service: kplus.Service;
+  private readonly props: GatewayProxyProps;
+  private rendered?: { key: string; result: RenderedGateway | undefined; diagnostics: Diagnostic[] };
+
+  constructor(scope: Construct, id: string, props: GatewayProxyProps) {
+    super(scope, id);
+    this.props = props;
+    const gw = props.gateway;
+    this.name = props.name ?? `${gw.name}-proxy`;
+    this.namespace = props.namespace ?? gw.effectiveNamespace;
+    const pn = checkObjectName(this.name);
+    if (pn || this.name.length > 52) fail(this, 'name', this.name, pn ?? 'is longer than 52 characters (suffixes are added)', 'pass a short lowercase `name`');
+    const replicas = props.replicas ?? 2;
+    if (!Number.isInteger(replicas) || replicas < 1) fail(this, 'replicas', replicas, 'is not a positive integer', 'use 2 or more for a proxy that survives a node failure');
+    const healthPort = props.healthPort ?? 8081;
+    const ph = checkPort(healthPort);
+    if (ph) fail(this, 'healthPort', healthPort, ph, 'choose a free port');
+    const metadata = (suffix: string) => ({ name: `${this.name}${suffix}`, namespace: this.namespace, labels: {
+        'app.kubernetes.io/name': 'cdk8s-gateway-proxy',
+        'app.kubernetes.io/instance': this.name,
+        // the label Gateway API implementations put on the resources they create for a Gateway
+        'gateway.networking.k8s.io/gateway-name': gw.name,
+      },
+    });
+
+    this.configMap = new ApiObject(this, 'config', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: metadata('-config'),
+      data: Lazy.any({ produce: () => this.configFiles() }),
+    });
+
+    const listeners = gw.listenerList;
+    const ports = [...new Map(listeners.map((l) => [`${l.port}/${l.protocol === ListenerProtocol.UDP ? 'UDP' : 'TCP'}`, l])).values()]
+      .sort((a, b) => a.port - b.port);
+
+    this.deployment = new kplus.Deployment(this, 'deployment', {
+      metadata: metadata(''),
+      replicas,
+      securityContext: {
+        ensureNonRoot: true,
+        user: 101,
+        group: 101,
+        fsGroup: 101,
+        sysctls: [{ name: 'net.ipv4.ip_unprivileged_port_start', value: '0' }],
+      },
+      automountServiceAccountToken: false,
+      containers: [
+        {
+          name: 'nginx',
+          image: props.image ?? DEFAULT_PROXY_IMAGE,
+          imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
+          command: ['/bin/sh', `${CONF_DIR}/entrypoint.sh`],
+          ports: [
+            ...ports.map((l) => ({ number: l.port, protocol: l.protocol === ListenerProtocol.UDP ? kplus.Protocol.UDP : kplus.Protocol.TCP })),
+            { number: healthPort, name: 'health' },
+          ],
+          securityContext: {
+            ensureNonRoot: true,
+            user: 101,
+            group: 101,
+            readOnlyRootFilesystem: true,
+            allowPrivilegeEscalation: false,
+            privileged: false,
+            capabilities: { drop: [kplus.Capability.ALL] },
+            seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
+          },
+          readiness: kplus.Probe.fromHttpGet('/readyz', { port: healthPort, periodSeconds: Duration.seconds(5) }),
+          liveness: kplus.Probe.fromHttpGet('/healthz', { port: healthPort }),
+          lifecycle: { preStop: kplus.Handler.fromCommand(['/bin/sh', '-c', `sleep ${props.preStopSleepSeconds ?? 5}`]) },
+          resources: {
+            cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(1000) },
+            memory: { request: Size.mebibytes(64), limit: Size.mebibytes(512) },
+          },
+        },
+      ],
+    });
+    const container = this.deployment.containers[0];
+    const configRef = kplus.ConfigMap.fromConfigMapName(this, 'config-ref', `${this.name}-config`);
+    const configVolume = kplus.Volume.fromConfigMap(this, 'config-volume', configRef, { name: 'config', defaultMode: 0o444 });
+    container.mount(`${CONF_DIR}/nginx.conf`, configVolume, { subPath: 'nginx.conf', readOnly: true });
+    container.mount(`${CONF_DIR}/entrypoint.sh`, configVolume, { subPath: 'entrypoint.sh', readOnly: true });
+    container.mount(RUN_DIR, kplus.Volume.fromEmptyDir(this, 'run-volume', 'run'));
+    container.mount('/tmp', kplus.Volume.fromEmptyDir(this, 'tmp-volume', 'tmp'));
+    const mounted = new Set<string>();
+    for (const l of listeners) {
+      for (const c of l.certificates) {
+        const r = c.certificateRef;
+        if ((r.kind ?? 'Secret') !== 'Secret' || (r.group ?? '') !== '') continue;
+        const ns = r.namespace ?? gw.effectiveNamespace;
+        if (ns !== this.namespace) {
+          fail(this, `gateway listener ${l.name}.tls.certificateRefs`, `${ns}/${r.name}`, `is in namespace ${ns}; a pod can only mount Secrets of its own namespace (${this.namespace})`, `issue the certificate into namespace ${this.namespace} (e.g. a CertManagerCert there) or run the proxy in ${ns}`);
+        }
+        if (mounted.has(r.name)) continue;
+        mounted.add(r.name);
+        const secret = kplus.Secret.fromSecretName(this, `secret-${r.name}`, r.name);
+        const vol = kplus.Volume.fromSecret(this, `secret-volume-${r.name}`, secret, { name: `tls-${r.name}`.slice(0, 63), defaultMode: 0o440 });
+        container.mount(`${CONF_DIR}/secrets/${ns}/${r.name}`, vol, { readOnly: true });
+      }
+    }
+    this.deployment.scheduling.spread({ topology: kplus.Topology.HOSTNAME, weight: 100 });
+    this.deployment.podMetadata.addAnnotation('cdk8s-gateway.dev/config-checksum', Lazy.any({ produce: () => this.checksum() }) as any);
+    // graceful termination: preStop sleep + nginx's worker_shutdown_timeout (10s)
+    ApiObject.of(this.deployment).addJsonPatch(JsonPatch.add('/spec/template/spec/terminationGracePeriodSeconds', 30));
+
+    const annotations = { ...(props.loadBalancerAddress?.serviceAnnotations() ?? {}), ...(props.serviceAnnotations ?? {}) };
+    const serviceType = props.serviceType ?? ProxyServiceType.LOAD_BALANCER;
+    this.service = new kplus.Service(this, 'service', {
+      metadata: { ...metadata(''), annotations },
+      type: serviceType as unknown as kplus.ServiceType,
+      selector: this.deployment,
+      ports: ports.map((l) => ({
+        name: `${l.protocol === ListenerProtocol.UDP ? 'udp' : 'tcp'}-${l.port}`,
+        port: l.port,
+        targetPort: l.port,
+        protocol: l.protocol === ListenerProtocol.UDP ? kplus.Protocol.UDP : kplus.Protocol.TCP,
+      })),
+    });
+    if (serviceType !== ProxyServiceType.CLUSTER_IP) {
+      ApiObject.of(this.service).addJsonPatch(JsonPatch.add('/spec/externalTrafficPolicy', props.externalTrafficPolicy ?? 'Local'));
+    }
+
+    if (props.podDisruptionBudget ?? true) {
+      new ApiObject(this, 'pdb', {
+        apiVersion: 'policy/v1',
+        kind: 'PodDisruptionBudget',
+        metadata: metadata(''),
+        spec: { minAvailable: 1, selector: { matchLabels: Lazy.any({ produce: () => this.deployment.matchLabels }) } },
+      });
+    }
+
+    this.node.addValidation({ validate: () => this.validateProxy() });
+  }
+
+  /** The compiled configuration files (nginx.conf, entrypoint.sh). */
+  private configFiles(): Record<string, string> {
+    const r = this.compile();
+    return { 'entrypoint.sh': entrypoint(), 'nginx.conf': r.result?.files['nginx.conf'] ?? '# the Gateway is not served: see the synth errors\n' };
+  }
+
+  private checksum(): string {
+    const files = this.configFiles();
+    return crypto.createHash('sha256').update(files['nginx.conf']).update(files['entrypoint.sh']).digest('hex');
+  }
+
+  /** Compiles the app's Gateway API objects; memoized per distinct input. */
+  private compile(): { result: RenderedGateway | undefined; diagnostics: Diagnostic[] } {
+    const objects = appObjects(this.node.root);
+    const key = crypto.createHash('sha256').update(JSON.stringify(objects)).digest('hex');
+    if (this.rendered?.key === key) return this.rendered;
+    // Secrets written by cert-manager and Services deployed elsewhere are not in the app: assume them
+    const { model } = resolve(objects, { controllerName: BUILTIN_CONTROLLER_NAME, assumeExternal: true, schemaValidation: false });
+    const rendered = renderNginx(buildDataplane(model, objects), objects, {
+      clusterDomain: this.props.clusterDomain ?? 'cluster.local',
+      resolver: this.props.resolver ?? 'kube-dns.kube-system.svc.cluster.local',
+      healthPort: this.props.healthPort ?? 8081,
+      embedSecrets: false,
+    });
+    const gw = this.props.gateway;
+    const result = rendered.find((r) => r.namespace === gw.effectiveNamespace && r.name === gw.name);
+    this.rendered = { key, result, diagnostics: result?.diagnostics ?? [] };
+    return this.rendered;
+  }
+
+  private validateProxy(): string[] {
+    const gw = this.props.gateway;
+    const classes = this.node.root.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject && c.kind === 'GatewayClass');
+    const cls = classes.find((c) => c.name === gw.gatewayClassName);
+    if (!cls || (cls.toJson() as KubeObject & { spec?: { controllerName?: string } }).spec?.controllerName !== BUILTIN_CONTROLLER_NAME) {
+      return [`gateway: Gateway ${gw.effectiveNamespace}/${gw.name} has class "${gw.gatewayClassName}", which is not a GatewayClass of this app with controllerName ${BUILTIN_CONTROLLER_NAME}. Fix: use GatewayClass.builtin(...) as its gatewayClass, or drop the GatewayProxy and let the class's controller serve it`];
+    }
+    const r = this.compile();
+    if (!r.result) return [`gateway: Gateway ${gw.effectiveNamespace}/${gw.name} is not served (it is not accepted; see its own errors)`];
+    return r.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.object.kind} ${d.object.namespace ?? ''}/${d.object.name} ${d.field ?? ''}: ${d.message}${d.fix ? ` Fix: ${d.fix}` : ''} (${d.code})`);
+  }
+}
+
+/** Every plain object of the app except the proxies' own (which depend on the compiled config). */
+function appObjects(root: IConstruct): KubeObject[] {
+  const proxies = root.node.findAll().filter((c) => c instanceof GatewayProxy);
+  const inProxy = (c: IConstruct) => proxies.some((p) => c.node.path === p.node.path || c.node.path.startsWith(`${p.node.path}/`));
+  return root.node
+    .findAll()
+    .filter((c): c is ApiObject => c instanceof ApiObject && !inProxy(c))
+    .map((o) => o.toJson() as KubeObject)
+    .filter((o) => o.apiVersion.startsWith('gateway.networking.k8s.io/') || ['Service', 'Namespace', 'Secret', 'ConfigMap', 'EndpointSlice'].includes(o.kind) || o.apiVersion.startsWith('cert-manager.io/'));
+}
+
+/**
+ * PID 1 of the proxy container: links the logs to stdout/stderr, starts nginx in the
+ * foreground, forwards SIGTERM as a graceful quit, and reloads nginx when a mounted
+ * certificate changes (cert-manager renewals land in the Secret volumes within a minute;
+ * nginx only reads certificates at (re)load).
+ */
+function entrypoint(): string {
+  return [
+    '#!/bin/sh',
+    '# generated by cdk8s-gateway: runs nginx, drains on SIGTERM, reloads on certificate renewal',
+    'set -u',
+    `P=${RUN_DIR}`,
+    `C=${CONF_DIR}/nginx.conf`,
+    'mkdir -p "$P"',
+    'ln -sf /dev/stderr "$P/error.log"',
+    'ln -sf /dev/stdout "$P/access.log"',
+    'sum() { cat ' + `${CONF_DIR}` + '/secrets/*/*/tls.crt ' + `${CONF_DIR}` + '/secrets/*/*/tls.key 2>/dev/null | md5sum; }',
+    'nginx -p "$P/" -c "$C" -e "$P/error.log" -g "daemon off;" &',
+    'NGINX=$!',
+    'trap \'nginx -p "$P/" -c "$C" -e "$P/error.log" -s quit; wait $NGINX; exit 0\' TERM INT QUIT',
+    'LAST=$(sum)',
+    'while kill -0 $NGINX 2>/dev/null; do',
+    '  sleep 60 & wait $!',
+    '  NOW=$(sum)',
+    '  if [ "$NOW" != "$LAST" ]; then LAST=$NOW; nginx -p "$P/" -c "$C" -e "$P/error.log" -s reload; fi',
+    'done',
+    'wait $NGINX',
+    '',
+  ].join('\n');
+}
+

@@ -1,0 +1,142 @@
+import { App, Chart } from 'cdk8s';
+import {
+  Backend,
+  Gateway,
+  GatewayClass,
+  GatewayProxy,
+  HttpFilter,
+  HttpRoute,
+  Listener,
+  MetalLbPool,
+  ParentRef,
+  PathMatch,
+  ProxyServiceType,
+  TlsCertificate,
+} from '../../src';
+import { describeNginx, nginxTest, selfSigned } from '../render/nginx-harness';
+import { find, newChart, synth, synthError } from '../util';
+
+function proxyApp(options: { resolver?: string; tcp?: boolean } = {}) {
+  const { app, chart } = newChart();
+  const gateway = new Gateway(chart, 'web-gateway', {
+    namespace: 'gateway',
+    gatewayClass: GatewayClass.builtin(chart, 'class'),
+    listeners: [Listener.http(), Listener.https({ hostname: 'www.example.com', certificates: [TlsCertificate.fromSecret('www-tls')] }), Listener.tcp({ name: 'mysql', port: 3306 })],
+  });
+  gateway.addHttpRoute('redirect', { namespace: 'gateway', sectionName: 'http', rules: [{ filters: [HttpFilter.redirect({ scheme: 'https', statusCode: 301 })] }] });
+  const site = gateway.addHttpRoute('site', { namespace: 'gateway', sectionName: 'https', rules: [{ matches: [PathMatch.prefix('/')], backends: [Backend.fromName('site', { port: 80 })] }] });
+  if (options.tcp ?? true) gateway.addTcpRoute('mysql', { namespace: 'gateway', sectionName: 'mysql', backends: [Backend.fromName('mysql-db', { port: 3306 })] });
+  const proxy = new GatewayProxy(chart, 'proxy', { gateway, ...(options.resolver ? { resolver: options.resolver } : {}) });
+  return { app, chart, gateway, proxy, site };
+}
+
+test('emits a ConfigMap with the compiled config, a hardened Deployment, a LoadBalancer Service and a PDB', () => {
+  const { app } = proxyApp();
+  const objs = synth(app);
+  const cm = find(objs, 'ConfigMap', 'web-gateway-proxy-config', 'gateway');
+  const conf: string = cm.data['nginx.conf'];
+  expect(conf).toMatch(/listen 80 default_server;/);
+  expect(conf).toMatch(/return 301 "https:\/\/\$host\$request_uri";/);
+  expect(conf).toMatch(/listen 443 ssl http2;\n\s+server_name www.example.com;/);
+  expect(conf).toMatch(/ssl_certificate "secrets\/gateway\/www-tls\/tls.crt";/);
+  expect(conf).toMatch(/ssl_protocols TLSv1.2 TLSv1.3;/);
+  expect(conf).toMatch(/stream \{/);
+  expect(cm.data['entrypoint.sh']).toMatch(/-s reload/);
+
+  const dep = find(objs, 'Deployment', 'web-gateway-proxy', 'gateway');
+  expect(dep.spec.replicas).toBe(2);
+  const pod = dep.spec.template.spec;
+  expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 101, sysctls: [{ name: 'net.ipv4.ip_unprivileged_port_start', value: '0' }] });
+  expect(pod.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.topologyKey).toBe('kubernetes.io/hostname');
+  const c = pod.containers[0];
+  expect(c.image).toBe('nginx:1.28.0');
+  expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' }, runAsUser: 101 });
+  expect(c.readinessProbe.httpGet).toMatchObject({ path: '/readyz', port: 8081 });
+  expect(c.livenessProbe.httpGet).toMatchObject({ path: '/healthz', port: 8081 });
+  expect(c.lifecycle.preStop.exec.command.join(' ')).toMatch(/sleep 5/);
+  expect(c.ports.map((p: any) => p.containerPort)).toEqual([80, 443, 3306, 8081]);
+  expect(c.volumeMounts.map((m: any) => m.mountPath)).toEqual(expect.arrayContaining(['/etc/nginx/gateway/nginx.conf', '/var/run/nginx-gateway', '/tmp', '/etc/nginx/gateway/secrets/gateway/www-tls']));
+  expect(dep.spec.template.metadata.annotations['cdk8s-gateway.dev/config-checksum']).toMatch(/^[0-9a-f]{64}$/);
+
+  const svc = find(objs, 'Service', 'web-gateway-proxy', 'gateway');
+  expect(svc.spec.type).toBe('LoadBalancer');
+  expect(svc.spec.externalTrafficPolicy).toBe('Local');
+  expect(svc.spec.ports.map((p: any) => `${p.protocol}/${p.port}`)).toEqual(['TCP/80', 'TCP/443', 'TCP/3306']);
+  expect(svc.metadata.labels['gateway.networking.k8s.io/gateway-name']).toBe('web-gateway');
+  const pdb = find(objs, 'PodDisruptionBudget', 'web-gateway-proxy', 'gateway');
+  expect(pdb.spec).toEqual({ minAvailable: 1, selector: { matchLabels: dep.spec.selector.matchLabels } });
+});
+
+test('a route change changes the config checksum; unchanged input is byte-stable', () => {
+  const a = proxyApp().app.synthYaml();
+  expect(proxyApp().app.synthYaml()).toBe(a);
+  const changed = proxyApp();
+  changed.site.addRule({ matches: [PathMatch.exact('/new')], backends: [Backend.fromName('new', { port: 80 })] });
+  const sum = (y: string) => /config-checksum: ([0-9a-f]+)/.exec(y)![1];
+  expect(sum(changed.app.synthYaml())).not.toBe(sum(a));
+});
+
+test('service type, annotations and a MetalLB address', () => {
+  const { app, chart } = newChart();
+  const pool = new MetalLbPool(chart, 'lan', { addresses: ['192.168.1.240-192.168.1.250'] });
+  const gateway = new Gateway(chart, 'gw', { namespace: 'gateway', gatewayClass: GatewayClass.builtin(chart, 'class'), listeners: [Listener.http()] });
+  new GatewayProxy(chart, 'proxy', { gateway, loadBalancerAddress: pool.address('192.168.1.240'), serviceAnnotations: { 'example.com/x': 'y' }, podDisruptionBudget: false, replicas: 3 });
+  new GatewayProxy(chart, 'internal', { gateway, name: 'gw-internal', serviceType: ProxyServiceType.CLUSTER_IP });
+  const objs = synth(app);
+  const svc = find(objs, 'Service', 'gw-proxy', 'gateway');
+  expect(svc.metadata.annotations).toMatchObject({ 'metallb.io/loadBalancerIPs': '192.168.1.240', 'example.com/x': 'y' });
+  expect(svc.spec.loadBalancerIP).toBeUndefined();
+  expect(objs.filter((o) => o.kind === 'PodDisruptionBudget').map((o) => o.metadata.name)).toEqual(['gw-internal']);
+  const internal = find(objs, 'Service', 'gw-internal', 'gateway');
+  expect(internal.spec.type).toBe('ClusterIP');
+  expect(internal.spec.externalTrafficPolicy).toBeUndefined();
+});
+
+test('a Gateway whose class is not the built-in one is refused', () => {
+  const { app, chart } = newChart();
+  const gateway = new Gateway(chart, 'gw', { namespace: 'gateway', gatewayClass: GatewayClass.istio(chart, 'istio'), listeners: [Listener.http()] });
+  new GatewayProxy(chart, 'proxy', { gateway });
+  expect(synthError(app)).toMatch(/\[test\/proxy\] gateway: Gateway gateway\/gw has class "istio".*Fix: use GatewayClass.builtin/);
+});
+
+test('a certificate Secret in another namespace cannot be mounted', () => {
+  const { chart } = newChart();
+  const gateway = new Gateway(chart, 'gw', {
+    namespace: 'gateway',
+    gatewayClass: GatewayClass.builtin(chart, 'class'),
+    listeners: [Listener.https({ certificates: [TlsCertificate.fromSecret('tls', { namespace: 'certs' })] })],
+  });
+  expect(() => new GatewayProxy(chart, 'proxy', { gateway })).toThrow(/is in namespace certs; a pod can only mount Secrets of its own namespace \(gateway\).*Fix: issue the certificate into namespace gateway/);
+});
+
+test('bad props throw', () => {
+  const { chart } = newChart();
+  const gateway = new Gateway(chart, 'gw', { gatewayClass: GatewayClass.builtin(chart, 'class'), listeners: [Listener.http()] });
+  expect(() => new GatewayProxy(chart, 'p1', { gateway, replicas: 0 })).toThrow(/replicas: 0 is not a positive integer/);
+  expect(() => new GatewayProxy(chart, 'p2', { gateway, healthPort: 0 })).toThrow(/healthPort: 0 is not a port number/);
+  expect(() => new GatewayProxy(chart, 'p3', { gateway, name: 'Bad Name' })).toThrow(/name: "Bad Name"/);
+});
+
+describeNginx('the emitted configuration loads in nginx', () => {
+  test('nginx -t passes for the compiled config with the certificate files in place', () => {
+    // (stream upstreams are resolved at start-up, and cluster names do not resolve here: HTTP only)
+    const { app } = proxyApp({ resolver: '127.0.0.1', tcp: false });
+    const cm = find(synth(app), 'ConfigMap', 'web-gateway-proxy-config', 'gateway');
+    const cert = selfSigned(['www.example.com']);
+    expect(cert).toBeDefined();
+    const r = nginxTest({ 'nginx.conf': cm.data['nginx.conf'], 'secrets/gateway/www-tls/tls.crt': cert!.cert, 'secrets/gateway/www-tls/tls.key': cert!.key });
+    expect(r.output).toBe('');
+    expect(r.ok).toBe(true);
+  });
+});
+
+test('the proxy is reachable from Chart-level code (construct tree)', () => {
+  const app = new App({ outdir: '.tmp/test-out' });
+  const chart = new Chart(app, 'c');
+  const gateway = new Gateway(chart, 'gw', { namespace: 'gateway', gatewayClass: GatewayClass.builtin(chart, 'class'), listeners: [Listener.http()] });
+  new HttpRoute(chart, 'r', { namespace: 'gateway', parents: [ParentRef.gateway(gateway)], rules: [{ backends: [Backend.fromName('a', { port: 80 })] }] });
+  const proxy = new GatewayProxy(chart, 'proxy', { gateway });
+  expect(proxy.name).toBe('gw-proxy');
+  expect(proxy.namespace).toBe('gateway');
+  expect(() => app.synthYaml()).not.toThrow();
+});
