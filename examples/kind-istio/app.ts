@@ -1,7 +1,10 @@
 /**
- * Scenario 2 — a kind cluster with Istio (and MetalLB handing out 172.18.255.200).
+ * Scenario 2 — a kind cluster with Istio and MetalLB.
  *
- * Gateway `default-gateway` in namespace `cluster`, class `istio`, pinned address, one
+ * kind's docker network is 172.18.0.0/16; MetalLB announces 172.18.255.200-250 by L2.
+ * Gateway `default-gateway` in namespace `cluster`, class `istio`, pinned to .200 (Istio
+ * copies `spec.addresses` into its Service's `loadBalancerIP`, so the library names only
+ * the pool in the infrastructure annotations, never the IP twice), one
  * wildcard HTTPS listener whose certificate Secret `default-tls` lives in `istio-system`
  * (the ReferenceGrant there is derived), plus port 80 redirecting to HTTPS. Routes come
  * from all namespaces: `api.<domain>` sends exactly `/` to `/__apispec/` (302) and
@@ -13,11 +16,11 @@ import { Construct } from 'constructs';
 import {
   Backend,
   Gateway,
-  GatewayAddress,
   GatewayClass,
   HttpFilter,
   HttpRoute,
   Listener,
+  MetalLbPool,
   ParentRef,
   PathMatch,
   PathModifier,
@@ -34,10 +37,12 @@ export class KindIstioChart extends Chart {
     new kplus.Namespace(this, 'api-ns', { metadata: { name: 'api' } });
     new kplus.Namespace(this, 'docs-ns', { metadata: { name: 'docs' } });
 
+    const pool = new MetalLbPool(this, 'kind', { addresses: ['172.18.255.200-172.18.255.250'] });
+
     const gateway = new Gateway(this, 'default-gateway', {
       namespace: 'cluster',
       gatewayClass: GatewayClass.fromName('istio'), // installed by istioctl
-      addresses: [GatewayAddress.ipAddress('172.18.255.200')],
+      loadBalancerAddress: pool.address('172.18.255.200'),
       listeners: [
         Listener.http({ name: 'http', hostname: `*.${DOMAIN}`, routeNamespaces: RouteNamespaces.same() }),
         Listener.https({

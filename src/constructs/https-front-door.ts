@@ -35,9 +35,13 @@ export enum FrontDoorCertificates {
 
 /** Options of {@link HttpsFrontDoor.addHost}. */
 export interface HttpsHostOptions {
-  /** Listener name. @default - `https-` + the hostname with `.` as `-` (`*` as `wildcard`) */
+  /** Listener name. @default - `https-` + the hostname with `.` as `-` (`*` as `wildcard`); `https` for `addHosts` */
   readonly name?: string;
-  /** Certificates of this host. @default - the front door's `certificates`, or one issued by its `issuer` */
+  /**
+   * Certificates of the listener.
+   * @default - the front door's `certificates`, or a `CertManagerCert` from its `issuer` named after
+   * `name` without `https-` (or after the hostname), writing Secret `<that name>-tls`
+   */
   readonly certificates?: ITlsCertificate[];
   /** Who may attach routes to this host's listener. @default - the front door's `routeNamespaces` */
   readonly routeNamespaces?: RouteNamespaces;
@@ -164,9 +168,9 @@ export class HttpsFrontDoor extends Construct {
     (props.hostnames ?? []).forEach((h) => this.addHost(h));
   }
 
-  /** The HTTPS listeners, one per host, in order. */
+  /** The HTTPS listeners, in order. */
   public get httpsListeners(): Listener[] {
-    return this.hosts.map((h) => h.listener);
+    return [...new Set(this.hosts.map((h) => h.listener))];
   }
 
   /** The hostnames served. */
@@ -179,22 +183,46 @@ export class HttpsFrontDoor extends Construct {
    * hostname to the redirect route.
    */
   public addHost(hostname: string, options: HttpsHostOptions = {}): Listener {
-    const p = checkHostname(hostname);
-    if (p) fail(this, 'hostnames', hostname, p, 'use a DNS name such as "www.example.com" or "*.example.com"');
-    if (this.hosts.some((h) => h.hostname === hostname)) fail(this, 'hostnames', hostname, 'is served already', 'list each hostname once');
-    if (this.hosts.length >= 16) fail(this, 'hostnames', hostname, 'exceeds 16 hostnames, the most one redirect HTTPRoute can hold', 'split the hosts over two front doors (with distinct redirectRouteName)');
-    const slug = hostname.replace(/^\*\./, 'wildcard.').replace(/\./g, '-');
-    const certificates = options.certificates ?? this.props.certificates ?? this.issue(hostname, slug);
+    return this.addListener([hostname], hostname, options);
+  }
+
+  /**
+   * Serves several hostnames through one HTTPS listener without hostname and one
+   * certificate for all of them (a SAN certificate, like an nginx server block with several
+   * `server_name`s); returns the listener. A Gateway has at most one such listener per port.
+   * Routes must still name one of the hostnames.
+   */
+  public addHosts(hostnames: string[], options: HttpsHostOptions = {}): Listener {
+    if (hostnames.length === 0) fail(this, 'hostnames', [], 'is empty', 'list the hostnames');
+    if (this.props.issuer && this.props.issuerMode === FrontDoorCertificates.GATEWAY_ANNOTATION && !options.certificates) {
+      fail(this, 'hostnames', hostnames, "share a listener without hostname, which cert-manager's Gateway annotation mode skips", 'add the hosts one by one (addHost), or use FrontDoorCertificates.CERTIFICATE_PER_HOST');
+    }
+    return this.addListener(hostnames, undefined, options);
+  }
+
+  private addListener(names: string[], listenerHostname: string | undefined, options: HttpsHostOptions): Listener {
+    for (const hostname of names) {
+      const p = checkHostname(hostname);
+      if (p) fail(this, 'hostnames', hostname, p, 'use a DNS name such as "www.example.com" or "*.example.com"');
+      if (this.hosts.some((h) => h.hostname === hostname) || names.indexOf(hostname) !== names.lastIndexOf(hostname)) fail(this, 'hostnames', hostname, 'is served already', 'list each hostname once');
+    }
+    if (this.hosts.length + names.length > 16) fail(this, 'hostnames', names, 'exceed 16 hostnames, the most one redirect HTTPRoute can hold', 'split the hosts over two front doors (with distinct redirectRouteName)');
+    // names of the listener's certificate: after the listener name when given, else after the hostname
+    const hostSlug = listenerHostname !== undefined ? listenerHostname.replace(/^\*\./, 'wildcard.').replace(/\./g, '-') : undefined;
+    const slug = (options.name !== undefined ? nameFromId(options.name.replace(/^https-/, '')) : undefined) || hostSlug || 'https';
+    const certificates = options.certificates ?? this.props.certificates ?? this.issue(names, slug);
     const listener = this.gateway.addListener(Listener.https({
-      name: options.name ?? `https-${slug}`,
-      hostname,
+      name: options.name ?? (hostSlug !== undefined ? `https-${hostSlug}` : 'https'),
+      ...(listenerHostname !== undefined ? { hostname: listenerHostname } : {}),
       port: this.httpsPort,
       certificates,
       routeNamespaces: options.routeNamespaces ?? this.props.routeNamespaces,
       tlsOptions: this.props.tlsOptions,
     }));
-    this.hosts.push({ hostname, listener, certificates });
-    this.redirectRoute.addHostname(hostname);
+    for (const hostname of names) {
+      this.hosts.push({ hostname, listener, certificates });
+      this.redirectRoute.addHostname(hostname);
+    }
     return listener;
   }
 
@@ -211,8 +239,8 @@ export class HttpsFrontDoor extends Construct {
    */
   public listenersFor(hostname: string): Listener[] {
     const exact = this.hosts.filter((h) => h.hostname === hostname);
-    if (exact.length) return exact.map((h) => h.listener);
-    return this.hosts.filter((h) => intersects(h.hostname, hostname)).map((h) => h.listener);
+    if (exact.length) return [...new Set(exact.map((h) => h.listener))];
+    return [...new Set(this.hosts.filter((h) => intersects(h.hostname, hostname)).map((h) => h.listener))];
   }
 
   /** A `Strict-Transport-Security` response header filter. */
@@ -256,13 +284,13 @@ export class HttpsFrontDoor extends Construct {
     return { [STS]: `max-age=${maxAgeSeconds}${options.includeSubDomains ? '; includeSubDomains' : ''}${options.preload ? '; preload' : ''}` };
   }
 
-  private issue(hostname: string, slug: string): ITlsCertificate[] {
+  private issue(names: string[], slug: string): ITlsCertificate[] {
     const issuer = this.props.issuer;
     if (!issuer) {
-      return fail(this, 'certificates', [], `are missing for host ${JSON.stringify(hostname)}`, 'pass `certificates` (e.g. TlsCertificate.fromSecret("www-tls")) or an `issuer` (e.g. a ClusterIssuer)');
+      return fail(this, 'certificates', [], `are missing for ${names.map((n) => JSON.stringify(n)).join(', ')}`, 'pass `certificates` (e.g. TlsCertificate.fromSecret("www-tls")) or an `issuer` (e.g. a ClusterIssuer)');
     }
     if (this.props.issuerMode === FrontDoorCertificates.GATEWAY_ANNOTATION) return [TlsCertificate.fromSecret(`${slug}-tls`)];
-    return [new CertManagerCert(this, `Cert-${slug}`, { ...this.props.certificateOptions, name: slug, gateway: this.gateway, issuer, dnsNames: [hostname] })];
+    return [new CertManagerCert(this, `Cert-${slug}`, { ...this.props.certificateOptions, name: slug, gateway: this.gateway, issuer, dnsNames: names })];
   }
 }
 

@@ -125,6 +125,27 @@ describe('HttpsFrontDoor', () => {
     expect(checkApp(app).diagnostics.filter((d) => d.severity !== 'info')).toEqual([]);
   });
 
+  test('several hosts behind one listener and one SAN certificate (addHosts)', () => {
+    const { app, chart, gateway, issuer } = setup();
+    const door = new HttpsFrontDoor(chart, 'https', { gateway, issuer, hsts: { maxAgeSeconds: 600 } });
+    door.addHost('www.example.com', { name: 'https-www' });
+    const apps = door.addHosts(['photos.example.com', 'wiki.example.com'], { name: 'https-apps' });
+    expect(door.httpsListeners.map((l) => l.name)).toEqual(['https-www', 'https-apps']);
+    expect(door.listenersFor('wiki.example.com')).toEqual([apps]);
+    door.addHttpRoute('wiki', { namespace: 'gateway', hostnames: ['wiki.example.com'], rules: [{ backends: [Backend.fromName('wiki', { port: 80 })] }] });
+    expect(() => door.addHttpRoute('other', { hostnames: ['mail.example.com'] })).toThrow(/"mail.example.com" is served by no HTTPS listener/);
+    const objs = synth(app);
+    const listeners = find(objs, 'Gateway', 'web-gateway').spec.listeners;
+    expect(listeners[2]).toEqual({ name: 'https-apps', port: 443, protocol: 'HTTPS', tls: { mode: 'Terminate', certificateRefs: [{ group: '', kind: 'Secret', name: 'apps-tls' }] } });
+    expect(find(objs, 'Certificate', 'apps', 'gateway').spec.dnsNames).toEqual(['photos.example.com', 'wiki.example.com']);
+    expect(find(objs, 'Certificate', 'www', 'gateway').spec).toMatchObject({ secretName: 'www-tls', dnsNames: ['www.example.com'] });
+    expect(find(objs, 'HTTPRoute', 'https-redirect').spec.hostnames).toEqual(['www.example.com', 'photos.example.com', 'wiki.example.com']);
+    expect(find(objs, 'HTTPRoute', 'wiki').spec.parentRefs.map((p: any) => p.sectionName)).toEqual(['https-apps']);
+    const annotated = setup();
+    const shim = new HttpsFrontDoor(annotated.chart, 'https', { gateway: annotated.gateway, issuer: annotated.issuer, issuerMode: FrontDoorCertificates.GATEWAY_ANNOTATION });
+    expect(() => shim.addHosts(['a.example.com', 'b.example.com'])).toThrow(/share a listener without hostname, which cert-manager's Gateway annotation mode skips/);
+  });
+
   test('HSTS values', () => {
     const { chart, gateway } = setup();
     const door = new HttpsFrontDoor(chart, 'https', { gateway, certificates: [TlsCertificate.fromSecret('t')] });
@@ -140,7 +161,7 @@ describe('HttpsFrontDoor', () => {
   describe('local checks', () => {
     test('a host without certificates', () => {
       const { chart, gateway } = setup();
-      expect(() => new HttpsFrontDoor(chart, 'https', { gateway, hostnames: ['www.example.com'] })).toThrow(/certificates: \[\] are missing for host "www.example.com". Fix: pass `certificates`/);
+      expect(() => new HttpsFrontDoor(chart, 'https', { gateway, hostnames: ['www.example.com'] })).toThrow(/certificates: \[\] are missing for "www.example.com". Fix: pass `certificates`/);
     });
     test('a route hostname no host serves, and a rule with its own ResponseHeaderModifier', () => {
       const { chart, gateway } = setup();

@@ -53,6 +53,45 @@ describe('scenario 1 (homelab)', () => {
     const diags = checkApp(load('homelab')).diagnostics;
     expect(diags.filter((d) => d.severity !== 'info')).toEqual([]);
   });
+  test('the gateway is pinned to 192.168.1.240 of a MetalLB L2 pool', () => {
+    const objs = objects();
+    expect(find(objs, 'IPAddressPool', 'lan', 'metallb-system').spec).toEqual({ addresses: ['192.168.1.240-192.168.1.250'] });
+    expect(find(objs, 'L2Advertisement', 'lan', 'metallb-system').spec).toEqual({ ipAddressPools: ['lan'] });
+    const gw = find(objs, 'Gateway', 'web-gateway', 'gateway');
+    expect(gw.spec.addresses).toEqual([{ type: 'IPAddress', value: '192.168.1.240' }]);
+    expect(gw.spec.infrastructure).toEqual({ annotations: { 'metallb.io/loadBalancerIPs': '192.168.1.240' } });
+  });
+  test("certificates from Let's Encrypt, validated by HTTP-01 through the gateway's port-80 listener", () => {
+    const objs = objects();
+    const acme = find(objs, 'ClusterIssuer', 'letsencrypt-prod').spec.acme;
+    expect(acme.server).toBe('https://acme-v02.api.letsencrypt.org/directory');
+    expect(acme.solvers).toEqual([{
+      http01: { gatewayHTTPRoute: { parentRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'web-gateway', namespace: 'gateway', sectionName: 'http' }] } },
+    }]);
+    const issuerRef = { group: 'cert-manager.io', kind: 'ClusterIssuer', name: 'letsencrypt-prod' };
+    expect(find(objs, 'Certificate', 'www', 'gateway').spec).toEqual({ secretName: 'www-tls', issuerRef, dnsNames: ['www.example.com'] });
+    expect(find(objs, 'Certificate', 'apps', 'gateway').spec).toEqual({ secretName: 'apps-tls', issuerRef, dnsNames: ['photos.example.com', 'wiki.example.com', 'nas.example.com'] });
+    const listeners = find(objs, 'Gateway', 'web-gateway', 'gateway').spec.listeners;
+    expect(listeners.map((l: any) => [l.name, l.hostname, l.tls?.certificateRefs])).toEqual([
+      ['http', undefined, undefined],
+      ['https-www', 'www.example.com', [{ group: '', kind: 'Secret', name: 'www-tls' }]],
+      ['https-apps', undefined, [{ group: '', kind: 'Secret', name: 'apps-tls' }]],
+    ]);
+    expect(find(objs, 'HTTPRoute', 'https-redirect', 'gateway').spec.hostnames).toEqual(['www.example.com', 'photos.example.com', 'wiki.example.com', 'nas.example.com']);
+  });
+  test('the NAS at 172.30.1.77:5001 is routed over TLS at nas.example.com', () => {
+    const objs = objects();
+    expect(find(objs, 'Service', 'nas', 'nas').spec).toEqual({ ports: [{ name: 'https', port: 5001, targetPort: 5001, protocol: 'TCP', appProtocol: 'https' }] });
+    expect(find(objs, 'EndpointSlice', 'nas', 'nas')).toMatchObject({ addressType: 'IPv4', endpoints: [{ addresses: ['172.30.1.77'] }], ports: [{ name: 'https', port: 5001 }] });
+    expect(find(objs, 'BackendTLSPolicy', 'nas', 'nas').spec).toEqual({
+      targetRefs: [{ group: '', kind: 'Service', name: 'nas' }],
+      validation: { hostname: 'nas.example.com', caCertificateRefs: [{ group: '', kind: 'ConfigMap', name: 'nas-ca' }] },
+    });
+    const route = find(objs, 'HTTPRoute', 'nas', 'nas');
+    expect(route.spec.hostnames).toEqual(['nas.example.com']);
+    expect(route.spec.parentRefs).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'web-gateway', namespace: 'gateway', sectionName: 'https-apps' }]);
+    expect(route.spec.rules[0].backendRefs).toEqual([{ name: 'nas', port: 5001 }]);
+  });
 });
 
 describe('scenario 2 (kind + Istio)', () => {
@@ -66,6 +105,10 @@ describe('scenario 2 (kind + Istio)', () => {
     const gw = find(objs, 'Gateway', 'default-gateway', 'cluster');
     expect(gw.spec.gatewayClassName).toBe('istio');
     expect(gw.spec.addresses).toEqual([{ type: 'IPAddress', value: '172.18.255.200' }]);
+    // Istio copies spec.addresses into the Service's loadBalancerIP: the annotation names only the pool
+    expect(gw.spec.infrastructure).toEqual({ annotations: { 'metallb.io/address-pool': 'kind' } });
+    expect(find(objs, 'IPAddressPool', 'kind', 'metallb-system').spec).toEqual({ addresses: ['172.18.255.200-172.18.255.250'] });
+    expect(find(objs, 'L2Advertisement', 'kind', 'metallb-system').spec).toEqual({ ipAddressPools: ['kind'] });
     const https = gw.spec.listeners.find((l: any) => l.name === 'https');
     expect(https).toMatchObject({ port: 443, hostname: '*.example.com', allowedRoutes: { namespaces: { from: 'All' } } });
     expect(https.tls.certificateRefs).toEqual([{ group: '', kind: 'Secret', name: 'default-tls', namespace: 'istio-system' }]);
