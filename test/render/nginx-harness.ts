@@ -220,6 +220,15 @@ export async function startEcho(name: string): Promise<EchoServer> {
     });
   });
   server.keepAliveTimeout = 1000;
+  // WebSocket-style upgrade: 101, then echo raw bytes prefixed with the name
+  const upgraded = new Set<net.Socket>();
+  server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket) => {
+    upgraded.add(socket);
+    socket.on('close', () => upgraded.delete(socket));
+    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: ${String(req.headers.upgrade)}\r\nConnection: Upgrade\r\n\r\n`);
+    socket.on('data', (x) => socket.write(`${name}:${String(x)}`));
+    socket.on('error', () => undefined);
+  });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const port = (server.address() as net.AddressInfo).port;
   return {
@@ -230,6 +239,7 @@ export async function startEcho(name: string): Promise<EchoServer> {
     close: () =>
       new Promise<void>((r) => {
         server.closeAllConnections();
+        for (const s of upgraded) s.destroy();
         server.close(() => r());
       }),
   };
