@@ -13,7 +13,7 @@ function load(name: string): App {
 }
 
 test('the scenario examples exist', () => {
-  expect(examples).toEqual(expect.arrayContaining(['homelab', 'kind-istio']));
+  expect(examples).toEqual(expect.arrayContaining(['homelab', 'kind-istio', 'mixed-protocols']));
 });
 
 describe.each(examples)('example %s', (name) => {
@@ -128,5 +128,60 @@ describe('scenario 2 (kind + Istio)', () => {
       from: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', namespace: 'api' }],
       to: [{ group: '', kind: 'Service', name: 'docserver' }],
     });
+  });
+});
+
+describe('scenario 4 (one gateway, many protocols and teams)', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const stageApp = (stage: string): App => require(path.join(examplesDir, 'mixed-protocols', 'app.ts')).createApp(path.join(__dirname, '..', '..', '.tmp', 'examples', `mixed-${stage}`), stage);
+  test('prod: HTTP, HTTPS (wildcard from cert-manager by DNS-01), TLS passthrough, gRPC and MySQL listeners with their namespaces', () => {
+    const objs = synth(stageApp('prod'));
+    const gw = find(objs, 'Gateway', 'mixed-gateway', 'infra');
+    expect(gw.spec.gatewayClassName).toBe('cdk8s-gateway');
+    expect(gw.spec.listeners.map((l: any) => `${l.name}:${l.protocol}:${l.port}:${l.hostname ?? ''}:${l.allowedRoutes?.namespaces?.from ?? 'Same'}`)).toEqual([
+      'http:HTTP:80::Same',
+      'https:HTTPS:443:*.example.com:Selector',
+      'tls-passthrough:TLS:443:tls.example.com:All',
+      'grpc:HTTP:50051::All',
+      'mysql:TCP:3306::Selector',
+    ]);
+    expect(gw.spec.listeners[1].tls.certificateRefs).toEqual([{ group: '', kind: 'Secret', name: 'wildcard-tls' }]);
+    expect(find(objs, 'Certificate', 'wildcard', 'infra').spec.dnsNames).toEqual(['*.example.com']);
+    expect(find(objs, 'ClusterIssuer', 'letsencrypt-prod').spec.acme.solvers).toEqual([{ dns01: { route53: { region: 'eu-west-1' } } }]);
+    expect(find(objs, 'GRPCRoute', 'status', 'grpc').spec.rules[0].matches).toEqual([{ method: { type: 'Exact', service: 'my.grpc.Service', method: 'GetStatus' } }]);
+    expect(find(objs, 'TLSRoute', 'secure', 'secure').spec.hostnames).toEqual(['tls.example.com']);
+    expect(find(objs, 'TCPRoute', 'mysql', 'db').spec.rules[0].backendRefs).toEqual([{ name: 'mysql-db', port: 3306 }]);
+    const portal = find(objs, 'HTTPRoute', 'game-portal', 'games');
+    expect(portal.spec.rules.map((r: any) => [r.matches[0].path.value, r.filters[0].urlRewrite.path, r.backendRefs[0]])).toEqual([
+      ['/mario', { type: 'ReplacePrefixMatch', replacePrefixMatch: '/' }, { name: 'mario', namespace: 'mario-ns', port: 80 }],
+      ['/tetris', { type: 'ReplacePrefixMatch', replacePrefixMatch: '/' }, { name: 'tetris', namespace: 'tetris-ns', port: 80 }],
+    ]);
+    for (const game of ['mario', 'tetris']) {
+      expect(find(objs, 'ReferenceGrant', 'games-httproute-to-service', `${game}-ns`).spec.to).toEqual([{ group: '', kind: 'Service', name: game }]);
+    }
+  });
+  test('the proxy Service is a LoadBalancer pinned to 10.10.10.62 with externalTrafficPolicy Local', () => {
+    const objs = synth(stageApp('prod'));
+    const svc = find(objs, 'Service', 'mixed-gateway-proxy', 'infra');
+    expect(svc.metadata.annotations).toEqual({ 'metallb.io/loadBalancerIPs': '10.10.10.62' });
+    expect(svc.spec).toMatchObject({ type: 'LoadBalancer', externalTrafficPolicy: 'Local' });
+    expect(svc.spec.loadBalancerIP).toBeUndefined();
+    expect(find(objs, 'IPAddressPool', 'lb', 'metallb-system').spec.addresses).toEqual(['10.10.10.60-10.10.10.69']);
+    const conf: string = find(objs, 'ConfigMap', 'mixed-gateway-proxy-config', 'infra').data['nginx.conf'];
+    expect(conf).toMatch(/ssl_preread on;/);
+    expect(conf).toMatch(/grpc_pass grpc:\/\/\$gw_target;/);
+    expect(conf).toMatch(/listen 3306;/);
+  });
+  test('one chart, three stages: class name, hostnames, address and TLS termination differ', () => {
+    const dev = synth(stageApp('dev'));
+    const staging = synth(stageApp('staging'));
+    const devGw = find(dev, 'Gateway', 'mixed-gateway', 'infra');
+    expect(devGw.spec.gatewayClassName).toBe('cdk8s-gateway-dev');
+    expect(devGw.spec.addresses).toEqual([{ type: 'IPAddress', value: '10.10.10.64' }]);
+    expect(devGw.spec.listeners.map((l: any) => l.name)).toEqual(['http', 'tls-passthrough', 'grpc', 'mysql']);
+    expect(dev.some((o) => o.kind === 'Certificate' || o.kind === 'ClusterIssuer')).toBe(false);
+    expect(find(dev, 'HTTPRoute', 'web', 'web').spec).toMatchObject({ hostnames: ['www.dev.example.com'], parentRefs: [{ sectionName: 'http' }] });
+    expect(find(staging, 'Gateway', 'mixed-gateway', 'infra').spec.listeners[1].hostname).toBe('*.staging.example.com');
+    for (const stage of ['dev', 'staging']) expect(checkApp(stageApp(stage)).diagnostics.filter((d) => d.severity !== 'info')).toEqual([]);
   });
 });
