@@ -90,3 +90,31 @@ export function withClass(objects: KubeObject[]): KubeObject[] {
   const out = objects.map((o) => (o.kind === 'Gateway' || o.kind === 'ListenerSet' ? { ...o, spec: { ...(o.spec as object), gatewayClassName: 'nginx' } } : o));
   return [gatewayClass(), ...out];
 }
+
+/** Suite-generated Secrets / CA ConfigMaps of the conformance suite (all with one test certificate). */
+const SUITE_SECRETS: Record<string, string[]> = {
+  'gateway-conformance-infra': ['tls-validity-checks-certificate', 'tls-checks-certificate', 'tls-passthrough-checks-certificate', 'tls-terminate-checks-certificate', 'tls-validity-checks-client-certificate', 'tls-validity-checks-per-port-client-certificate', 'tls-checks-client-certificate'],
+  'gateway-conformance-web-backend': ['certificate'],
+  'gateway-conformance-app-backend': ['tls-passthrough-checks-certificate'],
+};
+const SUITE_CAS: Record<string, string[]> = {
+  'gateway-conformance-infra': ['tls-validity-checks-ca-certificate', 'tls-validity-checks-per-port-ca-certificate', 'tls-checks-ca-certificate', 'mismatch-ca-certificate'],
+  'gateway-conformance-web-backend': ['web-backend-cm'],
+};
+
+/**
+ * The objects of one conformance case (base + case manifests + suite-generated secrets), and a
+ * `backends` map sending every Service port to `backend`.
+ */
+export function conformanceInput(documents: KubeObject[], pem: { cert: string; key: string }, backend = '127.0.0.1:9'): { objects: KubeObject[]; backends: Record<string, string> } {
+  const objects = withClass([...conformanceBase(), ...documents]);
+  const have = new Set(objects.map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`));
+  for (const [ns, names] of Object.entries(SUITE_SECRETS)) for (const n of names) if (!have.has(`Secret/${ns}/${n}`)) objects.push(tlsSecret(n, pem.cert, pem.key, ns));
+  for (const [ns, names] of Object.entries(SUITE_CAS)) for (const n of names) if (!have.has(`ConfigMap/${ns}/${n}`)) objects.push(caConfigMap(n, pem.cert, ns));
+  const backends: Record<string, string> = {};
+  for (const o of objects) {
+    if (o.kind !== 'Service') continue;
+    for (const p of ((o.spec as { ports?: { port: number }[] }).ports ?? [])) backends[`${o.metadata.namespace}/${o.metadata.name}:${p.port}`] = backend;
+  }
+  return { objects, backends };
+}

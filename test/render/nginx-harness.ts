@@ -71,6 +71,36 @@ export function nginxTest(files: Readonly<Record<string, string>>): { ok: boolea
   }
 }
 
+/** {@link nginxTest} without blocking (for running many in parallel). */
+export function nginxTestAsync(files: Readonly<Record<string, string>>): Promise<{ ok: boolean; output: string }> {
+  const dir = writePrefix(files);
+  return new Promise((resolve) => {
+    const child = spawn(nginxBinary(), ['-t', '-q', '-p', dir, '-c', 'nginx.conf', '-e', 'error.log'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout!.on('data', (d) => (output += String(d)));
+    child.stderr!.on('data', (d) => (output += String(d)));
+    child.on('close', (code) => {
+      removeDir(dir);
+      resolve({ ok: code === 0, output });
+    });
+  });
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight. */
+export async function pool<T, R>(items: readonly T[], limit: number, fn: (x: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i]);
+      }
+    }),
+  );
+  return out;
+}
+
 /** A free TCP port on 127.0.0.1. */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -144,6 +144,9 @@ function renderServer(ctx: RenderContext, port: HttpPortIR, s: HttpServerIR, htt
     return block('server', body);
   }
   if (sni) body.push(`if ($${sni.variable} != ${sni.expected}) {`, '  return 421;', '}');
+  body.push('proxy_http_version 1.1;');
+  for (const [n, v] of defaultRequestHeaders(port.port, false)) body.push(`proxy_set_header ${n} ${v};`);
+  for (const [n, v] of defaultRequestHeaders(port.port, true)) body.push(`grpc_set_header ${n} ${v};`);
   body.push(...renderLocations(ctx, port, s));
   return block('server', body);
 }
@@ -354,7 +357,7 @@ function actionDirectives(ctx: RenderContext, st: ServerState, a: ActionIR): str
     out.push(...redirectDirectives(st, a));
     return out;
   }
-  const mirrors = a.mirrors.flatMap((m) => mirrorDirectives(ctx, st, a, m));
+  const mirrors = a.mirrors.flatMap((m) => mirrorDirectives(ctx, st, m));
   const live = a.backends.filter((b) => b.percent > 0);
   const usable = (b: BackendIR) => b.upstream !== undefined && (!b.tls || b.tls.valid);
   const shapes = new Set(live.filter(usable).map((b) => shapeKey(a, b)));
@@ -428,9 +431,11 @@ function proxyDirectives(ctx: RenderContext, st: ServerState, a: ActionIR, b: Ba
   const grpc = b.protocol === 'grpc' || b.protocol === 'h2c';
   const module = grpc ? 'grpc' : 'proxy';
   const tls = b.tls;
-  if (!grpc) out.push('proxy_http_version 1.1;');
-  const headers = requestHeaders(ctx, st, a, b, grpc);
-  for (const [name, value] of headers) out.push(`${module}_set_header ${name} ${value};`);
+  // the server level holds the default header set; a location that changes any header must
+  // repeat all of them (location-level *_set_header replaces the inherited ones)
+  if (modifiesRequestHeaders(a, b)) {
+    for (const [name, value] of requestHeaders(ctx, st, a, b, grpc)) out.push(`${module}_set_header ${name} ${value};`);
+  }
   if (tls) out.push(...upstreamTls(ctx, module, tls));
   if (b.protocol === 'ws') out.push('proxy_read_timeout 3600s;', 'proxy_send_timeout 3600s;');
   const rw = a.rewrite?.path;
@@ -440,20 +445,30 @@ function proxyDirectives(ctx: RenderContext, st: ServerState, a: ActionIR, b: Ba
   return out;
 }
 
+function modifiesRequestHeaders(a: ActionIR, b: BackendIR | undefined): boolean {
+  const m = (x: HeaderModifierIR | undefined) => !!x && (x.set.length > 0 || x.add.length > 0 || x.remove.length > 0);
+  return a.rewrite?.hostname !== undefined || m(a.requestHeaders) || m(b?.requestHeaders);
+}
+
+/** Request headers every proxied request carries (set at server level, inherited by locations). */
+export function defaultRequestHeaders(port: number, grpc: boolean): [string, string][] {
+  const h: [string, string][] = [
+    ['Host', '$gw_host'],
+    ['X-Forwarded-For', '$proxy_add_x_forwarded_for'],
+    ['X-Real-IP', '$remote_addr'],
+    ['X-Forwarded-Proto', '$scheme'],
+    ['X-Forwarded-Host', '$host'],
+    ['X-Forwarded-Port', String(port)],
+  ];
+  if (!grpc) h.push(['Upgrade', '$http_upgrade'], ['Connection', '$gw_connection']);
+  return h;
+}
+
 /** The full request header set of a proxy location (location-level headers replace inherited ones). */
 function requestHeaders(ctx: RenderContext, st: ServerState, a: ActionIR, b: BackendIR, grpc: boolean): Map<string, string> {
   const h = new Map<string, [string, string]>(); // lower name → [quoted name, value]
-  const put = (name: string, value: string) => h.set(name.toLowerCase(), [name, value]);
-  put('Host', a.rewrite?.hostname !== undefined ? complex(hostnameToken(a.rewrite.hostname, false, 'rewrite hostname')) : '$gw_host');
-  put('X-Forwarded-For', '$proxy_add_x_forwarded_for');
-  put('X-Real-IP', '$remote_addr');
-  put('X-Forwarded-Proto', '$scheme');
-  put('X-Forwarded-Host', '$host');
-  put('X-Forwarded-Port', String(st.port.port));
-  if (!grpc) {
-    put('Upgrade', '$http_upgrade');
-    put('Connection', '$gw_connection');
-  }
+  for (const [name, value] of defaultRequestHeaders(st.port.port, grpc)) h.set(name.toLowerCase(), [name, value]);
+  if (a.rewrite?.hostname !== undefined) h.set('host', ['Host', complex(hostnameToken(a.rewrite.hostname, false, 'rewrite hostname'))]);
   for (const mod of [a.requestHeaders, b.requestHeaders]) {
     if (!mod) continue;
     for (const x of mod.set) h.set(x.name.toLowerCase(), [headerName(x.name), headerValue(x.value)]);
@@ -571,7 +586,7 @@ function upstreamTls(ctx: RenderContext, module: 'proxy' | 'grpc', t: BackendTls
   return out;
 }
 
-function mirrorDirectives(ctx: RenderContext, st: ServerState, a: ActionIR, m: MirrorIR): string[] {
+function mirrorDirectives(ctx: RenderContext, st: ServerState, m: MirrorIR): string[] {
   if (!m.upstream || (m.tls && !m.tls.valid)) return [];
   let uri: string;
   do uri = `${INTERNAL_PREFIX}/mirror/${ctx.next('m')}`;
@@ -588,9 +603,6 @@ function mirrorDirectives(ctx: RenderContext, st: ServerState, a: ActionIR, m: M
   }
   const t = ctx.target(m.upstream);
   const target = t.runtime ? runtimeTarget(body, t.value) : t.value;
-  if (!grpc) body.push('proxy_http_version 1.1;');
-  const headers = requestHeaders(ctx, st, { ...a, rewrite: undefined }, { ...a.backends[0], requestHeaders: undefined, protocol: m.protocol } as BackendIR, grpc);
-  for (const [name, value] of headers) body.push(`${module}_set_header ${name} ${value};`);
   if (m.tls) body.push(...upstreamTls(ctx, module, m.tls));
   const scheme = grpc ? (m.tls ? 'grpcs' : 'grpc') : m.tls ? 'https' : 'http';
   body.push(`${module}_pass ${scheme}://${target}$request_uri;`);

@@ -17,11 +17,21 @@ function l4Target(ctx: RenderContext, backends: readonly BackendIR[], stream: Se
   const live = backends.filter((b) => b.percent > 0);
   const usable = live.filter((b) => b.upstream !== undefined);
   if (!usable.length) return undefined;
+  // an upstream block name, or host:port resolved per connection (resolver mode)
   const name = (b: BackendIR) => {
+    const u = ctx.upstream(b.upstream!)!;
+    const a = ctx.address(u);
+    if (!a.mapped && ctx.opts.resolver) return a.address;
     stream.add(b.upstream!);
     return b.upstream!;
   };
-  if (live.length === 1) return name(usable[0]);
+  if (live.length === 1) {
+    const n = name(usable[0]);
+    if (n === usable[0].upstream) return n;
+    const v = ctx.httpVar('gw_st', `stream\u0000${n}`, () => []);
+    ctx.streamBlocks.push(...block(`map "" $${v}`, [`default ${n};`]));
+    return `$${v}`;
+  }
   const lines = live.map((b, i) => {
     const v = b.upstream !== undefined ? name(b) : reject;
     return i === live.length - 1 ? `* ${v};` : `${b.percent.toFixed(2).replace(/\.?0+$/, '')}% ${v};`;
