@@ -69,7 +69,7 @@ export class Backend {
   }
   /** A backend outside the cluster (an {@link ExternalService}), through its selector-less Service. */
   public static fromExternalService(service: ExternalService, options: BackendOptions = {}): Backend {
-    return new Backend({ ...options, group: '', kind: 'Service', name: service.name, namespace: service.namespace, port: service.port });
+    return new Backend({ ...options, group: '', kind: 'Service', name: service.name, namespace: service.namespace ?? 'default', port: service.port });
   }
   /** A Service by name, e.g. one deployed by another tool. */
   public static fromName(name: string, options: NamedBackendOptions): Backend {

@@ -238,7 +238,7 @@ export abstract class IssuerBase extends Resource implements IIssuer {
 
   /** `issuerRef` of Certificates using this issuer. */
   public get issuerRef(): IssuerReference {
-    return { name: this.name, kind: this.kind, group: CERT_MANAGER_GROUP, ...(this.namespace !== undefined ? { namespace: this.effectiveNamespace } : {}) };
+    return { name: this.name, kind: this.kind, group: CERT_MANAGER_GROUP, ...(this.kind === 'Issuer' ? { namespace: this.effectiveNamespace } : {}) };
   }
 
   /** The namespace where the Secrets this issuer references must live. */

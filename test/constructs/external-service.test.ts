@@ -103,3 +103,14 @@ describe('ExternalService', () => {
     });
   });
 });
+
+test('an ExternalService without namespace is in default, also for routes elsewhere', () => {
+  const { app, chart } = newChart();
+  const ext = new ExternalService(chart, 'box', { address: '10.0.0.9', port: 8080 });
+  new HttpRoute(chart, 'r', { namespace: 'apps', rules: [{ backends: [Backend.fromExternalService(ext)] }] });
+  new HttpRoute(chart, 'same', { rules: [{ backends: [Backend.fromExternalService(ext)] }] });
+  const objs = synth(app);
+  expect(find(objs, 'HTTPRoute', 'r', 'apps').spec.rules[0].backendRefs).toEqual([{ name: 'box', namespace: 'default', port: 8080 }]);
+  expect(find(objs, 'HTTPRoute', 'same').spec.rules[0].backendRefs).toEqual([{ name: 'box', port: 8080 }]);
+  expect(find(objs, 'ReferenceGrant', 'apps-httproute-to-service', 'default').spec.to).toEqual([{ group: '', kind: 'Service', name: 'box' }]);
+});

@@ -1,4 +1,5 @@
 import { ApiObject } from 'cdk8s';
+import * as fc from 'fast-check';
 import {
   AddressPropagation,
   BgpDynamicAsn,
@@ -269,5 +270,32 @@ describe('MetalLbPool', () => {
       expect(msg.match(/apps\/outside/g)).toHaveLength(1);
       expect(msg).toMatch(/\[test\/lan\] Service apps\/outside/);
     });
+  });
+
+  test('property: two entries of one pool are refused exactly when they share an address', () => {
+    const ip = (n: number) => `10.0.${n >> 8}.${n & 255}`;
+    const range = fc.tuple(fc.integer({ min: 0, max: 1023 }), fc.integer({ min: 0, max: 1023 })).map(([a, b]) => [Math.min(a, b), Math.max(a, b)] as const);
+    fc.assert(fc.property(range, range, ([a1, a2], [b1, b2]) => {
+      const { chart } = newChart();
+      const overlap = a1 <= b2 && b1 <= a2;
+      const build = () => new MetalLbPool(chart, 'p', { addresses: [`${ip(a1)}-${ip(a2)}`, `${ip(b1)}-${ip(b2)}`] });
+      if (overlap) expect(build).toThrow(/overlaps/);
+      else expect(build).not.toThrow();
+    }), { numRuns: 300 });
+  });
+
+  test('property: an address is accepted by pool.address exactly when a CIDR of the pool holds it', () => {
+    fc.assert(fc.property(fc.integer({ min: 20, max: 32 }), fc.integer({ min: 0, max: 0xfff }), fc.integer({ min: 0, max: 0xfff }), (len, netBits, probe) => {
+      const { chart } = newChart();
+      const size = 2 ** (32 - len);
+      const base = (0x0a000000 + netBits * 4096) - ((0x0a000000 + netBits * 4096) % size);
+      const dotted = (v: number) => [24, 16, 8, 0].map((s) => (v >>> s) & 255).join('.');
+      const pool = new MetalLbPool(chart, 'p', { addresses: [`${dotted(base)}/${len}`] });
+      const candidate = 0x0a000000 + probe * 1024 + (probe % 7);
+      const inside = candidate >= base && candidate < base + size;
+      expect(pool.contains(dotted(candidate))).toBe(inside);
+      if (inside) expect(pool.address(dotted(candidate)).ip).toBe(dotted(candidate));
+      else expect(() => pool.address(dotted(candidate))).toThrow(/is not in pool "p"/);
+    }), { numRuns: 300 });
   });
 });
