@@ -67,8 +67,8 @@ function refOfRoute(ctx: Ctx, kind: string, namespace: string, name: string): Ob
   return { apiVersion: ctx.apiVersions.get(`${kind}/${namespace}/${name}`) ?? GATEWAY_API_VERSION, kind, namespace, name };
 }
 
-function unsupported(ctx: Ctx, object: ObjectRef, field: string | undefined, message: string, fix?: string): void {
-  ctx.diags.push({ severity: 'error', code: UNSUPPORTED_BY_DATAPLANE, message, object, ...(field !== undefined ? { field } : {}), ...(fix ? { fix } : {}) });
+function unsupported(ctx: Ctx, object: ObjectRef, field: string | undefined, message: string, fix?: string, severity: 'error' | 'warning' = 'error'): void {
+  ctx.diags.push({ severity, code: UNSUPPORTED_BY_DATAPLANE, message, object, ...(field !== undefined ? { field } : {}), ...(fix ? { fix } : {}) });
 }
 
 /** `<namespace>/<service>:<port>`. */
@@ -715,6 +715,7 @@ function buildL4Port(ctx: Ctx, port: number, protocol: 'TCP' | 'UDP', listeners:
       'spec.parentRefs',
       `${kind} ${chosen.namespace}/${chosen.name} (older) already serves port ${port}; a ${protocol} port can forward to one route's backends only, so this route receives no traffic there`,
       'attach each route to its own listener / port',
+      'warning',
     );
   }
   if (chosen && chosen.rules.length > 1) unsupported(ctx, refOfRoute(ctx, chosen.kind, chosen.namespace, chosen.name), 'spec.rules', `${kind} rules beyond the first are not served`);

@@ -119,13 +119,14 @@ export function headerVariable(name: string): string {
 }
 
 /**
- * A request path used as a location / rewrite target: must start with `/`, no control, space,
- * quote, `?` or `#` (a path, not a URL), ASCII only.
+ * A request path used as a location / rewrite target: must start with `/`; no control, space,
+ * `"`, `\`, `{`, `}`, `?` or `#` (a path, not a URL); ASCII only. Gateway API path characters
+ * such as `'`, `;`, `$`, `(` stay (every context that takes a path quotes it).
  */
 export function pathValue(v: string, what = 'path'): string {
   checkPrintable(v, what);
   if (!v.startsWith('/')) throw new UnsafeValueError(`${what} ${show(v)} must start with "/"`, v);
-  if (/[\s"'?#\\{};]/.test(v)) throw new UnsafeValueError(`${what} ${show(v)} contains a character (whitespace, quote, "?", "#", "\\", "{", "}", ";") that is not allowed in a path here`, v);
+  if (/[\s"?#\\{}]/.test(v)) throw new UnsafeValueError(`${what} ${show(v)} contains a character (whitespace, '"', "?", "#", "\\", "{", "}") that is not allowed in a path here`, v);
   return v;
 }
 
