@@ -124,7 +124,17 @@ export class NginxInstance {
   private exited?: { code: number | null; signal: NodeJS.Signals | null };
   ports: ListenPort[] = [];
 
-  constructor(readonly prefix: string) {}
+  /**
+   * The master's working directory: an empty directory next to the prefix, read-only (0555), like
+   * the root of a read-only container filesystem. A config that writes relative to the working
+   * directory instead of the prefix (e.g. `listen unix:@name`, which nginx 1.22 takes as a file name,
+   * not an abstract socket) then fails for a non-root user as it would in the pod.
+   */
+  readonly cwd: string;
+
+  constructor(readonly prefix: string) {
+    this.cwd = `${prefix}.cwd`;
+  }
 
   /** Replaces the prefix content with `files` (pid, logs and temp paths are the config's business). */
   write(files: Record<string, string>): void {
@@ -162,7 +172,9 @@ export class NginxInstance {
   test(): string | undefined {
     const conf = fs.readFileSync(path.join(this.prefix, 'nginx.conf'), 'utf8');
     const args = ['-t', '-q', '-p', this.prefix + path.sep, '-c', 'nginx.conf', ...(/^\s*daemon\s/m.test(conf) ? [] : ['-g', 'daemon off;'])];
-    const r = spawnSync(NGINX_BIN, args, { encoding: 'utf8', timeout: 20000 });
+    fs.mkdirSync(this.cwd, { recursive: true });
+    fs.chmodSync(this.cwd, 0o555);
+    const r = spawnSync(NGINX_BIN, args, { encoding: 'utf8', timeout: 20000, cwd: this.cwd });
     return r.status === 0 ? undefined : `${r.stderr}${r.stdout}`.trim() || `nginx -t exited with ${r.status}`;
   }
 
@@ -173,7 +185,9 @@ export class NginxInstance {
     const args = ['-p', this.prefix + path.sep, '-c', 'nginx.conf', ...(/^\s*daemon\s/m.test(conf) ? [] : ['-g', 'daemon off;'])];
     this.stderr = '';
     this.exited = undefined;
-    const child = spawn(NGINX_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    fs.mkdirSync(this.cwd, { recursive: true });
+    fs.chmodSync(this.cwd, 0o555);
+    const child = spawn(NGINX_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: this.cwd });
     this.child = child;
     running.add(child);
     child.stdout?.on('data', (d: Buffer) => (this.stderr += d.toString('utf8')));
@@ -233,5 +247,9 @@ export class NginxInstance {
   async dispose(): Promise<void> {
     await this.stop();
     fs.rmSync(this.prefix, { recursive: true, force: true });
+    if (fs.existsSync(this.cwd)) {
+      fs.chmodSync(this.cwd, 0o755);
+      fs.rmSync(this.cwd, { recursive: true, force: true });
+    }
   }
 }

@@ -52,7 +52,7 @@ async function main(argv: string[]): Promise<number> {
   };
   let reports: CaseReport[];
   try {
-    reports = await runConformance({ casesFile, only, parallel, keep: o.keep, onCase });
+    reports = await runConformance({ casesFile, only, parallel, keep: o.keep, onCase, log: (l) => process.stdout.write(`${l}\n`) });
   } catch (e) {
     process.stderr.write(`conformance: ${(e as Error).message}\n`);
     return 2;

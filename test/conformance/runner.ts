@@ -451,6 +451,8 @@ export interface RunAllOptions {
   readonly keep?: boolean;
   readonly log?: (line: string) => void;
   readonly onCase?: (r: CaseReport) => void;
+  /** The compiler to test (default: `compileNginx` of src/render/nginx). */
+  readonly compile?: CompileNginx;
 }
 
 /** Runs the cases (all, or `only`) and returns the reports in catalog order. */
@@ -465,11 +467,16 @@ export async function runConformance(options: RunAllOptions = {}): Promise<CaseR
   }
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-gateway-conformance-'));
   fs.chmodSync(workDir, 0o755);
+  if (options.keep) options.log?.(`work directory (kept): ${workDir}`);
+  const removeOnExit = () => {
+    if (!options.keep) fs.rmSync(workDir, { recursive: true, force: true });
+  };
+  process.once('exit', removeOnExit);
   const rig = new EchoRig();
   try {
     const certs = generateSuiteCerts(path.join(workDir, 'certs'));
     const base = baseObjects(certs, baseManifestsPath(casesFile));
-    const compile = loadCompiler();
+    const compile = options.compile ?? loadCompiler();
     const reports: CaseReport[] = new Array(cases.length);
     let next = 0;
     const worker = async () => {
@@ -489,7 +496,8 @@ export async function runConformance(options: RunAllOptions = {}): Promise<CaseR
     return reports;
   } finally {
     await rig.close();
-    if (!options.keep) fs.rmSync(workDir, { recursive: true, force: true });
+    removeOnExit();
+    process.off('exit', removeOnExit);
   }
 }
 
