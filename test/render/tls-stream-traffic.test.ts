@@ -175,3 +175,69 @@ d('TLS and stream traffic through the rendered nginx', () => {
     expect(reply).toBe('udp:dns?');
   });
 });
+
+const clientCert = cert ? selfSigned(['client.example']) : undefined;
+
+d('frontend client certificate validation', () => {
+  let echo: EchoServer;
+  let nginx: RunningNginx;
+  let offset: number;
+
+  const call = (port: number, withCert: boolean) =>
+    new Promise<number>((resolve, reject) => {
+      const req = https.request(
+        { host: '127.0.0.1', port, path: '/', servername: 'example.org', headers: { host: 'example.org' }, ca: cert!.cert, agent: false, ...(withCert ? { cert: clientCert!.cert, key: clientCert!.key } : {}) },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+
+  beforeAll(async () => {
+    echo = await startEcho('a');
+    offset = await freeOffset([443, 8443, 8081]);
+    const objects = [
+      gatewayClass(),
+      tlsSecret('cert', cert!.cert, cert!.key),
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'client-ca', namespace: 'default' }, data: { 'ca.crt': clientCert!.cert } },
+      gateway(
+        'gw',
+        [
+          { name: 'strict', port: 443, protocol: 'HTTPS', tls: { certificateRefs: [{ name: 'cert' }] } },
+          { name: 'fallback', port: 8443, protocol: 'HTTPS', tls: { certificateRefs: [{ name: 'cert' }] } },
+        ],
+        {
+          tls: {
+            frontend: {
+              default: { validation: { caCertificateRefs: [{ group: '', kind: 'ConfigMap', name: 'client-ca' }] } },
+              perPort: [{ port: 8443, tls: { validation: { mode: 'AllowInsecureFallback', caCertificateRefs: [{ group: '', kind: 'ConfigMap', name: 'client-ca' }] } } }],
+            },
+          },
+        },
+      ),
+      service('a'),
+      httpRoute('r', { rules: [{ backendRefs: [to('a')] }] }),
+    ];
+    const [g] = compileNginx(objects, { backends: { 'default/a:8080': echo.address }, listenHost: '127.0.0.1', portOffset: offset, embedSecrets: true });
+    expect(g.diagnostics.filter((x) => x.severity === 'error')).toEqual([]);
+    nginx = await startNginx(g.files, 443 + offset);
+  });
+
+  afterAll(async () => {
+    await nginx?.stop();
+    await echo?.close();
+  });
+
+  test('AllowValidOnly: with a valid certificate served, without one the connection fails', async () => {
+    expect(await call(443 + offset, true)).toBe(200);
+    await expect(call(443 + offset, false)).rejects.toThrow();
+  });
+
+  test('AllowInsecureFallback: served with or without a certificate', async () => {
+    expect(await call(8443 + offset, true)).toBe(200);
+    expect(await call(8443 + offset, false)).toBe(200);
+  });
+});

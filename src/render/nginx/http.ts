@@ -132,6 +132,9 @@ function renderServer(ctx: RenderContext, port: HttpPortIR, s: HttpServerIR, htt
       if (cv && cv.caCertificates.length) {
         const insecure = cv.mode === 'AllowInsecureFallback';
         body.push(`ssl_verify_client ${insecure ? 'optional_no_ca' : 'on'};`, `ssl_client_certificate ${literal(caPath(cv.caCertificates[0]), 'CA path')};`, 'ssl_verify_depth 5;');
+        // a missing / invalid client certificate closes the connection (no HTTP answer), the
+        // closest nginx gets to failing the handshake (TLS 1.3 checks the certificate after it)
+        if (!insecure) body.push('error_page 495 496 = @gw_client_certificate;', ...block('location @gw_client_certificate', ['return 444;']));
         ctx.useConfigMap(cv.caCertificates[0]);
         if (cv.caCertificates.length > 1) {
           ctx.unsupported(ctx.ref('Gateway', ctx.gw.namespace, ctx.gw.name), 'spec.tls.frontend', 'only the first CA certificate reference of frontend validation is used by nginx (one ssl_client_certificate per server)', 'put every CA in one ConfigMap ca.crt bundle');
@@ -359,7 +362,7 @@ function actionDirectives(ctx: RenderContext, st: ServerState, a: ActionIR): str
   }
   const mirrors = a.mirrors.flatMap((m) => mirrorDirectives(ctx, st, m));
   const live = a.backends.filter((b) => b.percent > 0);
-  const usable = (b: BackendIR) => b.upstream !== undefined && (!b.tls || b.tls.valid);
+  const usable = (b: BackendIR) => b.upstream !== undefined && (!b.tls || tlsHonoured(ctx, b.tls));
   const shapes = new Set(live.filter(usable).map((b) => shapeKey(a, b)));
   if (live.length === 1 || (shapes.size <= 1 && live.every((b) => !b.requestHeaders && !b.responseHeaders))) {
     // one proxy body; the split (if any) picks the upstream
@@ -586,8 +589,26 @@ function upstreamTls(ctx: RenderContext, module: 'proxy' | 'grpc', t: BackendTls
   return out;
 }
 
+/**
+ * Whether nginx can verify upstream TLS as the policy says. nginx checks the certificate against
+ * one name (`proxy_ssl_name`, also the SNI): subjectAltNames are honoured only when they include
+ * the policy hostname (then verification is stricter than asked); otherwise the backend answers
+ * 500 rather than connect with weaker verification.
+ */
+function tlsHonoured(ctx: RenderContext, t: BackendTlsIR): boolean {
+  if (!t.valid) return false;
+  if (!t.subjectAltNames.length) return true;
+  const ref = ctx.ref('BackendTLSPolicy', t.policy.namespace, t.policy.name);
+  if (t.subjectAltNames.some((s) => s.toLowerCase() === t.hostname.toLowerCase())) {
+    ctx.unsupported(ref, 'spec.validation.subjectAltNames', `nginx verifies the backend certificate against one name: only the hostname ${t.hostname} is accepted, not the other subjectAltNames`, 'issue backend certificates for the policy hostname', 'warning');
+    return true;
+  }
+  ctx.unsupported(ref, 'spec.validation.subjectAltNames', `nginx cannot verify the backend certificate against subjectAltNames other than the hostname ${t.hostname}; requests to the backend are answered 500`, 'add the hostname to subjectAltNames, or remove subjectAltNames');
+  return false;
+}
+
 function mirrorDirectives(ctx: RenderContext, st: ServerState, m: MirrorIR): string[] {
-  if (!m.upstream || (m.tls && !m.tls.valid)) return [];
+  if (!m.upstream || (m.tls && !tlsHonoured(ctx, m.tls))) return [];
   let uri: string;
   do uri = `${INTERNAL_PREFIX}/mirror/${ctx.next('m')}`;
   while (st.reserved.has(uri));
