@@ -276,10 +276,13 @@ function routeEntries(ctx: Ctx, a: RouteAttachment, port: number, protocol: 'HTT
       const conditions: ConditionIR[] = [];
       let pathType: 'Exact' | 'PathPrefix' | 'RegularExpression' = 'PathPrefix';
       let path = '/';
+      /** GRPCRoute precedence: characters of the matching service, then of the method. */
+      let grpcRank: number | undefined;
       if (a.kind === 'GRPCRoute') {
         const method = rec(m.method);
         const service = str(method.service);
         const meth = str(method.method);
+        grpcRank = (service?.length ?? 0) * 100000 + (meth?.length ?? 0);
         if (str(method.type) === 'RegularExpression') {
           if (service !== undefined || meth !== undefined) {
             pathType = 'RegularExpression';
@@ -345,9 +348,9 @@ function routeEntries(ctx: Ctx, a: RouteAttachment, port: number, protocol: 'HTT
         key: [
           -spec[0],
           -spec[1],
-          PATH_RANK[pathType],
-          -path.length,
-          path,
+          grpcRank !== undefined ? 0 : PATH_RANK[pathType],
+          grpcRank !== undefined ? -grpcRank : -path.length,
+          grpcRank !== undefined ? '' : path,
           methodCount,
           -headers,
           -query,

@@ -284,3 +284,30 @@ describe('servers and listener isolation', () => {
     expect(JSON.stringify(ir(objs))).toBe(JSON.stringify(ir([...objs].reverse())));
   });
 });
+
+describe('GRPCRoute', () => {
+  test('service / method matches become paths; precedence by service then method characters', () => {
+    const g = ir([
+      gatewayClass(),
+      gateway('gw', [{ name: 'http', port: 80, protocol: 'HTTP' }]),
+      service('g', [{ port: 8080, appProtocol: 'kubernetes.io/h2c' }]),
+      {
+        ...httpRoute('grpc', {
+          rules: [
+            { matches: [{ method: { method: 'Echo' } }], backendRefs: [to('g')] },
+            { matches: [{ method: { service: 'pkg.Svc' } }], backendRefs: [to('g')] },
+            { matches: [{ method: { service: 'pkg.Svc', method: 'Echo' } }], backendRefs: [to('g')] },
+            { matches: [{ method: { type: 'RegularExpression', service: 'pkg\\..*' } }], backendRefs: [to('g')] },
+          ],
+        }),
+        kind: 'GRPCRoute',
+      },
+    ]);
+    const s = defaultServer(g);
+    expect(s.locations.map((l) => `${l.kind} ${l.path}`)).toEqual(['exact /pkg.Svc', 'exact /pkg.Svc/Echo', 'prefix /', 'prefix /pkg.Svc/', 'regex /(?:pkg\\..*)/[^/]+', 'regex /[^/]+/Echo']);
+    // a request /pkg.Svc/Echo matches all four; service-only beats method-only
+    expect(loc(s, 'exact', '/pkg.Svc/Echo').candidates.map((c) => c.action)).toEqual(['GRPCRoute/default/grpc/2/0']);
+    expect(loc(s, 'regex', '/[^/]+/Echo').candidates.map((c) => c.action)).toEqual(['GRPCRoute/default/grpc/1/0', 'GRPCRoute/default/grpc/0/0']);
+    expect(s.actions.every((a) => a.grpc && a.backends[0].protocol === 'grpc')).toBe(true);
+  });
+});
