@@ -36,7 +36,7 @@ if (!haveNginx && required) {
     let rig: EchoRig;
     let certs: SuiteCerts;
     let base: KubeObject[];
-    let compile: CompileNginx | Error;
+    let compile: CompileNginx;
     const reports: CaseReport[] = [];
 
     beforeAll(async () => {

@@ -17,7 +17,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
-import { KubeObject } from '../../src/model';
+import { Diagnostic, KubeObject } from '../../src/model';
+import { compileNginx, NginxRenderOptions, RenderedGateway } from '../../src/render/nginx';
 import { resolve } from '../../src/resolve';
 import { applyMutation, applyPlaceholders, CaseResult, CLAIMED_FEATURES, CLASS_NAME, CONTROLLER, runCase as runStatusSteps, SHARED_DIR, STATUS_STEPS } from '../resolve/conformance-harness';
 import { configValue, generateSuiteCerts, secretPem, SuiteCerts } from './certs';
@@ -44,34 +45,14 @@ export interface CaseReport {
   readonly durationMs: number;
 }
 
-export interface RenderedGateway {
-  readonly namespace: string;
-  readonly name: string;
-  readonly files: Record<string, string>;
-  readonly diagnostics: readonly unknown[];
-}
+export type { RenderedGateway };
 
-export interface CompileOptions {
-  readonly backends: Record<string, string>;
-  readonly listenHost: string;
-  readonly portOffset: number;
-  readonly embedSecrets: boolean;
-}
+/** The compiler signature the runner drives (`compileNginx`; injectable for tests). */
+export type CompileNginx = (objects: readonly KubeObject[], options: NginxRenderOptions) => RenderedGateway[];
 
-export type CompileNginx = (objects: readonly KubeObject[], options: CompileOptions) => RenderedGateway[];
-
-/** `compileNginx` from src/render/nginx, or the error saying why it cannot be loaded. */
-export function loadCompiler(): CompileNginx | Error {
-  try {
-    // The compiler is written concurrently with the runner; load it at run time so the runner
-    // compiles (and reports every traffic case as failing with the reason) until it lands.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const mod = require(path.join('..', '..', 'src', 'render', 'nginx'));
-    if (typeof mod.compileNginx !== 'function') return new Error('src/render/nginx does not export compileNginx');
-    return mod.compileNginx as CompileNginx;
-  } catch (e) {
-    return new Error(`cannot load src/render/nginx: ${(e as Error).message.split('\n')[0]}`);
-  }
+/** The compiler under test: `compileNginx` of src/render/nginx. */
+export function loadCompiler(): CompileNginx {
+  return compileNginx;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -168,14 +149,14 @@ interface GatewayRun {
   readonly instance: NginxInstance;
   offset: number;
   started: boolean;
-  diagnostics: readonly unknown[];
+  diagnostics: readonly Diagnostic[];
 }
 
 export interface RunnerOptions {
   readonly rig: EchoRig;
   readonly certs: SuiteCerts;
   readonly base: readonly KubeObject[];
-  readonly compile: CompileNginx | Error;
+  readonly compile: CompileNginx;
   readonly workDir: string;
   /** Keep nginx prefixes after the case (debugging). */
   readonly keep?: boolean;
@@ -296,7 +277,6 @@ export class CaseRun {
 
   private render(run: GatewayRun, gateway: J, offset: number): RenderedGateway {
     const compile = this.opts.compile;
-    if (compile instanceof Error) throw new StepFail(compile.message);
     let out: RenderedGateway[];
     try {
       out = compile(this.objects as KubeObject[], { backends: this.backends, listenHost: '127.0.0.1', portOffset: offset, embedSecrets: true });
@@ -356,11 +336,11 @@ export class CaseRun {
   }
 }
 
-function summarizeDiagnostics(diags: readonly unknown[]): string {
-  return (diags as J[])
-    .filter((d) => d && (d.severity === 'error' || d.severity === undefined))
+function summarizeDiagnostics(diags: readonly Diagnostic[]): string {
+  return diags
+    .filter((d) => d.severity === 'error')
     .slice(0, 3)
-    .map((d) => (typeof d === 'string' ? d : `${d.code ?? ''} ${d.message ?? JSON.stringify(d)}`.trim()))
+    .map((d) => `${d.code}: ${d.message}`)
     .join('; ');
 }
 
