@@ -11,7 +11,7 @@ import { compileNginx, RenderedGateway } from '../../src/render/nginx';
 import { gateway, gatewayClass, httpRoute, service, tlsSecret, to } from './fixtures';
 import { describeNginx, EchoServer, freeOffset, RunningNginx, selfSigned, startEcho, startNginx, startTcpEcho } from './nginx-harness';
 
-const cert = selfSigned(['example.org', 'second.example.org', '*.example.com', 'web.example.com', 'pt.example.com']);
+const cert = selfSigned(['example.org', 'second.example.org', '*.example.com', 'web.example.com', 'pt.example.com', 'term.example.com']);
 const d = cert ? describeNginx : describe.skip;
 
 function httpsGet(port: number, sni: string, host: string, p = '/'): Promise<{ status: number; body: string; name?: string; path?: string }> {
@@ -74,7 +74,7 @@ d('TLS and stream traffic through the rendered nginx', () => {
     udpServer.on('message', (m, r) => udpServer.send(`udp:${String(m)}`, r.port, r.address));
     await new Promise<void>((r) => udpServer.bind(0, '127.0.0.1', () => r()));
     const udpPort = udpServer.address().port;
-    offset = await freeOffset([443, 8443, 9000, 9053, 8081]);
+    offset = await freeOffset([443, 8443, 9443, 9000, 9053, 8081]);
     const objects = [
       gatewayClass(),
       tlsSecret('cert', cert!.cert, cert!.key),
@@ -85,6 +85,7 @@ d('TLS and stream traffic through the rendered nginx', () => {
         { name: 'pt', port: 8443, protocol: 'TLS', hostname: 'pt.example.com', tls: { mode: 'Passthrough' } },
         { name: 'tcp', port: 9000, protocol: 'TCP' },
         { name: 'udp', port: 9053, protocol: 'UDP' },
+        { name: 'term', port: 9443, protocol: 'TLS', hostname: 'term.example.com', tls: { mode: 'Terminate', certificateRefs: [{ name: 'cert' }] } },
       ]),
       ...['a', 'b', 'c'].map((n) => service(n)),
       service('pt', [443]),
@@ -95,6 +96,7 @@ d('TLS and stream traffic through the rendered nginx', () => {
       httpRoute('web', { parentRefs: [{ name: 'gw', sectionName: 'web' }], rules: [{ backendRefs: [to('c')] }] }),
       { ...httpRoute('pt', { parentRefs: [{ name: 'gw', sectionName: 'pt' }], hostnames: ['pt.example.com'], rules: [{ backendRefs: [to('pt', 443)] }] }), kind: 'TLSRoute' },
       { ...httpRoute('tcp', { parentRefs: [{ name: 'gw', sectionName: 'tcp' }], rules: [{ backendRefs: [to('tcp', 3000)] }] }), kind: 'TCPRoute' },
+      { ...httpRoute('term', { parentRefs: [{ name: 'gw', sectionName: 'term' }], rules: [{ backendRefs: [to('tcp', 3000)] }] }), kind: 'TLSRoute' },
       { ...httpRoute('udp', { parentRefs: [{ name: 'gw', sectionName: 'udp' }], rules: [{ backendRefs: [to('dns', 53)] }] }), kind: 'UDPRoute' },
     ];
     const backends = {
@@ -155,6 +157,11 @@ d('TLS and stream traffic through the rendered nginx', () => {
     expect(await tlsEcho(8443 + offset, 'pt.example.com', 'hello')).toBe('pt:hello');
     expect((await httpsGet(8443 + offset, 'web.example.com', 'web.example.com', '/w')).name).toBe('c');
     await expect(tlsEcho(8443 + offset, 'nobody.example.com', 'x')).rejects.toThrow();
+  });
+
+  test('TLS terminate: nginx terminates, the backend gets plain TCP', async () => {
+    expect(await tlsEcho(9443 + offset, 'term.example.com', 'clear')).toBe('tcp:clear');
+    await expect(tlsEcho(9443 + offset, 'other.example.com', 'x')).rejects.toThrow();
   });
 
   test('TCP and UDP', async () => {
