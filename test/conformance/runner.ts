@@ -327,6 +327,14 @@ export class CaseRun {
     return res.status.find((x) => x.kind === kind && x.name === name && (namespace === undefined || x.namespace === namespace))?.status as J | undefined;
   }
 
+  /** Error diagnostics of the compiler for the Gateways started in this case (for failure reasons). */
+  compilerErrors(): string {
+    const all = [...this.gateways.values()].flatMap((g) => g.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.code} ${d.object.kind} ${d.object.name}${d.field ? ` ${d.field}` : ''}: ${d.message}`));
+    const uniq = [...new Set(all)];
+    if (!uniq.length) return '';
+    return `${uniq.slice(0, 2).join(' | ')}${uniq.length > 2 ? ` | (+${uniq.length - 2} more)` : ''}`;
+  }
+
   async teardown(): Promise<void> {
     for (const g of this.gateways.values()) {
       if (this.opts.keep) await g.instance.stop();
@@ -409,7 +417,10 @@ export async function runOneCase(c: J, opts: RunnerOptions): Promise<CaseReport>
         }
         await runProbe(run, s);
       } catch (e) {
-        if (e instanceof StepFail) return done('fail', `${label}: ${e.message}`);
+        if (e instanceof StepFail) {
+          const diags = STATUS_STEPS.has(s.type) ? '' : run.compilerErrors();
+          return done('fail', `${label}: ${e.message}${diags ? ` [compiler errors: ${diags}]` : ''}`);
+        }
         throw e;
       }
     }
