@@ -11,6 +11,7 @@ import * as path from 'path';
 import { Command, CommanderError } from 'commander';
 import { checkCommand } from './check';
 import { explainCommand } from './explain';
+import { renderCommand } from './render';
 import { CliIO } from './input';
 
 export type { CliIO } from './input';
@@ -18,12 +19,8 @@ export type { CliIO } from './input';
 /** A subcommand factory: builds the commander command; its action reports the exit code through `done`. */
 export type CommandFactory = (io: CliIO, done: (code: number) => void) => Command;
 
-/**
- * The subcommands, in help order. The data-plane renderer (`render PATH… --out DIR [--backends FILE]
- * [--listen-host ADDR] [--port-offset N]`, a later issue) plugs in here as `renderCommand` from
- * `./render`, built like `checkCommand`: `loadAndResolve()` from `./input`, then its own output.
- */
-export const COMMANDS: readonly CommandFactory[] = [checkCommand, explainCommand];
+/** The subcommands, in help order. */
+export const COMMANDS: readonly CommandFactory[] = [checkCommand, explainCommand, renderCommand];
 
 /** Usage / input error exit code. */
 export const EXIT_USAGE = 2;

@@ -1,0 +1,132 @@
+/**
+ * `cdk8s-gateway render PATH… --out DIR [--backends FILE] [--listen-host ADDR] [--port-offset N]
+ * [--modules-path DIR] [--resolver ADDR]`: the built-in data plane for every Gateway of the input
+ * handled by the controller, one nginx prefix per Gateway at `DIR/<namespace>/<name>/`, runnable
+ * with `nginx -p DIR/<ns>/<name> -c nginx.conf` (pid, logs and temp paths inside the prefix;
+ * certificates from the input's Secrets written next to it).
+ *
+ * Exit codes: 0 rendered, 1 the input has errors (nothing is written: bad input never produces a
+ * config that would fail or misroute), 2 usage / input errors.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { Command, Option } from 'commander';
+import { buildDataplane } from '../ir';
+import { sortDiagnostics } from '../model';
+import { renderNginx } from '../render/nginx';
+import { checkExitCode, formatDiagnosticLine } from './check';
+import { addInputOptions, CliIO, InputOptions, loadAndResolve } from './input';
+import { plural } from './style';
+
+/** Reasons for references that do not resolve (warnings in `check` when the input is partial). */
+const UNRESOLVED_REFERENCE_CODES = new Set([
+  'InvalidCertificateRef',
+  'BackendNotFound',
+  'RefNotPermitted',
+  'ListenersNotValid',
+  'NoMatchingParent',
+  'InvalidParameters',
+  'InvalidCACertificateRef',
+  'NoValidCACertificate',
+  'ExtensionRefNotFound',
+  'InvalidClientCertificateRef',
+]);
+
+/** Options of `render`. */
+export interface RenderCliOptions extends InputOptions {
+  readonly out: string;
+  /** JSON file `{"<ns>/<service>:<port>": "<host>:<port>"}`. */
+  readonly backends?: string;
+  readonly listenHost?: string;
+  readonly portOffset?: string;
+  readonly modulesPath?: string;
+  readonly resolver?: string;
+}
+
+/** The `render` subcommand; `done` receives the exit code. */
+export function renderCommand(io: CliIO, done: (code: number) => void): Command {
+  const cmd = new Command('render')
+    .description('compile the built-in nginx data plane for every Gateway: DIR/<namespace>/<name>/nginx.conf (exit 0 rendered, 1 errors, 2 usage/input errors)')
+    .argument('<path...>', 'YAML/JSON files or folders (read recursively); - reads stdin')
+    .requiredOption('-o, --out <dir>', 'output directory')
+    .option('--backends <file>', 'JSON map {"<ns>/<service>:<port>": "<host>:<port>"} to run outside Kubernetes')
+    .option('--listen-host <addr>', 'address the listeners bind to (default: all)')
+    .addOption(new Option('--port-offset <n>', 'added to every listener port (redirects keep the declared ports)').default('0'))
+    .option('--modules-path <dir>', 'where ngx_stream_module.so lives', '/usr/lib/nginx/modules')
+    .option('--resolver <addr>', 'DNS resolver for backend names at request time');
+  addInputOptions(cmd);
+  return cmd.action(async (paths: string[], opts: RenderCliOptions) => done(await render(paths, opts, io)));
+}
+
+/** Runs `render`; returns the exit code. */
+export async function render(paths: readonly string[], opts: RenderCliOptions, io: CliIO): Promise<number> {
+  const portOffset = Number(opts.portOffset ?? '0');
+  if (!Number.isInteger(portOffset) || portOffset < 0 || portOffset > 64000) {
+    io.stderr(`error: --port-offset ${JSON.stringify(opts.portOffset)} is not an integer from 0 to 64000\n`);
+    return 2;
+  }
+  let backends: Record<string, string> = {};
+  if (opts.backends) {
+    const file = path.resolve(io.cwd, opts.backends);
+    try {
+      const parsed: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
+      if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed) || Object.values(parsed).some((v) => typeof v !== 'string')) {
+        throw new Error('expected an object of "<ns>/<service>:<port>": "<host>:<port>" strings');
+      }
+      backends = parsed as Record<string, string>;
+    } catch (e) {
+      io.stderr(`error: --backends ${opts.backends}: ${(e as Error).message}\n`);
+      return 2;
+    }
+  }
+  const r = await loadAndResolve(paths, opts, io);
+  if (!r) return 2;
+  let rendered;
+  try {
+    rendered = renderNginx(buildDataplane(r.result.model, r.objects), r.objects, {
+      backends,
+      portOffset,
+      embedSecrets: true,
+      ...(opts.listenHost ? { listenHost: opts.listenHost } : {}),
+      ...(opts.modulesPath ? { modulesPath: opts.modulesPath } : {}),
+      ...(opts.resolver ? { resolver: opts.resolver } : {}),
+    });
+  } catch (e) {
+    io.stderr(`error: ${(e as Error).message}\n`);
+    return 2;
+  }
+  // A rendered data plane serves exactly its input: a reference the input cannot resolve (a
+  // certificate Secret, a backend Service, a CA bundle…) would silently drop a listener or answer
+  // 500, so what `check` reports as a warning on partial input is an error here.
+  const diagnostics = sortDiagnostics([...r.diagnostics, ...rendered.flatMap((g) => g.diagnostics)]).map((d) =>
+    d.severity === 'warning' && UNRESOLVED_REFERENCE_CODES.has(d.code)
+      ? { ...d, severity: 'error' as const, message: `${d.message} (render needs every object the Gateway refers to in its input)` }
+      : d,
+  );
+  for (const d of diagnostics) {
+    if (d.severity === 'info' && !opts.assumeExternal) continue;
+    if (d.severity !== 'info') io.stderr(`${formatDiagnosticLine(d, r.sourceOf(d))}\n`);
+  }
+  if (checkExitCode(diagnostics) !== 0) {
+    const n = diagnostics.filter((d) => d.severity === 'error').length;
+    io.stderr(`${plural(n, 'error')}: nothing was rendered (run \`cdk8s-gateway check\` for the full report)\n`);
+    return 1;
+  }
+  if (rendered.length === 0) {
+    io.stderr(`error: no Gateway of the input is handled by ${r.resolveOptions.controllerName} (GatewayClass with that controllerName): nothing to render\n`);
+    return 1;
+  }
+  const out = path.resolve(io.cwd, opts.out);
+  for (const g of rendered) {
+    const dir = path.join(out, g.namespace, g.name);
+    fs.rmSync(dir, { recursive: true, force: true });
+    for (const [rel, content] of Object.entries(g.files)) {
+      const file = path.join(dir, rel);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, content, { mode: rel.endsWith('.key') ? 0o600 : 0o644 });
+    }
+    const shown = path.relative(io.cwd, dir) || '.';
+    io.stdout(`rendered Gateway ${g.namespace}/${g.name} → ${shown}  (run: nginx -p ${shown} -c nginx.conf -e error.log -g 'daemon off;')\n`);
+  }
+  return 0;
+}
