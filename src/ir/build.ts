@@ -60,6 +60,7 @@ interface Ctx {
   readonly apiVersions: ReadonlyMap<string, string>;
   readonly upstreamNames: ReadonlyMap<string, string>;
   readonly upstreamKeys: ReadonlyMap<string, string>;
+  readonly upstreamParts: ReadonlyMap<string, { namespace: string; service: string; port: number }>;
   readonly used: Set<string>;
 }
 
@@ -109,15 +110,16 @@ export function buildDataplane(model: ResolvedModel, objects: readonly KubeObjec
   return { gateways };
 }
 
-function allBackendKeys(g: ResolvedGateway): string[] {
-  const keys: string[] = [];
-  for (const l of g.listeners) for (const a of l.routes) for (const r of a.rules) for (const b of [...r.backends, ...r.mirrors]) if (b.valid && b.port !== undefined) keys.push(upstreamKey(b.namespace, b.name, b.port));
-  return keys;
+function allBackends(g: ResolvedGateway): Map<string, { namespace: string; service: string; port: number }> {
+  const out = new Map<string, { namespace: string; service: string; port: number }>();
+  for (const l of g.listeners) for (const a of l.routes) for (const r of a.rules) for (const b of [...r.backends, ...r.mirrors]) if (b.valid && b.port !== undefined) out.set(upstreamKey(b.namespace, b.name, b.port), { namespace: b.namespace, service: b.name, port: b.port });
+  return out;
 }
 
 function buildGateway(g: ResolvedGateway, apiVersions: ReadonlyMap<string, string>, serviceImports: ReadonlySet<string>): GatewayIR {
-  const names = upstreamNames(allBackendKeys(g));
-  const ctx: Ctx = { diags: [], apiVersions, upstreamNames: names, upstreamKeys: new Map([...names].map(([k, v]) => [v, k])), used: new Set() };
+  const parts = allBackends(g);
+  const names = upstreamNames(parts.keys());
+  const ctx: Ctx = { diags: [], apiVersions, upstreamNames: names, upstreamKeys: new Map([...names].map(([k, v]) => [v, k])), upstreamParts: parts, used: new Set() };
   const listeners = g.listeners.filter((l) => l.programmed);
   const ports = [...new Set(listeners.map((l) => l.port))].sort((a, b) => a - b);
   const httpPorts: HttpPortIR[] = [];
@@ -142,8 +144,8 @@ function buildGateway(g: ResolvedGateway, apiVersions: ReadonlyMap<string, strin
   }
   const upstreams: UpstreamIR[] = [...ctx.used]
     .map((k) => {
-      const m = /^(.*)\/(.*):(\d+)$/.exec(k)!;
-      return { name: ctx.upstreamNames.get(k)!, key: k, namespace: m[1], service: m[2], port: Number(m[3]), kind: serviceImports.has(`${m[1]}/${m[2]}`) ? ('ServiceImport' as const) : ('Service' as const) };
+      const m = ctx.upstreamParts.get(k)!;
+      return { name: ctx.upstreamNames.get(k)!, key: k, namespace: m.namespace, service: m.service, port: m.port, kind: serviceImports.has(`${m.namespace}/${m.service}`) ? ('ServiceImport' as const) : ('Service' as const) };
     })
     .sort((a, b) => cmp(a.name, b.name));
   return {

@@ -7,7 +7,7 @@ import * as fc from 'fast-check';
 import { compileNginx } from '../../src/render/nginx';
 import { KubeObject } from '../../src/model';
 import { gateway, gatewayClass, httpRoute, service, to } from './fixtures';
-import { describeNginx, EchoServer, freeOffset, nginxTestAsync, request, startEcho, startNginx } from './nginx-harness';
+import { describeNginx, EchoServer, freeOffset, nginxTestAsync, request, selfSigned, startEcho, startNginx } from './nginx-harness';
 
 const SPECIAL = [';', '{', '}', '"', "'", '$', '${', '#', '\n', '\r', '\t', ' ', '\\', '\\"', '/', '*', '.', '%', '?', '&', '=', '~', '^', '(', ')', '[', ']', '|', '+', 'é', '😀', '\u0000', 'a', 'Z', '0', '-'];
 
@@ -192,7 +192,60 @@ function checkStructure(stmts: Stmt[]): void {
   }
 }
 
+/** Hostile object names / namespaces / listener hostnames (the resolver does not schema-check). */
+function namedObjects(n: { ns: string; svc: string; secret: string; gw: string; host: string; route: string }): KubeObject[] {
+  const gw = gateway(n.gw, [
+    { name: 'http', port: 80, protocol: 'HTTP', hostname: n.host },
+    { name: 'https', port: 443, protocol: 'HTTPS', tls: { certificateRefs: [{ name: n.secret, namespace: n.ns }] } },
+    { name: 'tls', port: 8443, protocol: 'TLS', hostname: n.host, tls: { mode: 'Terminate', certificateRefs: [{ name: n.secret, namespace: n.ns }] } },
+    { name: 'tcp', port: 9000, protocol: 'TCP' },
+  ]);
+  const grant = {
+    apiVersion: 'gateway.networking.k8s.io/v1beta1',
+    kind: 'ReferenceGrant',
+    metadata: { name: 'g', namespace: n.ns },
+    spec: { from: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: 'default' }, { group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', namespace: 'default' }, { group: 'gateway.networking.k8s.io', kind: 'TCPRoute', namespace: 'default' }], to: [{ group: '', kind: 'Secret' }, { group: '', kind: 'Service' }] },
+  };
+  return [
+    gatewayClass(),
+    gw,
+    grant,
+    { apiVersion: 'v1', kind: 'Secret', metadata: { name: n.secret, namespace: n.ns }, type: 'kubernetes.io/tls', stringData: { 'tls.crt': pem?.cert ?? '', 'tls.key': pem?.key ?? '' } },
+    service(n.svc, [8080], n.ns),
+    httpRoute(n.route, { parentRefs: [{ name: n.gw }], hostnames: [n.host], rules: [{ backendRefs: [{ name: n.svc, namespace: n.ns, port: 8080 }] }] }),
+    { ...httpRoute(n.route, { parentRefs: [{ name: n.gw, sectionName: 'tcp' }], rules: [{ backendRefs: [{ name: n.svc, namespace: n.ns, port: 8080 }] }] }), kind: 'TCPRoute' },
+    { ...httpRoute(n.route, { parentRefs: [{ name: n.gw, sectionName: 'tls' }], rules: [{ backendRefs: [{ name: n.svc, namespace: n.ns, port: 8080 }] }] }), kind: 'TLSRoute' },
+  ];
+}
+
+const nameLike = fc.oneof({ arbitrary: fc.constantFrom('default', 'app', 'x-y', 'example.com'), weight: 3 }, { arbitrary: hostile, weight: 1 });
+const pem = selfSigned(['example.com']);
+const names = fc.record({ ns: nameLike, svc: nameLike, secret: nameLike, gw: nameLike, host: nameLike, route: nameLike });
+
 describe('hostile input never injects configuration', () => {
+  test('hostile object names, namespaces and hostnames: no throw, structure holds', () => {
+    let rendered = 0;
+    let upstreams = 0;
+    fc.assert(
+      fc.property(names, (n) => {
+        for (const embedSecrets of [false, true]) {
+          const out = compileNginx(namedObjects(n), { embedSecrets });
+          for (const g of out) {
+            if (g.files['nginx.conf'].includes('ssl_certificate ')) rendered++;
+            if (g.files['nginx.conf'].includes('upstream ')) upstreams++;
+            checkStructure(parseConf(g.files['nginx.conf']));
+            for (const f of Object.keys(g.files)) expect(f).toMatch(/^(nginx\.conf|(secrets|configmaps)\/[a-z0-9.-]+\/[a-z0-9.-]+\/(tls\.crt|tls\.key|ca\.crt))$/);
+            for (const f of Object.keys(g.files)) expect(f.split('/')).not.toContain('..');
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+    // the generator reaches certificates and upstreams
+    expect(rendered).toBeGreaterThan(5);
+    expect(upstreams).toBeGreaterThan(5);
+  });
+
   test('structure holds for every generated input (tokenizer check)', () => {
     fc.assert(
       fc.property(fields, (f) => {

@@ -105,6 +105,9 @@ export class RenderContext {
   address(u: UpstreamIR): { address: string; mapped: boolean } {
     const mapped = this.opts.backends[u.key];
     if (mapped !== undefined) return { address: mapped, mapped: true };
+    for (const part of [u.service, u.namespace]) {
+      if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(part)) throw new UnsafeValueError(`${JSON.stringify(part)} is not a DNS label, so ${u.key} has no cluster DNS name`, part);
+    }
     const domain = u.kind === 'ServiceImport' ? 'clusterset.local' : this.opts.clusterDomain;
     return { address: `${u.service}.${u.namespace}.svc.${domain}:${u.port}`, mapped: false };
   }

@@ -3,6 +3,7 @@ import { NamespacedName } from '../../resolve/model';
 import { block, RenderContext } from './context';
 import { checkPcre } from './pcre';
 import {
+  comment,
   complex,
   complexParts,
   duration,
@@ -123,10 +124,17 @@ function renderServer(ctx: RenderContext, port: HttpPortIR, s: HttpServerIR, htt
       body.push('ssl_reject_handshake on;');
       reject = true;
     } else {
-      for (const c of certs) {
-        body.push(`ssl_certificate ${literal(secretPath(c, 'tls.crt'), 'certificate path')};`, `ssl_certificate_key ${literal(secretPath(c, 'tls.key'), 'certificate path')};`);
-        ctx.useSecret(c);
+      const lines: string[] = [];
+      try {
+        for (const c of certs) lines.push(`ssl_certificate ${literal(secretPath(c, 'tls.crt'), 'certificate path')};`, `ssl_certificate_key ${literal(secretPath(c, 'tls.key'), 'certificate path')};`);
+        for (const c of s.tls?.clientValidation?.caCertificates.slice(0, 1) ?? []) caPath(c);
+      } catch (e) {
+        ctx.reject(ctx.ref('Gateway', ctx.gw.namespace, ctx.gw.name), 'spec.listeners', e, 'the listener rejects TLS handshakes');
+        body.push('ssl_reject_handshake on;', 'return 404;');
+        return block('server', body);
       }
+      body.push(...lines.filter(Boolean));
+      for (const c of certs) ctx.useSecret(c);
       body.push('ssl_protocols TLSv1.2 TLSv1.3;');
       const cv = s.tls?.clientValidation;
       if (cv && cv.caCertificates.length) {
@@ -341,7 +349,7 @@ function actionBody(ctx: RenderContext, st: ServerState, a: ActionIR): string[] 
 
 function renderAction(ctx: RenderContext, st: ServerState, a: ActionIR): string[] {
   try {
-    return [`# ${a.source.kind} ${a.source.namespace}/${a.source.name} rule ${a.source.rule}${a.source.ruleName ? ` (${a.source.ruleName})` : ''} match ${a.source.match}`.replace(/[\r\n]/g, ' '), ...actionDirectives(ctx, st, a)];
+    return [comment(`${a.source.kind} ${a.source.namespace}/${a.source.name} rule ${a.source.rule}${a.source.ruleName ? ` (${a.source.ruleName})` : ''} match ${a.source.match}`), ...actionDirectives(ctx, st, a)];
   } catch (e) {
     ctx.reject(ctx.ref(a.source.kind, a.source.namespace, a.source.name), `spec.rules[${a.source.rule}]`, e, 'requests matching the rule are answered 500');
     return ['return 500;'];

@@ -163,3 +163,9 @@ export function duration(v: string): string | undefined {
 export function identifier(v: string): string {
   return v.replace(/[^A-Za-z0-9_]/g, '_');
 }
+
+/** A `# comment` line: control characters (a newline would end the comment) become `?`. */
+export function comment(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return `# ${text.replace(/[\u0000-\u001f\u007f]/g, '?')}`;
+}

@@ -1,7 +1,7 @@
 import { BackendIR, StreamPortIR, TlsRouteIR } from '../../ir/types';
 import { block, RenderContext } from './context';
 import { internalSocket, secretPath } from './http';
-import { hostname as hostnameToken, identifier, integer, literal } from './quote';
+import { comment, hostname as hostnameToken, identifier, integer, literal } from './quote';
 
 function listen(ctx: RenderContext, port: number, udp: boolean): string {
   const p = integer(port + ctx.opts.portOffset, 1, 65535, 'listen port');
@@ -14,6 +14,16 @@ function listen(ctx: RenderContext, port: number, udp: boolean): string {
  * undefined when nothing is usable (the connection is closed).
  */
 function l4Target(ctx: RenderContext, backends: readonly BackendIR[], stream: Set<string>, reject: string): string | undefined {
+  try {
+    return l4TargetUnsafe(ctx, backends, stream, reject);
+  } catch (e) {
+    const b = backends[0];
+    ctx.reject(ctx.ref('Service', b?.namespace ?? '', b?.name ?? ''), undefined, e, 'connections are closed');
+    return undefined;
+  }
+}
+
+function l4TargetUnsafe(ctx: RenderContext, backends: readonly BackendIR[], stream: Set<string>, reject: string): string | undefined {
   const live = backends.filter((b) => b.percent > 0);
   const usable = live.filter((b) => b.upstream !== undefined);
   if (!usable.length) return undefined;
@@ -49,7 +59,7 @@ export function renderStream(ctx: RenderContext, ports: readonly StreamPortIR[],
       const rejectSock = `unix:@cdk8s-gw-${identifier(ctx.gw.namespace)}-${identifier(ctx.gw.name)}-reject`;
       const target = l4Target(ctx, p.backends ?? [], streamUpstreams, rejectSock);
       const body = [listen(ctx, p.port, p.protocol === 'UDP')];
-      if (p.route) body.push(`# ${p.route.kind} ${p.route.namespace}/${p.route.name}`);
+      if (p.route) body.push(comment(`${p.route.kind} ${p.route.namespace}/${p.route.name}`));
       if (target) body.push(`proxy_pass ${target};`);
       else body.push('return "";');
       if (target?.startsWith('$')) ctx.needsRejectServer = true;
@@ -77,19 +87,22 @@ function renderTlsPort(ctx: RenderContext, p: StreamPortIR, streamUpstreams: Set
     if (!internal && r.mode === 'Passthrough') return direct ?? reject;
     // behind the front server: an internal server strips the PROXY header (and terminates TLS)
     const sock = `unix:@${base}-${i}`;
-    const body = [`listen ${sock}${r.mode === 'Terminate' ? ' ssl' : ''} proxy_protocol;`, `# ${r.route.kind} ${r.route.namespace}/${r.route.name}${r.hostname ? ` for ${r.hostname}` : ''}`];
+    const note = comment(`${r.route.kind} ${r.route.namespace}/${r.route.name}${r.hostname ? ` for ${r.hostname}` : ''}`);
+    const body: string[] = [];
+    let terminate = false;
     if (r.mode === 'Terminate') {
-      if (!r.certificates.length) {
-        body.push('return "";');
-        servers.push('', ...block('server', body));
+      try {
+        if (!r.certificates.length) throw new Error(`listener ${r.listener} has no usable certificate`);
+        body.push(...r.certificates.flatMap((c) => [`ssl_certificate ${literal(secretPath(c, 'tls.crt'))};`, `ssl_certificate_key ${literal(secretPath(c, 'tls.key'))};`]), 'ssl_protocols TLSv1.2 TLSv1.3;');
+        for (const c of r.certificates) ctx.useSecret(c);
+        terminate = true;
+      } catch (e) {
+        ctx.reject(ctx.ref(r.route.kind, r.route.namespace, r.route.name), undefined, e, 'connections for the hostname are closed');
+        servers.push('', ...block('server', [`listen ${sock} proxy_protocol;`, note, 'return "";']));
         return sock;
       }
-      for (const c of r.certificates) {
-        body.push(`ssl_certificate ${literal(secretPath(c, 'tls.crt'))};`, `ssl_certificate_key ${literal(secretPath(c, 'tls.key'))};`);
-        ctx.useSecret(c);
-      }
-      body.push('ssl_protocols TLSv1.2 TLSv1.3;');
     }
+    body.unshift(`listen ${sock}${terminate ? ' ssl' : ''} proxy_protocol;`, note);
     body.push(direct ? `proxy_pass ${direct};` : 'return "";');
     servers.push('', ...block('server', body));
     return sock;
