@@ -12,7 +12,7 @@
  * | ConfigMap infra/mismatch-ca-certificate | an unrelated CA |
  * | ConfigMap web-backend/web-backend-cm | the web-backend certificate as CA bundle |
  */
-import { execFileSync } from 'child_process';
+import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { KubeObject } from '../../src/model';
@@ -44,6 +44,15 @@ export interface SuiteCerts {
 const INFRA = 'gateway-conformance-infra';
 const WEB = 'gateway-conformance-web-backend';
 const APP = 'gateway-conformance-app-backend';
+
+/** Whether the `openssl` CLI runs here (certificates and the client-certificate-request probe need it). */
+export function opensslAvailable(): boolean {
+  try {
+    return spawnSync('openssl', ['version'], { stdio: 'ignore', timeout: 5000 }).status === 0;
+  } catch {
+    return false;
+  }
+}
 
 function openssl(args: string[], cwd: string): void {
   execFileSync('openssl', args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });

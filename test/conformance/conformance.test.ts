@@ -4,31 +4,31 @@
  * jest test per case. A case whose features are declared unsupported (features.ts) is skipped; any
  * failing case fails the suite with the runner's reason (first failing step and what differed).
  *
- * Without nginx the suite is skipped with a notice, unless REQUIRE_NGINX=1 (CI), where a missing
- * nginx fails it.
+ * Without nginx (or the openssl CLI, which makes the suite certificates) the suite is skipped with a
+ * notice, unless REQUIRE_NGINX=1 (CI), where a missing binary fails it.
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { generateSuiteCerts, SuiteCerts } from './certs';
+import { generateSuiteCerts, opensslAvailable, SuiteCerts } from './certs';
 import { EchoRig } from './echo/rig';
 import { unsupportedFeature } from './features';
 import { nginxAvailable, NGINX_BIN } from './nginx';
 import { KubeObject } from '../../src/model';
 import { baseManifestsPath, baseObjects, CaseReport, CompileNginx, DEFAULT_CASES, loadCasesFile, loadCompiler, runOneCase, summarize } from './runner';
 
-const haveNginx = nginxAvailable();
+const missing = [...(nginxAvailable() ? [] : [NGINX_BIN]), ...(opensslAvailable() ? [] : ['openssl'])];
 const required = process.env.REQUIRE_NGINX === '1';
 const cases = loadCasesFile(DEFAULT_CASES);
 
-if (!haveNginx && required) {
-  test('nginx is installed (REQUIRE_NGINX=1)', () => {
-    throw new Error(`REQUIRE_NGINX=1 but ${NGINX_BIN} is not runnable: the conformance traffic steps need nginx`);
+if (missing.length && required) {
+  test('nginx and openssl are installed (REQUIRE_NGINX=1)', () => {
+    throw new Error(`REQUIRE_NGINX=1 but ${missing.join(' and ')} cannot be run: the conformance run needs nginx for traffic and openssl for the suite certificates`);
   });
-} else if (!haveNginx) {
+} else if (missing.length) {
   // eslint-disable-next-line no-console
-  console.warn(`conformance: ${NGINX_BIN} not found — skipping the conformance run (set REQUIRE_NGINX=1 to make this an error)`);
-  test.skip('conformance (nginx not installed)', () => undefined);
+  console.warn(`conformance: ${missing.join(' and ')} not found — skipping the conformance run (set REQUIRE_NGINX=1 to make this an error)`);
+  test.skip('conformance (nginx/openssl not installed)', () => undefined);
 } else {
   describe('Gateway API conformance (resolver + nginx)', () => {
     jest.setTimeout(120_000);

@@ -9,6 +9,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Command } from 'commander';
+import { opensslAvailable } from './certs';
 import { nginxAvailable, NGINX_BIN } from './nginx';
 import { CaseReport, DEFAULT_CASES, reportJson, runConformance, summarize } from './runner';
 
@@ -36,6 +37,10 @@ async function main(argv: string[]): Promise<number> {
   }
   if (!nginxAvailable()) {
     process.stderr.write(`conformance: ${NGINX_BIN} not found or not runnable (set NGINX_BIN); traffic steps need it\n`);
+    return 2;
+  }
+  if (!opensslAvailable()) {
+    process.stderr.write('conformance: the openssl CLI is not installed; it makes the suite certificates\n');
     return 2;
   }
   const parallel = Number(o.parallel);
