@@ -93,7 +93,7 @@ function appendQuery(p: string, kv: string): string {
   return p.includes('?') ? `${p}&${kv}` : `${p}?${kv}`;
 }
 
-async function prepare(run: CaseRun, step: J, r: J, opts: { requestId?: string } = {}): Promise<PreparedRequest> {
+async function prepare(run: CaseRun, r: J, opts: { requestId?: string } = {}): Promise<PreparedRequest> {
   const protocol = protocolOf(r) as HttpProtocol;
   const scheme = String(r.target?.scheme ?? (protocol === 'HTTPS' || protocol === 'H2' ? 'https' : 'http'));
   const declaredPort = r.target?.port ?? (scheme === 'https' ? 443 : 80);
@@ -119,7 +119,6 @@ async function prepare(run: CaseRun, step: J, r: J, opts: { requestId?: string }
       ...(client ? { cert: client.cert, key: client.key } : {}),
     };
   }
-  void step;
   return {
     protocol,
     scheme,
@@ -282,7 +281,7 @@ async function checkMirrors(run: CaseRun, r: J, path: string): Promise<string | 
 
 async function httpAttempt(run: CaseRun, step: J, r: J): Promise<string | undefined> {
   const requestId = step.addRequestId || (r.expect?.mirroredTo ?? []).length ? crypto.randomUUID() : undefined;
-  const p = await prepare(run, step, r, requestId ? { requestId } : {});
+  const p = await prepare(run, r, requestId ? { requestId } : {});
   let res: HttpResponse;
   try {
     res = await send(p);
@@ -344,13 +343,13 @@ async function traffic(run: CaseRun, s: J): Promise<void> {
         continue;
       }
       if (mode === 'failureNot200') {
-        await failureNot200(run, s, r);
+        await failureNot200(run, r);
       } else if (mode === 'tlsRequestMustFail') {
-        await tlsRequestMustFail(run, s, r);
+        await tlsRequestMustFail(run, r);
       } else {
         await converge(REQUIRED_SUCCESSES, MAX_ATTEMPTS, () => (isGrpc ? grpcAttempt(run, r) : httpAttempt(run, s, r)));
         if (s.note && /client certificate must be requested/.test(String(s.note))) {
-          const p = await prepare(run, s, r);
+          const p = await prepare(run, r);
           if (!serverRequestsClientCert(p.port, p.tls?.serverName ?? p.host)) throw new StepFail('the listener does not request a client certificate (no CertificateRequest in the handshake)');
         }
       }
@@ -361,11 +360,11 @@ async function traffic(run: CaseRun, s: J): Promise<void> {
   }
 }
 
-async function failureNot200(run: CaseRun, s: J, r: J): Promise<void> {
+async function failureNot200(run: CaseRun, r: J): Promise<void> {
   let consecutive = 0;
   let lastErr = '';
   for (let i = 0; i < 15; i++) {
-    const p = await prepare(run, s, r);
+    const p = await prepare(run, r);
     try {
       const res = await send(p);
       if (res.status === 200) throw new StepFail(`got 200, want a failure (echo: ${snippet(res.body).slice(0, 100)})`);
@@ -386,8 +385,8 @@ async function failureNot200(run: CaseRun, s: J, r: J): Promise<void> {
  * round trip passes, any HTTP response fails); with a client certificate the listener must also have
  * asked for it (the suite's GetClientCertificate hook).
  */
-async function tlsRequestMustFail(run: CaseRun, s: J, r: J): Promise<void> {
-  const p = await prepare(run, s, r);
+async function tlsRequestMustFail(run: CaseRun, r: J): Promise<void> {
+  const p = await prepare(run, r);
   if (p.tls?.cert && !serverRequestsClientCert(p.port, p.tls.serverName ?? p.host)) throw new StepFail('the listener does not request a client certificate (no CertificateRequest in the handshake)');
   let res: HttpResponse;
   try {
@@ -408,7 +407,7 @@ async function percentageMirror(run: CaseRun, s: J, r: J): Promise<void> {
   let last = '';
   for (let round = 0; round < rounds; round++) {
     const id = crypto.randomUUID();
-    const p = await prepare(run, s, r, { requestId: id });
+    const p = await prepare(run, r, { requestId: id });
     let next = 0;
     let failure: string | undefined;
     const worker = async () => {

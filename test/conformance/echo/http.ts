@@ -220,10 +220,9 @@ export async function startH2cEcho(pod: HttpEchoPod): Promise<Listening> {
   const h2 = http2.createServer();
   h2.on('request', httpHandler(pod));
   h2.on('sessionError', () => undefined);
-  const h1 = http.createServer((req, res) => {
-    if (req.headers.upgrade === 'h2c') {
-      // nginx never upgrades; the runner does not need the Upgrade dance
-    }
+  // HTTP/1.1 (with or without `Upgrade: h2c`, which nginx never sends) is refused like Go's h2c handler
+  // refuses a non-upgrade request.
+  const h1 = http.createServer((_req, res) => {
     res.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8' });
     res.end('Expected h2c request');
   });
