@@ -523,7 +523,7 @@ function buildAction(
   });
   for (const k of Object.keys(rule.extra).sort(cmp)) {
     if (k === 'timeouts') continue;
-    if (k === 'retry' || k === 'sessionPersistence') {
+    if (k === 'sessionPersistence') {
       unsupported(ctx, ref, `${ruleField}.${k}`, `${k} is not implemented by the nginx data plane; the rule is served without it`, `remove ${k}, or use a controller that implements it`);
     }
   }
@@ -615,6 +615,12 @@ function buildAction(
   const timeouts = str(t.request) !== undefined || str(t.backendRequest) !== undefined
     ? { ...(str(t.request) !== undefined ? { request: str(t.request) } : {}), ...(str(t.backendRequest) !== undefined ? { backendRequest: str(t.backendRequest) } : {}) }
     : undefined;
+  let retry: ActionIR['retry'];
+  if (rule.extra.retry !== undefined) {
+    const x = rec(rule.extra.retry);
+    const codes = arr(x.codes).map(num).filter((c): c is number => c !== undefined);
+    retry = { attempts: Math.max(0, Math.floor(num(x.attempts) ?? 1)), codes: [...new Set(codes)].sort((p, q) => p - q), ...(str(x.backoff) !== undefined ? { backoff: str(x.backoff) } : {}) };
+  }
   let corsIR: CorsIR | undefined;
   if (cors) {
     const x = rec(cors.cors);
@@ -640,6 +646,7 @@ function buildAction(
     ...(corsIR ? { cors: corsIR } : {}),
     mirrors,
     backends,
+    ...(retry ? { retry } : {}),
     ...(timeouts ? { timeouts } : {}),
     grpc,
   };

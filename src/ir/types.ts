@@ -239,6 +239,11 @@ export interface ActionIR {
   readonly mirrors: MirrorIR[];
   /** Weighted backends (weight-0 ones included with percent 0). */
   readonly backends: BackendIR[];
+  /**
+   * Rule `retry`: retry `attempts` times (so at most `attempts + 1` tries) when the backend answers
+   * one of `codes` or the connection fails.
+   */
+  readonly retry?: { readonly attempts: number; readonly codes: number[]; readonly backoff?: string };
   /** Gateway API duration strings (`10s`, `500ms`). */
   readonly timeouts?: { readonly request?: string; readonly backendRequest?: string };
   /** GRPCRoute actions proxy with gRPC (HTTP/2). */

@@ -2,6 +2,7 @@
  * The wider filter / backend set on real nginx: CORS, timeouts, BackendTLSPolicy, percentage
  * mirrors, backend-level header filters with weights, WebSocket upgrade, h2c backends.
  */
+import * as http from 'http';
 import * as http2 from 'http2';
 import * as https from 'https';
 import * as net from 'net';
@@ -21,12 +22,24 @@ d('filters and backend protocols through the rendered nginx', () => {
   let h2port: number;
   let rendered: RenderedGateway;
   let mirror: EchoServer;
+  let flaky: http.Server;
+  const failures = new Map<string, number>();
 
   beforeAll(async () => {
     const a = await startEcho('a');
     const b = await startEcho('b');
     mirror = await startEcho('mirror');
     echoes = [a, b, mirror];
+    // fails `fail` times per id with `code`, then answers 200
+    flaky = http.createServer((req, res) => {
+      const u = new URL(req.url ?? '/', 'http://x');
+      const id = u.searchParams.get('id') ?? '';
+      const n = failures.get(id) ?? 0;
+      failures.set(id, n + 1);
+      res.statusCode = n < Number(u.searchParams.get('fail') ?? 0) ? Number(u.searchParams.get('code') ?? 500) : 200;
+      res.end(`attempt ${n + 1}`);
+    });
+    await new Promise<void>((r) => flaky.listen(0, '127.0.0.1', () => r()));
     tlsBackend = https.createServer({ key: cert!.key, cert: cert!.cert }, (req, res) => res.end(JSON.stringify({ name: 'tls', path: req.url, host: req.headers.host })));
     await new Promise<void>((r) => tlsBackend.listen(0, '127.0.0.1', () => r()));
     h2c = http2.createServer();
@@ -53,6 +66,7 @@ d('filters and backend protocols through the rendered nginx', () => {
       service('a'),
       service('b'),
       service('mirror'),
+      service('retry'),
       service('secure', [443]),
       service('secure-bad', [443]),
       service('h2c', [{ port: 8080, appProtocol: 'kubernetes.io/h2c' }]),
@@ -73,6 +87,7 @@ d('filters and backend protocols through the rendered nginx', () => {
             backendRefs: [to('a')],
           },
           { matches: [{ path: { type: 'PathPrefix', value: '/timeout' } }], timeouts: { request: '300ms' }, backendRefs: [to('a')] },
+          { matches: [{ path: { type: 'PathPrefix', value: '/retry' } }], retry: { attempts: 2, codes: [500, 503] }, backendRefs: [to('retry')] },
           { matches: [{ path: { type: 'PathPrefix', value: '/secure' } }], backendRefs: [to('secure', 443)] },
           { matches: [{ path: { type: 'PathPrefix', value: '/insecure' } }], backendRefs: [to('secure-bad', 443)] },
           { matches: [{ path: { type: 'PathPrefix', value: '/half-mirror' } }], filters: [{ type: 'RequestMirror', requestMirror: { backendRef: to('mirror'), percent: 50 } }], backendRefs: [to('a')] },
@@ -92,6 +107,7 @@ d('filters and backend protocols through the rendered nginx', () => {
       'default/a:8080': a.address,
       'default/b:8080': b.address,
       'default/mirror:8080': mirror.address,
+      'default/retry:8080': `127.0.0.1:${(flaky.address() as net.AddressInfo).port}`,
       'default/secure:443': `127.0.0.1:${(tlsBackend.address() as net.AddressInfo).port}`,
       'default/secure-bad:443': `127.0.0.1:${(tlsBackend.address() as net.AddressInfo).port}`,
       'default/h2c:8080': `127.0.0.1:${(h2c.address() as net.AddressInfo).port}`,
@@ -103,6 +119,8 @@ d('filters and backend protocols through the rendered nginx', () => {
   afterAll(async () => {
     await nginx?.stop();
     for (const e of echoes) await e.close();
+    flaky?.closeAllConnections();
+    flaky?.close();
     tlsBackend?.closeAllConnections();
     tlsBackend?.close();
     h2c?.close();
@@ -129,10 +147,26 @@ d('filters and backend protocols through the rendered nginx', () => {
     expect(actual.headers['access-control-allow-origin']).toBe('https://www.foo.com');
     expect(actual.headers['access-control-expose-headers']).toBe('x-header-3');
     expect(actual.headers['access-control-allow-methods']).toBeUndefined();
+    const otherPreflight = await get('/cors', { method: 'OPTIONS', headers: { origin: 'https://foobar.com', 'access-control-request-method': 'GET' } });
+    expect(otherPreflight.status).toBe(204);
+    expect(otherPreflight.echo).toBeUndefined();
+    expect(otherPreflight.headers['access-control-allow-origin']).toBeUndefined();
+    expect(otherPreflight.headers['access-control-allow-methods']).toBeUndefined();
     const other = await get('/cors', { headers: { origin: 'https://foobar.com' } });
     expect(other.echo?.name).toBe('a');
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
     expect(other.headers['access-control-allow-credentials']).toBeUndefined();
+  });
+
+  test('retry: up to attempts + 1 tries on the listed codes, same backend address', async () => {
+    const r1 = await get('/retry?id=1&fail=2&code=500');
+    expect([r1.status, r1.body]).toEqual([200, 'attempt 3']);
+    const r2 = await get('/retry?id=2&fail=3&code=503');
+    expect([r2.status, r2.body]).toEqual([503, 'attempt 3']);
+    const r3 = await get('/retry?id=3&fail=1&code=502');
+    expect([r3.status, r3.body]).toEqual([502, 'attempt 1']); // 502 is not in codes
+    // the backend is not marked down by the answers that triggered retries
+    expect((await get('/retry?id=4')).status).toBe(200);
   });
 
   test('request timeout answers 504', async () => {

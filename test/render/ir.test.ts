@@ -245,13 +245,13 @@ describe('actions', () => {
             filters: [{ type: 'ExternalAuth', externalAuth: { protocol: 'HTTP', backendRef: { name: 'a', port: 8080 } } }],
             backendRefs: [to('a')],
           },
-          { matches: [{ path: { type: 'PathPrefix', value: '/retry' } }], retry: { attempts: 2 }, backendRefs: [to('a')] },
+          { matches: [{ path: { type: 'PathPrefix', value: '/sticky' } }], sessionPersistence: { type: 'Cookie' }, backendRefs: [to('a')] },
         ],
       }),
     ]);
     expect(g.diagnostics.map((d) => [d.code, d.field])).toEqual([
       ['UnsupportedByDataplane', 'spec.rules[0].filters[0]'],
-      ['UnsupportedByDataplane', 'spec.rules[1].retry'],
+      ['UnsupportedByDataplane', 'spec.rules[1].sessionPersistence'],
     ]);
     expect(actionOf(defaultServer(g), 'HTTPRoute/default/r/0/0').returnStatus).toBe(500);
   });

@@ -27,8 +27,11 @@ export class RenderContext {
   needsRejectServer = false;
   /** Files other than nginx.conf (certificates, CA bundles). */
   readonly files: Record<string, string> = {};
-  /** Upstream names for which an `upstream {}` block is emitted. */
-  readonly upstreamBlocks = new Set<string>();
+  /**
+   * `upstream {}` blocks to emit: block name → the upstream and how many times its server is
+   * listed (retries: nginx retries only on the "next" server, so the same address is repeated).
+   */
+  readonly upstreamBlocks = new Map<string, { upstream: string; copies: number }>();
   private readonly upstreams = new Map<string, UpstreamIR>();
 
   constructor(
@@ -116,13 +119,14 @@ export class RenderContext {
    * What to put after `http://` in `proxy_pass` for an upstream: the upstream block name, or (when
    * a resolver is configured and the backend is not mapped) the DNS name, resolved per request.
    */
-  target(name: string): { value: string; runtime: boolean } {
+  target(name: string, tries = 1): { value: string; runtime: boolean } {
     const u = this.upstream(name);
     if (!u) return { value: name, runtime: false };
     const a = this.address(u);
     if (!a.mapped && this.opts.resolver) return { value: a.address, runtime: true };
-    this.upstreamBlocks.add(name);
-    return { value: name, runtime: false };
+    const block = tries > 1 ? `${name}__tries${tries}` : name;
+    this.upstreamBlocks.set(block, { upstream: name, copies: tries });
+    return { value: block, runtime: false };
   }
 }
 

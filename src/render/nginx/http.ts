@@ -379,12 +379,12 @@ function actionDirectives(ctx: RenderContext, st: ServerState, a: ActionIR): str
     if (!first) return [...out, 'return 500;'];
     let target: string;
     if (live.length === 1) {
-      const t = ctx.target(first.upstream!);
+      const t = ctx.target(first.upstream!, tries(a));
       target = t.runtime ? runtimeTarget(out, t.value) : t.value;
     } else {
       const split = splitVariable(
         ctx,
-        live.map((b) => ({ percent: b.percent, value: usable(b) ? ctx.target(b.upstream!).value : '' })),
+        live.map((b) => ({ percent: b.percent, value: usable(b) ? ctx.target(b.upstream!, tries(a)).value : '' })),
       );
       out.push(`if ($${split} = "") {`, '  return 500;', '}');
       target = `$${split}`;
@@ -399,7 +399,7 @@ function actionDirectives(ctx: RenderContext, st: ServerState, a: ActionIR): str
   const values = live.map((b, i) => {
     if (!usable(b)) return { percent: b.percent, value: '' };
     const name = `@gw_${identifier(`${a.source.namespace}_${a.source.name}_r${a.source.rule}_m${a.source.match}_b${i}`)}`;
-    const t = ctx.target(b.upstream!);
+    const t = ctx.target(b.upstream!, tries(a));
     const body: string[] = [];
     const target = t.runtime ? runtimeTarget(body, t.value) : t.value;
     if (cors) body.push(...cors.headers);
@@ -412,6 +412,27 @@ function actionDirectives(ctx: RenderContext, st: ServerState, a: ActionIR): str
   const split = splitVariable(ctx, values);
   out.push(`if ($${split} = "") {`, '  return 500;', '}', 'recursive_error_pages on;', `error_page 418 = $${split};`, 'return 418;');
   return out;
+}
+
+/** How many times a request may be sent (1 + retries). */
+function tries(a: ActionIR): number {
+  return a.retry ? Math.min(a.retry.attempts, 10) + 1 : 1;
+}
+
+/** Status codes nginx's `*_next_upstream` can retry on. */
+const RETRIABLE = new Set([403, 404, 429, 500, 502, 503, 504]);
+
+function retryDirectives(ctx: RenderContext, a: ActionIR, module: 'proxy' | 'grpc'): string[] {
+  const r = a.retry;
+  if (!r || r.attempts < 1) return [];
+  const ref = ctx.ref(a.source.kind, a.source.namespace, a.source.name);
+  const field = `spec.rules[${a.source.rule}].retry`;
+  const bad = r.codes.filter((c) => !RETRIABLE.has(c));
+  if (bad.length) ctx.unsupported(ref, `${field}.codes`, `nginx can retry only on ${[...RETRIABLE].join(', ')}; codes ${bad.join(', ')} are not retried`, 'remove those codes');
+  if (r.attempts > 10) ctx.unsupported(ref, `${field}.attempts`, `at most 10 retries are configured (asked: ${r.attempts})`, 'lower attempts', 'warning');
+  if (r.backoff !== undefined) ctx.unsupported(ref, `${field}.backoff`, 'nginx retries immediately; backoff is not applied', 'remove backoff', 'warning');
+  const conditions = ['error', 'timeout', ...r.codes.filter((c) => RETRIABLE.has(c)).map((c) => `http_${c}`)];
+  return [`${module}_next_upstream ${conditions.join(' ')};`, `${module}_next_upstream_tries ${tries(a)};`];
 }
 
 function isGrpc(b: BackendIR): boolean {
@@ -449,6 +470,7 @@ function proxyDirectives(ctx: RenderContext, st: ServerState, a: ActionIR, b: Ba
   }
   if (tls) out.push(...upstreamTls(ctx, module, tls));
   if (b.protocol === 'ws') out.push('proxy_read_timeout 3600s;', 'proxy_send_timeout 3600s;');
+  out.push(...retryDirectives(ctx, a, module));
   const rw = a.rewrite?.path;
   if (rw) out.push(...rewriteDirectives(a, rw.type, rw.value));
   const scheme = grpc ? (tls ? 'grpcs' : 'grpc') : tls ? 'https' : 'http';
@@ -665,6 +687,10 @@ function corsDirectives(ctx: RenderContext, a: ActionIR): { headers: string[]; p
   const expose = c.exposeHeaders.map((h) => token(h, 'header'));
   const originEntries = origins.map((o) => `${regex(`~${originRegex(o)}`)} $http_origin;`);
   const originVar = ctx.httpVar('gw_co', originEntries.join('\n'), (n) => block(`map $http_origin $${n}`, [...originEntries, 'default "";']));
+  // a preflight (any origin) is answered here; it carries CORS headers only for allowed origins
+  const anyPreflight = ctx.httpVar('gw_cp', 'any', (n) =>
+    block(`map "$request_method|$http_access_control_request_method|$http_origin" $${n}`, ['"~^OPTIONS\\|.+\\|.+" 1;', 'default "";']),
+  );
   const pfVar = ctx.httpVar('gw_cp', originVar, (n) =>
     block(`map "$request_method|$http_access_control_request_method|$${originVar}" $${n}`, ['"~^OPTIONS\\|.+\\|.+" 1;', 'default "";']),
   );
@@ -685,5 +711,5 @@ function corsDirectives(ctx: RenderContext, a: ActionIR): { headers: string[]; p
     out.push(`add_header Access-Control-Allow-Headers $${onPreflight(h)} always;`);
   }
   out.push(`add_header Access-Control-Max-Age $${onPreflight(integer(c.maxAge, -1, 86400 * 365, 'CORS maxAge'))} always;`);
-  return { headers: out, preflight: [`if ($${pfVar} = 1) {`, '  return 204;', '}'] };
+  return { headers: out, preflight: [`if ($${anyPreflight} = 1) {`, '  return 204;', '}'] };
 }
