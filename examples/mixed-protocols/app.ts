@@ -138,7 +138,7 @@ export class MixedProtocolsChart extends Chart {
     });
 
     // the data plane: nginx compiled from the routes above, LoadBalancer at the pinned address
-    new GatewayProxy(this, 'proxy', { gateway: gw, loadBalancerAddress: gw.loadBalancerAddress });
+    new GatewayProxy(this, 'proxy', { gateway: gw });
   }
 }
 

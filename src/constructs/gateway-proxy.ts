@@ -44,7 +44,7 @@ export interface GatewayProxyProps {
   readonly externalTrafficPolicy?: string;
   /** Extra Service annotations. @default - none */
   readonly serviceAnnotations?: { readonly [key: string]: string };
-  /** The load-balancer address (e.g. `pool.address('192.168.1.240')` of a MetalLbPool). @default - any */
+  /** The load-balancer address (e.g. `pool.address('192.168.1.240')` of a MetalLbPool). @default - the Gateway's `loadBalancerAddress` */
   readonly loadBalancerAddress?: ILoadBalancerAddress;
   /** Emit a PodDisruptionBudget (minAvailable 1). @default true */
   readonly podDisruptionBudget?: boolean;
@@ -184,7 +184,8 @@ export class GatewayProxy extends Construct {
     // graceful termination: preStop sleep + nginx's worker_shutdown_timeout (10s)
     ApiObject.of(this.deployment).addJsonPatch(JsonPatch.add('/spec/template/spec/terminationGracePeriodSeconds', 30));
 
-    const annotations = { ...(props.loadBalancerAddress?.serviceAnnotations() ?? {}), ...(props.serviceAnnotations ?? {}) };
+    const lbAddress = props.loadBalancerAddress ?? gw.loadBalancerAddress;
+    const annotations = { ...(lbAddress?.serviceAnnotations() ?? {}), ...(props.serviceAnnotations ?? {}) };
     const serviceType = props.serviceType ?? ProxyServiceType.LOAD_BALANCER;
     this.service = new kplus.Service(this, 'service', {
       metadata: { ...metadata(''), annotations },
@@ -232,6 +233,7 @@ export class GatewayProxy extends Construct {
     // Secrets written by cert-manager and Services deployed elsewhere are not in the app: assume them
     const { model } = resolve(objects, { controllerName: BUILTIN_CONTROLLER_NAME, assumeExternal: true, schemaValidation: false });
     const rendered = renderNginx(buildDataplane(model, objects), objects, {
+      backends: staticEndpoints(objects),
       clusterDomain: this.props.clusterDomain ?? 'cluster.local',
       resolver: this.props.resolver ?? 'kube-dns.kube-system.svc.cluster.local',
       healthPort: this.props.healthPort ?? 8081,
@@ -254,6 +256,33 @@ export class GatewayProxy extends Construct {
     if (!r.result) return [`gateway: Gateway ${gw.effectiveNamespace}/${gw.name} is not served (it is not accepted; see its own errors)`];
     return r.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.object.kind} ${d.object.namespace ?? ''}/${d.object.name} ${d.field ?? ''}: ${d.message}${d.fix ? ` Fix: ${d.fix}` : ''} (${d.code})`);
   }
+}
+
+/**
+ * Backends whose endpoints the app declares statically (a selector-less Service with an
+ * EndpointSlice, e.g. an `ExternalService`): the proxy connects to the endpoint itself. kube-proxy
+ * does not serve FQDN EndpointSlices at all, and for IP ones this saves a hop.
+ */
+function staticEndpoints(objects: readonly KubeObject[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  const services = new Map<string, any>();
+  for (const o of objects) if (o.kind === 'Service' && o.apiVersion === 'v1') services.set(`${o.metadata.namespace ?? 'default'}/${o.metadata.name}`, o);
+  for (const o of objects as any[]) {
+    if (o.kind !== 'EndpointSlice' || !String(o.apiVersion).startsWith('discovery.k8s.io/')) continue;
+    const ns = o.metadata.namespace ?? 'default';
+    const svcName = o.metadata.labels?.['kubernetes.io/service-name'];
+    const svc = services.get(`${ns}/${svcName}`);
+    const address = o.endpoints?.find((e: any) => e.conditions?.ready !== false)?.addresses?.[0];
+    if (!svc || svc.spec?.selector || typeof address !== 'string' || !/^[A-Za-z0-9.:-]+$/.test(address)) continue;
+    const slicePorts: any[] = o.ports ?? [];
+    for (const sp of svc.spec?.ports ?? []) {
+      const match = slicePorts.find((p) => (p.name ?? '') === (sp.name ?? '')) ?? (slicePorts.length === 1 ? slicePorts[0] : undefined);
+      if (!match || typeof match.port !== 'number') continue;
+      const host = address.includes(':') ? `[${address}]` : address;
+      out[`${ns}/${svcName}:${sp.port}`] = `${host}:${match.port}`;
+    }
+  }
+  return out;
 }
 
 /** Every plain object of the app except the proxies' own (which depend on the compiled config). */

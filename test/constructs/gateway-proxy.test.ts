@@ -1,6 +1,7 @@
 import { App, Chart } from 'cdk8s';
 import {
   Backend,
+  ExternalService,
   Gateway,
   GatewayClass,
   GatewayProxy,
@@ -139,4 +140,18 @@ test('the proxy is reachable from Chart-level code (construct tree)', () => {
   expect(proxy.name).toBe('gw-proxy');
   expect(proxy.namespace).toBe('gateway');
   expect(() => app.synthYaml()).not.toThrow();
+});
+
+test('the proxy Service takes the Gateway\'s load-balancer address; static endpoints are dialled directly', () => {
+  const { app, chart } = newChart();
+  const pool = new MetalLbPool(chart, 'lan', { addresses: ['10.10.10.60-10.10.10.70'] });
+  const gateway = new Gateway(chart, 'gw', { namespace: 'gateway', gatewayClass: GatewayClass.builtin(chart, 'class'), loadBalancerAddress: pool.address('10.10.10.62'), listeners: [Listener.http()] });
+  const nas = new ExternalService(chart, 'nas', { namespace: 'gateway', address: 'nas.lan.example.com', port: 5001 });
+  gateway.addHttpRoute('nas-route', { namespace: 'gateway', rules: [{ backends: [Backend.fromExternalService(nas)] }] });
+  new GatewayProxy(chart, 'proxy', { gateway });
+  const objs = synth(app);
+  expect(find(objs, 'Service', 'gw-proxy', 'gateway').metadata.annotations['metallb.io/loadBalancerIPs']).toBe('10.10.10.62');
+  const conf: string = find(objs, 'ConfigMap', 'gw-proxy-config', 'gateway').data['nginx.conf'];
+  expect(conf).toMatch(/nas\.lan\.example\.com:5001/);
+  expect(conf).not.toMatch(/nas\.gateway\.svc\.cluster\.local/);
 });
