@@ -50,6 +50,7 @@ describeNginx('nginx -t accepts the rendered configuration', () => {
       service('a'),
       service('b'),
       service('g', [{ port: 8080, appProtocol: 'kubernetes.io/h2c' }]),
+      service('ws', [{ port: 8080, appProtocol: 'kubernetes.io/ws' }]),
       httpRoute('web', {
         parentRefs: [{ name: 'gw', sectionName: 'http' }, { name: 'gw', sectionName: 'https' }],
         hostnames: ['a.example.com', '*.example.com'],
@@ -57,6 +58,8 @@ describeNginx('nginx -t accepts the rendered configuration', () => {
           { matches: [{ path: { type: 'RegularExpression', value: '/api/v[0-9]+/.*' }, headers: [{ name: 'x-re', type: 'RegularExpression', value: '^(a|b)+$' }] }], backendRefs: [to('a'), to('b', 8080, 3)] },
           { matches: [{ path: { type: 'PathPrefix', value: '/' }, queryParams: [{ name: 'q', type: 'RegularExpression', value: '[0-9]{2,}' }] }], backendRefs: [to('a')] },
           { matches: [{ method: 'DELETE' }], filters: [{ type: 'RequestRedirect', requestRedirect: { scheme: 'https', port: 8443, statusCode: 308 } }] },
+          { matches: [{ path: { type: 'PathPrefix', value: '/ws' } }], timeouts: { request: '10s' }, retry: { attempts: 2, codes: [503] }, backendRefs: [to('ws'), to('a')] },
+          { matches: [{ path: { type: 'PathPrefix', value: '/ws2' } }], backendRefs: [to('ws')], filters: [{ type: 'RequestMirror', requestMirror: { backendRef: to('b'), fraction: { numerator: 1, denominator: 3 } } }] },
         ],
       }),
       { ...httpRoute('grpc', { parentRefs: [{ name: 'gw', sectionName: 'grpc' }], rules: [{ matches: [{ method: { service: 'svc.Echo', method: 'Hi' }, headers: [{ name: 'x-tenant', value: 'one' }] }, { method: { type: 'RegularExpression', service: 'svc\\..*' } }], backendRefs: [to('g')] }] }), kind: 'GRPCRoute' },
@@ -67,7 +70,7 @@ describeNginx('nginx -t accepts the rendered configuration', () => {
     // cluster DNS names resolved per request (nginx must start although they do not resolve here)
     expect(await expectAllValid(objects, { resolver: '127.0.0.1' })).toEqual([]);
     // local backends
-    expect(await expectAllValid(objects, { backends: { 'default/a:8080': '127.0.0.1:1', 'default/b:8080': '127.0.0.1:2', 'default/g:8080': '127.0.0.1:3' } })).toEqual([]);
+    expect(await expectAllValid(objects, { backends: { 'default/a:8080': '127.0.0.1:1', 'default/b:8080': '127.0.0.1:2', 'default/g:8080': '127.0.0.1:3', 'default/ws:8080': '127.0.0.1:4' } })).toEqual([]);
   }, 60000);
 
   test('1,000 header-matched routes: render and nginx -t in reasonable time', async () => {

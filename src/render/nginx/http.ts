@@ -469,7 +469,8 @@ function proxyDirectives(ctx: RenderContext, st: ServerState, a: ActionIR, b: Ba
     for (const [name, value] of requestHeaders(ctx, st, a, b, grpc)) out.push(`${module}_set_header ${name} ${value};`);
   }
   if (tls) out.push(...upstreamTls(ctx, module, tls));
-  if (b.protocol === 'ws') out.push('proxy_read_timeout 3600s;', 'proxy_send_timeout 3600s;');
+  // long-lived WebSocket connections, unless the rule sets its own timeouts
+  if (b.protocol === 'ws' && !timeoutDirectives(a, false).length) out.push('proxy_read_timeout 3600s;', 'proxy_send_timeout 3600s;');
   out.push(...retryDirectives(ctx, a, module));
   const rw = a.rewrite?.path;
   if (rw) out.push(...rewriteDirectives(a, rw.type, rw.value));
