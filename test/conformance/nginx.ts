@@ -219,6 +219,15 @@ export class NginxInstance {
     }
     if (!this.ports.length) await new Promise((r) => setTimeout(r, 100));
     exitedEarly();
+    // Root writes into the read-only working directory anyway; a non-root pod could not.
+    const stray = fs.readdirSync(this.cwd);
+    if (stray.length) {
+      throw new Error(
+        `nginx created ${stray.map((f) => JSON.stringify(f)).join(', ')} in its working directory instead of the prefix ` +
+          '(a relative path in the config; nginx 1.22 takes "unix:@name" as a file name, not an abstract socket) — ' +
+          'as non-root with a read-only root filesystem this fails with EACCES/EROFS',
+      );
+    }
   }
 
   /** Fast shutdown (SIGTERM), SIGKILL after 5 s. */
