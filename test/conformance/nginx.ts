@@ -94,18 +94,74 @@ function connects(port: number): Promise<boolean> {
 const running = new Set<ChildProcess>();
 let exitHookInstalled = false;
 
+/** Child pids of `pid` (nginx workers of a master), read from /proc. */
+function childPids(pid: number): number[] {
+  try {
+    const direct = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+    if (direct) return direct.split(/\s+/).map(Number);
+  } catch {
+    // no children file: scan
+  }
+  const out: number[] = [];
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) out.push(Number(d));
+    } catch {
+      // process went away
+    }
+  }
+  return out;
+}
+
+/** SIGKILL a master and its workers (by pid), so no worker is orphaned. */
+function killTree(pid: number): void {
+  const workers = childPids(pid);
+  for (const p of [pid, ...workers]) {
+    try {
+      process.kill(p, 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  }
+}
+
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   process.on('exit', () => {
-    for (const c of running) {
-      try {
-        if (c.pid) process.kill(c.pid, 'SIGKILL');
-      } catch {
-        // gone already
-      }
-    }
+    for (const c of running) if (c.pid) killTree(c.pid);
   });
+}
+
+/** Stops every nginx this process started (SIGTERM, then the whole tree by SIGKILL). For signal handlers. */
+export async function stopAllNginx(timeoutMs = 3000): Promise<void> {
+  const all = [...running];
+  await Promise.all(
+    all.map(
+      (c) =>
+        new Promise<void>((resolve) => {
+          if (c.exitCode !== null || c.signalCode !== null || !c.pid) return resolve();
+          const pid = c.pid;
+          const t = setTimeout(() => {
+            killTree(pid);
+            resolve();
+          }, timeoutMs);
+          c.once('exit', () => {
+            clearTimeout(t);
+            resolve();
+          });
+          try {
+            c.kill('SIGTERM');
+          } catch {
+            clearTimeout(t);
+            resolve();
+          }
+        }),
+    ),
+  );
 }
 
 /** Makes a prefix usable by nginx workers that run as `nobody` when the master runs as root. */
@@ -241,12 +297,9 @@ export class NginxInstance {
     } catch {
       return;
     }
+    const pid = child.pid;
     const timer = setTimeout(() => {
-      try {
-        child.kill('SIGKILL');
-      } catch {
-        // gone
-      }
+      if (pid) killTree(pid);
     }, 5000);
     await done;
     clearTimeout(timer);

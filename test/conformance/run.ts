@@ -10,7 +10,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Command } from 'commander';
 import { opensslAvailable } from './certs';
-import { nginxAvailable, NGINX_BIN } from './nginx';
+import { nginxAvailable, NGINX_BIN, stopAllNginx } from './nginx';
 import { CaseReport, DEFAULT_CASES, reportJson, runConformance, summarize } from './runner';
 
 async function main(argv: string[]): Promise<number> {
@@ -72,7 +72,10 @@ async function main(argv: string[]): Promise<number> {
 }
 
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(sig, () => process.exit(130));
+  process.on(sig, () => {
+    process.stderr.write(`conformance: ${sig}, stopping nginx\n`);
+    void stopAllNginx().finally(() => process.exit(130));
+  });
 }
 
 main(process.argv.slice(2)).then(
