@@ -84,6 +84,17 @@ describe('onSuccess', () => {
     expect(compareHttp(run, {}, { expect: e }, req(), echo({ tls: { serverName: 'abc.example.com' } }))).toBeUndefined();
     expect(compareHttp(run, {}, { expect: e }, req(), echo({ tls: { serverName: 'other.example.com' } }))).toMatch(/SNI "other.example.com"/);
     expect(compareHttp(run, {}, { expect: e }, req(), echo({}))).toMatch(/not TLS/);
+    const step = { backendTLSExpectation: { sni: 'abc.example.com' } };
+    expect(compareHttp(run, step, { expect: ok }, req(), echo({ tls: { serverName: 'abc.example.com' } }))).toBeUndefined();
+    expect(compareHttp(run, step, { expect: ok }, req(), echo({ tls: { serverName: 'x.example.com' } }))).toMatch(/SNI "x.example.com"/);
+  });
+  test('backend client certificate (backendTLSExpectation.clientCertPresented)', () => {
+    const pem = '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n';
+    const withSecret = { secret: () => ({ cert: pem, key: '' }) };
+    const step = { backendTLSExpectation: { clientCertPresented: { secret: { name: 'c', namespace: 'ns' } } } };
+    expect(compareHttp(withSecret, step, { expect: ok }, req(), echo({ tls: { peerCertificates: [pem.replace(/\n/g, '\r\n')] } }))).toBeUndefined();
+    expect(compareHttp(withSecret, step, { expect: ok }, req(), echo({ tls: { peerCertificates: [] } }))).toMatch(/do not include c/);
+    expect(compareHttp(withSecret, step, { expect: ok }, req(), echo({}))).toMatch(/not TLS/);
   });
   test('a non-JSON 200 is not an echo', () => {
     expect(compareHttp(run, {}, { expect: ok }, req(), plain(200, { 'content-type': ['text/plain'] }, 'hello'))).toMatch(/namespace "", want "gateway-conformance-infra"/);

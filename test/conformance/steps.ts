@@ -199,10 +199,11 @@ export function compareHttp(run: Pick<CaseRun, 'secret'>, step: J, r: J, p: Prep
       const a = got.headers[name.toLowerCase()];
       if (a) return `backend request has header ${name} = ${JSON.stringify(a.join(','))}, want it absent`;
     }
-    if (br.sni) {
+    for (const sni of [br.sni, step.backendTLSExpectation?.sni]) {
+      if (!sni) continue;
       const sn = got.tls?.serverName;
-      if (!got.tls) return `backend connection is not TLS (want SNI ${br.sni})`;
-      if (sn !== br.sni) return `backend saw SNI ${JSON.stringify(sn ?? '')}, want ${JSON.stringify(br.sni)}`;
+      if (!got.tls) return `backend connection is not TLS (want SNI ${sni})`;
+      if (sn !== sni) return `backend saw SNI ${JSON.stringify(sn ?? '')}, want ${JSON.stringify(sni)}`;
     }
     const cc = step.backendTLSExpectation?.clientCertPresented?.secret;
     if (cc) {
