@@ -6,7 +6,7 @@ import { performance } from 'perf_hooks';
 import { compileNginx, NginxRenderOptions } from '../../src/render/nginx';
 import { KubeObject } from '../../src/model';
 import { caConfigMap, conformanceCases, conformanceInput, gateway, gatewayClass, httpRoute, service, tlsSecret, to } from './fixtures';
-import { describeNginx, nginxTestAsync, pool, selfSigned } from './nginx-harness';
+import { describeNginx, freeOffset, nginxTestAsync, pool, request, selfSigned, startEcho, startNginx } from './nginx-harness';
 
 const pem = selfSigned(['*.example.com', 'example.com']);
 
@@ -113,4 +113,31 @@ describe('determinism', () => {
     const b = compileNginx([...objects].reverse(), opts);
     expect(JSON.stringify(b)).toBe(JSON.stringify(a));
   });
+});
+
+describeNginx('scale edge cases', () => {
+  test('a regex route next to 1,000 prefix routes: long dispatch lists are chained within nginx limits', async () => {
+    const objects: KubeObject[] = [gatewayClass(), gateway('gw', [{ name: 'http', port: 80, protocol: 'HTTP' }]), service('a')];
+    const rules = [{ matches: [{ path: { type: 'RegularExpression', value: '/.*/end' }, headers: [{ name: 'x-re', value: '1' }] }], backendRefs: [to('a')] }];
+    const routes = [httpRoute('regex', { rules })];
+    for (let i = 0; i < 1000; i++) routes.push(httpRoute(`p${i}`, { rules: [{ matches: [{ path: { type: 'PathPrefix', value: `/p${i}` }, headers: [{ name: 'x-n', value: String(i) }] }], backendRefs: [to('a')] }] }));
+    const echo = await startEcho('a');
+    const offset = await freeOffset([80, 8081]);
+    const [g] = compileNginx([...objects, ...routes], { backends: { 'default/a:8080': echo.address }, listenHost: '127.0.0.1', portOffset: offset });
+    expect(g.diagnostics).toEqual([]);
+    const r = await nginxTestAsync(g.files);
+    expect(r.output).toBe('');
+    const n = await startNginx(g.files, 80 + offset);
+    try {
+      // reaches the regex location; the matching candidate sits in the last chunk of the chain
+      expect((await request(80 + offset, '/p999/x/end', { headers: { 'x-n': '999' } })).echo?.path).toBe('/p999/x/end');
+      expect((await request(80 + offset, '/p999/x/end', { headers: { 'x-n': '998' } })).status).toBe(404);
+      expect((await request(80 + offset, '/q/end', { headers: { 'x-re': '1' } })).status).toBe(200);
+    } finally {
+      await n.stop();
+      await echo.close();
+    }
+    expect(g.files['nginx.conf'].split('\n').every((l) => l.length < 4000)).toBe(true);
+    expect(g.files['nginx.conf']).toMatch(/default \$gw_d\d+;/); // the regex location's 1,001 candidates are chained
+  }, 60000);
 });

@@ -15,6 +15,7 @@ import {
   identifier,
   integer,
   literal,
+  MAX_TOKEN,
   pathValue,
   regex,
   UnsafeValueError,
@@ -223,30 +224,56 @@ function renderLocation(ctx: RenderContext, st: ServerState, loc: LocationIR): s
   }
   if (!cands.length) return block(head, ['return 404;']);
   if (!cands[0].atoms.length) return block(head, actionBody(ctx, st, st.actions.get(cands[0].c.action)!));
-  // dispatch: a composite key of 0/1 atoms, regexes in precedence order
-  const atomList = [...new Set(cands.flatMap((x) => x.atoms))];
-  const pos = new Map(atomList.map((a, i) => [a, i]));
-  const entries: string[] = [];
-  let def = '@gw_404';
-  for (const x of cands) {
-    const target = namedFor(ctx, st, x.c.action);
-    if (!x.atoms.length) {
-      def = target;
-      break;
-    }
-    const positions = x.atoms.map((a) => pos.get(a)!).sort((a, b) => a - b);
-    let re = '^';
-    let at = 0;
-    for (const p of positions) {
-      if (p > at) re += `.{${p - at}}`;
-      re += '1';
-      at = p + 1;
-    }
-    entries.push(`${regex(`~${re}`)} ${target};`);
-  }
-  const key = atomList.map((a) => `$${a}`).join('');
-  const v = ctx.httpVar('gw_d', `${key}\u0000${entries.join('\n')}\u0000${def}`, (name) => block(`map "${key}" $${name}`, [...entries, `default ${def};`]));
+  // dispatch: a composite key of 0/1 atoms, regexes in precedence order. Long candidate lists
+  // are chained in chunks (each map's default is the next map) so no key exceeds nginx's limits.
+  const targets = cands.map((x) => ({ atoms: x.atoms, target: namedFor(ctx, st, x.c.action) }));
+  const v = dispatchChain(ctx, targets);
   return block(head, ['recursive_error_pages on;', `error_page 418 = $${v};`, 'return 418;']);
+}
+
+/** Distinct atoms per dispatch map (each adds up to ~11 characters to the composite key). */
+const CHUNK_ATOMS = 250;
+
+/** The `map` chain choosing the first candidate whose atoms all hold; returns the variable name. */
+function dispatchChain(ctx: RenderContext, cands: readonly { atoms: string[]; target: string }[]): string {
+  const unconditional = cands.findIndex((c) => !c.atoms.length);
+  const conditional = unconditional < 0 ? cands : cands.slice(0, unconditional);
+  let fallback = unconditional < 0 ? '@gw_404' : cands[unconditional].target;
+  const chunks: (typeof cands)[] = [];
+  let current: (typeof cands)[number][] = [];
+  let atoms = new Set<string>();
+  for (const c of conditional) {
+    const more = c.atoms.filter((a) => !atoms.has(a)).length;
+    if (current.length && atoms.size + more > CHUNK_ATOMS) {
+      chunks.push(current);
+      current = [];
+      atoms = new Set();
+    }
+    current.push(c);
+    for (const a of c.atoms) atoms.add(a);
+  }
+  if (current.length) chunks.push(current);
+  let variable = '';
+  for (const chunk of chunks.reverse()) {
+    const atomList = [...new Set(chunk.flatMap((x) => x.atoms))];
+    const pos = new Map(atomList.map((a, i) => [a, i]));
+    const entries = chunk.map((x) => {
+      const positions = x.atoms.map((a) => pos.get(a)!).sort((a, b) => a - b);
+      let re = '^';
+      let at = 0;
+      for (const p of positions) {
+        if (p > at) re += `.{${p - at}}`;
+        re += '1';
+        at = p + 1;
+      }
+      return `${regex(`~${re}`)} ${x.target};`;
+    });
+    const key = atomList.map((a) => `$${a}`).join('');
+    const def = fallback;
+    variable = ctx.httpVar('gw_d', `${key}\u0000${entries.join('\n')}\u0000${def}`, (name) => block(`map "${key}" $${name}`, [...entries, `default ${def};`]));
+    fallback = `$${variable}`;
+  }
+  return variable;
 }
 
 function namedFor(ctx: RenderContext, st: ServerState, id: string): string {
@@ -349,7 +376,11 @@ function actionBody(ctx: RenderContext, st: ServerState, a: ActionIR): string[] 
 
 function renderAction(ctx: RenderContext, st: ServerState, a: ActionIR): string[] {
   try {
-    return [comment(`${a.source.kind} ${a.source.namespace}/${a.source.name} rule ${a.source.rule}${a.source.ruleName ? ` (${a.source.ruleName})` : ''} match ${a.source.match}`), ...actionDirectives(ctx, st, a)];
+    const lines = actionDirectives(ctx, st, a);
+    // values are checked one by one; a directive combining several (a redirect URL) may still be too long
+    const long = lines.find((l) => l.length > MAX_TOKEN);
+    if (long) throw new UnsafeValueError(`a directive of the rule is longer than nginx accepts (${long.length} > ${MAX_TOKEN} characters)`, long);
+    return [comment(`${a.source.kind} ${a.source.namespace}/${a.source.name} rule ${a.source.rule}${a.source.ruleName ? ` (${a.source.ruleName})` : ''} match ${a.source.match}`), ...lines];
   } catch (e) {
     ctx.reject(ctx.ref(a.source.kind, a.source.namespace, a.source.name), `spec.rules[${a.source.rule}]`, e, 'requests matching the rule are answered 500');
     return ['return 500;'];

@@ -33,6 +33,14 @@ function checkPrintable(v: string, what: string, allowNonAscii = false): void {
   if (!allowNonAscii && NON_ASCII.test(v)) throw new UnsafeValueError(`${what} ${show(v)} contains non-ASCII characters, which nginx cannot carry there`, v);
 }
 
+/** nginx reads a configuration token into a 4 KiB buffer ("too long parameter" beyond). */
+export const MAX_TOKEN = 3500;
+
+function checkLength(token: string, v: string, what: string): string {
+  if (token.length > MAX_TOKEN) throw new UnsafeValueError(`${what} ${show(v)} is too long for nginx (at most ${MAX_TOKEN} characters per configuration token once escaped)`, v);
+  return token;
+}
+
 function escapeQuoted(v: string): string {
   return v.replace(/[\\"]/g, (c) => `\\${c}`);
 }
@@ -44,7 +52,7 @@ function escapeQuoted(v: string): string {
  */
 export function literal(v: string, what = 'value'): string {
   checkPrintable(v, what);
-  return `"${escapeQuoted(v)}"`;
+  return checkLength(`"${escapeQuoted(v)}"`, v, what);
 }
 
 /** Name of the variable holding a literal `$` (defined with `geo`, the only way nginx has). */
@@ -62,7 +70,7 @@ export function complex(v: string, what = 'value'): string {
 /** {@link complex} without the surrounding quotes, for concatenation with variables. */
 export function complexParts(v: string, what = 'value'): string {
   checkPrintable(v, what);
-  return escapeQuoted(v).replace(/\$/g, `\${${DOLLAR_VARIABLE}}`);
+  return checkLength(escapeQuoted(v).replace(/\$/g, `\${${DOLLAR_VARIABLE}}`), v, what);
 }
 
 /**
@@ -72,7 +80,7 @@ export function complexParts(v: string, what = 'value'): string {
  */
 export function regex(re: string, what = 'regular expression'): string {
   checkPrintable(re, what);
-  return `"${escapeQuoted(re)}"`;
+  return checkLength(`"${escapeQuoted(re)}"`, re, what);
 }
 
 /** Escapes a literal string for use inside a PCRE pattern. */
