@@ -69,6 +69,7 @@ if (missing.length && required) {
           profiles: c.profiles ?? [],
           level: (c.featureDetails ?? []).some((f: { level?: string }) => f.level === 'extended') ? 'extended' : 'core',
           provisional: !!c.provisional,
+          features: c.features ?? [],
           durationMs: 0,
         });
         continue;

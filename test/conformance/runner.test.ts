@@ -72,7 +72,7 @@ test('every declared-unsupported feature exists in the catalog and has a reason'
 });
 
 test('summary line and report shape', () => {
-  const r = (name: string, result: CaseReport['result'], level: CaseReport['level']): CaseReport => ({ name, result, reason: result === 'fail' ? 'why' : '', category: 'HTTPRoute', profiles: ['GATEWAY-HTTP'], level, provisional: false, durationMs: 1 });
+  const r = (name: string, result: CaseReport['result'], level: CaseReport['level']): CaseReport => ({ name, result, reason: result === 'fail' ? 'why' : '', category: 'HTTPRoute', profiles: ['GATEWAY-HTTP'], level, provisional: false, features: ['Gateway', 'HTTPRoute'], durationMs: 1 });
   const reports = [r('a', 'pass', 'core'), r('b', 'fail', 'extended'), r('c', 'skip', 'extended')];
   const lines = summarize(reports);
   expect(lines[0]).toBe('conformance: 1 passed, 1 failed, 1 skipped');

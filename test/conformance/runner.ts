@@ -42,6 +42,8 @@ export interface CaseReport {
   readonly profiles: readonly string[];
   readonly level: 'core' | 'extended';
   readonly provisional: boolean;
+  /** The case's features (Gateway API feature names). */
+  readonly features: readonly string[];
   readonly durationMs: number;
 }
 
@@ -369,6 +371,7 @@ export async function runOneCase(c: J, opts: RunnerOptions): Promise<CaseReport>
     profiles: (c.profiles ?? []) as string[],
     level: levelOf(c),
     provisional: !!c.provisional,
+    features: (c.features ?? []) as string[],
   };
   const done = (result: Result, reason: string): CaseReport => ({ ...meta, result, reason, durationMs: Date.now() - t0 });
   const unsupported = unsupportedFeature((c.features ?? []) as string[]);
@@ -516,6 +519,11 @@ export function summarize(reports: readonly CaseReport[]): string[] {
     }
     lines.push(`  ${p.padEnd(13)} ${parts.join(' | ')}`);
   }
+  const shaky = [...new Set(reports.flatMap((r) => r.features))]
+    .sort()
+    .map((f) => ({ f, n: count(reports.filter((r) => r.features.includes(f))) }))
+    .filter(({ n }) => n.fail + n.skip > 0);
+  if (shaky.length) lines.push(`  features not fully passing: ${shaky.map(({ f, n }) => `${f} ${n.pass}/${n.pass + n.fail}${n.skip ? ` (+${n.skip} skipped)` : ''}`).join(', ')}`);
   const cats = [...new Set(reports.map((r) => r.category))].sort();
   lines.push(`  by category: ${cats.map((k) => {
     const n = count(reports.filter((r) => r.category === k));
@@ -527,7 +535,7 @@ export function summarize(reports: readonly CaseReport[]): string[] {
 /** The report file content: `[{"name","result","reason"}]` (plus category/profiles/level/durationMs). */
 export function reportJson(reports: readonly CaseReport[]): string {
   return JSON.stringify(
-    reports.map((r) => ({ name: r.name, result: r.result, reason: r.reason, category: r.category, profiles: r.profiles, level: r.level, provisional: r.provisional, durationMs: r.durationMs })),
+    reports.map((r) => ({ name: r.name, result: r.result, reason: r.reason, category: r.category, profiles: r.profiles, level: r.level, provisional: r.provisional, features: r.features, durationMs: r.durationMs })),
     null,
     2,
   ) + '\n';
