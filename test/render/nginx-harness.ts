@@ -145,7 +145,10 @@ export interface RunningNginx {
 /** Starts nginx in the foreground and waits until `waitPort` (on 127.0.0.1) accepts connections. */
 export async function startNginx(files: Readonly<Record<string, string>>, waitPort: number): Promise<RunningNginx> {
   const dir = writePrefix(files);
-  const child: ChildProcess = spawn(nginxBinary(), ['-p', dir, '-c', 'nginx.conf', '-e', 'error.log', '-g', 'daemon off;'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // an empty working directory outside the prefix: nothing may be written there (a relative path
+  // in the config would resolve against it; as non-root in a read-only pod that fails)
+  const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-gw-cwd-'));
+  const child: ChildProcess = spawn(nginxBinary(), ['-p', dir, '-c', 'nginx.conf', '-e', 'error.log', '-g', 'daemon off;'], { stdio: ['ignore', 'pipe', 'pipe'], cwd });
   let output = '';
   child.stdout!.on('data', (d) => (output += String(d)));
   child.stderr!.on('data', (d) => (output += String(d)));
@@ -162,9 +165,18 @@ export async function startNginx(files: Readonly<Record<string, string>>, waitPo
   for (;;) {
     if (exited) {
       removeDir(dir);
+      removeDir(cwd);
       throw new Error(`nginx exited: ${output}\n${errorLog()}`);
     }
-    if (await canConnect(waitPort)) break;
+    if (await canConnect(waitPort)) {
+      const stray = fs.readdirSync(cwd);
+      if (stray.length) {
+        child.kill('SIGKILL');
+        removeDir(cwd);
+        throw new Error(`nginx wrote ${stray.join(', ')} into its working directory instead of the prefix`);
+      }
+      break;
+    }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`nginx did not listen on ${waitPort}: ${output}\n${errorLog()}`);
@@ -183,6 +195,7 @@ export async function startNginx(files: Readonly<Record<string, string>>, waitPo
         clearTimeout(t);
       }
       removeDir(dir);
+      removeDir(cwd);
     },
   };
 }

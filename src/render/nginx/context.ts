@@ -88,6 +88,32 @@ export class RenderContext {
     this.diags.push({ severity, code: 'UnsupportedByDataplane', message, object, ...(field !== undefined ? { field } : {}), ...(fix ? { fix } : {}) });
   }
 
+  private readonly internal = new Map<string, number>();
+  private readonly publicPorts = new Set<number>();
+
+  /**
+   * A loopback address for an internal hop (stream → http, stream → TLS terminator, the reject
+   * server). nginx 1.22 has neither stream `pass` nor abstract unix sockets, and a unix socket
+   * path would be relative to the working directory, not the prefix: internal hops use
+   * 127.0.0.1 ports above the Linux ephemeral range (61000–65499), derived from the listener port
+   * (plus offset) and `slot`, skipping the Gateway's public ports. Pod-private in Kubernetes.
+   */
+  internalAddress(key: string, port: number, slot: number): string {
+    if (!this.publicPorts.size) {
+      for (const p of this.gw.httpPorts) this.publicPorts.add(p.port + this.opts.portOffset);
+      for (const p of this.gw.streamPorts) this.publicPorts.add(p.port + this.opts.portOffset);
+      this.publicPorts.add(this.opts.healthPort + this.opts.portOffset);
+    }
+    let p = this.internal.get(key);
+    if (p === undefined) {
+      const taken = new Set([...this.publicPorts, ...this.internal.values()]);
+      p = 61000 + (((port + this.opts.portOffset) * 31 + slot * 7) % 4500);
+      while (taken.has(p)) p = p >= 65499 ? 61000 : p + 1;
+      this.internal.set(key, p);
+    }
+    return `127.0.0.1:${p}`;
+  }
+
   /** Secrets (kubernetes.io/tls) and CA ConfigMaps the configuration reads, by `ns/name`. */
   readonly secrets = new Map<string, { namespace: string; name: string }>();
   readonly configMaps = new Map<string, { namespace: string; name: string }>();

@@ -46,9 +46,9 @@ function listenAddress(ctx: RenderContext, port: number): string {
   return ctx.opts.listenHost ? `${ctx.opts.listenHost.includes(':') ? `[${ctx.opts.listenHost}]` : ctx.opts.listenHost}:${p}` : p;
 }
 
-/** Abstract unix socket for HTTPS behind a TLS stream server on the same port. */
+/** Internal (loopback) address of the HTTPS servers behind a TLS stream server on the same port. */
 export function internalSocket(ctx: RenderContext, port: number): string {
-  return `unix:@cdk8s-gw-${identifier(ctx.gw.namespace)}-${identifier(ctx.gw.name)}-${port + ctx.opts.portOffset}`;
+  return ctx.internalAddress(`https-${port}`, port, 0);
 }
 
 /** Renders the servers of one HTTP(S) port. */
@@ -117,7 +117,7 @@ function renderServer(ctx: RenderContext, port: HttpPortIR, s: HttpServerIR, htt
     }
   }
   body.push(`server_name ${name};`);
-  if (port.behindStream) body.push('set_real_ip_from unix:;', 'real_ip_header proxy_protocol;');
+  if (port.behindStream) body.push('set_real_ip_from 127.0.0.1;', 'real_ip_header proxy_protocol;');
   let reject = false;
   if (https) {
     const certs = s.tls?.certificates ?? [];

@@ -1,7 +1,7 @@
 import { BackendIR, StreamPortIR, TlsRouteIR } from '../../ir/types';
 import { block, RenderContext } from './context';
 import { internalSocket, secretPath } from './http';
-import { comment, hostname as hostnameToken, identifier, integer, literal } from './quote';
+import { comment, hostname as hostnameToken, integer, literal } from './quote';
 
 function listen(ctx: RenderContext, port: number, udp: boolean): string {
   const p = integer(port + ctx.opts.portOffset, 1, 65535, 'listen port');
@@ -56,8 +56,7 @@ export function renderStream(ctx: RenderContext, ports: readonly StreamPortIR[],
   const out: string[] = [];
   for (const p of ports) {
     if (p.protocol === 'TCP' || p.protocol === 'UDP') {
-      const rejectSock = `unix:@cdk8s-gw-${identifier(ctx.gw.namespace)}-${identifier(ctx.gw.name)}-reject`;
-      const target = l4Target(ctx, p.backends ?? [], streamUpstreams, rejectSock);
+      const target = l4Target(ctx, p.backends ?? [], streamUpstreams, rejectAddress(ctx));
       const body = [listen(ctx, p.port, p.protocol === 'UDP')];
       if (p.route) body.push(comment(`${p.route.kind} ${p.route.namespace}/${p.route.name}`));
       if (target) body.push(`proxy_pass ${target};`);
@@ -69,24 +68,28 @@ export function renderStream(ctx: RenderContext, ports: readonly StreamPortIR[],
     out.push(...renderTlsPort(ctx, p, streamUpstreams));
   }
   if (ctx.needsRejectServer) {
-    out.push('', ...block('server', [`listen unix:@cdk8s-gw-${identifier(ctx.gw.namespace)}-${identifier(ctx.gw.name)}-reject;`, 'return "";']));
+    out.push('', ...block('server', [`listen ${rejectAddress(ctx)};`, comment('closes connections whose backend is invalid'), 'return "";']));
   }
   return out;
 }
 
+/** The internal stream server that closes connections (invalid L4 backends, unknown SNI). */
+function rejectAddress(ctx: RenderContext): string {
+  return ctx.internalAddress('reject', 0, 0);
+}
+
 function renderTlsPort(ctx: RenderContext, p: StreamPortIR, streamUpstreams: Set<string>): string[] {
   const out: string[] = [];
-  const base = `cdk8s-gw-${identifier(ctx.gw.namespace)}-${identifier(ctx.gw.name)}-${p.port + ctx.opts.portOffset}`;
   const routes = [...(p.tlsRoutes ?? [])];
   const internal = !!p.httpsHostnames || routes.some((r) => r.mode === 'Terminate') || p.tlsDefault?.mode === 'Terminate';
-  const reject = `unix:@cdk8s-gw-${identifier(ctx.gw.namespace)}-${identifier(ctx.gw.name)}-reject`;
+  const reject = rejectAddress(ctx);
   const servers: string[] = [];
   const targetOf = (r: TlsRouteIR, i: number): string => {
     const direct = l4Target(ctx, r.backends, streamUpstreams, reject);
     if (direct?.startsWith('$') || !direct) ctx.needsRejectServer = true;
     if (!internal && r.mode === 'Passthrough') return direct ?? reject;
     // behind the front server: an internal server strips the PROXY header (and terminates TLS)
-    const sock = `unix:@${base}-${i}`;
+    const sock = ctx.internalAddress(`tls-${p.port}-${i}`, p.port, i + 1);
     const note = comment(`${r.route.kind} ${r.route.namespace}/${r.route.name}${r.hostname ? ` for ${r.hostname}` : ''}`);
     const body: string[] = [];
     let terminate = false;
