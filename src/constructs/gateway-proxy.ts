@@ -60,6 +60,12 @@ export interface GatewayProxyProps {
   readonly resolver?: string;
   /** Seconds of `preStop` sleep before nginx drains (endpoints update first). @default 5 */
   readonly preStopSleepSeconds?: number;
+  /**
+   * How the image provides nginx's stream module (TLS passthrough, TCP, UDP): `builtin` (the
+   * official image) or `dynamic` (loaded from /usr/lib/nginx/modules, e.g. Debian-based images).
+   * @default 'builtin'
+   */
+  readonly streamModule?: string;
 }
 
 /**
@@ -78,9 +84,12 @@ export class GatewayProxy extends Construct {
   public readonly namespace: string;
   /** The ConfigMap holding `nginx.conf` and the entrypoint. */
   public readonly configMap: ApiObject;
+  /** The ConfigMap holding the CA bundles the configuration reads (BackendTLSPolicy, client validation), copied from the app. */
+  public readonly caConfigMap: ApiObject;
   public readonly deployment: kplus.Deployment;
   public readonly service: kplus.Service;
   private readonly props: GatewayProxyProps;
+  private readonly mountedSecrets = new Set<string>();
   private rendered?: { key: string; result: RenderedGateway | undefined; diagnostics: Diagnostic[] };
 
   constructor(scope: Construct, id: string, props: GatewayProxyProps) {
@@ -110,6 +119,16 @@ export class GatewayProxy extends Construct {
       metadata: metadata('-config'),
       data: Lazy.any({ produce: () => this.configFiles() }),
     });
+
+    this.caConfigMap = new ApiObject(this, 'ca', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: metadata('-ca'),
+      data: Lazy.any({ produce: () => this.caFiles() }),
+    });
+    if (props.streamModule !== undefined && props.streamModule !== 'builtin' && props.streamModule !== 'dynamic') {
+      fail(this, 'streamModule', props.streamModule, 'is neither "builtin" nor "dynamic"', 'use "builtin" for the official nginx image');
+    }
 
     const listeners = gw.listenerList;
     const ports = [...new Map(listeners.map((l) => [`${l.port}/${l.protocol === ListenerProtocol.UDP ? 'UDP' : 'TCP'}`, l])).values()]
@@ -161,9 +180,11 @@ export class GatewayProxy extends Construct {
     const configVolume = kplus.Volume.fromConfigMap(this, 'config-volume', configRef, { name: 'config', defaultMode: 0o444 });
     container.mount(`${CONF_DIR}/nginx.conf`, configVolume, { subPath: 'nginx.conf', readOnly: true });
     container.mount(`${CONF_DIR}/entrypoint.sh`, configVolume, { subPath: 'entrypoint.sh', readOnly: true });
+    const caRef = kplus.ConfigMap.fromConfigMapName(this, 'ca-ref', `${this.name}-ca`);
+    container.mount(`${CONF_DIR}/ca`, kplus.Volume.fromConfigMap(this, 'ca-volume', caRef, { name: 'ca', defaultMode: 0o444 }), { readOnly: true });
     container.mount(RUN_DIR, kplus.Volume.fromEmptyDir(this, 'run-volume', 'run'));
     container.mount('/tmp', kplus.Volume.fromEmptyDir(this, 'tmp-volume', 'tmp'));
-    const mounted = new Set<string>();
+    const mounted = this.mountedSecrets;
     for (const l of listeners) {
       for (const c of l.certificates) {
         const r = c.certificateRef;
@@ -220,9 +241,27 @@ export class GatewayProxy extends Construct {
     return { 'entrypoint.sh': entrypoint(), 'nginx.conf': r.result?.files['nginx.conf'] ?? '# the Gateway is not served: see the synth errors\n' };
   }
 
+  /** CA bundles the configuration reads, copied from the app's ConfigMaps (a pod cannot mount other namespaces' ConfigMaps). */
+  private caFiles(): Record<string, string> {
+    const r = this.compile();
+    const out: Record<string, string> = {};
+    for (const c of r.result?.references.configMaps ?? []) {
+      const pem = this.appConfigMap(c.namespace, c.name)?.['ca.crt'];
+      if (typeof pem === 'string') out[`${c.namespace}_${c.name}.crt`] = pem;
+    }
+    return out;
+  }
+
+  private appConfigMap(namespace: string, name: string): Record<string, unknown> | undefined {
+    const o = appObjects(this.node.root).find((x) => x.kind === 'ConfigMap' && x.apiVersion === 'v1' && (x.metadata.namespace ?? 'default') === namespace && x.metadata.name === name);
+    return o && typeof o.data === 'object' && o.data ? (o.data as Record<string, unknown>) : undefined;
+  }
+
   private checksum(): string {
     const files = this.configFiles();
-    return crypto.createHash('sha256').update(files['nginx.conf']).update(files['entrypoint.sh']).digest('hex');
+    const h = crypto.createHash('sha256').update(files['nginx.conf']).update(files['entrypoint.sh']);
+    for (const [k, v] of Object.entries(this.caFiles())) h.update(k).update(v);
+    return h.digest('hex');
   }
 
   /** Compiles the app's Gateway API objects; memoized per distinct input. */
@@ -238,6 +277,8 @@ export class GatewayProxy extends Construct {
       resolver: this.props.resolver ?? 'kube-dns.kube-system.svc.cluster.local',
       healthPort: this.props.healthPort ?? 8081,
       embedSecrets: false,
+      caFiles: 'flat',
+      streamModule: (this.props.streamModule ?? 'builtin') as 'builtin' | 'dynamic',
     });
     const gw = this.props.gateway;
     const result = rendered.find((r) => r.namespace === gw.effectiveNamespace && r.name === gw.name);
@@ -254,7 +295,20 @@ export class GatewayProxy extends Construct {
     }
     const r = this.compile();
     if (!r.result) return [`gateway: Gateway ${gw.effectiveNamespace}/${gw.name} is not served (it is not accepted; see its own errors)`];
-    return r.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.object.kind} ${d.object.namespace ?? ''}/${d.object.name} ${d.field ?? ''}: ${d.message}${d.fix ? ` Fix: ${d.fix}` : ''} (${d.code})`);
+    const errors = r.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.object.kind} ${d.object.namespace ?? ''}/${d.object.name} ${d.field ?? ''}: ${d.message}${d.fix ? ` Fix: ${d.fix}` : ''} (${d.code})`);
+    for (const s of r.result.references.secrets) {
+      if (s.namespace !== this.namespace) {
+        errors.push(`gateway: the configuration reads Secret ${s.namespace}/${s.name}, but a pod can only mount Secrets of its own namespace (${this.namespace}). Fix: put the Secret (e.g. a CertManagerCert) in namespace ${this.namespace}`);
+      } else if (!this.mountedSecrets.has(s.name)) {
+        errors.push(`gateway: the configuration reads Secret ${s.namespace}/${s.name}, which the proxy does not mount (a listener or client certificate added after the GatewayProxy was created). Fix: create the GatewayProxy after the Gateway's listeners and TLS settings`);
+      }
+    }
+    for (const c of r.result.references.configMaps) {
+      if (typeof this.appConfigMap(c.namespace, c.name)?.['ca.crt'] !== 'string') {
+        errors.push(`gateway: the configuration reads the CA bundle of ConfigMap ${c.namespace}/${c.name}, which is not in the app (or has no ca.crt), so the proxy cannot copy it. Fix: define the ConfigMap in the app (e.g. BackendTls.fromCaPem) or use system CAs`);
+      }
+    }
+    return errors;
   }
 }
 

@@ -9,6 +9,8 @@ export interface Options {
   readonly listenHost?: string;
   readonly portOffset: number;
   readonly modulesPath: string;
+  readonly streamModule: 'dynamic' | 'builtin';
+  readonly caFiles: 'nested' | 'flat';
   readonly embedSecrets: boolean;
   readonly resolver?: string;
   readonly workerProcesses: number | 'auto';

@@ -31,8 +31,12 @@ export const SYSTEM_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
 export function secretPath(s: NamespacedName, key: 'tls.crt' | 'tls.key'): string {
   return `secrets/${objectSegment(s.namespace)}/${objectSegment(s.name)}/${key}`;
 }
-export function caPath(c: NamespacedName): string {
-  return `configmaps/${objectSegment(c.namespace)}/${objectSegment(c.name)}/ca.crt`;
+export function caPath(c: NamespacedName, layout: 'nested' | 'flat' = 'nested'): string {
+  // flat: one directory of `<namespace>_<name>.crt` files, which a single ConfigMap volume can hold
+  // (`_` appears in neither a namespace nor a name, so the file names cannot collide)
+  return layout === 'flat'
+    ? `ca/${objectSegment(c.namespace)}_${objectSegment(c.name)}.crt`
+    : `configmaps/${objectSegment(c.namespace)}/${objectSegment(c.name)}/ca.crt`;
 }
 
 /** A namespace / object name used as a path segment: DNS subdomain only (no `..`, `/`). */
@@ -140,7 +144,7 @@ function renderServer(ctx: RenderContext, port: HttpPortIR, s: HttpServerIR, htt
       const cv = s.tls?.clientValidation;
       if (cv && cv.caCertificates.length) {
         const insecure = cv.mode === 'AllowInsecureFallback';
-        body.push(`ssl_verify_client ${insecure ? 'optional_no_ca' : 'on'};`, `ssl_client_certificate ${literal(caPath(cv.caCertificates[0]), 'CA path')};`, 'ssl_verify_depth 5;');
+        body.push(`ssl_verify_client ${insecure ? 'optional_no_ca' : 'on'};`, `ssl_client_certificate ${literal(caPath(cv.caCertificates[0], ctx.opts.caFiles), 'CA path')};`, 'ssl_verify_depth 5;');
         // a missing / invalid client certificate closes the connection (no HTTP answer), the
         // closest nginx gets to failing the handshake (TLS 1.3 checks the certificate after it)
         if (!insecure) body.push('error_page 495 496 = @gw_client_certificate;', ...block('location @gw_client_certificate', ['return 444;']));
@@ -639,7 +643,7 @@ function upstreamTls(ctx: RenderContext, module: 'proxy' | 'grpc', t: BackendTls
   const out = [`${module}_ssl_verify on;`, `${module}_ssl_server_name on;`, `${module}_ssl_name ${hostnameToken(t.hostname, false, 'BackendTLSPolicy hostname')};`, `${module}_ssl_verify_depth 5;`];
   if (t.system) out.push(`${module}_ssl_trusted_certificate ${SYSTEM_CA_BUNDLE};`);
   else {
-    out.push(`${module}_ssl_trusted_certificate ${literal(caPath(t.caCertificates[0]), 'CA path')};`);
+    out.push(`${module}_ssl_trusted_certificate ${literal(caPath(t.caCertificates[0], ctx.opts.caFiles), 'CA path')};`);
     ctx.useConfigMap(t.caCertificates[0]);
   }
   out.push(`${module}_ssl_protocols TLSv1.2 TLSv1.3;`);
