@@ -13,6 +13,11 @@ export const UNSUPPORTED_FEATURES: Readonly<Record<string, string>> = {
     'the check reads labels/annotations on live Pods, Services and ServiceAccounts a controller creates ' +
     'from Gateway spec.infrastructure; the built-in data plane is compiled at synth time (GatewayProxy ' +
     'manifests), there is no controller and no live object to inspect',
+  BackendTLSPolicySANValidation:
+    'nginx verifies an upstream certificate against one name only (proxy_ssl_name, also the SNI); ' +
+    'BackendTLSPolicy subjectAltNames lists (URI SANs such as SPIFFE IDs, or several DNS names) cannot ' +
+    'be expressed. The compiler reports UnsupportedByDataplane and answers 500 for such backends rather ' +
+    'than connect without the requested verification',
   GatewayStaticAddresses:
     'addresses are assigned by MetalLB when the Service is applied; offline nothing tells a usable ' +
     'spec.addresses value from an unusable one (the case needs implementation-supplied address pools, ' +
