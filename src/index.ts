@@ -20,3 +20,7 @@ export type {
 } from './resolve';
 export { hasSchema, validateObject } from './validate';
 export type { Channel, ValidateOptions, Violation, ViolationType } from './validate';
+export { compileNginx, renderNginx } from './render/nginx';
+export type { NginxRenderOptions, RenderedGateway } from './render/nginx';
+export { buildDataplane } from './ir';
+export type { DataplaneIR } from './ir';
