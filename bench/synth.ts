@@ -1,18 +1,32 @@
 /**
- * Synth benchmark: N HTTPRoutes (each with a header and a query match) through the constructs
- * (synth + schema/CEL validation + offline resolver) against a baseline of the same N objects
- * written as raw cdk8s ApiObjects (synth only). Same process, alternating runs, median of R.
+ * Synth benchmark (BRIEF §7: 1,000 routes synth + validate + compile ≤ 2× a raw ApiObject baseline,
+ * near-linear growth). N HTTPRoutes, each with a hostname, a path prefix, a header and a query match:
  *
- *   npx ts-node --project tsconfig.dev.json bench/synth.ts [N...] [--runs R] [--json FILE]
+ * - `baseline`:   the same N objects written as raw cdk8s ApiObjects, `app.synthYaml()` (synth only);
+ * - `constructs`: Gateway + N HttpRoute constructs, `app.synthYaml()` (synth + schema/CEL validation +
+ *                 offline resolver checks);
+ * - `proxy`:      as `constructs` plus a `GatewayProxy` on the Gateway, i.e. what users run: synth,
+ *                 validation and the nginx compile into the proxy's ConfigMap (the target is measured
+ *                 on this one);
+ * - `compile`:    `compileNginx` alone on the synthesized objects of `constructs` (for the breakdown).
+ *
+ * Same process, alternating runs, median of R. The ratios are against `baseline` of the same run.
+ *
+ *   npx ts-node --project tsconfig.dev.json bench/synth.ts [N...] [--runs R] [--json FILE] [--only MODE]
+ *
+ * `--only proxy` runs just that mode (for `node --cpu-prof`, see docs/benchmarks.md).
  */
 import * as fs from 'fs';
 import { ApiObject, App, Chart } from 'cdk8s';
 import {
   Backend,
+  compileNginx,
   Gateway,
   GatewayClass,
+  GatewayProxy,
   HeaderMatch,
   HttpRoute,
+  KubeObject,
   Listener,
   ParentRef,
   PathMatch,
@@ -33,7 +47,7 @@ function routeSpec(i: number) {
   };
 }
 
-function baseline(n: number): number {
+function baseline(n: number): string {
   const app = new App({ outdir: '.tmp/bench' });
   const chart = new Chart(app, 'bench');
   new ApiObject(chart, 'class', { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GatewayClass', metadata: { name: 'cdk8s-gateway' }, spec: { controllerName: 'cdk8s-gateway.dev/nginx-proxy' } });
@@ -44,10 +58,10 @@ function baseline(n: number): number {
   for (let i = 0; i < n; i++) {
     new ApiObject(chart, `r${i}`, { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: `r${i}`, namespace: `ns${i % 20}` }, spec: routeSpec(i) });
   }
-  return app.synthYaml().length;
+  return app.synthYaml();
 }
 
-function constructs(n: number): number {
+function constructApp(n: number, proxy: boolean): App {
   const app = new App({ outdir: '.tmp/bench' });
   const chart = new Chart(app, 'bench');
   const gw = new Gateway(chart, 'gw', {
@@ -66,7 +80,21 @@ function constructs(n: number): number {
       }],
     });
   }
-  return app.synthYaml().length;
+  if (proxy) new GatewayProxy(chart, 'proxy', { gateway: gw });
+  return app;
+}
+
+const constructs = (n: number): string => constructApp(n, false).synthYaml();
+const proxy = (n: number): string => constructApp(n, true).synthYaml();
+
+/** Objects for the `compile` mode (synthesized once per size, outside the timing). */
+function objectsOf(n: number): KubeObject[] {
+  return constructApp(n, false).charts.flatMap((c) => c.toJson()) as KubeObject[];
+}
+
+function compile(objects: KubeObject[]): string {
+  const out = compileNginx(objects, {});
+  return out.map((g) => g.files['nginx.conf']).join('');
 }
 
 function time(fn: () => unknown): number {
@@ -77,30 +105,76 @@ function time(fn: () => unknown): number {
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
+
+const MODES = ['baseline', 'constructs', 'proxy', 'compile'] as const;
+type Mode = (typeof MODES)[number];
 
 const args = process.argv.slice(2);
-const runsIdx = args.indexOf('--runs');
-const runs = runsIdx >= 0 ? Number(args[runsIdx + 1]) : 5;
-const jsonIdx = args.indexOf('--json');
-const jsonFile = jsonIdx >= 0 ? args[jsonIdx + 1] : undefined;
-const sizes = args.filter((a, i) => /^\d+$/.test(a) && args[i - 1] !== '--runs').map(Number);
+const flag = (name: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const runs = Number(flag('--runs') ?? 5);
+const jsonFile = flag('--json');
+const only = flag('--only') as Mode | undefined;
+if (only && !MODES.includes(only)) throw new Error(`--only takes one of ${MODES.join(', ')}`);
+const sizes = args.filter((a, i) => /^\d+$/.test(a) && !['--runs'].includes(args[i - 1])).map(Number);
 const ns = sizes.length ? sizes : [100, 250, 500, 1000, 2000];
+const modes: readonly Mode[] = only ? [only] : MODES;
 
-// warm-up (JIT, lazy schema/CEL compilation)
-baseline(50);
-constructs(50);
-const rows: { routes: number; baselineMs: number; constructsMs: number; ratio: number }[] = [];
-for (const n of ns) {
-  const b: number[] = [];
-  const c: number[] = [];
-  for (let r = 0; r < runs; r++) {
-    b.push(time(() => baseline(n)));
-    c.push(time(() => constructs(n)));
-  }
-  const row = { routes: n, baselineMs: +median(b).toFixed(1), constructsMs: +median(c).toFixed(1), ratio: +(median(c) / median(b)).toFixed(2) };
-  rows.push(row);
-  console.log(`${String(n).padStart(5)} routes: baseline ${row.baselineMs.toFixed(1).padStart(8)} ms, constructs ${row.constructsMs.toFixed(1).padStart(8)} ms, ratio ${row.ratio.toFixed(2)}×`);
+// sanity: the proxy's ConfigMap really holds the compiled routes (the compile is not skipped)
+{
+  const y = proxy(20);
+  if (!y.includes('kind: ConfigMap') || !y.includes('/svc19') || !y.includes('x-tenant')) throw new Error('GatewayProxy output does not contain the compiled routes');
 }
+// warm-up (JIT, lazy schema/CEL compilation)
+for (let k = 0; k < 2; k++) {
+  baseline(50);
+  constructs(50);
+  proxy(50);
+  compile(objectsOf(50));
+}
+
+interface Row {
+  routes: number;
+  baselineMs?: number;
+  constructsMs?: number;
+  proxyMs?: number;
+  compileMs?: number;
+  constructsRatio?: number;
+  proxyRatio?: number;
+  proxyUsPerRoute?: number;
+  proxyMarginalUsPerRoute?: number;
+}
+const rows: Row[] = [];
+const f1 = (x: number | undefined) => (x === undefined ? '-' : x.toFixed(1));
+console.log(`node ${process.version}, ${runs} runs per mode and size, median; modes: ${modes.join(', ')}`);
+for (const n of ns) {
+  const samples: Record<Mode, number[]> = { baseline: [], constructs: [], proxy: [], compile: [] };
+  const objects = modes.includes('compile') ? objectsOf(n) : [];
+  for (let r = 0; r < runs; r++) {
+    // alternate the modes within a run, so slow phases of the machine hit all of them
+    for (const m of modes) {
+      const fn = m === 'baseline' ? () => baseline(n) : m === 'constructs' ? () => constructs(n) : m === 'proxy' ? () => proxy(n) : () => compile(objects);
+      samples[m].push(time(fn));
+    }
+  }
+  const med = (m: Mode) => (samples[m].length ? +median(samples[m]).toFixed(1) : undefined);
+  const row: Row = { routes: n, baselineMs: med('baseline'), constructsMs: med('constructs'), proxyMs: med('proxy'), compileMs: med('compile') };
+  if (row.baselineMs && row.constructsMs) row.constructsRatio = +(row.constructsMs / row.baselineMs).toFixed(2);
+  if (row.baselineMs && row.proxyMs) row.proxyRatio = +(row.proxyMs / row.baselineMs).toFixed(2);
+  if (row.proxyMs) row.proxyUsPerRoute = Math.round((row.proxyMs * 1000) / n);
+  const prev = rows[rows.length - 1];
+  if (prev?.proxyMs && row.proxyMs) row.proxyMarginalUsPerRoute = Math.round(((row.proxyMs - prev.proxyMs) * 1000) / (n - prev.routes));
+  rows.push(row);
+  console.log(
+    `${String(n).padStart(5)} routes: baseline ${f1(row.baselineMs).padStart(7)} ms | constructs ${f1(row.constructsMs).padStart(7)} ms (${row.constructsRatio ?? '-'}×)` +
+      ` | proxy ${f1(row.proxyMs).padStart(7)} ms (${row.proxyRatio ?? '-'}×, ${row.proxyUsPerRoute ?? '-'} µs/route, marginal ${row.proxyMarginalUsPerRoute ?? '-'} µs/route)` +
+      ` | compileNginx ${f1(row.compileMs).padStart(7)} ms`,
+  );
+}
+const at1000 = rows.find((r) => r.routes === 1000);
+if (at1000?.proxyRatio !== undefined) console.log(`target: proxy (synth + validate + compile) ≤ 2× baseline at 1,000 routes: ${at1000.proxyRatio}× → ${at1000.proxyRatio <= 2 ? 'met' : 'NOT met'}`);
 if (jsonFile) fs.writeFileSync(jsonFile, JSON.stringify(rows, null, 2) + '\n');
