@@ -1,0 +1,187 @@
+/**
+ * nginx scale benchmark (BRIEF §7: 1,000 header-matched routes ≤ 200 MB nginx RSS). For N routes:
+ * compile with `compileNginx` (`workerProcesses: 1`), `nginx -t` (median of R), start nginx on
+ * 127.0.0.1 in front of one Node backend, send a few matching / non-matching requests (the worker
+ * initialises and the routing is checked), then read VmRSS of the master and the worker from
+ * /proc/<pid>/status (and PSS from smaps_rollup: shared pages counted once).
+ *
+ * Variants:
+ * - `distinct`: route i = PathPrefix `/svc<i>` + header `x-tenant: t<i>` + query `v=<i mod 7>` → Service svc<i>;
+ * - `one-path`: route i = PathPrefix `/api` + header `x-tenant: t<i>` → Service svc<i>: every route in the
+ *   same location, differing only by the header (the worst case for the per-location dispatch).
+ *
+ * All routes are on one hostname (one server block) of one HTTP listener.
+ *
+ *   npx ts-node --project tsconfig.dev.json bench/nginx-scale.ts [N...] [--variant distinct|one-path] [--runs R] [--json FILE]
+ *
+ * Skips (exit 0, with a message) when nginx is not installed.
+ */
+import * as fs from 'fs';
+import { compileNginx, KubeObject } from '../src';
+import { findNginx, freeOffset, machine, median, nginxTest, nginxVersion, pssKb, request, skip, startBackend, startNginx, statusKb, stopAll } from './lib';
+
+type Variant = 'distinct' | 'one-path';
+const NS = 'bench';
+const HOST = 'app.example.com';
+
+function objects(n: number, variant: Variant): KubeObject[] {
+  const out: KubeObject[] = [
+    { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GatewayClass', metadata: { name: 'builtin' }, spec: { controllerName: 'cdk8s-gateway.dev/nginx-proxy' } } as KubeObject,
+    {
+      apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'gw', namespace: NS },
+      spec: { gatewayClassName: 'builtin', listeners: [{ name: 'http', port: 80, protocol: 'HTTP', allowedRoutes: { namespaces: { from: 'Same' } } }] },
+    } as KubeObject,
+  ];
+  for (let i = 0; i < n; i++) {
+    out.push({ apiVersion: 'v1', kind: 'Service', metadata: { name: `svc${i}`, namespace: NS }, spec: { selector: { app: `svc${i}` }, ports: [{ name: 'http', port: 8080 }] } } as KubeObject);
+    const match = variant === 'distinct'
+      ? { path: { type: 'PathPrefix', value: `/svc${i}` }, headers: [{ name: 'x-tenant', type: 'Exact', value: `t${i}` }], queryParams: [{ name: 'v', type: 'Exact', value: String(i % 7) }] }
+      : { path: { type: 'PathPrefix', value: '/api' }, headers: [{ name: 'x-tenant', type: 'Exact', value: `t${i}` }] };
+    out.push({
+      apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute',
+      metadata: { name: `r${i}`, namespace: NS, creationTimestamp: new Date(Date.UTC(2024, 0, 1, 0, 0, i)).toISOString() },
+      spec: { parentRefs: [{ name: 'gw' }], hostnames: [HOST], rules: [{ matches: [match], backendRefs: [{ name: `svc${i}`, port: 8080 }] }] },
+    } as KubeObject);
+  }
+  return out;
+}
+
+/** A request that route i must answer (200) and one it must not (404: header of no route). */
+function probes(i: number, n: number, variant: Variant): { path: string; headers: Record<string, string>; want: number }[] {
+  const host = { host: HOST };
+  if (variant === 'distinct') {
+    return [
+      { path: `/svc${i}/x?v=${i % 7}`, headers: { ...host, 'x-tenant': `t${i}` }, want: 200 },
+      { path: `/svc${i}/x?v=${i % 7}`, headers: { ...host, 'x-tenant': `t${n}` }, want: 404 },
+      { path: `/svc${i}/x?v=${(i + 1) % 7}`, headers: { ...host, 'x-tenant': `t${i}` }, want: 404 },
+    ];
+  }
+  return [
+    { path: '/api/x', headers: { ...host, 'x-tenant': `t${i}` }, want: 200 },
+    { path: '/api/x', headers: { ...host, 'x-tenant': `t${n}` }, want: 404 },
+  ];
+}
+
+interface Row {
+  variant: Variant;
+  routes: number;
+  compileMs: number;
+  configKiB: number;
+  nginxTestMs: number;
+  startMs: number;
+  masterRssMiB: number;
+  workerRssMiB: number;
+  totalRssMiB: number;
+  totalPssMiB?: number;
+  requests: number;
+}
+
+const mib = (kb: number) => +(kb / 1024).toFixed(1);
+
+async function measure(nginx: string, backendAddress: string, n: number, variant: Variant, runs: number): Promise<Row> {
+  const objs = objects(n, variant);
+  const backends: Record<string, string> = {};
+  for (let i = 0; i < n; i++) backends[`${NS}/svc${i}:8080`] = backendAddress;
+  const offset = await freeOffset([80, 8081]);
+  const t0 = process.hrtime.bigint();
+  const [gw] = compileNginx(objs, { backends, listenHost: '127.0.0.1', portOffset: offset, workerProcesses: 1 });
+  const compileMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  const errors = gw.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length) throw new Error(`compile errors: ${errors.slice(0, 3).map((d) => d.message).join('; ')}`);
+  const conf = gw.files['nginx.conf'];
+  if (!/worker_processes 1;/.test(conf)) throw new Error('expected worker_processes 1');
+
+  const tests: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    const t = nginxTest(nginx, gw.files);
+    if (!t.ok) throw new Error(`nginx -t failed: ${t.output}`);
+    tests.push(t.ms);
+  }
+
+  const port = 80 + offset;
+  const s0 = process.hrtime.bigint();
+  const server = await startNginx(nginx, gw.files, port);
+  const startMs = Number(process.hrtime.bigint() - s0) / 1e6;
+  try {
+    let requests = 0;
+    for (const i of [...new Set([0, 1, Math.floor(n / 2), n - 2, n - 1])].filter((x) => x >= 0 && x < n)) {
+      for (const p of probes(i, n, variant)) {
+        const r = await request(port, p.path, p.headers);
+        requests++;
+        if (r.status !== p.want) throw new Error(`${variant} ${n}: GET ${p.path} ${JSON.stringify(p.headers)} → ${r.status}, want ${p.want}\n${r.body}\n${server.errorLog().slice(-2000)}`);
+        if (p.want === 200 && !r.body.startsWith('backend ')) throw new Error(`unexpected body ${r.body}`);
+      }
+    }
+    const workers = server.workers();
+    if (workers.length !== 1) throw new Error(`expected 1 worker, found ${workers.length}`);
+    const master = statusKb(server.pid, 'VmRSS');
+    const worker = statusKb(workers[0], 'VmRSS');
+    const pss = [server.pid, ...workers].map(pssKb);
+    return {
+      variant,
+      routes: n,
+      compileMs: Math.round(compileMs),
+      configKiB: Math.round(conf.length / 1024),
+      nginxTestMs: Math.round(median(tests)),
+      startMs: Math.round(startMs),
+      masterRssMiB: mib(master),
+      workerRssMiB: mib(worker),
+      totalRssMiB: mib(master + worker),
+      ...(pss.every((x) => x !== undefined) ? { totalPssMiB: mib(pss.reduce((a, b) => a! + b!, 0)!) } : {}),
+      requests,
+    };
+  } finally {
+    await server.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const flag = (name: string) => {
+    const i = args.indexOf(name);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const runs = Number(flag('--runs') ?? 3);
+  const jsonFile = flag('--json');
+  const v = flag('--variant');
+  if (v !== undefined && v !== 'distinct' && v !== 'one-path') throw new Error('--variant takes distinct or one-path');
+  const variants: Variant[] = v ? [v] : ['distinct', 'one-path'];
+  const sizes = args.filter((a, i) => /^\d+$/.test(a) && args[i - 1] !== '--runs').map(Number);
+  const ns = sizes.length ? sizes : [100, 500, 1000, 2000];
+
+  const nginx = findNginx();
+  if (!nginx) skip('nginx is not installed (looked on PATH and in /usr/sbin); install it (Debian: apt-get install nginx) to run this benchmark');
+  console.log(`nginx ${nginxVersion(nginx)}; ${machine()}`);
+  console.log(`worker_processes 1; nginx -t: median of ${runs}; RSS after a few requests (VmRSS of master + worker; PSS counts shared pages once)`);
+
+  // warm-up of the compiler (JIT), so the first size's compile time is comparable
+  compileNginx(objects(50, 'distinct'), { workerProcesses: 1 });
+  const backend = await startBackend('backend');
+  const rows: Row[] = [];
+  try {
+    for (const variant of variants) {
+      for (const n of ns) {
+        const row = await measure(nginx, backend.address, n, variant, runs);
+        rows.push(row);
+        console.log(
+          `${variant.padEnd(8)} ${String(n).padStart(5)} routes: compile ${String(row.compileMs).padStart(5)} ms, ${String(row.configKiB).padStart(5)} KiB, ` +
+            `nginx -t ${String(row.nginxTestMs).padStart(5)} ms, start ${String(row.startMs).padStart(5)} ms, ` +
+            `RSS master ${row.masterRssMiB} MiB + worker ${row.workerRssMiB} MiB = ${row.totalRssMiB} MiB (PSS ${row.totalPssMiB ?? '?'} MiB)`,
+        );
+      }
+    }
+  } finally {
+    await stopAll();
+    await backend.close();
+  }
+  for (const r of rows.filter((x) => x.routes === 1000)) {
+    console.log(`target: ${r.variant}, 1,000 routes ≤ 200 MB RSS (master + worker): ${r.totalRssMiB} MiB → ${r.totalRssMiB * 1.048576 <= 200 ? 'met' : 'NOT met'}`);
+  }
+  if (jsonFile) fs.writeFileSync(jsonFile, JSON.stringify(rows, null, 2) + '\n');
+}
+
+main().catch(async (e) => {
+  await stopAll();
+  console.error(e);
+  process.exit(1);
+});
