@@ -1,0 +1,330 @@
+/**
+ * Throughput benchmark (BRIEF §7: generated nginx ≥ 0.95× the req/s of a hand-written config).
+ *
+ * A realistic route set on one hostname: 50 PathPrefix routes (`/svc<i>` → Service svc<i>), `/api`
+ * with a header-matched rule (`x-canary: true` → canary, otherwise api), `/shop` split 90/10 over two
+ * Services, `/static` with a ResponseHeaderModifier (set `cache-control`). The same routing is
+ * written by hand the way an nginx admin would (plain prefix `location`s, `proxy_pass` to upstreams
+ * with keepalive, a `map` for the header, `split_clients` for the weights). Both run with
+ * `worker_processes 1` on 127.0.0.1 in front of one backend: nginx itself answering `return 200`
+ * (two ports, so the checks can tell the canary and the 10% share apart).
+ *
+ * Both configurations are first checked for the same answers (status, backend, response header,
+ * split share), then loaded with `wrk -t1 -c32 -d<D>s` from a Lua script cycling over a path list,
+ * alternating generated / hand-written, R runs each; the medians and their ratio are reported.
+ * Path mixes: `all` = every route once per cycle (the 50 plain routes, /api with and without the
+ * header, /shop, /static), `special` = only the four requests using the header match, the split and the
+ * header modifier.
+ *
+ *   npx ts-node --project tsconfig.dev.json bench/throughput.ts [--runs R] [--duration S] [--mix all|special] [--json FILE]
+ *
+ * Skips (exit 0, with a message) when nginx or wrk is not installed (Debian: apt-get install nginx wrk).
+ */
+import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { compileNginx, KubeObject } from '../src';
+import { findNginx, findWrk, freeOffset, freePort, machine, median, nginxTest, nginxVersion, request, RunningNginx, skip, startNginx, stopAll, writePrefix, removeDir } from './lib';
+
+const NS = 'bench';
+const HOST = 'app.example.com';
+const PLAIN = 50;
+
+function objects(): KubeObject[] {
+  const svc = (name: string) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: NS }, spec: { selector: { app: name }, ports: [{ name: 'http', port: 8080 }] } });
+  const route = (name: string, rules: unknown[]) => ({
+    apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name, namespace: NS },
+    spec: { parentRefs: [{ name: 'gw' }], hostnames: [HOST], rules },
+  });
+  const out: unknown[] = [
+    { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GatewayClass', metadata: { name: 'builtin' }, spec: { controllerName: 'cdk8s-gateway.dev/nginx-proxy' } },
+    { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'gw', namespace: NS }, spec: { gatewayClassName: 'builtin', listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] } },
+  ];
+  for (let i = 0; i < PLAIN; i++) {
+    out.push(svc(`svc${i}`), route(`r${i}`, [{ matches: [{ path: { type: 'PathPrefix', value: `/svc${i}` } }], backendRefs: [{ name: `svc${i}`, port: 8080 }] }]));
+  }
+  out.push(svc('api'), svc('canary'), svc('shop-v1'), svc('shop-v2'), svc('static'));
+  out.push(route('api', [
+    { matches: [{ path: { type: 'PathPrefix', value: '/api' }, headers: [{ name: 'x-canary', value: 'true' }] }], backendRefs: [{ name: 'canary', port: 8080 }] },
+    { matches: [{ path: { type: 'PathPrefix', value: '/api' } }], backendRefs: [{ name: 'api', port: 8080 }] },
+  ]));
+  out.push(route('shop', [{ matches: [{ path: { type: 'PathPrefix', value: '/shop' } }], backendRefs: [{ name: 'shop-v1', port: 8080, weight: 90 }, { name: 'shop-v2', port: 8080, weight: 10 }] }]));
+  out.push(route('static', [{
+    matches: [{ path: { type: 'PathPrefix', value: '/static' } }],
+    filters: [{ type: 'ResponseHeaderModifier', responseHeaderModifier: { set: [{ name: 'cache-control', value: 'public, max-age=60' }] } }],
+    backendRefs: [{ name: 'static', port: 8080 }],
+  }]));
+  return out as KubeObject[];
+}
+
+/** Backend port A answers "a", port B "b" (canary and shop-v2 go to B). */
+function backendOf(service: string, a: number, b: number): string {
+  return `127.0.0.1:${service === 'canary' || service === 'shop-v2' ? b : a}`;
+}
+
+/** The backend: nginx answering `return 200` on two ports, with a Cache-Control the /static route must replace. */
+function backendConf(a: number, b: number): string {
+  const server = (port: number, body: string) => `  server {\n    listen 127.0.0.1:${port};\n    location / {\n      add_header Cache-Control "no-store";\n      return 200 "${body}\\n";\n    }\n  }\n`;
+  return `worker_processes 1;
+pid nginx.pid;
+error_log error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  client_body_temp_path client_body_temp;
+  proxy_temp_path proxy_temp;
+  fastcgi_temp_path fastcgi_temp;
+  uwsgi_temp_path uwsgi_temp;
+  scgi_temp_path scgi_temp;
+${server(a, 'a')}${server(b, 'b')}}
+`;
+}
+
+/** The same routing written by hand, as an nginx admin would. */
+function handWritten(port: number, a: number, b: number): string {
+  const upstreams = [...Array.from({ length: PLAIN }, (_, i) => `svc${i}`), 'api', 'canary', 'shop_v1', 'shop_v2', 'static']
+    .map((u) => `  upstream ${u} {\n    server ${backendOf(u.replace('_', '-'), a, b)};\n    keepalive 32;\n  }\n`)
+    .join('');
+  const plain = Array.from({ length: PLAIN }, (_, i) => `    location /svc${i}/ {\n      proxy_pass http://svc${i};\n    }\n`).join('');
+  return `worker_processes 1;
+pid nginx.pid;
+error_log error.log notice;
+events { worker_connections 1024; }
+http {
+  access_log access.log;
+  client_body_temp_path client_body_temp;
+  proxy_temp_path proxy_temp;
+  fastcgi_temp_path fastcgi_temp;
+  uwsgi_temp_path uwsgi_temp;
+  scgi_temp_path scgi_temp;
+  server_tokens off;
+
+${upstreams}
+  map $http_x_canary $api_backend {
+    default api;
+    true    canary;
+  }
+  split_clients $request_id $shop_backend {
+    90% shop_v1;
+    *   shop_v2;
+  }
+
+  server {
+    listen 127.0.0.1:${port};
+    server_name ${HOST};
+
+    proxy_http_version 1.1;
+    proxy_set_header Connection "";
+    proxy_set_header Host $host;
+    proxy_set_header X-Real-IP $remote_addr;
+    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+    proxy_set_header X-Forwarded-Proto $scheme;
+
+${plain}    location /api/ {
+      proxy_pass http://$api_backend;
+    }
+    location /shop/ {
+      proxy_pass http://$shop_backend;
+    }
+    location /static/ {
+      proxy_pass http://static;
+      proxy_hide_header Cache-Control;
+      add_header Cache-Control "public, max-age=60" always;
+    }
+    location / {
+      return 404;
+    }
+  }
+}
+`;
+}
+
+interface Req {
+  path: string;
+  canary?: boolean;
+}
+const SPECIAL: Req[] = [{ path: '/api/users' }, { path: '/api/users', canary: true }, { path: '/shop/cart' }, { path: '/static/app.js' }];
+const ALL: Req[] = [...Array.from({ length: PLAIN }, (_, i) => ({ path: `/svc${i}/items` })), ...SPECIAL];
+
+function luaScript(reqs: readonly Req[]): string {
+  const entries = reqs.map((r) => `  { "${r.path}", ${r.canary ? 'true' : 'false'} },`).join('\n');
+  return `-- generated by bench/throughput.ts: cycles over the path list
+local paths = {
+${entries}
+}
+local reqs = {}
+local n = 0
+init = function(args)
+  for i, p in ipairs(paths) do
+    local h = { ["Host"] = "${HOST}" }
+    if p[2] then h["x-canary"] = "true" end
+    reqs[i] = wrk.format("GET", p[1], h)
+  end
+end
+request = function()
+  n = n + 1
+  return reqs[(n % #reqs) + 1]
+end
+`;
+}
+
+/** Same answers from both configurations (status, backend, header), and the split share. */
+async function check(label: string, port: number): Promise<void> {
+  const host = { host: HOST };
+  const expect = async (p: string, headers: Record<string, string>, status: number, body?: string, cache?: string) => {
+    const r = await request(port, p, { ...host, ...headers });
+    if (r.status !== status || (body !== undefined && r.body.trim() !== body) || (cache !== undefined && r.headers['cache-control'] !== cache)) {
+      throw new Error(`${label}: GET ${p} ${JSON.stringify(headers)} → ${r.status} ${JSON.stringify(r.body)} cache-control=${String(r.headers['cache-control'])}; want ${status} ${body ?? ''} ${cache ?? ''}`);
+    }
+  };
+  await expect('/svc0/items', {}, 200, 'a');
+  await expect(`/svc${PLAIN - 1}/items`, {}, 200, 'a');
+  await expect('/api/users', {}, 200, 'a');
+  await expect('/api/users', { 'x-canary': 'true' }, 200, 'b');
+  await expect('/static/app.js', {}, 200, 'a', 'public, max-age=60');
+  await expect('/nothing', {}, 404);
+  let b = 0;
+  const total = 400;
+  for (let i = 0; i < total; i++) {
+    const r = await request(port, '/shop/cart', host);
+    if (r.status !== 200) throw new Error(`${label}: /shop/cart → ${r.status}`);
+    if (r.body.trim() === 'b') b++;
+  }
+  if (b < total * 0.04 || b > total * 0.18) throw new Error(`${label}: /shop split gave ${b}/${total} to shop-v2, want ≈ 10%`);
+}
+
+interface WrkResult {
+  rps: number;
+  requests: number;
+  non2xx: number;
+  socketErrors: string;
+  latency: string;
+}
+
+function runWrk(wrk: string, port: number, script: string, seconds: number, connections = 32): Promise<WrkResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(wrk, ['-t1', `-c${connections}`, `-d${seconds}s`, '-s', script, `http://127.0.0.1:${port}/`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += String(d)));
+    child.stderr!.on('data', (d) => (out += String(d)));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const rps = /Requests\/sec:\s+([\d.]+)/.exec(out);
+      const reqs = /(\d+) requests in/.exec(out);
+      if (code !== 0 || !rps || !reqs) return reject(new Error(`wrk failed (${code}): ${out}`));
+      resolve({
+        rps: Number(rps[1]),
+        requests: Number(reqs[1]),
+        non2xx: Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0),
+        socketErrors: /Socket errors:[^\n]*/.exec(out)?.[0] ?? '',
+        latency: /Latency\s+(\S+)/.exec(out)?.[1] ?? '?',
+      });
+    });
+  });
+}
+
+interface MixResult {
+  mix: string;
+  paths: number;
+  generatedRps: number[];
+  handRps: number[];
+  generatedMedian: number;
+  handMedian: number;
+  ratio: number;
+  generatedLatency: string[];
+  handLatency: string[];
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const flag = (name: string) => {
+    const i = args.indexOf(name);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const runs = Number(flag('--runs') ?? 3);
+  const duration = Number(flag('--duration') ?? 10);
+  const jsonFile = flag('--json');
+  const mixArg = flag('--mix');
+  if (mixArg !== undefined && mixArg !== 'all' && mixArg !== 'special') throw new Error('--mix takes all or special');
+  const mixes = mixArg ? [mixArg] : ['all', 'special'];
+
+  const nginx = findNginx();
+  if (!nginx) skip('nginx is not installed (looked on PATH and in /usr/sbin); install it (Debian: apt-get install nginx) to run this benchmark');
+  const wrk = findWrk();
+  if (!wrk) skip('wrk is not installed (the load generator); install it (Debian: apt-get install wrk) to run this benchmark');
+  console.log(`nginx ${nginxVersion(nginx)}; ${machine()}`);
+  console.log(`wrk -t1 -c32 -d${duration}s, ${runs} runs per config and mix, alternating generated / hand-written; worker_processes 1 everywhere`);
+
+  const [a, b] = [await freePort(), await freePort()];
+  const offset = await freeOffset([80, 8081]);
+  const genPort = 80 + offset;
+  let handPort = await freePort();
+  while (handPort === genPort || handPort === genPort + 8001 || handPort === a || handPort === b) handPort = await freePort();
+
+  const objs = objects();
+  const backends: Record<string, string> = {};
+  for (const o of objs) if (o.kind === 'Service') backends[`${NS}/${o.metadata.name}:8080`] = backendOf(o.metadata.name!, a, b);
+  const [gw] = compileNginx(objs, { backends, listenHost: '127.0.0.1', portOffset: offset, workerProcesses: 1 });
+  if (gw.diagnostics.some((d) => d.severity === 'error')) throw new Error(`compile errors: ${JSON.stringify(gw.diagnostics)}`);
+  const hand = { 'nginx.conf': handWritten(handPort, a, b) };
+  for (const [label, files] of [['generated', gw.files], ['hand-written', hand]] as const) {
+    const t = nginxTest(nginx, files);
+    if (!t.ok) throw new Error(`${label}: nginx -t failed: ${t.output}`);
+  }
+
+  const work = writePrefix({});
+  const servers: RunningNginx[] = [];
+  const results: MixResult[] = [];
+  let backendRps: number | undefined;
+  try {
+    servers.push(await startNginx(nginx, { 'nginx.conf': backendConf(a, b) }, b));
+    servers.push(await startNginx(nginx, gw.files, genPort));
+    servers.push(await startNginx(nginx, hand, handPort));
+    await check('generated', genPort);
+    await check('hand-written', handPort);
+
+    for (const mix of mixes) {
+      const reqs = mix === 'all' ? ALL : SPECIAL;
+      const script = path.join(work, `${mix}.lua`);
+      fs.writeFileSync(script, luaScript(reqs));
+      // warm-up: connections, upstream keepalive pools, caches
+      await runWrk(wrk, genPort, script, 2);
+      await runWrk(wrk, handPort, script, 2);
+      const r: MixResult = { mix, paths: reqs.length, generatedRps: [], handRps: [], generatedMedian: 0, handMedian: 0, ratio: 0, generatedLatency: [], handLatency: [] };
+      for (let i = 0; i < runs; i++) {
+        // alternate which one goes first, so a slow phase of the machine does not always hit the same config
+        const order = i % 2 === 0 ? (['generated', 'hand'] as const) : (['hand', 'generated'] as const);
+        for (const which of order) {
+          const w = await runWrk(wrk, which === 'generated' ? genPort : handPort, script, duration);
+          if (w.non2xx || w.socketErrors) throw new Error(`${which}: ${w.non2xx} non-2xx responses ${w.socketErrors}`);
+          (which === 'generated' ? r.generatedRps : r.handRps).push(w.rps);
+          (which === 'generated' ? r.generatedLatency : r.handLatency).push(w.latency);
+          console.log(`  ${mix.padEnd(7)} run ${i + 1} ${which.padEnd(9)} ${w.rps.toFixed(0).padStart(7)} req/s (avg latency ${w.latency})`);
+        }
+      }
+      r.generatedMedian = Math.round(median(r.generatedRps));
+      r.handMedian = Math.round(median(r.handRps));
+      r.ratio = +(r.generatedMedian / r.handMedian).toFixed(3);
+      results.push(r);
+      if (mix === 'all') {
+        // the ceiling: the backend without a proxy in front (shows that the proxy, not the backend, is the bottleneck)
+        backendRps = Math.round((await runWrk(wrk, a, script, duration)).rps);
+      }
+      console.log(`${mix.padEnd(7)} (${reqs.length} paths): generated ${r.generatedMedian} req/s, hand-written ${r.handMedian} req/s, ratio ${r.ratio.toFixed(3)}×`);
+    }
+  } finally {
+    await stopAll();
+    removeDir(work);
+  }
+  if (backendRps !== undefined) console.log(`backend alone (nginx return 200, same script, no proxy): ${backendRps} req/s`);
+  const all = results.find((r) => r.mix === 'all');
+  if (all) console.log(`target: generated ≥ 0.95× hand-written (mix all): ${all.ratio.toFixed(3)}× → ${all.ratio >= 0.95 ? 'met' : 'NOT met'}`);
+  if (jsonFile) fs.writeFileSync(jsonFile, JSON.stringify({ backendRps, mixes: results }, null, 2) + '\n');
+}
+
+main().catch(async (e) => {
+  await stopAll();
+  console.error(e);
+  process.exit(1);
+});
