@@ -1,6 +1,6 @@
 /**
  * Top functions of a V8 CPU profile (`node --cpu-prof`): self time and total (inclusive) time per
- * function, with file:line relative to the working directory. Samples inside the TypeScript compiler
+ * function, with file:line relative to the working directory (.ts lines mapped back to the source). Samples inside the TypeScript compiler
  * (ts-node's on-the-fly transpile of the sources) are left out of the ranking and reported as one
  * number, since they are not part of what is measured.
  *
@@ -10,11 +10,13 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import * as ts from 'typescript';
 
 interface CallFrame {
   functionName: string;
   url: string;
   lineNumber: number;
+  columnNumber: number;
 }
 interface Node {
   id: number;
@@ -40,12 +42,75 @@ const parent = new Map<number, number>();
 for (const n of prof.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
 
 const cwd = process.cwd();
+
+// V8 reports positions in the JavaScript ts-node emitted, not in the .ts source: transpile the file
+// again with the same compiler options (tsconfig.dev.json) and map the position through the source map.
+const tsOptions = (() => {
+  const cfg = ts.getParsedCommandLineOfConfigFile(path.join(cwd, 'tsconfig.dev.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined });
+  return { ...(cfg?.options ?? {}), sourceMap: true, inlineSourceMap: false, inlineSources: false, noEmit: false, declaration: false };
+})();
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+function vlq(segment: string): number[] {
+  const out: number[] = [];
+  let value = 0;
+  let shift = 0;
+  for (const ch of segment) {
+    const d = B64.indexOf(ch);
+    value += (d & 31) << shift;
+    if (d & 32) {
+      shift += 5;
+    } else {
+      out.push(value & 1 ? -(value >>> 1) : value >>> 1);
+      value = 0;
+      shift = 0;
+    }
+  }
+  return out;
+}
+/** Per generated line: [generated column, source line] pairs. */
+const sourceMaps = new Map<string, Array<Array<[number, number]>> | undefined>();
+function lineMap(file: string): Array<Array<[number, number]>> | undefined {
+  if (sourceMaps.has(file)) return sourceMaps.get(file);
+  let result: Array<Array<[number, number]>> | undefined;
+  try {
+    const out = ts.transpileModule(fs.readFileSync(file, 'utf8'), { compilerOptions: tsOptions, fileName: file });
+    const map = JSON.parse(out.sourceMapText ?? '{}') as { mappings?: string };
+    let srcLine = 0;
+    result = (map.mappings ?? '').split(';').map((line) => {
+      let col = 0;
+      const segs: Array<[number, number]> = [];
+      for (const seg of line.split(',').filter(Boolean)) {
+        const f = vlq(seg);
+        col += f[0];
+        if (f.length >= 4) {
+          srcLine += f[2];
+          segs.push([col, srcLine]);
+        }
+      }
+      return segs;
+    });
+  } catch {
+    result = undefined;
+  }
+  sourceMaps.set(file, result);
+  return result;
+}
+function sourceLine(file: string, line: number, column: number): number {
+  if (!file.endsWith('.ts')) return line + 1;
+  const segs = lineMap(file)?.[line];
+  if (!segs?.length) return line + 1;
+  let best = segs[0];
+  for (const sg of segs) if (sg[0] <= column) best = sg;
+  return best[1] + 1;
+}
+
 function where(cf: CallFrame): string {
   let u = cf.url;
   if (u.startsWith('file://')) u = u.slice('file://'.length);
-  if (u.startsWith(cwd + path.sep)) u = u.slice(cwd.length + 1);
   if (!u) return '';
-  return `${u}:${cf.lineNumber + 1}`;
+  const line = sourceLine(u, cf.lineNumber, cf.columnNumber);
+  if (u.startsWith(cwd + path.sep)) u = u.slice(cwd.length + 1);
+  return `${u}:${line}`;
 }
 const label = (cf: CallFrame) => `${cf.functionName || '(anonymous)'} ${where(cf)}`.trim();
 const isTranspile = (cf: CallFrame) => /node_modules\/typescript\//.test(cf.url);
