@@ -10,6 +10,8 @@
  * The NAS stays outside the cluster (172.30.1.77:5001, HTTPS) and is routed at
  * `nas.<domain>` through an `ExternalService`.
  */
+import * as fs from 'fs';
+import * as path from 'path';
 import { App, Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
@@ -21,6 +23,7 @@ import {
   ExternalService,
   Gateway,
   GatewayClass,
+  GatewayProxy,
   HttpRoute,
   HttpsFrontDoor,
   MetalLbPool,
@@ -51,6 +54,7 @@ function webApp(scope: Construct, name: string, image: string, hostname: string,
 export class HomelabChart extends Chart {
   public readonly gateway: Gateway;
   public readonly https: HttpsFrontDoor;
+  public readonly proxy: GatewayProxy;
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -86,15 +90,14 @@ export class HomelabChart extends Chart {
     webApp(this, 'photos', 'ghcr.io/example/photos:2.0.1', `photos.${DOMAIN}`, this.https);
     webApp(this, 'wiki', 'ghcr.io/example/wiki:0.9.0', `wiki.${DOMAIN}`, this.https);
 
-    // The NAS web UI outside the cluster, over HTTPS. Its certificate is checked against the
-    // CA in ConfigMap nas/nas-ca (created out of band:
-    // kubectl -n nas create configmap nas-ca --from-file=ca.crt=nas-ca.pem).
+    // The NAS web UI outside the cluster, over HTTPS. Its certificate is checked against the NAS's
+    // own CA (nas-ca.pem next to this file: the public certificate only), kept in a ConfigMap.
     new kplus.Namespace(this, 'nas-ns', { metadata: { name: 'nas', labels: ACCESS_LABEL } });
     const nas = new ExternalService(this, 'nas', {
       namespace: 'nas',
       address: '172.30.1.77',
       port: 5001,
-      tls: BackendTls.fromCaConfigMap(`nas.${DOMAIN}`, 'nas-ca'),
+      tls: BackendTls.fromCaPem(`nas.${DOMAIN}`, fs.readFileSync(path.join(__dirname, 'nas-ca.pem'), 'utf8')),
     });
     this.https.addHttpRoute('nas-route', {
       name: 'nas',
@@ -102,6 +105,10 @@ export class HomelabChart extends Chart {
       hostnames: [`nas.${DOMAIN}`],
       rules: [{ backends: [Backend.fromExternalService(nas)] }],
     });
+
+    // The data plane: nginx compiled from the routes above, 2 replicas on different nodes, behind
+    // the MetalLB address — no gateway controller runs in the cluster.
+    this.proxy = new GatewayProxy(this, 'proxy', { gateway: this.gateway });
   }
 }
 

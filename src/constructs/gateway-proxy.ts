@@ -3,9 +3,7 @@ import { ApiObject, Duration, JsonPatch, Lazy, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
 import { BUILTIN_CONTROLLER_NAME, Diagnostic, KubeObject } from '../model';
-import { buildDataplane } from '../ir';
-import { RenderedGateway, renderNginx } from '../render/nginx';
-import { resolve } from '../resolve';
+import { compileNginx, RenderedGateway } from '../render/nginx';
 import { checkObjectName, checkPort } from './checks';
 import { fail } from './errors';
 import { Gateway } from './gateway';
@@ -270,8 +268,9 @@ export class GatewayProxy extends Construct {
     const key = crypto.createHash('sha256').update(JSON.stringify(objects)).digest('hex');
     if (this.rendered?.key === key) return this.rendered;
     // Secrets written by cert-manager and Services deployed elsewhere are not in the app: assume them
-    const { model } = resolve(objects, { controllerName: BUILTIN_CONTROLLER_NAME, assumeExternal: true, schemaValidation: false });
-    const rendered = renderNginx(buildDataplane(model, objects), objects, {
+    const rendered = compileNginx(objects, {
+      controllerName: BUILTIN_CONTROLLER_NAME,
+      assumeExternal: true,
       backends: staticEndpoints(objects),
       clusterDomain: this.props.clusterDomain ?? 'cluster.local',
       resolver: this.props.resolver ?? 'kube-dns.kube-system.svc.cluster.local',

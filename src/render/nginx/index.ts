@@ -124,10 +124,13 @@ export function renderNginx(ir: DataplaneIR, objects: readonly KubeObject[], opt
   return ir.gateways.map((g) => renderGateway(g, o, apiVersions, index));
 }
 
-/** Resolve + build + render. */
-export function compileNginx(objects: readonly KubeObject[], opts: NginxRenderOptions & { controllerName?: string } = {}): RenderedGateway[] {
-  const { controllerName, ...rest } = opts;
-  const { model } = resolve(objects, controllerName !== undefined ? { controllerName } : {});
+/**
+ * Resolve + build + render. `assumeExternal`: objects the input refers to but does not hold (a
+ * Service deployed elsewhere, a Secret cert-manager writes) are assumed to exist, as in a cdk8s app.
+ */
+export function compileNginx(objects: readonly KubeObject[], opts: NginxRenderOptions & { controllerName?: string; assumeExternal?: boolean } = {}): RenderedGateway[] {
+  const { controllerName, assumeExternal, ...rest } = opts;
+  const { model } = resolve(objects, { ...(controllerName !== undefined ? { controllerName } : {}), ...(assumeExternal ? { assumeExternal } : {}), schemaValidation: false });
   return renderNginx(buildDataplane(model, objects), objects, rest);
 }
 
