@@ -9,14 +9,20 @@
  * `worker_processes 1` on 127.0.0.1 in front of one backend: nginx itself answering `return 200`
  * (two ports, so the checks can tell the canary and the 10% share apart).
  *
- * Both configurations are first checked for the same answers (status, backend, response header,
+ * A third configuration, `hand+headers`, is the hand-written one with the generated request-header
+ * set (X-Forwarded-Host/-Port, Upgrade/Connection and Host through maps) instead of the admin's five
+ * headers: it tells the cost of that header set apart from the cost of the generated dispatch.
+ *
+ * All configurations are first checked for the same answers (status, backend, response header,
  * split share), then loaded with `wrk -t1 -c32 -d<D>s` from a Lua script cycling over a path list,
- * alternating generated / hand-written, R runs each; the medians and their ratio are reported.
+ * alternating generated / hand-written, R runs each; the medians and their ratio are reported, with
+ * the median of the back-to-back pair ratios and the CPU time the proxy's worker spends per request
+ * (from /proc/<pid>/schedstat), which other load on the machine disturbs much less than req/s.
  * Path mixes: `all` = every route once per cycle (the 50 plain routes, /api with and without the
  * header, /shop, /static), `special` = only the four requests using the header match, the split and the
  * header modifier.
  *
- *   npx ts-node --project tsconfig.dev.json bench/throughput.ts [--runs R] [--duration S] [--mix all|special] [--json FILE]
+ *   npx ts-node --project tsconfig.dev.json bench/throughput.ts [--runs R] [--duration S] [--mix all|special] [--json FILE] [--write-configs DIR]
  *
  * Skips (exit 0, with a message) when nginx or wrk is not installed (Debian: apt-get install nginx wrk).
  */
@@ -81,8 +87,32 @@ ${server(a, 'a')}${server(b, 'b')}}
 `;
 }
 
-/** The same routing written by hand, as an nginx admin would. */
-function handWritten(port: number, a: number, b: number): string {
+const ADMIN_HEADERS = `    proxy_http_version 1.1;
+    proxy_set_header Connection "";
+    proxy_set_header Host $host;
+    proxy_set_header X-Real-IP $remote_addr;
+    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+    proxy_set_header X-Forwarded-Proto $scheme;`;
+
+/** The request-header set of the generated server block and the maps it uses (for the `hand+headers` variant). */
+function generatedHeaderSet(generated: string): { maps: string; headers: string } {
+  const maps = [/\n {2}map \$http_upgrade \$gw_connection \{[\s\S]*?\n {2}\}/, /\n {2}map \$http_host \$gw_host \{[\s\S]*?\n {2}\}/].map((re) => {
+    const m = re.exec(generated);
+    if (!m) throw new Error(`generated config: no ${String(re)}`);
+    return m[0].slice(1);
+  });
+  const server = generated.slice(generated.indexOf(`server_name ${HOST};`));
+  const headers = server.slice(0, server.indexOf('location')).split('\n').filter((l) => /^\s*proxy_(set_header|http_version) /.test(l)).map((l) => `    ${l.trim()}`);
+  if (headers.length < 5) throw new Error('generated config: request header set not found');
+  return { maps: maps.join('\n'), headers: headers.join('\n') };
+}
+
+/**
+ * The same routing written by hand, as an nginx admin would. `headers` replaces the admin's request
+ * header set with the generated one (the `hand+headers` variant: separates the cost of the header set
+ * from the cost of the generated dispatch).
+ */
+function handWritten(port: number, a: number, b: number, headers?: { maps: string; headers: string }): string {
   const upstreams = [...Array.from({ length: PLAIN }, (_, i) => `svc${i}`), 'api', 'canary', 'shop_v1', 'shop_v2', 'static']
     .map((u) => `  upstream ${u} {\n    server ${backendOf(u.replace('_', '-'), a, b)};\n    keepalive 32;\n  }\n`)
     .join('');
@@ -100,7 +130,7 @@ http {
   scgi_temp_path scgi_temp;
   server_tokens off;
 
-${upstreams}
+${upstreams}${headers ? `${headers.maps}\n` : ''}
   map $http_x_canary $api_backend {
     default api;
     true    canary;
@@ -114,12 +144,7 @@ ${upstreams}
     listen 127.0.0.1:${port};
     server_name ${HOST};
 
-    proxy_http_version 1.1;
-    proxy_set_header Connection "";
-    proxy_set_header Host $host;
-    proxy_set_header X-Real-IP $remote_addr;
-    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-    proxy_set_header X-Forwarded-Proto $scheme;
+${headers?.headers ?? ADMIN_HEADERS}
 
 ${plain}    location /api/ {
       proxy_pass http://$api_backend;
@@ -196,13 +221,27 @@ async function check(label: string, port: number): Promise<void> {
 
 interface WrkResult {
   rps: number;
+  /** CPU time of the proxy's worker per request (µs), when its pid is given */
+  cpuUsPerRequest?: number;
   requests: number;
   non2xx: number;
   socketErrors: string;
   latency: string;
 }
 
-function runWrk(wrk: string, port: number, script: string, seconds: number, connections = 32): Promise<WrkResult> {
+/** CPU time a process has used, in ns (/proc/<pid>/schedstat; utime + stime from /proc/<pid>/stat as a fallback). */
+function cpuNs(pid: number): number {
+  try {
+    return Number(fs.readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]);
+  } catch {
+    const st = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) * 1e7; // clock ticks of 10 ms
+  }
+}
+
+function runWrk(wrk: string, port: number, script: string, seconds: number, workerPid?: number, connections = 32): Promise<WrkResult> {
+  const cpu0 = workerPid !== undefined ? cpuNs(workerPid) : 0;
   return new Promise((resolve, reject) => {
     const child = spawn(wrk, ['-t1', `-c${connections}`, `-d${seconds}s`, '-s', script, `http://127.0.0.1:${port}/`], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -213,9 +252,11 @@ function runWrk(wrk: string, port: number, script: string, seconds: number, conn
       const rps = /Requests\/sec:\s+([\d.]+)/.exec(out);
       const reqs = /(\d+) requests in/.exec(out);
       if (code !== 0 || !rps || !reqs) return reject(new Error(`wrk failed (${code}): ${out}`));
+      const requests = Number(reqs[1]);
       resolve({
         rps: Number(rps[1]),
-        requests: Number(reqs[1]),
+        ...(workerPid !== undefined ? { cpuUsPerRequest: +((cpuNs(workerPid) - cpu0) / 1000 / requests).toFixed(2) } : {}),
+        requests,
         non2xx: Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0),
         socketErrors: /Socket errors:[^\n]*/.exec(out)?.[0] ?? '',
         latency: /Latency\s+(\S+)/.exec(out)?.[1] ?? '?',
@@ -224,16 +265,27 @@ function runWrk(wrk: string, port: number, script: string, seconds: number, conn
   });
 }
 
+interface Series {
+  rps: number[];
+  cpuUsPerRequest: number[];
+  latency: string[];
+  medianRps: number;
+  medianCpuUsPerRequest: number;
+}
+
+type ConfigName = 'generated' | 'hand' | 'hand+headers';
+const CONFIGS: readonly ConfigName[] = ['generated', 'hand', 'hand+headers'];
+
 interface MixResult {
   mix: string;
   paths: number;
-  generatedRps: number[];
-  handRps: number[];
-  generatedMedian: number;
-  handMedian: number;
+  series: Record<ConfigName, Series>;
+  /** median generated req/s ÷ median hand-written req/s (the target's ratio) */
   ratio: number;
-  generatedLatency: string[];
-  handLatency: string[];
+  /** median over runs i of generated_i ÷ hand_i (run back to back: drift of the machine cancels) */
+  pairedRatio: number;
+  /** hand-written ÷ generated CPU time of the worker per request (≥ 1: the generated config costs no more CPU) */
+  cpuRatio: number;
 }
 
 async function main(): Promise<void> {
@@ -254,72 +306,107 @@ async function main(): Promise<void> {
   const wrk = findWrk();
   if (!wrk) skip('wrk is not installed (the load generator); install it (Debian: apt-get install wrk) to run this benchmark');
   console.log(`nginx ${nginxVersion(nginx)}; ${machine()}`);
-  console.log(`wrk -t1 -c32 -d${duration}s, ${runs} runs per config and mix, alternating generated / hand-written; worker_processes 1 everywhere`);
+  console.log(`wrk -t1 -c32 -d${duration}s, ${runs} runs per config and mix, rotating the order of ${CONFIGS.join(' / ')}; worker_processes 1 everywhere`);
 
-  const [a, b] = [await freePort(), await freePort()];
+  const used = new Set<number>();
+  const port = async () => {
+    for (;;) {
+      const p = await freePort();
+      if (!used.has(p)) {
+        used.add(p);
+        return p;
+      }
+    }
+  };
   const offset = await freeOffset([80, 8081]);
-  const genPort = 80 + offset;
-  let handPort = await freePort();
-  while (handPort === genPort || handPort === genPort + 8001 || handPort === a || handPort === b) handPort = await freePort();
+  used.add(80 + offset).add(8081 + offset);
+  const [a, b, handPort, handHeadersPort] = [await port(), await port(), await port(), await port()];
+  const ports: Record<ConfigName, number> = { 'generated': 80 + offset, 'hand': handPort, 'hand+headers': handHeadersPort };
 
   const objs = objects();
   const backends: Record<string, string> = {};
   for (const o of objs) if (o.kind === 'Service') backends[`${NS}/${o.metadata.name}:8080`] = backendOf(o.metadata.name!, a, b);
   const [gw] = compileNginx(objs, { backends, listenHost: '127.0.0.1', portOffset: offset, workerProcesses: 1 });
   if (gw.diagnostics.some((d) => d.severity === 'error')) throw new Error(`compile errors: ${JSON.stringify(gw.diagnostics)}`);
-  const hand = { 'nginx.conf': handWritten(handPort, a, b) };
-  for (const [label, files] of [['generated', gw.files], ['hand-written', hand]] as const) {
-    const t = nginxTest(nginx, files);
-    if (!t.ok) throw new Error(`${label}: nginx -t failed: ${t.output}`);
+  const files: Record<ConfigName, Readonly<Record<string, string>>> = {
+    'generated': gw.files,
+    'hand': { 'nginx.conf': handWritten(handPort, a, b) },
+    'hand+headers': { 'nginx.conf': handWritten(handHeadersPort, a, b, generatedHeaderSet(gw.files['nginx.conf'])) },
+  };
+  const writeDir = flag('--write-configs');
+  if (writeDir) {
+    fs.mkdirSync(writeDir, { recursive: true });
+    for (const c of CONFIGS) fs.writeFileSync(path.join(writeDir, `${c.replace('+', '-')}.nginx.conf`), files[c]['nginx.conf']);
+    console.log(`configurations written to ${writeDir}`);
+  }
+  for (const c of CONFIGS) {
+    const t = nginxTest(nginx, files[c]);
+    if (!t.ok) throw new Error(`${c}: nginx -t failed: ${t.output}`);
   }
 
   const work = writePrefix({});
-  const servers: RunningNginx[] = [];
   const results: MixResult[] = [];
   let backendRps: number | undefined;
   try {
-    servers.push(await startNginx(nginx, { 'nginx.conf': backendConf(a, b) }, b));
-    servers.push(await startNginx(nginx, gw.files, genPort));
-    servers.push(await startNginx(nginx, hand, handPort));
-    await check('generated', genPort);
-    await check('hand-written', handPort);
+    await startNginx(nginx, { 'nginx.conf': backendConf(a, b) }, b);
+    const workers = {} as Record<ConfigName, number>;
+    for (const c of CONFIGS) {
+      const server: RunningNginx = await startNginx(nginx, files[c], ports[c]);
+      await check(c, ports[c]);
+      const w = server.workers();
+      if (w.length !== 1) throw new Error(`${c}: expected 1 nginx worker, found ${w.length}`);
+      workers[c] = w[0];
+    }
 
     for (const mix of mixes) {
       const reqs = mix === 'all' ? ALL : SPECIAL;
       const script = path.join(work, `${mix}.lua`);
       fs.writeFileSync(script, luaScript(reqs));
       // warm-up: connections, upstream keepalive pools, caches
-      await runWrk(wrk, genPort, script, 2);
-      await runWrk(wrk, handPort, script, 2);
-      const r: MixResult = { mix, paths: reqs.length, generatedRps: [], handRps: [], generatedMedian: 0, handMedian: 0, ratio: 0, generatedLatency: [], handLatency: [] };
+      for (const c of CONFIGS) await runWrk(wrk, ports[c], script, 2);
+      const series = (): Series => ({ rps: [], cpuUsPerRequest: [], latency: [], medianRps: 0, medianCpuUsPerRequest: 0 });
+      const r: MixResult = { mix, paths: reqs.length, series: { 'generated': series(), 'hand': series(), 'hand+headers': series() }, ratio: 0, pairedRatio: 0, cpuRatio: 0 };
       for (let i = 0; i < runs; i++) {
-        // alternate which one goes first, so a slow phase of the machine does not always hit the same config
-        const order = i % 2 === 0 ? (['generated', 'hand'] as const) : (['hand', 'generated'] as const);
-        for (const which of order) {
-          const w = await runWrk(wrk, which === 'generated' ? genPort : handPort, script, duration);
-          if (w.non2xx || w.socketErrors) throw new Error(`${which}: ${w.non2xx} non-2xx responses ${w.socketErrors}`);
-          (which === 'generated' ? r.generatedRps : r.handRps).push(w.rps);
-          (which === 'generated' ? r.generatedLatency : r.handLatency).push(w.latency);
-          console.log(`  ${mix.padEnd(7)} run ${i + 1} ${which.padEnd(9)} ${w.rps.toFixed(0).padStart(7)} req/s (avg latency ${w.latency})`);
+        // rotate the order, so a slow phase of the machine does not always hit the same config
+        const order = CONFIGS.map((_, k) => CONFIGS[(i + k) % CONFIGS.length]);
+        for (const c of order) {
+          const w = await runWrk(wrk, ports[c], script, duration, workers[c]);
+          if (w.non2xx || w.socketErrors) throw new Error(`${c}: ${w.non2xx} non-2xx responses ${w.socketErrors}`);
+          const sr = r.series[c];
+          sr.rps.push(w.rps);
+          sr.cpuUsPerRequest.push(w.cpuUsPerRequest!);
+          sr.latency.push(w.latency);
+          console.log(`  ${mix.padEnd(7)} run ${i + 1} ${c.padEnd(12)} ${w.rps.toFixed(0).padStart(7)} req/s, worker CPU ${w.cpuUsPerRequest!.toFixed(2)} µs/request (avg latency ${w.latency})`);
         }
       }
-      r.generatedMedian = Math.round(median(r.generatedRps));
-      r.handMedian = Math.round(median(r.handRps));
-      r.ratio = +(r.generatedMedian / r.handMedian).toFixed(3);
+      for (const sr of Object.values(r.series)) {
+        sr.medianRps = Math.round(median(sr.rps));
+        sr.medianCpuUsPerRequest = +median(sr.cpuUsPerRequest).toFixed(2);
+      }
+      const g = r.series.generated;
+      const h = r.series.hand;
+      r.ratio = +(g.medianRps / h.medianRps).toFixed(3);
+      r.pairedRatio = +median(g.rps.map((x, i) => x / h.rps[i])).toFixed(3);
+      r.cpuRatio = +(h.medianCpuUsPerRequest / g.medianCpuUsPerRequest).toFixed(3);
       results.push(r);
       if (mix === 'all') {
         // the ceiling: the backend without a proxy in front (shows that the proxy, not the backend, is the bottleneck)
         backendRps = Math.round((await runWrk(wrk, a, script, duration)).rps);
       }
-      console.log(`${mix.padEnd(7)} (${reqs.length} paths): generated ${r.generatedMedian} req/s, hand-written ${r.handMedian} req/s, ratio ${r.ratio.toFixed(3)}×`);
+      console.log(`${mix} (${reqs.length} paths), medians:`);
+      for (const c of CONFIGS) console.log(`  ${c.padEnd(12)} ${String(r.series[c].medianRps).padStart(7)} req/s, worker CPU ${r.series[c].medianCpuUsPerRequest.toFixed(2)} µs/request`);
+      console.log(`  generated ÷ hand: ${r.ratio.toFixed(3)}× req/s (paired runs ${r.pairedRatio.toFixed(3)}×); worker CPU per request hand ÷ generated ${r.cpuRatio.toFixed(3)}×`);
     }
   } finally {
     await stopAll();
     removeDir(work);
   }
-  if (backendRps !== undefined) console.log(`backend alone (nginx return 200, same script, no proxy): ${backendRps} req/s`);
+  if (backendRps !== undefined) console.log(`backend alone (nginx return 200, mix all, no proxy): ${backendRps} req/s`);
   const all = results.find((r) => r.mix === 'all');
-  if (all) console.log(`target: generated ≥ 0.95× hand-written (mix all): ${all.ratio.toFixed(3)}× → ${all.ratio >= 0.95 ? 'met' : 'NOT met'}`);
+  if (all) {
+    console.log(`target: generated ≥ 0.95× hand-written req/s (mix all): ${all.ratio.toFixed(3)}× → ${all.ratio >= 0.95 ? 'met' : 'NOT met'}`);
+    console.log(`        (paired runs ${all.pairedRatio.toFixed(3)}×; per-request worker CPU, hand ÷ generated, ${all.cpuRatio.toFixed(3)}×)`);
+  }
   if (jsonFile) fs.writeFileSync(jsonFile, JSON.stringify({ backendRps, mixes: results }, null, 2) + '\n');
 }
 
