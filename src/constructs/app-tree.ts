@@ -4,6 +4,7 @@
  * construct of the app exists, and report in the library's message format
  * `<field>: <value> <problem>. Fix: <fix>`.
  */
+import { selectorMatches as resolverSelectorMatches } from '../resolve/util';
 import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { show } from './errors';
@@ -45,31 +46,9 @@ export function refOf(o: { metadata: { name: string; namespace?: string } }): st
   return `${o.metadata.namespace ?? 'default'}/${o.metadata.name}`;
 }
 
-/** Whether `labels` satisfy a Kubernetes label selector. @internal */
+/** Whether `labels` satisfy a Kubernetes label selector (the resolver's matcher). @internal */
 export function selectorMatches(selector: LabelSelector | undefined, labels: Record<string, string>): boolean {
-  if (!selector) return true;
-  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (labels[k] !== v) return false;
-  for (const e of selector.matchExpressions ?? []) {
-    const has = Object.prototype.hasOwnProperty.call(labels, e.key);
-    const values = e.values ?? [];
-    switch (e.operator) {
-      case 'In':
-        if (!has || !values.includes(labels[e.key])) return false;
-        break;
-      case 'NotIn':
-        if (has && values.includes(labels[e.key])) return false;
-        break;
-      case 'Exists':
-        if (!has) return false;
-        break;
-      case 'DoesNotExist':
-        if (has) return false;
-        break;
-      default:
-        return false;
-    }
-  }
-  return true;
+  return !selector || resolverSelectorMatches(selector, labels);
 }
 
 /**

@@ -6,7 +6,7 @@ import { caConfigMapProblem, ListenerProblem, missingSeverity, partialNote } fro
 import { NamespacedName, ResolvedBackendTLS } from './model';
 import { RouteState } from './routes';
 import { Condition, ObjectStatus } from './types';
-import { arr, closest, cmpTuple, key, list, names, num, rec, str } from './util';
+import { arr, closest, cmpTuple, key, list, names, num, oldestFirst, rec, str } from './util';
 
 /** One targetRef of a policy. */
 interface PolicyTarget {
@@ -39,16 +39,7 @@ function targetKey(t: PolicyTarget): string {
 }
 
 /** Policy precedence: oldest first, then namespace/name. */
-function order(a: Obj, b: Obj): number {
-  const ta = a.creationTimestamp ?? '';
-  const tb = b.creationTimestamp ?? '';
-  if (ta !== tb) {
-    if (!ta) return 1;
-    if (!tb) return -1;
-    return ta < tb ? -1 : 1;
-  }
-  return cmpTuple([a.namespace, a.name], [b.namespace, b.name]);
-}
+const order = oldestFirst;
 
 /** Evaluates every BackendTLSPolicy: targets, CA references, conflicts. */
 export function evaluatePolicies(ctx: Ctx): PolicyState[] {

@@ -19,7 +19,7 @@ import {
   tlsSecretProblem,
 } from './listeners';
 import { NamespacedName } from './model';
-import { arr, closest, cmpTuple, key, names, num, rec, str } from './util';
+import { arr, closest, cmpTuple, key, names, num, oldestFirst, rec, str } from './util';
 
 /** Working state of one GatewayClass. */
 export interface GatewayClassState {
@@ -350,16 +350,7 @@ function applyFrontendValidation(ctx: Ctx, g: Obj, listeners: ListenerState[]): 
 }
 
 /** Merge precedence of ListenerSets: oldest first, then namespace/name. */
-function lsOrder(a: Obj, b: Obj): number {
-  const ta = a.creationTimestamp ?? '';
-  const tb = b.creationTimestamp ?? '';
-  if (ta !== tb) {
-    if (!ta) return 1;
-    if (!tb) return -1;
-    return ta < tb ? -1 : 1;
-  }
-  return cmpTuple([a.namespace, a.name], [b.namespace, b.name]);
-}
+const lsOrder = oldestFirst;
 
 function evaluateListenerSets(ctx: Ctx, gateways: Map<string, GatewayState>): void {
   const sets = [...ctx.inv.listenerSets.values()].sort(lsOrder);

@@ -6,7 +6,7 @@ import { grantFix, refPermitted } from './grants';
 import { groupKindKey, Inventory, MCS_GROUP, Obj, RouteKind } from './inventory';
 import { admitNamespace, ListenerProblem, ListenerState, missingSeverity, partialNote } from './listeners';
 import { ResolvedBackend, ResolvedBackendTLS, ResolvedRule } from './model';
-import { arr, closest, cmpTuple, effectiveHostnames, intersectHostname, key, list, names, num, rec, str, uniqSorted } from './util';
+import { arr, closest, effectiveHostnames, intersectHostname, key, list, names, num, oldestFirst, rec, str, uniqSorted } from './util';
 
 /** Normalised parentRef (defaults applied). */
 export interface NormalizedParentRef {
@@ -136,16 +136,7 @@ export function resolveRoutes(
 }
 
 /** Route precedence: oldest first, then namespace/name. */
-function routeOrder(a: Obj, b: Obj): number {
-  const ta = a.creationTimestamp ?? '';
-  const tb = b.creationTimestamp ?? '';
-  if (ta !== tb) {
-    if (!ta) return 1;
-    if (!tb) return -1;
-    return ta < tb ? -1 : 1;
-  }
-  return cmpTuple([a.namespace, a.name, a.kind], [b.namespace, b.name, b.kind]);
-}
+const routeOrder = oldestFirst;
 
 function hostnamesIntersect(a: readonly string[], b: readonly string[]): string | undefined {
   if (!a.length) return b[0] ?? '*';

@@ -106,6 +106,21 @@ export function effectiveHostnames(listenerHostname: string | undefined, routeHo
   return out.length ? uniqSorted(out) : undefined;
 }
 
+/**
+ * Gateway API tie-break precedence: the oldest object (creationTimestamp) first, objects without a
+ * timestamp after those with one, then namespace/name.
+ */
+export function oldestFirst(a: { readonly creationTimestamp?: string; readonly namespace: string; readonly name: string }, b: { readonly creationTimestamp?: string; readonly namespace: string; readonly name: string }): number {
+  const ta = a.creationTimestamp ?? '';
+  const tb = b.creationTimestamp ?? '';
+  if (ta !== tb) {
+    if (!ta) return 1;
+    if (!tb) return -1;
+    return ta < tb ? -1 : 1;
+  }
+  return cmpTuple([a.namespace, a.name], [b.namespace, b.name]);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Label selectors
 
