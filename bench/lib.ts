@@ -195,11 +195,23 @@ function installHandlers(): void {
   }
 }
 
+/** Options of {@link startNginx}. */
+export interface StartOptions {
+  /** A command nginx runs under (e.g. `['valgrind', '--tool=callgrind', …]`); its process is the one tracked. */
+  readonly wrapper?: readonly string[];
+  /** Extra global directives for `-g` (after `daemon off;`), e.g. `master_process off;`. */
+  readonly globals?: string;
+  /** @default 60000 */
+  readonly startTimeoutMs?: number;
+}
+
 /** Starts `nginx -p <prefix> -c nginx.conf -g 'daemon off;'` and waits until `waitPort` accepts connections. */
-export async function startNginx(nginx: string, files: Readonly<Record<string, string>>, waitPort: number): Promise<RunningNginx> {
+export async function startNginx(nginx: string, files: Readonly<Record<string, string>>, waitPort: number, opts: StartOptions = {}): Promise<RunningNginx> {
   installHandlers();
   const dir = writePrefix(files);
-  const child: ChildProcess = spawn(nginx, ['-p', dir, '-c', 'nginx.conf', '-e', 'error.log', '-g', 'daemon off;'], { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir });
+  const argv = [nginx, '-p', dir, '-c', 'nginx.conf', '-e', 'error.log', '-g', `daemon off;${opts.globals ? ` ${opts.globals}` : ''}`];
+  const cmd = [...(opts.wrapper ?? []), ...argv];
+  const child: ChildProcess = spawn(cmd[0], cmd.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir });
   let output = '';
   child.stdout!.on('data', (d) => (output += String(d)));
   child.stderr!.on('data', (d) => (output += String(d)));
@@ -217,6 +229,7 @@ export async function startNginx(nginx: string, files: Readonly<Record<string, s
     }
   };
   const workers = () => (exited ? [] : childrenOf(pid).filter((p) => stat(p)?.comm === 'nginx'));
+  // (under a wrapper such as valgrind the command name differs: use `master_process off` there)
   let stopping: Promise<void> | undefined;
   const handle: RunningNginx = {
     pid,
@@ -230,7 +243,7 @@ export async function startNginx(nginx: string, files: Readonly<Record<string, s
           child.kill('SIGTERM');
           const t = setTimeout(() => {
             if (!exited) child.kill('SIGKILL');
-          }, 5000);
+          }, opts.wrapper ? 30000 : 5000);
           await exit;
           clearTimeout(t);
         }
@@ -252,7 +265,7 @@ export async function startNginx(nginx: string, files: Readonly<Record<string, s
     },
   };
   running.add(handle);
-  const deadline = Date.now() + 60000;
+  const deadline = Date.now() + (opts.startTimeoutMs ?? 60000);
   for (;;) {
     if (exited) {
       const log = errorLog();

@@ -26,11 +26,11 @@
  *
  * Skips (exit 0, with a message) when nginx or wrk is not installed (Debian: apt-get install nginx wrk).
  */
-import { spawn } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { compileNginx, KubeObject } from '../src';
-import { findNginx, findWrk, freeOffset, freePort, machine, median, nginxTest, nginxVersion, request, RunningNginx, skip, startNginx, stopAll, writePrefix, removeDir } from './lib';
+import { findBinary, findNginx, findWrk, freeOffset, freePort, machine, median, nginxTest, nginxVersion, request, RunningNginx, skip, startNginx, stopAll, writePrefix, removeDir } from './lib';
 
 const NS = 'bench';
 const HOST = 'app.example.com';
@@ -273,6 +273,45 @@ interface Series {
   medianCpuUsPerRequest: number;
 }
 
+/**
+ * Instructions nginx executes per request (valgrind callgrind, single process: `master_process off`):
+ * counters zeroed after a warm-up, `wrk -c8` for `seconds`, counters dumped; total ÷ requests. A
+ * deterministic count, unaffected by other load on the machine (unlike req/s and CPU time), though it
+ * ignores cache and branch behaviour.
+ */
+async function instructionsPerRequest(
+  tools: { nginx: string; wrk: string; valgrind: string; callgrindControl: string },
+  files: Readonly<Record<string, string>>,
+  port: number,
+  script: string,
+  work: string,
+  seconds: number,
+): Promise<{ perRequest: number; requests: number }> {
+  const out = fs.mkdtempSync(path.join(work, 'callgrind-'));
+  const server = await startNginx(tools.nginx, files, port, {
+    wrapper: [tools.valgrind, '--tool=callgrind', `--callgrind-out-file=${out}/cg.%p`, '--vgdb=yes'],
+    globals: 'master_process off;',
+    startTimeoutMs: 120000,
+  });
+  try {
+    await runWrk(tools.wrk, port, script, 2, undefined, 8);
+    const zero = spawnSync(tools.callgrindControl, ['-z', String(server.pid)], { encoding: 'utf8' });
+    if (zero.status !== 0) throw new Error(`callgrind_control -z: ${zero.stdout}${zero.stderr}`);
+    const w = await runWrk(tools.wrk, port, script, seconds, undefined, 8);
+    if (w.non2xx || w.socketErrors) throw new Error(`under callgrind: ${w.non2xx} non-2xx ${w.socketErrors}`);
+    const dump = spawnSync(tools.callgrindControl, ['-d', String(server.pid)], { encoding: 'utf8' });
+    if (dump.status !== 0) throw new Error(`callgrind_control -d: ${dump.stdout}${dump.stderr}`);
+    const dumps = fs.readdirSync(out).filter((f) => /^cg\.\d+\.\d+$/.test(f)).sort();
+    if (!dumps.length) throw new Error('callgrind wrote no dump');
+    const text = fs.readFileSync(path.join(out, dumps[dumps.length - 1]), 'utf8');
+    const m = /^(?:summary|totals):\s+(\d+)/m.exec(text);
+    if (!m) throw new Error('no summary in the callgrind dump');
+    return { perRequest: Math.round(Number(m[1]) / w.requests), requests: w.requests };
+  } finally {
+    await server.stop();
+  }
+}
+
 type ConfigName = 'generated' | 'hand' | 'hand+headers';
 const CONFIGS: readonly ConfigName[] = ['generated', 'hand', 'hand+headers'];
 
@@ -286,6 +325,10 @@ interface MixResult {
   pairedRatio: number;
   /** hand-written ÷ generated CPU time of the worker per request (≥ 1: the generated config costs no more CPU) */
   cpuRatio: number;
+  /** instructions per request under callgrind, when valgrind is installed */
+  instructionsPerRequest?: Record<ConfigName, number>;
+  /** hand-written ÷ generated instructions per request */
+  instructionRatio?: number;
 }
 
 async function main(): Promise<void> {
@@ -300,11 +343,15 @@ async function main(): Promise<void> {
   const mixArg = flag('--mix');
   if (mixArg !== undefined && mixArg !== 'all' && mixArg !== 'special') throw new Error('--mix takes all or special');
   const mixes = mixArg ? [mixArg] : ['all', 'special'];
+  const countInstructions = !args.includes('--no-instructions');
 
   const nginx = findNginx();
   if (!nginx) skip('nginx is not installed (looked on PATH and in /usr/sbin); install it (Debian: apt-get install nginx) to run this benchmark');
   const wrk = findWrk();
   if (!wrk) skip('wrk is not installed (the load generator); install it (Debian: apt-get install wrk) to run this benchmark');
+  const valgrind = findBinary('valgrind');
+  const callgrindControl = findBinary('callgrind_control');
+  if (countInstructions && (!valgrind || !callgrindControl)) console.log('valgrind (callgrind_control) is not installed: instructions per request are not counted (Debian: apt-get install valgrind)');
   console.log(`nginx ${nginxVersion(nginx)}; ${machine()}`);
   console.log(`wrk -t1 -c32 -d${duration}s, ${runs} runs per config and mix, rotating the order of ${CONFIGS.join(' / ')}; worker_processes 1 everywhere`);
 
@@ -350,8 +397,10 @@ async function main(): Promise<void> {
   try {
     await startNginx(nginx, { 'nginx.conf': backendConf(a, b) }, b);
     const workers = {} as Record<ConfigName, number>;
+    const servers = {} as Record<ConfigName, RunningNginx>;
     for (const c of CONFIGS) {
-      const server: RunningNginx = await startNginx(nginx, files[c], ports[c]);
+      const server = await startNginx(nginx, files[c], ports[c]);
+      servers[c] = server;
       await check(c, ports[c]);
       const w = server.workers();
       if (w.length !== 1) throw new Error(`${c}: expected 1 nginx worker, found ${w.length}`);
@@ -393,9 +442,29 @@ async function main(): Promise<void> {
         // the ceiling: the backend without a proxy in front (shows that the proxy, not the backend, is the bottleneck)
         backendRps = Math.round((await runWrk(wrk, a, script, duration)).rps);
       }
-      console.log(`${mix} (${reqs.length} paths), medians:`);
-      for (const c of CONFIGS) console.log(`  ${c.padEnd(12)} ${String(r.series[c].medianRps).padStart(7)} req/s, worker CPU ${r.series[c].medianCpuUsPerRequest.toFixed(2)} µs/request`);
-      console.log(`  generated ÷ hand: ${r.ratio.toFixed(3)}× req/s (paired runs ${r.pairedRatio.toFixed(3)}×); worker CPU per request hand ÷ generated ${r.cpuRatio.toFixed(3)}×`);
+    }
+
+    if (countInstructions && valgrind && callgrindControl) {
+      // after every wrk run, one configuration at a time on the same ports: valgrind must not share the machine with a measurement
+      for (const c of CONFIGS) await servers[c].stop();
+      for (const r of results) {
+        const ir = {} as Record<ConfigName, number>;
+        for (const c of CONFIGS) ir[c] = (await instructionsPerRequest({ nginx, wrk, valgrind, callgrindControl }, files[c], ports[c], path.join(work, `${r.mix}.lua`), work, 5)).perRequest;
+        r.instructionsPerRequest = ir;
+        r.instructionRatio = +(ir.hand / ir.generated).toFixed(3);
+      }
+    }
+
+    for (const r of results) {
+      console.log(`${r.mix} (${r.paths} paths), medians:`);
+      for (const c of CONFIGS) {
+        const ir = r.instructionsPerRequest ? `, ${r.instructionsPerRequest[c]} instructions/request (callgrind)` : '';
+        console.log(`  ${c.padEnd(12)} ${String(r.series[c].medianRps).padStart(7)} req/s, worker CPU ${r.series[c].medianCpuUsPerRequest.toFixed(2)} µs/request${ir}`);
+      }
+      console.log(
+        `  generated ÷ hand: ${r.ratio.toFixed(3)}× req/s (paired runs ${r.pairedRatio.toFixed(3)}×); hand ÷ generated: worker CPU per request ${r.cpuRatio.toFixed(3)}×` +
+          (r.instructionRatio !== undefined ? `, instructions per request ${r.instructionRatio.toFixed(3)}×` : ''),
+      );
     }
   } finally {
     await stopAll();
@@ -405,7 +474,10 @@ async function main(): Promise<void> {
   const all = results.find((r) => r.mix === 'all');
   if (all) {
     console.log(`target: generated ≥ 0.95× hand-written req/s (mix all): ${all.ratio.toFixed(3)}× → ${all.ratio >= 0.95 ? 'met' : 'NOT met'}`);
-    console.log(`        (paired runs ${all.pairedRatio.toFixed(3)}×; per-request worker CPU, hand ÷ generated, ${all.cpuRatio.toFixed(3)}×)`);
+    console.log(
+      `        (paired runs ${all.pairedRatio.toFixed(3)}×; hand ÷ generated per request: worker CPU ${all.cpuRatio.toFixed(3)}×` +
+        `${all.instructionRatio !== undefined ? `, instructions ${all.instructionRatio.toFixed(3)}×` : ''})`,
+    );
   }
   if (jsonFile) fs.writeFileSync(jsonFile, JSON.stringify({ backendRps, mixes: results }, null, 2) + '\n');
 }
