@@ -12,7 +12,9 @@
  *
  * All routes are on one hostname (one server block) of one HTTP listener.
  *
- *   npx ts-node --project tsconfig.dev.json bench/nginx-scale.ts [N...] [--variant distinct|one-path] [--runs R] [--json FILE]
+ *   npx ts-node --project tsconfig.dev.json bench/nginx-scale.ts [N...] [--variant distinct|one-path] [--runs R] [--workers W] [--json FILE]
+ *
+ * `--workers W` renders `worker_processes W` (default 1) and sums the RSS of all workers.
  *
  * Skips (exit 0, with a message) when nginx is not installed.
  */
@@ -70,6 +72,8 @@ interface Row {
   nginxTestMs: number;
   startMs: number;
   masterRssMiB: number;
+  workers: number;
+  /** all workers together */
   workerRssMiB: number;
   totalRssMiB: number;
   totalPssMiB?: number;
@@ -78,18 +82,18 @@ interface Row {
 
 const mib = (kb: number) => +(kb / 1024).toFixed(1);
 
-async function measure(nginx: string, backendAddress: string, n: number, variant: Variant, runs: number): Promise<Row> {
+async function measure(nginx: string, backendAddress: string, n: number, variant: Variant, runs: number, workerCount: number): Promise<Row> {
   const objs = objects(n, variant);
   const backends: Record<string, string> = {};
   for (let i = 0; i < n; i++) backends[`${NS}/svc${i}:8080`] = backendAddress;
   const offset = await freeOffset([80, 8081]);
   const t0 = process.hrtime.bigint();
-  const [gw] = compileNginx(objs, { backends, listenHost: '127.0.0.1', portOffset: offset, workerProcesses: 1 });
+  const [gw] = compileNginx(objs, { backends, listenHost: '127.0.0.1', portOffset: offset, workerProcesses: workerCount });
   const compileMs = Number(process.hrtime.bigint() - t0) / 1e6;
   const errors = gw.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length) throw new Error(`compile errors: ${errors.slice(0, 3).map((d) => d.message).join('; ')}`);
   const conf = gw.files['nginx.conf'];
-  if (!/worker_processes 1;/.test(conf)) throw new Error('expected worker_processes 1');
+  if (!conf.includes(`worker_processes ${workerCount};`)) throw new Error(`expected worker_processes ${workerCount}`);
 
   const tests: number[] = [];
   for (let r = 0; r < runs; r++) {
@@ -113,9 +117,9 @@ async function measure(nginx: string, backendAddress: string, n: number, variant
       }
     }
     const workers = server.workers();
-    if (workers.length !== 1) throw new Error(`expected 1 worker, found ${workers.length}`);
+    if (workers.length !== workerCount) throw new Error(`expected ${workerCount} workers, found ${workers.length}`);
     const master = statusKb(server.pid, 'VmRSS');
-    const worker = statusKb(workers[0], 'VmRSS');
+    const worker = workers.reduce((sum, w) => sum + statusKb(w, 'VmRSS'), 0);
     const pss = [server.pid, ...workers].map(pssKb);
     return {
       variant,
@@ -125,6 +129,7 @@ async function measure(nginx: string, backendAddress: string, n: number, variant
       nginxTestMs: Math.round(median(tests)),
       startMs: Math.round(startMs),
       masterRssMiB: mib(master),
+      workers: workers.length,
       workerRssMiB: mib(worker),
       totalRssMiB: mib(master + worker),
       ...(pss.every((x) => x !== undefined) ? { totalPssMiB: mib(pss.reduce((a, b) => a! + b!, 0)!) } : {}),
@@ -142,17 +147,19 @@ async function main(): Promise<void> {
     return i >= 0 ? args[i + 1] : undefined;
   };
   const runs = Number(flag('--runs') ?? 3);
+  const workerCount = Number(flag('--workers') ?? 1);
+  if (!Number.isInteger(workerCount) || workerCount < 1) throw new Error('--workers takes a positive integer');
   const jsonFile = flag('--json');
   const v = flag('--variant');
   if (v !== undefined && v !== 'distinct' && v !== 'one-path') throw new Error('--variant takes distinct or one-path');
   const variants: Variant[] = v ? [v] : ['distinct', 'one-path'];
-  const sizes = args.filter((a, i) => /^\d+$/.test(a) && args[i - 1] !== '--runs').map(Number);
+  const sizes = args.filter((a, i) => /^\d+$/.test(a) && !['--runs', '--workers'].includes(args[i - 1])).map(Number);
   const ns = sizes.length ? sizes : [100, 500, 1000, 2000];
 
   const nginx = findNginx();
   if (!nginx) skip('nginx is not installed (looked on PATH and in /usr/sbin); install it (Debian: apt-get install nginx) to run this benchmark');
   console.log(`nginx ${nginxVersion(nginx)}; ${machine()}`);
-  console.log(`worker_processes 1; nginx -t: median of ${runs}; RSS after a few requests (VmRSS of master + worker; PSS counts shared pages once)`);
+  console.log(`worker_processes ${workerCount}; nginx -t: median of ${runs}; RSS after a few requests (VmRSS of master + worker${workerCount > 1 ? 's' : ''}; PSS counts shared pages once)`);
 
   // warm-up of the compiler (JIT), so the first size's compile time is comparable
   compileNginx(objects(50, 'distinct'), { workerProcesses: 1 });
@@ -161,12 +168,12 @@ async function main(): Promise<void> {
   try {
     for (const variant of variants) {
       for (const n of ns) {
-        const row = await measure(nginx, backend.address, n, variant, runs);
+        const row = await measure(nginx, backend.address, n, variant, runs, workerCount);
         rows.push(row);
         console.log(
           `${variant.padEnd(8)} ${String(n).padStart(5)} routes: compile ${String(row.compileMs).padStart(5)} ms, ${String(row.configKiB).padStart(5)} KiB, ` +
             `nginx -t ${String(row.nginxTestMs).padStart(5)} ms, start ${String(row.startMs).padStart(5)} ms, ` +
-            `RSS master ${row.masterRssMiB} MiB + worker ${row.workerRssMiB} MiB = ${row.totalRssMiB} MiB (PSS ${row.totalPssMiB ?? '?'} MiB)`,
+            `RSS master ${row.masterRssMiB} MiB + ${row.workers > 1 ? `${row.workers} workers` : 'worker'} ${row.workerRssMiB} MiB = ${row.totalRssMiB} MiB (PSS ${row.totalPssMiB ?? '?'} MiB)`,
         );
       }
     }
@@ -175,7 +182,7 @@ async function main(): Promise<void> {
     await backend.close();
   }
   for (const r of rows.filter((x) => x.routes === 1000)) {
-    console.log(`target: ${r.variant}, 1,000 routes ≤ 200 MB RSS (master + worker): ${r.totalRssMiB} MiB → ${r.totalRssMiB * 1.048576 <= 200 ? 'met' : 'NOT met'}`);
+    console.log(`target: ${r.variant}, 1,000 routes ≤ 200 MB RSS (master + ${r.workers} worker${r.workers > 1 ? 's' : ''}): ${r.totalRssMiB} MiB → ${r.totalRssMiB * 1.048576 <= 200 ? 'met' : 'NOT met'}`);
   }
   if (jsonFile) fs.writeFileSync(jsonFile, JSON.stringify(rows, null, 2) + '\n');
 }
