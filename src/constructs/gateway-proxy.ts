@@ -8,6 +8,7 @@ import { checkObjectName, checkPort } from './checks';
 import { fail } from './errors';
 import { Gateway } from './gateway';
 import { ListenerProtocol } from './listener';
+import { DERIVED_OBJECTS_METADATA } from './validation';
 import { ILoadBalancerAddress } from './load-balancer-address';
 
 /** The pinned official nginx image the proxy runs by default. */
@@ -88,10 +89,12 @@ export class GatewayProxy extends Construct {
   public readonly service: kplus.Service;
   private readonly props: GatewayProxyProps;
   private readonly mountedSecrets = new Set<string>();
-  private rendered?: { key: string; result: RenderedGateway | undefined; diagnostics: Diagnostic[] };
+  private rendered?: { key: string; objects: KubeObject[]; result: RenderedGateway | undefined; diagnostics: Diagnostic[] };
 
   constructor(scope: Construct, id: string, props: GatewayProxyProps) {
     super(scope, id);
+    // its objects are outputs of the compile, not inputs of the whole-app checks (see validation.ts)
+    this.node.addMetadata(DERIVED_OBJECTS_METADATA, true);
     this.props = props;
     const gw = props.gateway;
     this.name = props.name ?? `${gw.name}-proxy`;
@@ -251,7 +254,8 @@ export class GatewayProxy extends Construct {
   }
 
   private appConfigMap(namespace: string, name: string): Record<string, unknown> | undefined {
-    const o = appObjects(this.node.root).find((x) => x.kind === 'ConfigMap' && x.apiVersion === 'v1' && (x.metadata.namespace ?? 'default') === namespace && x.metadata.name === name);
+    // the objects the current configuration was compiled from
+    const o = this.compile().objects.find((x) => x.kind === 'ConfigMap' && x.apiVersion === 'v1' && (x.metadata.namespace ?? 'default') === namespace && x.metadata.name === name);
     return o && typeof o.data === 'object' && o.data ? (o.data as Record<string, unknown>) : undefined;
   }
 
@@ -263,7 +267,7 @@ export class GatewayProxy extends Construct {
   }
 
   /** Compiles the app's Gateway API objects; memoized per distinct input. */
-  private compile(): { result: RenderedGateway | undefined; diagnostics: Diagnostic[] } {
+  private compile(): { objects: KubeObject[]; result: RenderedGateway | undefined; diagnostics: Diagnostic[] } {
     const objects = appObjects(this.node.root);
     const key = crypto.createHash('sha256').update(JSON.stringify(objects)).digest('hex');
     if (this.rendered?.key === key) return this.rendered;
@@ -281,7 +285,7 @@ export class GatewayProxy extends Construct {
     });
     const gw = this.props.gateway;
     const result = rendered.find((r) => r.namespace === gw.effectiveNamespace && r.name === gw.name);
-    this.rendered = { key, result, diagnostics: result?.diagnostics ?? [] };
+    this.rendered = { key, objects, result, diagnostics: result?.diagnostics ?? [] };
     return this.rendered;
   }
 

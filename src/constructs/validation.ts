@@ -38,8 +38,23 @@ function ownerOf(obj: ApiObject): IConstruct {
   return obj.node.id === 'Resource' && scope && (scope as any).apiObject === obj ? scope : obj;
 }
 
+/**
+ * Construct metadata type marking a subtree whose ApiObjects are derived from the rest of the app
+ * (a GatewayProxy's ConfigMap, Deployment, Service): the whole-app checks skip them, so they are not
+ * synthesized (and their compile not run) during validation.
+ * @internal
+ */
+export const DERIVED_OBJECTS_METADATA = 'cdk8s-gateway:derived-objects';
+
+function isDerived(c: IConstruct): boolean {
+  for (let s: IConstruct | undefined = c; s; s = s.node.scope) {
+    if (s.node.metadata.some((m) => m.type === DERIVED_OBJECTS_METADATA)) return true;
+  }
+  return false;
+}
+
 function compute(root: IConstruct): Computed {
-  const apiObjects = root.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject);
+  const apiObjects = root.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject && !isDerived(c));
   const owners = new Map<string, IConstruct>();
   const objects: KubeObject[] = [];
   for (const o of apiObjects) {
