@@ -125,7 +125,9 @@ describeNginx('the emitted configuration loads in nginx', () => {
     const cm = find(synth(app), 'ConfigMap', 'web-gateway-proxy-config', 'gateway');
     const cert = selfSigned(['www.example.com']);
     expect(cert).toBeDefined();
-    const r = nginxTest({ 'nginx.conf': cm.data['nginx.conf'], 'secrets/gateway/www-tls/tls.crt': cert!.cert, 'secrets/gateway/www-tls/tls.key': cert!.key });
+    // nginx -t binds the listen sockets: move the public ports above 1024 so a non-root user can run it
+    const conf = (cm.data['nginx.conf'] as string).replace(/listen (\d+)(?=[ ;])/g, (_m: string, p: string) => `listen ${Number(p) + 20000}`);
+    const r = nginxTest({ 'nginx.conf': conf, 'secrets/gateway/www-tls/tls.crt': cert!.cert, 'secrets/gateway/www-tls/tls.key': cert!.key });
     expect(r.output).toBe('');
     expect(r.ok).toBe(true);
   });
