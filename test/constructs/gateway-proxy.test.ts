@@ -1,6 +1,13 @@
+import { spawn } from 'child_process';
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as tls from 'tls';
 import { App, Chart } from 'cdk8s';
 import {
   Backend,
+  compileNginx,
   ExternalService,
   Gateway,
   GatewayClass,
@@ -156,4 +163,58 @@ test('the proxy Service takes the Gateway\'s load-balancer address; static endpo
   const conf: string = find(objs, 'ConfigMap', 'gw-proxy-config', 'gateway').data['nginx.conf'];
   expect(conf).toMatch(/nas\.lan\.example\.com:5001/);
   expect(conf).not.toMatch(/nas\.gateway\.svc\.cluster\.local/);
+});
+
+describeNginx('certificate renewal reaches a running proxy', () => {
+  test('the entrypoint reloads nginx when a mounted certificate changes, and drains on SIGTERM', async () => {
+    const { app } = proxyApp({ tcp: false });
+    const objects = synth(app);
+    const entry: string = find(objects, 'ConfigMap', 'web-gateway-proxy-config', 'gateway').data['entrypoint.sh'];
+    const offset = 20000 + Math.floor(Math.random() * 20000);
+    // the same compiler as the proxy, on loopback with high ports (the entrypoint does not care)
+    const [rendered] = compileNginx(objects, { assumeExternal: true, listenHost: '127.0.0.1', portOffset: offset, backends: { 'gateway/site:80': '127.0.0.1:9' } });
+    const confDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-gw-proxy-conf-'));
+    const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-gw-proxy-run-'));
+    const writeCert = (c: { cert: string; key: string }) => {
+      fs.mkdirSync(path.join(confDir, 'secrets', 'gateway', 'www-tls'), { recursive: true });
+      fs.writeFileSync(path.join(confDir, 'secrets', 'gateway', 'www-tls', 'tls.key'), c.key);
+      fs.writeFileSync(path.join(confDir, 'secrets', 'gateway', 'www-tls', 'tls.crt'), c.cert);
+    };
+    fs.writeFileSync(path.join(confDir, 'nginx.conf'), rendered.files['nginx.conf']);
+    fs.writeFileSync(path.join(confDir, 'entrypoint.sh'), entry);
+    const first = selfSigned(['www.example.com'])!;
+    const renewed = selfSigned(['www.example.com'])!;
+    writeCert(first);
+    const fingerprint = () =>
+      new Promise<string>((resolve, reject) => {
+        const s = tls.connect({ host: '127.0.0.1', port: 443 + offset, servername: 'www.example.com', rejectUnauthorized: false }, () => {
+          resolve(s.getPeerX509Certificate()!.fingerprint256);
+          s.end();
+        });
+        s.on('error', reject);
+      });
+    const expected = (pem: string) => new crypto.X509Certificate(pem).fingerprint256;
+    const child = spawn('/bin/sh', [path.join(confDir, 'entrypoint.sh')], {
+      env: { ...process.env, PATH: `${process.env.PATH ?? ''}:/usr/sbin:/usr/bin:/bin`, CDK8S_GATEWAY_CONF_DIR: confDir, CDK8S_GATEWAY_RUN_DIR: runDir, CDK8S_GATEWAY_RELOAD_CHECK_SECONDS: '1' },
+      stdio: 'ignore',
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      let fp = '';
+      for (let i = 0; i < 50 && !fp; i++) fp = await fingerprint().catch(async () => (await new Promise((r) => setTimeout(r, 200)), ''));
+      expect(fp).toBe(expected(first.cert));
+      writeCert(renewed); // what the kubelet does when cert-manager updates the Secret
+      let now = fp;
+      for (let i = 0; i < 40 && now !== expected(renewed.cert); i++) {
+        await new Promise((r) => setTimeout(r, 250));
+        now = await fingerprint().catch(() => now);
+      }
+      expect(now).toBe(expected(renewed.cert));
+    } finally {
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      fs.rmSync(confDir, { recursive: true, force: true });
+      fs.rmSync(runDir, { recursive: true, force: true });
+    }
+  });
 });
