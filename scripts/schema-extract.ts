@@ -8,22 +8,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as YAML from 'yaml';
+import type { BundledSchema } from '../src/validate/bundles';
 
-/** One served version of one CRD, as bundled. */
-export interface BundledSchema {
-  readonly group: string;
-  readonly version: string;
-  readonly kind: string;
-  readonly plural: string;
-  readonly scope: 'Namespaced' | 'Cluster';
-  readonly deprecated?: boolean;
-  readonly deprecationWarning?: string;
-  readonly storage: boolean;
-  /** the CRD enables the status subresource for this version (status is reset on create) */
-  readonly statusSubresource?: boolean;
-  /** `openAPIV3Schema` without `description` keywords */
-  readonly schema: Record<string, unknown>;
-}
+/** One served version of one CRD, as bundled (the runtime's own type). */
+export type { BundledSchema } from '../src/validate/bundles';
 
 /** A version the CRD declares but does not serve. */
 export interface NotServedVersion {
