@@ -7,6 +7,7 @@ import { checkDnsSubdomain } from './checks';
 import { fail } from './errors';
 import type { Gateway } from './gateway';
 import { Resource, ResourceProps } from './resource';
+import { touch } from './validation';
 
 /** cert-manager's API version. */
 export const CERT_MANAGER_API_VERSION = 'cert-manager.io/v1';
@@ -251,6 +252,7 @@ export abstract class IssuerBase extends Resource implements IIssuer {
 
   /** Adds an ACME solver and returns it. */
   public addSolver(solver: AcmeSolver): AcmeSolver {
+    touch();
     if (this.type.type !== 'acme') fail(this, 'spec.acme.solvers', solver.provider, `is given to a ${this.type.type} issuer, which solves no challenges`, 'use an ACME issuer');
     this.solvers.push(solver);
     return solver;

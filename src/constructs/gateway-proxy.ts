@@ -1,14 +1,15 @@
 import * as crypto from 'crypto';
 import { ApiObject, Duration, JsonPatch, Lazy, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { Construct, IConstruct } from 'constructs';
+import { Construct } from 'constructs';
 import { BUILTIN_CONTROLLER_NAME, Diagnostic, KubeObject } from '../model';
-import { compileNginx, RenderedGateway } from '../render/nginx';
+import { buildDataplane } from '../ir';
+import { renderNginx, RenderedGateway } from '../render/nginx';
 import { checkObjectName, checkPort } from './checks';
 import { fail } from './errors';
 import { Gateway } from './gateway';
 import { ListenerProtocol } from './listener';
-import { DERIVED_OBJECTS_METADATA } from './validation';
+import { appSnapshot, DERIVED_OBJECTS_METADATA } from './validation';
 import { ILoadBalancerAddress } from './load-balancer-address';
 
 /** The pinned official nginx image the proxy runs by default. */
@@ -89,7 +90,7 @@ export class GatewayProxy extends Construct {
   public readonly service: kplus.Service;
   private readonly props: GatewayProxyProps;
   private readonly mountedSecrets = new Set<string>();
-  private rendered?: { key: string; objects: KubeObject[]; result: RenderedGateway | undefined; diagnostics: Diagnostic[] };
+  private rendered?: { key: string; objects: readonly KubeObject[]; result: RenderedGateway | undefined; diagnostics: Diagnostic[] };
 
   constructor(scope: Construct, id: string, props: GatewayProxyProps) {
     super(scope, id);
@@ -266,15 +267,20 @@ export class GatewayProxy extends Construct {
     return h.digest('hex');
   }
 
-  /** Compiles the app's Gateway API objects; memoized per distinct input. */
-  private compile(): { objects: KubeObject[]; result: RenderedGateway | undefined; diagnostics: Diagnostic[] } {
-    const objects = appObjects(this.node.root);
-    const key = crypto.createHash('sha256').update(JSON.stringify(objects)).digest('hex');
-    if (this.rendered?.key === key) return this.rendered;
-    // Secrets written by cert-manager and Services deployed elsewhere are not in the app: assume them
-    const rendered = compileNginx(objects, {
-      controllerName: BUILTIN_CONTROLLER_NAME,
-      assumeExternal: true,
+  /**
+   * Compiles the app's Gateway API objects. It starts from the whole-app validation's snapshot
+   * (the synthesized objects and the resolver's model for the built-in controller), so a synth
+   * synthesizes and resolves the app once for the checks and the compile together; memoized per
+   * snapshot content.
+   */
+  private compile(): { objects: readonly KubeObject[]; result: RenderedGateway | undefined; diagnostics: Diagnostic[] } {
+    const snapshot = appSnapshot(this);
+    if (this.rendered?.key === snapshot.key) return this.rendered;
+    const objects = snapshot.objects;
+    const model = snapshot.resolved.get(BUILTIN_CONTROLLER_NAME)!.model;
+    // Secrets written by cert-manager and Services deployed elsewhere are not in the app: the
+    // snapshot's resolver run assumes them (assumeExternal)
+    const rendered = renderNginx(buildDataplane(model, objects), objects, {
       backends: staticEndpoints(objects),
       clusterDomain: this.props.clusterDomain ?? 'cluster.local',
       resolver: this.props.resolver ?? 'kube-dns.kube-system.svc.cluster.local',
@@ -285,7 +291,7 @@ export class GatewayProxy extends Construct {
     });
     const gw = this.props.gateway;
     const result = rendered.find((r) => r.namespace === gw.effectiveNamespace && r.name === gw.name);
-    this.rendered = { key, objects, result, diagnostics: result?.diagnostics ?? [] };
+    this.rendered = { key: snapshot.key, objects, result, diagnostics: result?.diagnostics ?? [] };
     return this.rendered;
   }
 
@@ -340,17 +346,6 @@ function staticEndpoints(objects: readonly KubeObject[]): Record<string, string>
     }
   }
   return out;
-}
-
-/** Every plain object of the app except the proxies' own (which depend on the compiled config). */
-function appObjects(root: IConstruct): KubeObject[] {
-  const proxies = root.node.findAll().filter((c) => c instanceof GatewayProxy);
-  const inProxy = (c: IConstruct) => proxies.some((p) => c.node.path === p.node.path || c.node.path.startsWith(`${p.node.path}/`));
-  return root.node
-    .findAll()
-    .filter((c): c is ApiObject => c instanceof ApiObject && !inProxy(c))
-    .map((o) => o.toJson() as KubeObject)
-    .filter((o) => o.apiVersion.startsWith('gateway.networking.k8s.io/') || ['Service', 'Namespace', 'Secret', 'ConfigMap', 'EndpointSlice'].includes(o.kind) || o.apiVersion.startsWith('cert-manager.io/'));
 }
 
 /**

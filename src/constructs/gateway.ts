@@ -11,6 +11,7 @@ import { GatewayAttributes, IGateway, ParentRef } from './parent';
 import { ensureReferenceGrant } from './reference-grant';
 import { IObjectReference, Resource, ResourceProps } from './resource';
 import { GatewayStreamRouteProps, GatewayTlsRouteProps, TcpRoute, TlsRoute, UdpRoute } from './stream-routes';
+import { touch } from './validation';
 
 /** An address requested for the Gateway (`spec.addresses[]`). */
 export class GatewayAddress {
@@ -197,6 +198,7 @@ export class Gateway extends Resource implements IGateway {
 
   /** Adds a listener; returns it. Names and (port, protocol, hostname) must be unique. */
   public addListener(listener: Listener): Listener {
+    touch();
     const i = this.listeners.length;
     if (i >= 64) fail(this, 'spec.listeners', i + 1, 'exceeds 64 listeners', 'use ListenerSets for more listeners');
     const sameName = this.listeners.find((l) => l.name === listener.name);
@@ -231,6 +233,7 @@ export class Gateway extends Resource implements IGateway {
 
   /** Creates an HTTPRoute attached to this Gateway (in this Gateway's scope) and returns it. */
   public addHttpRoute(id: string, props: GatewayHttpRouteProps = {}): HttpRoute {
+    touch();
     const { sectionName, port, ...rest } = props;
     return new HttpRoute(this.node.scope as Construct, id, {
       ...rest,
@@ -240,24 +243,28 @@ export class Gateway extends Resource implements IGateway {
 
   /** Creates a GRPCRoute attached to this Gateway (in this Gateway's scope) and returns it. */
   public addGrpcRoute(id: string, props: GatewayGrpcRouteProps = {}): GrpcRoute {
+    touch();
     const { sectionName, port, ...rest } = props;
     return new GrpcRoute(this.node.scope as Construct, id, { ...rest, parents: [ParentRef.gateway(this, { sectionName, port })] });
   }
 
   /** Creates a TLSRoute attached to this Gateway and returns it. */
   public addTlsRoute(id: string, props: GatewayTlsRouteProps): TlsRoute {
+    touch();
     const { sectionName, port, ...rest } = props;
     return new TlsRoute(this.node.scope as Construct, id, { ...rest, parents: [ParentRef.gateway(this, { sectionName, port })] });
   }
 
   /** Creates a TCPRoute attached to this Gateway and returns it. */
   public addTcpRoute(id: string, props: GatewayStreamRouteProps): TcpRoute {
+    touch();
     const { sectionName, port, ...rest } = props;
     return new TcpRoute(this.node.scope as Construct, id, { ...rest, parents: [ParentRef.gateway(this, { sectionName, port })] });
   }
 
   /** Creates a UDPRoute attached to this Gateway and returns it. */
   public addUdpRoute(id: string, props: GatewayStreamRouteProps): UdpRoute {
+    touch();
     const { sectionName, port, ...rest } = props;
     return new UdpRoute(this.node.scope as Construct, id, { ...rest, parents: [ParentRef.gateway(this, { sectionName, port })] });
   }

@@ -6,6 +6,7 @@ import { HttpFilter, HttpFilterType } from './http-filter';
 import { HeaderMatch, MatchType } from './http-match';
 import { ResourceProps } from './resource';
 import { renderBackendRef, RouteBase, RouteProps } from './route-base';
+import { touch } from './validation';
 
 const GRPC_SERVICE = /^\.?[a-z_][a-z_0-9]*(\.[a-z_][a-z_0-9]*)*$/i;
 const GRPC_METHOD = /^[A-Za-z_][A-Za-z_0-9]*$/;
@@ -135,6 +136,7 @@ export class GrpcRoute extends RouteBase {
 
   /** Adds a rule and returns its index. */
   public addRule(rule: GrpcRouteRuleProps): number {
+    touch();
     const i = this.rules.length;
     const f = `spec.rules[${i}]`;
     if (i >= 16) fail(this, 'spec.rules', i + 1, 'exceeds 16 rules per GRPCRoute', 'split the route');

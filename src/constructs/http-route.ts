@@ -6,6 +6,7 @@ import { HttpFilter, HttpFilterType } from './http-filter';
 import { HttpMatch, MatchType } from './http-match';
 import { ResourceProps } from './resource';
 import { renderBackendRef, RouteBase, RouteProps } from './route-base';
+import { touch } from './validation';
 
 /** Timeouts of a rule (Gateway API durations such as `10s`, `1m30s`, `500ms`; `0s` disables). */
 export interface HttpRouteTimeouts {
@@ -77,6 +78,7 @@ export class HttpRouteRule {
 
   /** Adds a backend (weights are relative to the rule's other backends). */
   public addBackend(backend: Backend): HttpRouteRule {
+    touch();
     this.backends.push(backend);
     this.check();
     this.route._onBackend(backend);
@@ -85,6 +87,7 @@ export class HttpRouteRule {
 
   /** Adds a match (the rule applies when any match holds). */
   public addMatch(match: HttpMatch): HttpRouteRule {
+    touch();
     this.matches.push(match);
     this.check();
     return this;
@@ -192,6 +195,7 @@ export class HttpRoute extends RouteBase {
 
   /** Adds a rule and returns it. */
   public addRule(props: HttpRouteRuleProps): HttpRouteRule {
+    touch();
     if (this.rules.length >= 16) fail(this, 'spec.rules', this.rules.length + 1, 'exceeds 16 rules per HTTPRoute', 'split the route into several HTTPRoutes');
     if (props.name !== undefined && this.rules.some((r) => r.name === props.name)) {
       fail(this, `spec.rules[${this.rules.length}].name`, props.name, 'is already the name of another rule of this route', 'give every rule a distinct name');

@@ -10,6 +10,7 @@ import { HttpRoute, HttpRouteRuleProps } from './http-route';
 import { ITlsCertificate, Listener, ListenerProtocol, RouteNamespaces, TlsCertificate } from './listener';
 import { ParentRef } from './parent';
 import { ResourceProps } from './resource';
+import { touch } from './validation';
 
 /** `Strict-Transport-Security` settings. */
 export interface HstsOptions {
@@ -183,6 +184,7 @@ export class HttpsFrontDoor extends Construct {
    * hostname to the redirect route.
    */
   public addHost(hostname: string, options: HttpsHostOptions = {}): Listener {
+    touch();
     return this.addListener([hostname], hostname, options);
   }
 
@@ -193,6 +195,7 @@ export class HttpsFrontDoor extends Construct {
    * Routes must still name one of the hostnames.
    */
   public addHosts(hostnames: string[], options: HttpsHostOptions = {}): Listener {
+    touch();
     if (hostnames.length === 0) fail(this, 'hostnames', [], 'is empty', 'list the hostnames');
     if (this.props.issuer && this.props.issuerMode === FrontDoorCertificates.GATEWAY_ANNOTATION && !options.certificates) {
       fail(this, 'hostnames', hostnames, "share a listener without hostname, which cert-manager's Gateway annotation mode skips", 'add the hosts one by one (addHost), or use FrontDoorCertificates.CERTIFICATE_PER_HOST');
@@ -253,6 +256,7 @@ export class HttpsFrontDoor extends Construct {
    * door's HSTS filter on every rule given in `props`. Created next to the front door.
    */
   public addHttpRoute(id: string, props: FrontDoorRouteProps): HttpRoute {
+    touch();
     const { hostnames, rules, hsts, ...rest } = props;
     if (!hostnames.length) fail(this, 'hostnames', [], 'is empty', 'list the hostnames the route serves');
     const sections: string[] = [];

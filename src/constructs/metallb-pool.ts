@@ -15,6 +15,7 @@ import {
 } from './metallb-advertisement';
 import { METALLB_NAMESPACE } from './metallb-bgp-peer';
 import { Resource, ResourceProps } from './resource';
+import { touch } from './validation';
 
 /** MetalLB's Service annotation that pins addresses (comma-separated for dual stack). */
 export const METALLB_LOAD_BALANCER_IPS = 'metallb.io/loadBalancerIPs';
@@ -166,6 +167,7 @@ export class MetalLbPool extends Resource implements IMetalLbPool {
    * Service's annotations (`metallb.io/loadBalancerIPs`).
    */
   public address(ip: string, options: MetalLbAddressOptions = {}): MetalLbAddress {
+    touch();
     const parsed = parseIp(ip);
     if (!parsed) fail(this, 'address', ip, 'is not an IP address', `give an address of the pool (${this.describe()})`);
     if (!this._ranges.some((r) => rangeContains(r, parsed))) {
@@ -189,6 +191,7 @@ export class MetalLbPool extends Resource implements IMetalLbPool {
 
   /** Adds a BGP announcement of this pool (named after `id`) and returns it. */
   public addBgpAdvertisement(id: string, options: BgpAdvertisementOptions = {}): MetalLbBgpAdvertisement {
+    touch();
     return new MetalLbBgpAdvertisement(this, id, { ...options, namespace: this.namespace, pools: [this] });
   }
 

@@ -4,6 +4,7 @@ import { GATEWAY_GROUP, REFERENCE_GRANT_API_VERSION } from '../model';
 import { checkDnsLabel } from './checks';
 import { fail } from './errors';
 import { Resource, ResourceProps } from './resource';
+import { touch } from './validation';
 
 /** Who may refer (`spec.from[]`): a kind in a namespace. */
 export interface ReferenceGrantFrom {
@@ -49,6 +50,7 @@ export class ReferenceGrant extends Resource {
 
   /** Adds a `from` entry (deduplicated). */
   public addFrom(from: ReferenceGrantFrom): void {
+    touch();
     const p = checkDnsLabel(from.namespace);
     if (p) fail(this, 'spec.from[].namespace', from.namespace, p, 'name an existing namespace');
     const f = { group: from.group ?? GATEWAY_GROUP, kind: from.kind, namespace: from.namespace };
@@ -57,6 +59,7 @@ export class ReferenceGrant extends Resource {
 
   /** Adds a `to` entry (deduplicated; a kind-wide entry covers named ones). */
   public addTo(to: ReferenceGrantTo): void {
+    touch();
     const t = { group: to.group ?? '', kind: to.kind, ...(to.name !== undefined ? { name: to.name } : {}) };
     if (!this.toList.some((x) => x.group === t.group && x.kind === t.kind && x.name === t.name)) this.toList.push(t);
   }

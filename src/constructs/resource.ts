@@ -1,8 +1,8 @@
-import { ApiObject, Chart, Lazy } from 'cdk8s';
+import { ApiObject, App, Chart, ImplicitTokenResolver, JsonPatch, Lazy, LazyResolver, NumberStringUnionResolver } from 'cdk8s';
 import { Construct } from 'constructs';
 import { checkLabelKey, checkLabelValue, checkObjectName, nameFromId } from './checks';
 import { fail } from './errors';
-import { registerValidation } from './validation';
+import { registerValidation, touch } from './validation';
 
 /** Metadata props every construct of this library accepts. */
 export interface ResourceProps {
@@ -40,12 +40,74 @@ export const DEFAULT_NAMESPACE = 'default';
 class GatewayApiObject extends ApiObject {
   constructor(scope: Construct, id: string, private readonly clusterScoped: boolean, props: ConstructorParameters<typeof ApiObject>[2]) {
     super(scope, id, props);
+    // JSON patches and metadata changes change the synthesized object (see `touch`)
+    const metadata = this.metadata as unknown as Record<string, unknown>;
+    for (const m of ['addLabel', 'addAnnotation', 'addFinalizers', 'addOwnerReference', 'add']) {
+      const original = metadata[m];
+      if (typeof original !== 'function') continue;
+      metadata[m] = (...args: unknown[]) => {
+        touch();
+        return (original as (...a: unknown[]) => unknown).apply(this.metadata, args);
+      };
+    }
+  }
+  public addJsonPatch(...ops: JsonPatch[]): void {
+    touch();
+    super.addJsonPatch(...ops);
   }
   public toJson(): any {
-    const json = super.toJson();
+    const json = fastToJson(this) ?? super.toJson();
     if (this.clusterScoped && json.metadata) delete json.metadata.namespace;
     return json;
   }
+}
+
+const FALLBACK = Symbol('fallback');
+
+/**
+ * `ApiObject.toJson` for the objects of this library, without cdk8s's generic resolution walk
+ * (which asks every resolver about every value and dominates the synth time of large apps).
+ * The result is identical: Lazy values are produced, null and undefined dropped, keys sorted
+ * (unless CDK8S_DISABLE_SORT), JSON patches applied, apiVersion / kind / metadata first. Whenever
+ * anything is not plain data (an implicit token, a union value, a class instance) or the app has
+ * custom resolvers, it returns undefined and the caller uses cdk8s's own `toJson`.
+ */
+function fastToJson(obj: ApiObject): any {
+  const resolvers = App.of(obj).resolvers;
+  if (resolvers.length !== 3 || !(resolvers[0] instanceof LazyResolver) || !(resolvers[1] instanceof ImplicitTokenResolver) || !(resolvers[2] instanceof NumberStringUnionResolver)) return undefined;
+  const internals = obj as unknown as { props?: Record<string, unknown>; patches?: JsonPatch[] };
+  if (!internals.props || !Array.isArray(internals.patches)) return undefined;
+  const sortKeys = !process.env.CDK8S_DISABLE_SORT;
+  const walk = (v: any): any => {
+    if (v === null || v === undefined) return undefined;
+    if (typeof v !== 'object') return v;
+    if (v instanceof Lazy) return walk(v.produce());
+    if (typeof v.resolve === 'function') throw FALLBACK;
+    if (Array.isArray(v)) return v.map(walk);
+    if (v.constructor !== Object) throw FALLBACK;
+    const out: Record<string, unknown> = {};
+    const keys = Object.keys(v);
+    if (sortKeys) keys.sort();
+    for (const k of keys) {
+      const x = walk(v[k]);
+      if (x !== null && x !== undefined) out[k] = x;
+    }
+    return out;
+  };
+  let json: Record<string, unknown>;
+  try {
+    json = walk({ ...internals.props, metadata: obj.metadata.toJson() });
+  } catch (e) {
+    if (e === FALLBACK) return undefined;
+    // the same message as cdk8s's toJson
+    throw new Error(`Failed serializing construct at path '${obj.node.path}' with name '${obj.name}': ${e}`);
+  }
+  const patched = internals.patches.length ? JsonPatch.apply(json, ...internals.patches) : json;
+  const result: Record<string, unknown> = {};
+  for (const k of ['apiVersion', 'kind', 'metadata', ...Object.keys(patched)]) {
+    if (k in patched && !(k in result)) result[k] = patched[k];
+  }
+  return result;
 }
 
 /**

@@ -6,6 +6,7 @@ import { fail } from './errors';
 import { ParentRef } from './parent';
 import { ensureReferenceGrant } from './reference-grant';
 import { Resource, ResourceProps } from './resource';
+import { touch } from './validation';
 
 /** Props every route kind accepts. */
 export interface RouteProps extends ResourceProps {
@@ -28,6 +29,7 @@ export abstract class RouteBase extends Resource {
 
   /** Attaches the route to a parent (a Gateway or one of its listeners). */
   public addParentRef(parent: ParentRef): void {
+    touch();
     if (this.parents.some((p) => p._key(this.namespace) === parent._key(this.namespace))) {
       fail(this, 'spec.parentRefs', parent.name, 'is listed twice with the same sectionName and port', 'remove the duplicate parent');
     }
@@ -37,6 +39,7 @@ export abstract class RouteBase extends Resource {
 
   /** Adds a hostname the route serves (`*.example.com` allowed). */
   public addHostname(hostname: string): void {
+    touch();
     if (this.maxHostnames === 0) fail(this, 'spec.hostnames', hostname, `is set on a ${this.kind}, which has no hostnames`, 'remove it (TCP and UDP routes match by listener port only)');
     const p = checkHostname(hostname);
     if (p) fail(this, 'spec.hostnames', hostname, p, 'use a DNS name such as "api.example.com" or "*.example.com"');

@@ -1,7 +1,8 @@
+import * as crypto from 'crypto';
 import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { BUILTIN_CONTROLLER_NAME, Diagnostic, GATEWAY_GROUP, KubeObject, sortDiagnostics, splitApiVersion } from '../model';
-import { resolve } from '../resolve';
+import { resolve, ResolveResult } from '../resolve';
 
 /**
  * The bridge between the construct tree and the pure pipeline stages: at `app.synth()`
@@ -22,11 +23,50 @@ export interface AppCheckResult {
 
 interface Computed extends AppCheckResult {
   readonly owners: Map<string, IConstruct>;
+  /** sha256 of the synthesized objects: equal content, equal findings */
+  readonly key: string;
+  /** the resolver's result per controllerName (for the data-plane compile of the built-in proxy) */
+  readonly resolved: Map<string, ResolveResult>;
+  /** freshness marks: the tick, the library's mutation counter and the number of constructs when computed */
+  readonly tick: number;
+  readonly generation: number;
+  readonly constructs: number;
 }
 
 const lastResult = new WeakMap<IConstruct, Computed>();
 const registeredRoots = new WeakSet<IConstruct>();
 const printedWarnings = new WeakMap<IConstruct, Set<string>>();
+
+/*
+ * Freshness of a computed snapshot. cdk8s validates the whole app more than once per synth
+ * (`app.synth()` validates, then every `chart.toJson()` validates again), and the built-in
+ * proxy's lazy values (config, CA bundles, checksum) each need the compiled app. They all reuse
+ * the latest snapshot while it is fresh: computed in the current tick of the event loop, with no
+ * construct added and no mutating call of this library (`add*`, JSON patches, metadata) since.
+ * Anything else synthesizes again; validation itself always synthesizes and reuses only the
+ * findings of identical content.
+ */
+let tick = 0;
+let tickScheduled = false;
+let generation = 0;
+
+function markTick(): void {
+  if (tickScheduled) return;
+  tickScheduled = true;
+  queueMicrotask(() => {
+    tick++;
+    tickScheduled = false;
+  });
+}
+
+/**
+ * Records a change of a construct's state that its synthesized object depends on
+ * (called by every mutating method of the library).
+ * @internal
+ */
+export function touch(): void {
+  generation++;
+}
 
 function keyOf(ref: { apiVersion: string; kind: string; namespace?: string; name: string }): string {
   return [splitApiVersion(ref.apiVersion).group, ref.kind, ref.namespace ?? 'default', ref.name].join('|');
@@ -54,13 +94,24 @@ function isDerived(c: IConstruct): boolean {
 }
 
 function compute(root: IConstruct): Computed {
-  const apiObjects = root.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject && !isDerived(c));
+  const all = root.node.findAll();
+  const apiObjects = all.filter((c): c is ApiObject => c instanceof ApiObject && !isDerived(c));
   const owners = new Map<string, IConstruct>();
   const objects: KubeObject[] = [];
   for (const o of apiObjects) {
     const json = o.toJson() as KubeObject;
     objects.push(json);
     owners.set(keyOf({ apiVersion: json.apiVersion, kind: json.kind, namespace: json.metadata?.namespace, name: json.metadata?.name ?? '' }), ownerOf(o));
+  }
+  const key = crypto.createHash('sha256').update(JSON.stringify(objects)).digest('hex');
+  const previous = lastResult.get(root);
+  markTick();
+  const marks = { tick, generation, constructs: all.length };
+  if (previous?.key === key) {
+    // same content (cdk8s validates again per chart): same findings, fresh marks
+    const result = { ...previous, ...marks, objects, owners };
+    lastResult.set(root, result);
+    return result;
   }
   // the resolver is the single source of truth: CRD schema + CEL validation, references, status.
   // Objects a construct app refers to but does not define (a Service deployed by another tool, the
@@ -75,15 +126,41 @@ function compute(root: IConstruct): Computed {
   }
   const seen = new Set<string>();
   const diagnostics: Diagnostic[] = [];
+  const resolved = new Map<string, ResolveResult>();
   [...controllers].sort().forEach((controllerName, i) => {
-    for (const d of resolve(objects, { assumeExternal: true, controllerName, schemaValidation: i === 0 }).diagnostics) {
+    const r = resolve(objects, { assumeExternal: true, controllerName, schemaValidation: i === 0 });
+    resolved.set(controllerName, r);
+    for (const d of r.diagnostics) {
       const k = JSON.stringify(d);
       if (seen.has(k)) continue;
       seen.add(k);
       diagnostics.push(d);
     }
   });
-  return { diagnostics: sortDiagnostics(diagnostics), objects, owners };
+  const result: Computed = { diagnostics: sortDiagnostics(diagnostics), objects, owners, key, resolved, ...marks };
+  lastResult.set(root, result);
+  return result;
+}
+
+/** The app's objects and resolver results, as checked by the whole-app validation. @internal */
+export interface AppSnapshot {
+  /** every ApiObject of the app outside derived subtrees, synthesized (shared: do not modify) */
+  readonly objects: readonly KubeObject[];
+  /** the resolver's result per controllerName of the app's GatewayClasses (and the built-in one) */
+  readonly resolved: ReadonlyMap<string, ResolveResult>;
+  /** sha256 of `objects` */
+  readonly key: string;
+}
+
+/**
+ * The latest snapshot of the app when it is fresh (see above), otherwise a new one.
+ * @internal
+ */
+export function appSnapshot(scope: IConstruct): AppSnapshot {
+  const root = scope.node.root;
+  const last = lastResult.get(root);
+  if (last && last.tick === tick && last.generation === generation && last.constructs === root.node.findAll().length) return last;
+  return compute(root);
 }
 
 function render(d: Diagnostic): string {

@@ -21,7 +21,7 @@ import {
   ProxyServiceType,
   TlsCertificate,
 } from '../../src';
-import { describeNginx, nginxTest, selfSigned } from '../render/nginx-harness';
+import { describeNginx, freeOffset, nginxTest, selfSigned } from '../render/nginx-harness';
 import { find, newChart, synth, synthError } from '../util';
 
 function proxyApp(options: { resolver?: string; tcp?: boolean; streamModule?: string } = {}) {
@@ -170,7 +170,7 @@ describeNginx('certificate renewal reaches a running proxy', () => {
     const { app } = proxyApp({ tcp: false });
     const objects = synth(app);
     const entry: string = find(objects, 'ConfigMap', 'web-gateway-proxy-config', 'gateway').data['entrypoint.sh'];
-    const offset = 20000 + Math.floor(Math.random() * 20000);
+    const offset = await freeOffset([80, 443, 8081]);
     // the same compiler as the proxy, on loopback with high ports (the entrypoint does not care)
     const [rendered] = compileNginx(objects, { assumeExternal: true, listenHost: '127.0.0.1', portOffset: offset, backends: { 'gateway/site:80': '127.0.0.1:9' } });
     const confDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-gw-proxy-conf-'));
@@ -199,6 +199,7 @@ describeNginx('certificate renewal reaches a running proxy', () => {
       stdio: 'ignore',
     });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    let code: number | null | undefined;
     try {
       let fp = '';
       for (let i = 0; i < 50 && !fp; i++) fp = await fingerprint().catch(async () => (await new Promise((r) => setTimeout(r, 200)), ''));
@@ -212,9 +213,11 @@ describeNginx('certificate renewal reaches a running proxy', () => {
       expect(now).toBe(expected(renewed.cert));
     } finally {
       child.kill('SIGTERM');
-      expect(await exited).toBe(0);
+      code = await exited;
       fs.rmSync(confDir, { recursive: true, force: true });
       fs.rmSync(runDir, { recursive: true, force: true });
     }
+    // after the block, so a failure inside it is the one reported
+    expect(code).toBe(0);
   });
 });

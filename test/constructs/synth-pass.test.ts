@@ -1,0 +1,148 @@
+/**
+ * One synth synthesizes and resolves the app once for the whole-app checks and the built-in
+ * proxy's compile together (cdk8s validates once per synthYaml and again per chart), and the
+ * library's own `toJson` is the same as cdk8s's. These tests pin both: the shortcuts must never
+ * serve a stale or different object.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { ApiObject, App, Chart, JsonPatch, Lazy } from 'cdk8s';
+import * as resolveModule from '../../src/resolve';
+import {
+  Backend,
+  Gateway,
+  GatewayClass,
+  GatewayProxy,
+  HttpRoute,
+  Listener,
+  ParentRef,
+  PathMatch,
+  RouteNamespaces,
+} from '../../src';
+import { newChart } from '../util';
+
+function proxyApp() {
+  const { app, chart } = newChart();
+  const gw = new Gateway(chart, 'gw', { namespace: 'gateway', gatewayClass: GatewayClass.builtin(chart, 'class'), listeners: [Listener.http({ routeNamespaces: RouteNamespaces.all() })] });
+  const route = new HttpRoute(chart, 'r', { namespace: 'apps', parents: [ParentRef.gateway(gw)], hostnames: ['a.example.com'], rules: [{ matches: [PathMatch.prefix('/one')], backends: [Backend.fromName('one', { port: 80 })] }] });
+  const proxy = new GatewayProxy(chart, 'proxy', { gateway: gw });
+  return { app, chart, gw, route, proxy };
+}
+
+const conf = (proxy: GatewayProxy): string => (proxy.configMap.toJson() as any).data['nginx.conf'];
+
+describe('one resolver run per synth', () => {
+  test('synthYaml of an app with a proxy resolves the app once (checks and compile share it)', () => {
+    const { app } = proxyApp();
+    const spy = jest.spyOn(resolveModule, 'resolve');
+    try {
+      app.synthYaml();
+      // the built-in controller is the app's only controller: one run, although cdk8s validates twice
+      expect(spy).toHaveBeenCalledTimes(1);
+      spy.mockClear();
+      // a second synth of unchanged content re-checks the content, not the resolver
+      app.synthYaml();
+      expect(spy).toHaveBeenCalledTimes(0);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  test('a second synth after a change sees the change (checks and proxy)', () => {
+    const { app, route, proxy } = proxyApp();
+    expect(app.synthYaml()).toContain('/one');
+    route.addRule({ matches: [PathMatch.exact('/two')], backends: [Backend.fromName('two', { port: 80 })] });
+    const y = app.synthYaml();
+    expect(y).toMatch(/location = "\/two"/);
+    expect(conf(proxy)).toMatch(/location = "\/two"/);
+  });
+});
+
+describe('the proxy never serves a stale compile when toJson is called without a synth', () => {
+  test('after addRule', () => {
+    const { app, route, proxy } = proxyApp();
+    app.synthYaml();
+    route.addRule({ matches: [PathMatch.exact('/added')], backends: [Backend.fromName('two', { port: 80 })] });
+    expect(conf(proxy)).toMatch(/location = "\/added"/);
+  });
+
+  test('after a new route construct', () => {
+    const { app, chart, gw, proxy } = proxyApp();
+    app.synthYaml();
+    new HttpRoute(chart, 'late', { namespace: 'apps', parents: [ParentRef.gateway(gw)], hostnames: ['late.example.com'], rules: [{ backends: [Backend.fromName('late', { port: 80 })] }] });
+    expect(conf(proxy)).toContain('late.example.com');
+  });
+
+  test('after a JSON patch on a route', () => {
+    const { app, route, proxy } = proxyApp();
+    app.synthYaml();
+    route.apiObject.addJsonPatch(JsonPatch.replace('/spec/hostnames/0', 'patched.example.com'));
+    expect(conf(proxy)).toContain('patched.example.com');
+  });
+
+  test('after a change in a later tick of the event loop (a plain ApiObject the library does not track)', async () => {
+    const { app, chart, proxy } = proxyApp();
+    const hostnames = ['plain.example.com'];
+    new ApiObject(chart, 'plain', {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
+      metadata: { name: 'plain', namespace: 'gateway' },
+      spec: Lazy.any({ produce: () => ({ parentRefs: [{ name: 'gw' }], hostnames, rules: [{ backendRefs: [{ name: 'x', port: 80 }] }] }) }),
+    });
+    app.synthYaml();
+    expect(conf(proxy)).toContain('plain.example.com');
+    hostnames[0] = 'changed.example.com';
+    await new Promise((r) => setImmediate(r));
+    expect(conf(proxy)).toContain('changed.example.com');
+  });
+});
+
+describe('the library\'s toJson equals cdk8s\'s ApiObject.toJson', () => {
+  const examplesDir = path.join(__dirname, '..', '..', 'examples');
+  const examples = fs.readdirSync(examplesDir).filter((n) => fs.existsSync(path.join(examplesDir, n, 'app.ts'))).sort();
+
+  function compareAll(app: App): number {
+    let n = 0;
+    for (const c of app.node.findAll()) {
+      if (!(c instanceof ApiObject) || c.constructor.name !== 'GatewayApiObject') continue;
+      const ours = c.toJson();
+      const theirs = ApiObject.prototype.toJson.call(c);
+      if ((c as any).clusterScoped) delete theirs.metadata.namespace;
+      expect(JSON.stringify(ours)).toBe(JSON.stringify(theirs));
+      n++;
+    }
+    return n;
+  }
+
+  test.each(examples)('every object of example %s', (name) => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const app: App = require(path.join(examplesDir, name, 'app.ts')).createApp(path.join(__dirname, '..', '..', '.tmp', 'examples', name));
+    expect(compareAll(app)).toBeGreaterThan(3);
+  });
+
+  test('labels, annotations, patches, chart labels and unsorted keys', () => {
+    const app = new App({ outdir: '.tmp/test-out' });
+    const chart = new Chart(app, 'c', { labels: { team: 'web' } });
+    const gw = new Gateway(chart, 'gw', { namespace: 'gateway', labels: { a: 'b' }, annotations: { z: '1', y: '2' }, gatewayClass: GatewayClass.builtin(chart, 'class'), listeners: [Listener.http()] });
+    gw.apiObject.metadata.addLabel('added', 'yes');
+    gw.apiObject.addJsonPatch(JsonPatch.add('/spec/infrastructure', { labels: { x: 'y' } }));
+    expect(compareAll(app)).toBe(2);
+    const before = process.env.CDK8S_DISABLE_SORT;
+    process.env.CDK8S_DISABLE_SORT = '1';
+    try {
+      expect(compareAll(app)).toBe(2);
+    } finally {
+      if (before === undefined) delete process.env.CDK8S_DISABLE_SORT;
+      else process.env.CDK8S_DISABLE_SORT = before;
+    }
+  });
+
+  test('an app with custom resolvers uses cdk8s\'s own resolution', () => {
+    const seen: string[] = [];
+    const app = new App({ outdir: '.tmp/test-out', resolvers: [{ resolve: (ctx) => { if (ctx.value === 'http') seen.push(ctx.key.join('.')); } }] });
+    const chart = new Chart(app, 'c');
+    new Gateway(chart, 'gw', { namespace: 'gateway', gatewayClass: GatewayClass.builtin(chart, 'class'), listeners: [Listener.http()] });
+    app.synthYaml();
+    expect(seen).toContain('spec.listeners.0.name');
+  });
+});
