@@ -2,7 +2,7 @@ import { ApiObject, App, Chart, ImplicitTokenResolver, JsonPatch, Lazy, LazyReso
 import { Construct } from 'constructs';
 import { checkLabelKey, checkLabelValue, checkObjectName, nameFromId } from './checks';
 import { fail } from './errors';
-import { registerValidation, touch } from './validation';
+import { currentEpoch, registerLibraryObject, registerValidation, SynthEpoch, touch } from './validation';
 
 /** Metadata props every construct of this library accepts. */
 export interface ResourceProps {
@@ -40,6 +40,7 @@ export const DEFAULT_NAMESPACE = 'default';
 class GatewayApiObject extends ApiObject {
   constructor(scope: Construct, id: string, private readonly clusterScoped: boolean, props: ConstructorParameters<typeof ApiObject>[2]) {
     super(scope, id, props);
+    registerLibraryObject(this);
     // JSON patches and metadata changes change the synthesized object (see `touch`)
     const metadata = this.metadata as unknown as Record<string, unknown>;
     for (const m of ['addLabel', 'addAnnotation', 'addFinalizers', 'addOwnerReference', 'add']) {
@@ -56,10 +57,26 @@ class GatewayApiObject extends ApiObject {
     super.addJsonPatch(...ops);
   }
   public toJson(): any {
-    const json = fastToJson(this) ?? super.toJson();
+    // within one epoch (cdk8s validates, validates again per chart, then serializes) the object
+    // cannot have changed: serialize once, hand out copies
+    const root = this.node.root;
+    const epoch = currentEpoch(root);
+    if (epoch && this.cached?.epoch === epoch) return copyJson(this.cached.json);
+    const fast = fastToJson(this);
+    const json = fast ?? super.toJson();
     if (this.clusterScoped && json.metadata) delete json.metadata.namespace;
+    if (fast && epoch) this.cached = { epoch, json: copyJson(json) };
     return json;
   }
+  private cached?: { epoch: SynthEpoch; json: unknown };
+}
+
+function copyJson(v: any): any {
+  if (v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) return v.map(copyJson);
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v)) out[k] = copyJson(v[k]);
+  return out;
 }
 
 const FALLBACK = Symbol('fallback');

@@ -31,6 +31,8 @@ interface Computed extends AppCheckResult {
   readonly tick: number;
   readonly generation: number;
   readonly constructs: number;
+  /** sha256 of the objects this library does not track (plain ApiObjects, cdk8s-plus objects) */
+  readonly untrackedKey: string;
 }
 
 const lastResult = new WeakMap<IConstruct, Computed>();
@@ -42,9 +44,10 @@ const printedWarnings = new WeakMap<IConstruct, Set<string>>();
  * (`app.synth()` validates, then every `chart.toJson()` validates again), and the built-in
  * proxy's lazy values (config, CA bundles, checksum) each need the compiled app. They all reuse
  * the latest snapshot while it is fresh: computed in the current tick of the event loop, with no
- * construct added and no mutating call of this library (`add*`, JSON patches, metadata) since.
- * Anything else synthesizes again; validation itself always synthesizes and reuses only the
- * findings of identical content.
+ * construct added, no mutating call of this library (`add*`, JSON patches, metadata) since, and
+ * the objects the library does not track (plain ApiObjects, cdk8s-plus Services, …; few, and
+ * cheap to serialize) unchanged. Anything else synthesizes again; validation itself always
+ * synthesizes and reuses only the findings of identical content.
  */
 let tick = 0;
 let tickScheduled = false;
@@ -57,6 +60,25 @@ function markTick(): void {
     tick++;
     tickScheduled = false;
   });
+}
+
+/** A period in which no object of an app can have changed (see above). @internal */
+export interface SynthEpoch {
+  readonly tick: number;
+  readonly generation: number;
+  readonly constructs: number;
+}
+const epochs = new WeakMap<IConstruct, SynthEpoch>();
+
+/**
+ * The current epoch of the app `root` belongs to, or undefined when something may have changed
+ * since the last whole-app check. The library's ApiObjects reuse their synthesized JSON within an
+ * epoch (their output depends only on their own state and on the library's mutating calls).
+ * @internal
+ */
+export function currentEpoch(root: IConstruct): SynthEpoch | undefined {
+  const e = epochs.get(root);
+  return e && e.tick === tick && e.generation === generation ? e : undefined;
 }
 
 /**
@@ -93,9 +115,36 @@ function isDerived(c: IConstruct): boolean {
   return false;
 }
 
+const libraryObjects = new WeakSet<ApiObject>();
+
+/**
+ * Marks an ApiObject whose JSON depends only on this library's state (every change goes through
+ * `touch`): its serialization may be reused within an epoch.
+ * @internal
+ */
+export function registerLibraryObject(o: ApiObject): void {
+  libraryObjects.add(o);
+}
+
+function checkedObjects(all: IConstruct[]): ApiObject[] {
+  return all.filter((c): c is ApiObject => c instanceof ApiObject && !isDerived(c));
+}
+
+function untrackedKeyOf(apiObjects: ApiObject[], json?: KubeObject[]): string {
+  const h = crypto.createHash('sha256');
+  apiObjects.forEach((o, i) => {
+    if (!libraryObjects.has(o)) h.update(JSON.stringify(json ? json[i] : o.toJson())).update('\n');
+  });
+  return h.digest('hex');
+}
+
 function compute(root: IConstruct): Computed {
   const all = root.node.findAll();
-  const apiObjects = all.filter((c): c is ApiObject => c instanceof ApiObject && !isDerived(c));
+  markTick();
+  const marks = { tick, generation, constructs: all.length };
+  const e = epochs.get(root);
+  if (!e || e.tick !== marks.tick || e.generation !== marks.generation || e.constructs !== marks.constructs) epochs.set(root, marks);
+  const apiObjects = checkedObjects(all);
   const owners = new Map<string, IConstruct>();
   const objects: KubeObject[] = [];
   for (const o of apiObjects) {
@@ -104,12 +153,11 @@ function compute(root: IConstruct): Computed {
     owners.set(keyOf({ apiVersion: json.apiVersion, kind: json.kind, namespace: json.metadata?.namespace, name: json.metadata?.name ?? '' }), ownerOf(o));
   }
   const key = crypto.createHash('sha256').update(JSON.stringify(objects)).digest('hex');
+  const untrackedKey = untrackedKeyOf(apiObjects, objects);
   const previous = lastResult.get(root);
-  markTick();
-  const marks = { tick, generation, constructs: all.length };
   if (previous?.key === key) {
     // same content (cdk8s validates again per chart): same findings, fresh marks
-    const result = { ...previous, ...marks, objects, owners };
+    const result = { ...previous, ...marks, untrackedKey, objects, owners };
     lastResult.set(root, result);
     return result;
   }
@@ -137,7 +185,7 @@ function compute(root: IConstruct): Computed {
       diagnostics.push(d);
     }
   });
-  const result: Computed = { diagnostics: sortDiagnostics(diagnostics), objects, owners, key, resolved, ...marks };
+  const result: Computed = { diagnostics: sortDiagnostics(diagnostics), objects, owners, key, resolved, untrackedKey, ...marks };
   lastResult.set(root, result);
   return result;
 }
@@ -159,7 +207,10 @@ export interface AppSnapshot {
 export function appSnapshot(scope: IConstruct): AppSnapshot {
   const root = scope.node.root;
   const last = lastResult.get(root);
-  if (last && last.tick === tick && last.generation === generation && last.constructs === root.node.findAll().length) return last;
+  if (last && last.tick === tick && last.generation === generation) {
+    const all = root.node.findAll();
+    if (last.constructs === all.length && last.untrackedKey === untrackedKeyOf(checkedObjects(all))) return last;
+  }
   return compute(root);
 }
 

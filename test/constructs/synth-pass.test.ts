@@ -97,6 +97,47 @@ describe('the proxy never serves a stale compile when toJson is called without a
   });
 });
 
+describe('an object the library does not track, changed in the same tick', () => {
+  test('a cdk8s-plus-like plain ApiObject changed right after a synth reaches the next compile', () => {
+    const { app, chart, proxy } = proxyApp();
+    const hostnames = ['plain.example.com'];
+    new ApiObject(chart, 'plain', {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
+      metadata: { name: 'plain', namespace: 'gateway' },
+      spec: Lazy.any({ produce: () => ({ parentRefs: [{ name: 'gw' }], hostnames, rules: [{ backendRefs: [{ name: 'x', port: 80 }] }] }) }),
+    });
+    app.synthYaml();
+    expect(conf(proxy)).toContain('plain.example.com');
+    hostnames[0] = 'same-tick.example.com';
+    // no await: same tick, same library generation, same number of constructs
+    expect(conf(proxy)).toContain('same-tick.example.com');
+    expect(app.synthYaml()).toContain('same-tick.example.com');
+  });
+});
+
+describe('serialized once per synth, handed out as copies', () => {
+  test('a caller changing a returned object changes nothing else', () => {
+    const { app, route } = proxyApp();
+    const first = app.synthYaml();
+    const json = route.apiObject.toJson();
+    json.spec.hostnames[0] = 'mutated.example.com';
+    json.metadata.name = 'mutated';
+    expect(route.apiObject.toJson().spec.hostnames[0]).toBe('a.example.com');
+    expect(app.synthYaml()).not.toContain('mutated');
+    expect(first).not.toContain('mutated');
+  });
+
+  test('a change through the library after a synth in the same tick is serialized again', () => {
+    const { app, route } = proxyApp();
+    app.synthYaml();
+    route.addHostname('b.example.com');
+    expect(route.apiObject.toJson().spec.hostnames).toEqual(['a.example.com', 'b.example.com']);
+    route.apiObject.metadata.addLabel('tier', 'web');
+    expect(route.apiObject.toJson().metadata.labels).toEqual({ tier: 'web' });
+  });
+});
+
 describe('the library\'s toJson equals cdk8s\'s ApiObject.toJson', () => {
   const examplesDir = path.join(__dirname, '..', '..', 'examples');
   const examples = fs.readdirSync(examplesDir).filter((n) => fs.existsSync(path.join(examplesDir, n, 'app.ts'))).sort();
