@@ -40,7 +40,7 @@ export const DEFAULT_NAMESPACE = 'default';
 class GatewayApiObject extends ApiObject {
   constructor(scope: Construct, id: string, private readonly clusterScoped: boolean, props: ConstructorParameters<typeof ApiObject>[2]) {
     super(scope, id, props);
-    registerLibraryObject(this);
+    registerLibraryObject(this, () => this.sharedJson());
     // JSON patches and metadata changes change the synthesized object (see `touch`)
     const metadata = this.metadata as unknown as Record<string, unknown>;
     for (const m of ['addLabel', 'addAnnotation', 'addFinalizers', 'addOwnerReference', 'add']) {
@@ -59,16 +59,37 @@ class GatewayApiObject extends ApiObject {
   public toJson(): any {
     // within one epoch (cdk8s validates, validates again per chart, then serializes) the object
     // cannot have changed: serialize once, hand out copies
-    const root = this.node.root;
-    const epoch = currentEpoch(root);
+    const epoch = currentEpoch(this.node.root);
     if (epoch && this.cached?.epoch === epoch) return copyJson(this.cached.json);
+    const json = this.serialize();
+    if (json.fast && epoch) this.cached = { epoch, json: deepFreeze(copyJson(json.json)) };
+    return json.json;
+  }
+
+  /** The serialization of the current epoch itself, frozen (read-only users: the whole-app checks). */
+  private sharedJson(): any {
+    const epoch = currentEpoch(this.node.root);
+    if (epoch && this.cached?.epoch === epoch) return this.cached.json;
+    const json = this.serialize();
+    const frozen = deepFreeze(json.json);
+    if (json.fast && epoch) this.cached = { epoch, json: frozen };
+    return frozen;
+  }
+
+  private serialize(): { json: any; fast: boolean } {
     const fast = fastToJson(this);
     const json = fast ?? super.toJson();
     if (this.clusterScoped && json.metadata) delete json.metadata.namespace;
-    if (fast && epoch) this.cached = { epoch, json: copyJson(json) };
-    return json;
+    return { json, fast: fast !== undefined };
   }
+
   private cached?: { epoch: SynthEpoch; json: unknown };
+}
+
+function deepFreeze<T>(v: T): T {
+  if (v === null || typeof v !== 'object' || Object.isFrozen(v)) return v;
+  for (const k of Object.keys(v as object)) deepFreeze((v as Record<string, unknown>)[k]);
+  return Object.freeze(v);
 }
 
 function copyJson(v: any): any {

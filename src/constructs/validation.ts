@@ -17,7 +17,7 @@ import { resolve, ResolveResult } from '../resolve';
 export interface AppCheckResult {
   /** every finding, errors first per object, sorted */
   readonly diagnostics: Diagnostic[];
-  /** the synthesized objects that were checked */
+  /** the synthesized objects that were checked (the library's own objects are frozen: read-only) */
   readonly objects: KubeObject[];
 }
 
@@ -46,8 +46,8 @@ const printedWarnings = new WeakMap<IConstruct, Set<string>>();
  * the latest snapshot while it is fresh: computed in the current tick of the event loop, with no
  * construct added, no mutating call of this library (`add*`, JSON patches, metadata) since, and
  * the objects the library does not track (plain ApiObjects, cdk8s-plus Services, …; few, and
- * cheap to serialize) unchanged. Anything else synthesizes again; validation itself always
- * synthesizes and reuses only the findings of identical content.
+ * cheap to serialize) unchanged. Validation does the same (a fresh snapshot is the same app);
+ * anything else synthesizes again and reuses only the findings of identical content.
  */
 let tick = 0;
 let tickScheduled = false;
@@ -115,15 +115,16 @@ function isDerived(c: IConstruct): boolean {
   return false;
 }
 
-const libraryObjects = new WeakSet<ApiObject>();
+const libraryObjects = new WeakMap<ApiObject, () => KubeObject>();
 
 /**
  * Marks an ApiObject whose JSON depends only on this library's state (every change goes through
- * `touch`): its serialization may be reused within an epoch.
+ * `touch`): its serialization may be reused within an epoch. `shared` returns that serialization
+ * itself, deeply frozen (no copy): the checks and the proxy compile only read it.
  * @internal
  */
-export function registerLibraryObject(o: ApiObject): void {
-  libraryObjects.add(o);
+export function registerLibraryObject(o: ApiObject, shared: () => KubeObject): void {
+  libraryObjects.set(o, shared);
 }
 
 function checkedObjects(all: IConstruct[]): ApiObject[] {
@@ -148,7 +149,7 @@ function compute(root: IConstruct): Computed {
   const owners = new Map<string, IConstruct>();
   const objects: KubeObject[] = [];
   for (const o of apiObjects) {
-    const json = o.toJson() as KubeObject;
+    const json = (libraryObjects.get(o)?.() ?? o.toJson()) as KubeObject;
     objects.push(json);
     owners.set(keyOf({ apiVersion: json.apiVersion, kind: json.kind, namespace: json.metadata?.namespace, name: json.metadata?.name ?? '' }), ownerOf(o));
   }
@@ -206,12 +207,14 @@ export interface AppSnapshot {
  */
 export function appSnapshot(scope: IConstruct): AppSnapshot {
   const root = scope.node.root;
+  return freshResult(root) ?? compute(root);
+}
+
+function freshResult(root: IConstruct): Computed | undefined {
   const last = lastResult.get(root);
-  if (last && last.tick === tick && last.generation === generation) {
-    const all = root.node.findAll();
-    if (last.constructs === all.length && last.untrackedKey === untrackedKeyOf(checkedObjects(all))) return last;
-  }
-  return compute(root);
+  if (!last || last.tick !== tick || last.generation !== generation) return undefined;
+  const all = root.node.findAll();
+  return last.constructs === all.length && last.untrackedKey === untrackedKeyOf(checkedObjects(all)) ? last : undefined;
 }
 
 function render(d: Diagnostic): string {
@@ -249,7 +252,8 @@ export function registerValidation(owner: IConstruct): void {
     registeredRoots.add(root);
     root.node.addValidation({
       validate: () => {
-        const result = compute(root);
+        // cdk8s validates once per synth and again per chart: a fresh snapshot is the same app
+        const result = freshResult(root) ?? compute(root);
         lastResult.set(root, result);
         const printed = printedWarnings.get(root) ?? new Set<string>();
         printedWarnings.set(root, printed);

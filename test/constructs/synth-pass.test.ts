@@ -10,6 +10,7 @@ import { ApiObject, App, Chart, JsonPatch, Lazy } from 'cdk8s';
 import * as resolveModule from '../../src/resolve';
 import {
   Backend,
+  checkApp,
   Gateway,
   GatewayClass,
   GatewayProxy,
@@ -113,6 +114,37 @@ describe('an object the library does not track, changed in the same tick', () =>
     // no await: same tick, same library generation, same number of constructs
     expect(conf(proxy)).toContain('same-tick.example.com');
     expect(app.synthYaml()).toContain('same-tick.example.com');
+  });
+});
+
+describe('validation reuses a snapshot only while the app is unchanged', () => {
+  test('a mistake added through the library in the same tick fails the next synth', () => {
+    const { app, gw, route } = proxyApp();
+    app.synthYaml();
+    route.addParentRef(ParentRef.gateway(gw, { sectionName: 'nope' }));
+    expect(() => app.synthYaml()).toThrow(/nope/);
+  });
+
+  test('a mistake in a plain ApiObject made in the same tick fails the next synth', () => {
+    const { app, chart } = proxyApp();
+    const parentRefs = [{ name: 'gw', namespace: 'gateway' }];
+    new ApiObject(chart, 'plain', {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
+      metadata: { name: 'plain', namespace: 'gateway' },
+      spec: Lazy.any({ produce: () => ({ parentRefs, rules: [{ backendRefs: [{ name: 'x', port: 80 }] }] }) }),
+    });
+    app.synthYaml();
+    parentRefs[0] = { name: 'gw', namespace: 'gateway', sectionName: 'missing-listener' } as any;
+    expect(() => app.synthYaml()).toThrow(/missing-listener/);
+  });
+
+  test('the objects the checks share are frozen, so no stage can change what is emitted', () => {
+    const { chart, route } = proxyApp();
+    const shared = checkApp(chart).objects.find((o) => o.kind === 'HTTPRoute')!;
+    expect(Object.isFrozen(shared)).toBe(true);
+    expect(() => { (shared as any).spec.hostnames.push('x.example.com'); }).toThrow(TypeError);
+    expect(route.apiObject.toJson().spec.hostnames).toEqual(['a.example.com']);
   });
 });
 
