@@ -77,6 +77,9 @@ export interface GatewayProxyProps {
  * ports from 0, probes on a dedicated port, a preStop drain, a checksum of the configuration in
  * the pod template so a new configuration rolls the pods), 2 replicas spread over nodes with a
  * PodDisruptionBudget, and a `LoadBalancer` Service with `externalTrafficPolicy: Local`.
+ * The Deployment, Service, PodDisruptionBudget and anti-affinity select the pods by
+ * `app.kubernetes.io/name: cdk8s-gateway-proxy` + `app.kubernetes.io/instance: <name>`, so a
+ * rename or move of the construct in code never changes the Deployment's immutable selector.
  * Certificate Secrets of the listeners are mounted (they must be in the proxy's namespace).
  */
 export class GatewayProxy extends Construct {
@@ -136,8 +139,14 @@ export class GatewayProxy extends Construct {
     const ports = [...new Map(listeners.map((l) => [`${l.port}/${l.protocol === ListenerProtocol.UDP ? 'UDP' : 'TCP'}`, l])).values()]
       .sort((a, b) => a.port - b.port);
 
+    // the pods are selected by labels derived from the proxy's name, not from the construct path
+    // (cdk8s-plus's default): a Deployment's selector is immutable, so renaming or moving the
+    // construct in code must not change it
+    const podLabels = { 'app.kubernetes.io/name': 'cdk8s-gateway-proxy', 'app.kubernetes.io/instance': this.name };
     this.deployment = new kplus.Deployment(this, 'deployment', {
       metadata: metadata(''),
+      select: false,
+      podMetadata: { labels: podLabels },
       replicas,
       securityContext: {
         ensureNonRoot: true,
@@ -177,6 +186,8 @@ export class GatewayProxy extends Construct {
         },
       ],
     });
+    this.deployment.select(kplus.LabelSelector.of({ labels: podLabels }));
+    const pods = kplus.Pods.select(this, 'pods', { labels: podLabels });
     const container = this.deployment.containers[0];
     const configRef = kplus.ConfigMap.fromConfigMapName(this, 'config-ref', `${this.name}-config`);
     const configVolume = kplus.Volume.fromConfigMap(this, 'config-volume', configRef, { name: 'config', defaultMode: 0o444 });
@@ -202,7 +213,7 @@ export class GatewayProxy extends Construct {
         container.mount(`${CONF_DIR}/secrets/${ns}/${r.name}`, vol, { readOnly: true });
       }
     }
-    this.deployment.scheduling.spread({ topology: kplus.Topology.HOSTNAME, weight: 100 });
+    this.deployment.scheduling.separate(pods, { topology: kplus.Topology.HOSTNAME, weight: 100 });
     this.deployment.podMetadata.addAnnotation('cdk8s-gateway.dev/config-checksum', Lazy.any({ produce: () => this.checksum() }) as any);
     // graceful termination: preStop sleep + nginx's worker_shutdown_timeout (10s)
     ApiObject.of(this.deployment).addJsonPatch(JsonPatch.add('/spec/template/spec/terminationGracePeriodSeconds', 30));
@@ -213,7 +224,7 @@ export class GatewayProxy extends Construct {
     this.service = new kplus.Service(this, 'service', {
       metadata: { ...metadata(''), annotations },
       type: serviceType as unknown as kplus.ServiceType,
-      selector: this.deployment,
+      selector: pods,
       ports: ports.map((l) => ({
         name: `${l.protocol === ListenerProtocol.UDP ? 'udp' : 'tcp'}-${l.port}`,
         port: l.port,

@@ -75,6 +75,30 @@ test('emits a ConfigMap with the compiled config, a hardened Deployment, a LoadB
   expect(pdb.spec).toEqual({ minAvailable: 1, selector: { matchLabels: dep.spec.selector.matchLabels } });
 });
 
+test('the pods are selected by labels of the proxy name: renaming or moving the construct keeps the immutable selector', () => {
+  const selectors = (id: string, nested: boolean) => {
+    const { app, chart } = newChart();
+    const gateway = new Gateway(chart, 'gw', { name: 'web-gateway', namespace: 'gateway', gatewayClass: GatewayClass.builtin(chart, 'class'), listeners: [Listener.http()] });
+    gateway.addHttpRoute('site', { namespace: 'gateway', rules: [{ backends: [Backend.fromName('site', { port: 80 })] }] });
+    const scope = nested ? new Chart(app, 'elsewhere') : chart;
+    new GatewayProxy(scope, id, { gateway });
+    const objs = synth(app);
+    const dep = find(objs, 'Deployment', 'web-gateway-proxy', 'gateway');
+    const svc = find(objs, 'Service', 'web-gateway-proxy', 'gateway');
+    const pdb = find(objs, 'PodDisruptionBudget', 'web-gateway-proxy', 'gateway');
+    const anti = dep.spec.template.spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.labelSelector;
+    // every selector matches the pod template's labels
+    for (const sel of [dep.spec.selector.matchLabels, svc.spec.selector, pdb.spec.selector.matchLabels, anti.matchLabels]) {
+      expect(dep.spec.template.metadata.labels).toMatchObject(sel);
+    }
+    return { deployment: dep.spec.selector, service: svc.spec.selector, pdb: pdb.spec.selector, anti };
+  };
+  const before = selectors('proxy', false);
+  expect(before.deployment).toEqual({ matchLabels: { 'app.kubernetes.io/instance': 'web-gateway-proxy', 'app.kubernetes.io/name': 'cdk8s-gateway-proxy' } });
+  expect(selectors('renamed-proxy', false)).toEqual(before);
+  expect(selectors('proxy', true)).toEqual(before);
+});
+
 test('a route change changes the config checksum; unchanged input is byte-stable', () => {
   const a = proxyApp().app.synthYaml();
   expect(proxyApp().app.synthYaml()).toBe(a);
