@@ -23,8 +23,10 @@ export interface AppCheckResult {
 
 interface Computed extends AppCheckResult {
   readonly owners: Map<string, IConstruct>;
-  /** sha256 of the synthesized objects: equal content, equal findings */
+  /** identifies the content: a new key whenever the objects differ from the previous result's */
   readonly key: string;
+  /** sha256 of the objects, computed only when a later result has to be compared with this one */
+  contentHash?: string;
   /** the resolver's result per controllerName (for the data-plane compile of the built-in proxy) */
   readonly resolved: Map<string, ResolveResult>;
   /** freshness marks: the tick, the library's mutation counter and the number of constructs when computed */
@@ -139,6 +141,13 @@ function untrackedKeyOf(apiObjects: ApiObject[], json?: KubeObject[]): string {
   return h.digest('hex');
 }
 
+let contentSerial = 0;
+
+function contentHash(r: Computed): string {
+  r.contentHash ??= crypto.createHash('sha256').update(JSON.stringify(r.objects)).digest('hex');
+  return r.contentHash;
+}
+
 function compute(root: IConstruct): Computed {
   const all = root.node.findAll();
   markTick();
@@ -153,15 +162,17 @@ function compute(root: IConstruct): Computed {
     objects.push(json);
     owners.set(keyOf({ apiVersion: json.apiVersion, kind: json.kind, namespace: json.metadata?.namespace, name: json.metadata?.name ?? '' }), ownerOf(o));
   }
-  const key = crypto.createHash('sha256').update(JSON.stringify(objects)).digest('hex');
   const untrackedKey = untrackedKeyOf(apiObjects, objects);
   const previous = lastResult.get(root);
-  if (previous?.key === key) {
-    // same content (cdk8s validates again per chart): same findings, fresh marks
-    const result = { ...previous, ...marks, untrackedKey, objects, owners };
+  // the content is hashed only to compare with an earlier result (a second synth of the app)
+  const hash = previous ? crypto.createHash('sha256').update(JSON.stringify(objects)).digest('hex') : undefined;
+  if (previous && contentHash(previous) === hash) {
+    // same content: same findings and key, fresh marks
+    const result: Computed = { ...previous, ...marks, untrackedKey, objects, owners, contentHash: hash };
     lastResult.set(root, result);
     return result;
   }
+  const key = `content-${++contentSerial}`;
   // the resolver is the single source of truth: CRD schema + CEL validation, references, status.
   // Objects a construct app refers to but does not define (a Service deployed by another tool, the
   // Secret cert-manager writes, another team's Gateway) are assumed to exist: info, not an error.
@@ -186,7 +197,7 @@ function compute(root: IConstruct): Computed {
       diagnostics.push(d);
     }
   });
-  const result: Computed = { diagnostics: sortDiagnostics(diagnostics), objects, owners, key, resolved, untrackedKey, ...marks };
+  const result: Computed = { diagnostics: sortDiagnostics(diagnostics), objects, owners, key, resolved, untrackedKey, ...marks, ...(hash ? { contentHash: hash } : {}) };
   lastResult.set(root, result);
   return result;
 }
@@ -197,7 +208,7 @@ export interface AppSnapshot {
   readonly objects: readonly KubeObject[];
   /** the resolver's result per controllerName of the app's GatewayClasses (and the built-in one) */
   readonly resolved: ReadonlyMap<string, ResolveResult>;
-  /** sha256 of `objects` */
+  /** identifies the content of `objects`: equal keys, equal objects */
   readonly key: string;
 }
 
