@@ -32,6 +32,16 @@ function proxyApp() {
 
 const conf = (proxy: GatewayProxy): string => (proxy.configMap.toJson() as any).data['nginx.conf'];
 
+/** A plain ApiObject HTTPRoute (not tracked by the library) whose spec reads `state` at synth time. */
+function plainRoute(chart: Chart, state: { hostnames?: string[]; parentRefs?: object[] }): void {
+  new ApiObject(chart, 'plain', {
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'HTTPRoute',
+    metadata: { name: 'plain', namespace: 'gateway' },
+    spec: Lazy.any({ produce: () => ({ parentRefs: state.parentRefs ?? [{ name: 'gw' }], hostnames: state.hostnames, rules: [{ backendRefs: [{ name: 'x', port: 80 }] }] }) }),
+  });
+}
+
 describe('one resolver run per synth', () => {
   test('synthYaml of an app with a proxy resolves the app once (checks and compile share it)', () => {
     const { app } = proxyApp();
@@ -84,12 +94,7 @@ describe('the proxy never serves a stale compile when toJson is called without a
   test('after a change in a later tick of the event loop (a plain ApiObject the library does not track)', async () => {
     const { app, chart, proxy } = proxyApp();
     const hostnames = ['plain.example.com'];
-    new ApiObject(chart, 'plain', {
-      apiVersion: 'gateway.networking.k8s.io/v1',
-      kind: 'HTTPRoute',
-      metadata: { name: 'plain', namespace: 'gateway' },
-      spec: Lazy.any({ produce: () => ({ parentRefs: [{ name: 'gw' }], hostnames, rules: [{ backendRefs: [{ name: 'x', port: 80 }] }] }) }),
-    });
+    plainRoute(chart, { hostnames });
     app.synthYaml();
     expect(conf(proxy)).toContain('plain.example.com');
     hostnames[0] = 'changed.example.com';
@@ -102,12 +107,7 @@ describe('an object the library does not track, changed in the same tick', () =>
   test('a cdk8s-plus-like plain ApiObject changed right after a synth reaches the next compile', () => {
     const { app, chart, proxy } = proxyApp();
     const hostnames = ['plain.example.com'];
-    new ApiObject(chart, 'plain', {
-      apiVersion: 'gateway.networking.k8s.io/v1',
-      kind: 'HTTPRoute',
-      metadata: { name: 'plain', namespace: 'gateway' },
-      spec: Lazy.any({ produce: () => ({ parentRefs: [{ name: 'gw' }], hostnames, rules: [{ backendRefs: [{ name: 'x', port: 80 }] }] }) }),
-    });
+    plainRoute(chart, { hostnames });
     app.synthYaml();
     expect(conf(proxy)).toContain('plain.example.com');
     hostnames[0] = 'same-tick.example.com';
@@ -127,15 +127,10 @@ describe('validation reuses a snapshot only while the app is unchanged', () => {
 
   test('a mistake in a plain ApiObject made in the same tick fails the next synth', () => {
     const { app, chart } = proxyApp();
-    const parentRefs = [{ name: 'gw', namespace: 'gateway' }];
-    new ApiObject(chart, 'plain', {
-      apiVersion: 'gateway.networking.k8s.io/v1',
-      kind: 'HTTPRoute',
-      metadata: { name: 'plain', namespace: 'gateway' },
-      spec: Lazy.any({ produce: () => ({ parentRefs, rules: [{ backendRefs: [{ name: 'x', port: 80 }] }] }) }),
-    });
+    const parentRefs: object[] = [{ name: 'gw', namespace: 'gateway' }];
+    plainRoute(chart, { parentRefs });
     app.synthYaml();
-    parentRefs[0] = { name: 'gw', namespace: 'gateway', sectionName: 'missing-listener' } as any;
+    parentRefs[0] = { name: 'gw', namespace: 'gateway', sectionName: 'missing-listener' };
     expect(() => app.synthYaml()).toThrow(/missing-listener/);
   });
 
