@@ -8,7 +8,7 @@ import type {
   ResolvedRule,
   RouteAttachment,
 } from '../resolve/model';
-import { compareSpecificity, covers, ownerOf, specificity } from './hostnames';
+import { compareSpecificity, covers, isWildcard, ownerOf, specificity } from './hostnames';
 import {
   ActionIR,
   BackendIR,
@@ -213,10 +213,55 @@ interface MatchEntry {
   readonly key: (string | number)[];
 }
 
+/** The HTTP routes of a listener by the hostnames they can serve (a server looks only at its candidates). */
+interface RouteIndex {
+  /** routes without hostnames: every server */
+  readonly any: number[];
+  /** lower-cased exact hostname → routes listing it */
+  readonly exact: Map<string, number[]>;
+  /** routes with a wildcard hostname: checked against every server name */
+  readonly wildcard: number[];
+}
+const routeIndexes = new WeakMap<ResolvedListener, RouteIndex>();
+
+function routeIndex(l: ResolvedListener): RouteIndex {
+  let ix = routeIndexes.get(l);
+  if (ix) return ix;
+  ix = { any: [], exact: new Map(), wildcard: [] };
+  l.routes.forEach((a, i) => {
+    if (!HTTP_KINDS.has(a.kind)) return;
+    if (!a.hostnames.length) {
+      ix!.any.push(i);
+      return;
+    }
+    let wild = false;
+    for (const h of new Set(a.hostnames.map((x) => x.toLowerCase()))) {
+      if (isWildcard(h)) {
+        wild = true;
+        continue;
+      }
+      const list = ix!.exact.get(h);
+      if (list) list.push(i);
+      else ix!.exact.set(h, [i]);
+    }
+    if (wild) ix!.wildcard.push(i);
+  });
+  routeIndexes.set(l, ix);
+  return ix;
+}
+
+/** Indices (in listener order) of the routes that may serve `hostname` (`covers` decides). */
+function candidateRoutes(l: ResolvedListener, hostname: string | undefined): number[] {
+  const ix = routeIndex(l);
+  if (hostname === undefined) return ix.any;
+  return [...new Set([...ix.any, ...(ix.exact.get(hostname.toLowerCase()) ?? []), ...ix.wildcard])].sort((a, b) => a - b);
+}
+
 function buildServer(ctx: Ctx, port: number, protocol: 'HTTP' | 'HTTPS', hostname: string | undefined, owner: ResolvedListener | undefined): HttpServerIR {
   const entries: MatchEntry[] = [];
   if (owner) {
-    for (const a of owner.routes) {
+    for (const i of candidateRoutes(owner, hostname)) {
+      const a = owner.routes[i];
       if (!HTTP_KINDS.has(a.kind)) continue;
       let spec: [number, number] | undefined;
       if (!a.hostnames.length) spec = [0, 0];

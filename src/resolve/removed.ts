@@ -112,17 +112,30 @@ export function removedShapeDiagnostics(objects: readonly KubeObject[], defaultN
 }
 
 /** Calls `found` for every `group` field (at any depth) set to the v1alpha1 group. */
-function groupRefs(v: unknown, path: string, found: (field: string, value: string) => void, depth = 0): void {
-  if (depth > 12) return;
-  if (Array.isArray(v)) {
-    v.forEach((x, i) => groupRefs(x, `${path}[${i}]`, found, depth + 1));
-    return;
-  }
-  if (v === null || typeof v !== 'object') return;
-  for (const [k, x] of Object.entries(v as Json)) {
-    if (k === 'group' && x === V1ALPHA1_GROUP) found(`${path}.${k}`, x);
-    else groupRefs(x, `${path}.${k}`, found, depth + 1);
-  }
+function groupRefs(v: unknown, path: string, found: (field: string, value: string) => void): void {
+  // the path is kept as segments and joined only for a finding (this runs over every object)
+  const segments: string[] = [path];
+  const walk = (x: unknown, depth: number): void => {
+    if (depth > 12 || x === null || typeof x !== 'object') return;
+    if (Array.isArray(x)) {
+      for (let i = 0; i < x.length; i++) {
+        segments.push(`[${i}]`);
+        walk(x[i], depth + 1);
+        segments.pop();
+      }
+      return;
+    }
+    for (const k of Object.keys(x)) {
+      const y = (x as Json)[k];
+      if (k === 'group' && y === V1ALPHA1_GROUP) found(`${segments.join('')}.${k}`, y);
+      else if (y !== null && typeof y === 'object') {
+        segments.push(`.${k}`);
+        walk(y, depth + 1);
+        segments.pop();
+      }
+    }
+  };
+  walk(v, 0);
 }
 
 function gatewayClass(spec: Json, emit: Emit): void {
