@@ -1,9 +1,10 @@
 export * from './model';
 export * from './constructs';
-export { resolve } from './resolve';
+export { controllersOf, resolve, resolveControllers } from './resolve';
 export type {
   ResolveOptions,
   ResolveResult,
+  ControllersResult,
   ObjectStatus,
   Condition,
   ConditionStatus,

@@ -34,7 +34,7 @@ export function checkCommand(io: CliIO, done: (code: number) => void): Command {
 
 /** Runs `check`; returns the exit code. */
 export async function check(paths: readonly string[], opts: CheckOptions, io: CliIO): Promise<number> {
-  const r = await loadAndResolve(paths, opts, io);
+  const r = await loadAndResolve(paths, opts, io, true);
   if (!r) return 2;
   io.stdout(opts.format === 'json' ? formatCheckJson(r.diagnostics, r.result.status) : formatCheckText(r, { verbose: !!opts.verbose, color: !!io.color }));
   return checkExitCode(r.diagnostics);

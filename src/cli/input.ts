@@ -4,7 +4,7 @@
  */
 import { Command, Option } from 'commander';
 import { BUILTIN_CONTROLLER_NAME, Diagnostic, GATEWAY_GROUP, KubeObject, ObjectRef, sortDiagnostics, splitApiVersion } from '../model';
-import { resolve, ResolveOptions, ResolveResult } from '../resolve';
+import { resolve, resolveControllers, ResolveOptions, ResolveResult } from '../resolve';
 import { load, LoadResult, Source } from './load';
 
 /** What a command needs from the outside world (injected, so commands are testable without spawning). */
@@ -32,7 +32,7 @@ export interface InputOptions {
 /** Adds the options of {@link InputOptions} to a command. */
 export function addInputOptions(cmd: Command): Command {
   return cmd
-    .addOption(new Option('--controller-name <name>', 'check Gateways as the controller with this controllerName would').default(BUILTIN_CONTROLLER_NAME))
+    .addOption(new Option('--controller-name <name>', `check Gateways as the controller with this controllerName would (default: ${BUILTIN_CONTROLLER_NAME}; \`check\` without it checks every controller of the input's GatewayClasses)`))
     .addOption(new Option('-n, --namespace <namespace>', 'namespace of objects without metadata.namespace').default('default'))
     .addOption(new Option('--assume-external', 'treat referenced objects missing from the input (Services, Secrets, Gateways…) as existing elsewhere: reported as info, not checked'));
 }
@@ -47,13 +47,15 @@ export interface Resolved {
   /** Where the object a diagnostic is about came from. */
   sourceOf(d: Diagnostic): Source | undefined;
   readonly resolveOptions: ResolveOptions;
+  /** The controllers the input was checked as (one unless `allControllers`). */
+  readonly controllers: readonly string[];
 }
 
 /**
  * Loads PATH… and resolves it. On input errors (unreadable paths, invalid YAML) prints them as
  * `error: FILE:LINE:COL: message` on stderr and returns `undefined` (exit 2).
  */
-export async function loadAndResolve(paths: readonly string[], opts: InputOptions, io: CliIO): Promise<Resolved | undefined> {
+export async function loadAndResolve(paths: readonly string[], opts: InputOptions, io: CliIO, allControllers = false): Promise<Resolved | undefined> {
   const input = await load(paths, { cwd: io.cwd, readStdin: io.readStdin });
   if (input.errors.length) {
     for (const e of input.errors) io.stderr(`error: ${e.location}: ${e.message}\n`);
@@ -66,10 +68,15 @@ export async function loadAndResolve(paths: readonly string[], opts: InputOption
     ...(opts.assumeExternal ? { assumeExternal: true } : {}),
   };
   const objects = input.objects.map((o) => o.object);
-  const result = resolve(objects, resolveOptions);
+  // `allControllers` (check without --controller-name): every Gateway as its own controller would
+  // see it, as the constructs do; otherwise one controller and a warning for the Gateways of others
+  const multi = allControllers && opts.controllerName === undefined ? resolveControllers(objects, resolveOptions) : undefined;
+  const result: ResolveResult = multi
+    ? { diagnostics: multi.diagnostics, status: multi.status, model: multi.results.get(BUILTIN_CONTROLLER_NAME)!.model }
+    : resolve(objects, resolveOptions);
   const own = new Map<Diagnostic, Source>();
   for (const d of input.diagnostics) own.set(d.diagnostic, d.source);
-  const diagnostics = sortDiagnostics([...result.diagnostics, ...input.diagnostics.map((d) => d.diagnostic), ...otherControllers(objects, result, resolveOptions)]);
+  const diagnostics = sortDiagnostics([...result.diagnostics, ...input.diagnostics.map((d) => d.diagnostic), ...(multi ? [] : otherControllers(objects, result, resolveOptions))]);
   const index = sourceIndex(input, resolveOptions.defaultNamespace!);
   return {
     input,
@@ -77,6 +84,7 @@ export async function loadAndResolve(paths: readonly string[], opts: InputOption
     result,
     diagnostics,
     resolveOptions,
+    controllers: multi ? multi.controllers : [resolveOptions.controllerName!],
     sourceOf: (d) => own.get(d) ?? lookup(index, d.object),
   };
 }

@@ -1,8 +1,8 @@
 import * as crypto from 'crypto';
 import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { BUILTIN_CONTROLLER_NAME, Diagnostic, GATEWAY_GROUP, KubeObject, sortDiagnostics, splitApiVersion } from '../model';
-import { resolve, ResolveResult } from '../resolve';
+import { Diagnostic, KubeObject, splitApiVersion } from '../model';
+import { resolveControllers, ResolveResult } from '../resolve';
 
 /**
  * The bridge between the construct tree and the pure pipeline stages: at `app.synth()`
@@ -28,7 +28,7 @@ interface Computed extends AppCheckResult {
   /** sha256 of the objects, computed only when a later result has to be compared with this one */
   contentHash?: string;
   /** the resolver's result per controllerName (for the data-plane compile of the built-in proxy) */
-  readonly resolved: Map<string, ResolveResult>;
+  readonly resolved: ReadonlyMap<string, ResolveResult>;
   /** freshness marks: the tick, the library's mutation counter and the number of constructs when computed */
   readonly tick: number;
   readonly generation: number;
@@ -177,27 +177,9 @@ function compute(root: IConstruct): Computed {
   // Objects a construct app refers to but does not define (a Service deployed by another tool, the
   // Secret cert-manager writes, another team's Gateway) are assumed to exist: info, not an error.
   // An app may hold GatewayClasses of several controllers (the built-in proxy, Istio, …): every
-  // Gateway is checked as its own controller would, so the resolver runs once per controllerName
-  // (schema checks only in the first run) and the findings are merged.
-  const controllers = new Set<string>([BUILTIN_CONTROLLER_NAME]);
-  for (const o of objects) {
-    const c = (o as { spec?: { controllerName?: unknown } }).spec?.controllerName;
-    if (o.kind === 'GatewayClass' && splitApiVersion(o.apiVersion).group === GATEWAY_GROUP && typeof c === 'string') controllers.add(c);
-  }
-  const seen = new Set<string>();
-  const diagnostics: Diagnostic[] = [];
-  const resolved = new Map<string, ResolveResult>();
-  [...controllers].sort().forEach((controllerName, i) => {
-    const r = resolve(objects, { assumeExternal: true, controllerName, schemaValidation: i === 0 });
-    resolved.set(controllerName, r);
-    for (const d of r.diagnostics) {
-      const k = JSON.stringify(d);
-      if (seen.has(k)) continue;
-      seen.add(k);
-      diagnostics.push(d);
-    }
-  });
-  const result: Computed = { diagnostics: sortDiagnostics(diagnostics), objects, owners, key, resolved, untrackedKey, ...marks, ...(hash ? { contentHash: hash } : {}) };
+  // Gateway is checked as its own controller would (one resolver run per controllerName, merged).
+  const { diagnostics, results: resolved } = resolveControllers(objects, { assumeExternal: true });
+  const result: Computed = { diagnostics, objects, owners, key, resolved, untrackedKey, ...marks, ...(hash ? { contentHash: hash } : {}) };
   lastResult.set(root, result);
   return result;
 }

@@ -30,6 +30,8 @@
  * @packageDocumentation
  */
 export { resolve } from './resolve';
+export { controllersOf, resolveControllers } from './controllers';
+export type { ControllersResult } from './controllers';
 export type { ResolveOptions, ResolveResult, ObjectStatus, Condition, ConditionStatus } from './types';
 export type {
   ResolvedModel,

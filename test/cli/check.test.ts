@@ -181,12 +181,53 @@ spec:
 ---
 ${smallSetup().replace('gatewayClassName: cdk8s-gateway', 'gatewayClassName: istio')}`;
 
-  test('are reported as not checked (a warning naming --controller-name), not silently skipped', async () => {
-    const r = await cli(['check', '-'], { stdin: foreign });
+  test('without --controller-name every controller of the input is checked, as that controller would', async () => {
+    const r = await cli(['check', '-f', 'json', '-'], { stdin: foreign.replace('    - name: gw\n', '    - name: gw\n      sectionName: nope\n') });
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout);
+    expect(out.diagnostics.map((d: any) => d.code)).toEqual(['NoMatchingParent']);
+    expect(out.status.find((s: any) => s.kind === 'HTTPRoute').status.parents[0].controllerName).toBe('istio.io/gateway-controller');
+    expect(out.status.find((s: any) => s.kind === 'GatewayClass' && s.name === 'istio').status.conditions[0].reason).toBe('Accepted');
+  });
+
+  test('with an explicit --controller-name, Gateways of other controllers are reported as not checked, not silently skipped', async () => {
+    const r = await cli(['check', '--controller-name', 'cdk8s-gateway.dev/nginx-proxy', '-'], { stdin: foreign });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(
       `warning ${OTHER_CONTROLLER} Gateway app/gw spec.gatewayClassName: GatewayClass istio is handled by istio.io/gateway-controller, not cdk8s-gateway.dev/nginx-proxy: this Gateway and the routes attached to it were not checked — fix: run with --controller-name istio.io/gateway-controller`,
     );
+  });
+
+  test('one route attached to Gateways of two controllers gets one parents entry per controller; each Gateway is checked by its own', async () => {
+    const mixed = `${foreign}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata:
+  name: cdk8s-gateway
+spec:
+  controllerName: cdk8s-gateway.dev/nginx-proxy
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: edge
+  namespace: app
+spec:
+  gatewayClassName: cdk8s-gateway
+  listeners:
+    - name: http
+      port: 80
+      protocol: HTTP
+      hostname: other.example.com
+`;
+    const route = (y: string) => y.replace('    - name: gw\n', '    - name: gw\n    - name: edge\n');
+    const r = await cli(['check', '-f', 'json', '-'], { stdin: route(mixed) });
+    const out = JSON.parse(r.stdout);
+    const parents = out.status.find((s: any) => s.kind === 'HTTPRoute').status.parents;
+    expect(parents.map((p: any) => `${p.parentRef.name}:${p.controllerName}`).sort()).toEqual(['edge:cdk8s-gateway.dev/nginx-proxy', 'gw:istio.io/gateway-controller']);
+    expect(out.status.filter((s: any) => s.kind === 'Gateway').map((s: any) => s.name)).toEqual(['edge', 'gw']);
+    expect(out.diagnostics.map((d: any) => d.code)).not.toContain(OTHER_CONTROLLER);
   });
 
   test('--controller-name checks them as that controller would', async () => {

@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, App, Chart, JsonPatch, Lazy } from 'cdk8s';
-import * as resolveModule from '../../src/resolve';
+import * as resolveModule from '../../src/resolve/resolve';
 import {
   Backend,
   checkApp,

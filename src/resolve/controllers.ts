@@ -1,0 +1,87 @@
+/**
+ * Several controllers in one input: an app or a repository may hold GatewayClasses of the built-in
+ * proxy, Istio, NGINX Gateway Fabric… Each Gateway is checked as its own controller would: the
+ * resolver runs once per controllerName (schema checks only in the first run) and the results are
+ * merged. One run reports only its controller's GatewayClasses, Gateways, ListenerSets, route
+ * `parents` and policy `ancestors`, so the merge is a union: diagnostics deduplicated, the status
+ * of an object reported by several runs joined (`parents` / `ancestors` concatenated).
+ */
+import { BUILTIN_CONTROLLER_NAME, Diagnostic, GATEWAY_GROUP, KubeObject, sortDiagnostics, splitApiVersion } from '../model';
+import { resolve } from './resolve';
+import { ObjectStatus, ResolveOptions, ResolveResult } from './types';
+import { cmp, cmpTuple } from './util';
+
+/** The built-in controller and every controllerName of the input's GatewayClasses, sorted. */
+export function controllersOf(objects: readonly KubeObject[]): string[] {
+  const out = new Set<string>([BUILTIN_CONTROLLER_NAME]);
+  for (const o of objects) {
+    if (!o || o.kind !== 'GatewayClass' || typeof o.apiVersion !== 'string' || splitApiVersion(o.apiVersion).group !== GATEWAY_GROUP) continue;
+    const c = (o as { spec?: { controllerName?: unknown } }).spec?.controllerName;
+    if (typeof c === 'string' && c !== '') out.add(c);
+  }
+  return [...out].sort(cmp);
+}
+
+/** What {@link resolveControllers} computes. */
+export interface ControllersResult {
+  /** the controllers the input was checked as, sorted */
+  readonly controllers: readonly string[];
+  /** each controller's own result (its model feeds `explain` and the data-plane compiler) */
+  readonly results: ReadonlyMap<string, ResolveResult>;
+  /** every finding of every run, once, sorted */
+  readonly diagnostics: Diagnostic[];
+  /** the merged status, sorted by kind / namespace / name */
+  readonly status: ObjectStatus[];
+}
+
+/**
+ * Resolves `objects` once per controller (`controllers`, default {@link controllersOf}) and merges
+ * the findings and status.
+ */
+export function resolveControllers(
+  objects: readonly KubeObject[],
+  options: Omit<ResolveOptions, 'controllerName'> & { readonly controllers?: readonly string[] } = {},
+): ControllersResult {
+  const { controllers: given, ...rest } = options;
+  const controllers = given ? [...new Set(given)].sort(cmp) : controllersOf(objects);
+  const results = new Map<string, ResolveResult>();
+  const seen = new Set<string>();
+  const diagnostics: Diagnostic[] = [];
+  const status = new Map<string, ObjectStatus>();
+  controllers.forEach((controllerName, i) => {
+    const r = resolve(objects, { ...rest, controllerName, schemaValidation: i === 0 ? (rest.schemaValidation ?? true) : false });
+    results.set(controllerName, r);
+    for (const d of r.diagnostics) {
+      const k = JSON.stringify(d);
+      if (seen.has(k)) continue;
+      seen.add(k);
+      diagnostics.push(d);
+    }
+    for (const s of r.status) {
+      const k = [s.apiVersion, s.kind, s.namespace ?? '', s.name].join('\u0000');
+      const prev = status.get(k);
+      status.set(k, prev ? mergeStatus(prev, s) : s);
+    }
+  });
+  return {
+    controllers,
+    results,
+    diagnostics: sortDiagnostics(diagnostics),
+    status: [...status.values()].sort((a, b) => cmpTuple([a.kind, a.namespace ?? '', a.name], [b.kind, b.namespace ?? '', b.name])),
+  };
+}
+
+/** Joins the per-controller lists of a status reported by two runs; anything else stays as first reported. */
+function mergeStatus(a: ObjectStatus, b: ObjectStatus): ObjectStatus {
+  const merged: Record<string, unknown> = { ...a.status };
+  for (const field of ['parents', 'ancestors']) {
+    const x = a.status[field];
+    const y = b.status[field];
+    if (!Array.isArray(y)) continue;
+    const list = Array.isArray(x) ? [...x] : [];
+    const have = new Set(list.map((e) => JSON.stringify(e)));
+    for (const e of y) if (!have.has(JSON.stringify(e))) list.push(e);
+    merged[field] = list;
+  }
+  return { ...a, status: merged };
+}
