@@ -46,9 +46,9 @@ export function explainCommand(io: CliIO, done: (code: number) => void): Command
  * would be served, and a note on stderr points to `check`), 2 on usage / input errors.
  */
 export async function explainPaths(paths: readonly string[], opts: ExplainOptions, io: CliIO): Promise<number> {
-  const r = await loadAndResolve(paths, opts, io);
+  const r = await loadAndResolve(paths, opts, io, true);
   if (!r) return 2;
-  const e = explain(r.result.model, { routes: routeRefs(r.objects, r.resolveOptions.defaultNamespace!), diagnostics: r.diagnostics, controllerName: r.resolveOptions.controllerName! });
+  const e = explainControllers(r.results, { routes: routeRefs(r.objects, r.resolveOptions.defaultNamespace!), diagnostics: r.diagnostics });
   const format = opts.format ?? 'text';
   io.stdout(format === 'json' ? `${JSON.stringify(e, null, 2)}\n` : format === 'mermaid' ? formatExplainMermaid(e) : formatExplainText(e));
   const errors = r.diagnostics.filter((d) => d.severity === 'error').length;
@@ -204,6 +204,44 @@ export function routeRefs(objects: readonly { kind: string; apiVersion: string; 
   return objects
     .filter((o) => (ROUTE_KINDS as readonly string[]).includes(o.kind) && o.apiVersion.startsWith('gateway.networking.k8s.io/'))
     .map((o) => ({ kind: o.kind, namespace: o.metadata.namespace ?? defaultNamespace, name: o.metadata.name ?? '' }));
+}
+
+/**
+ * The explanation of an input holding Gateways of several controllers (`explain` without
+ * `--controller-name`): each controller's model explained, the gateways listed together (by
+ * namespace / name), and a route listed as not attached with the rejections of the controllers whose
+ * Gateways it names — or, when it names none of them, once, naming every controller.
+ */
+export function explainControllers(results: ReadonlyMap<string, { readonly model: ResolvedModel }>, ctx: Omit<ExplainContext, 'controllerName'> = {}): Explanation {
+  const controllers = [...results.keys()];
+  if (controllers.length === 1) return explain(results.get(controllers[0])!.model, { ...ctx, controllerName: controllers[0] });
+  const parts = controllers.map((c) => ({ model: results.get(c)!.model, e: explain(results.get(c)!.model, { ...ctx, controllerName: c }) }));
+  const gateways = parts.flatMap((p) => p.e.gateways).sort((a, b) => cmp(a.namespace, b.namespace) || cmp(a.name, b.name));
+  const key = (r: RouteRef) => `${r.kind}/${r.namespace}/${r.name}`;
+  const knownBy = (k: string) => parts.filter((p) => p.model.routes.some((r) => key(r) === k));
+  const out = new Map<string, ExplainUnattached>();
+  for (const p of parts) {
+    for (const u of p.e.unattached) {
+      const k = key(u);
+      const handling = knownBy(k);
+      if (!handling.length) {
+        // no controller handles a parent of this route: one entry, naming every controller
+        if (!out.has(k)) {
+          out.set(k, {
+            ...u,
+            parents: u.parents.map((x) => (x.reason === 'NotHandled' ? { ...x, message: `no parentRef names a Gateway handled by a controller of the input (${controllers.join(', ')})` } : x)),
+          });
+        }
+        continue;
+      }
+      if (!handling.includes(p)) continue; // the controllers that handle it say why it was rejected
+      const attachedElsewhere = handling.some((h) => h.model.routes.some((r) => key(r) === k && r.parents.some((x) => x.accepted)));
+      const prev = out.get(k);
+      out.set(k, { ...u, attachedElsewhere, parents: [...(prev?.parents ?? []), ...u.parents] });
+    }
+  }
+  const unattached = [...out.values()].sort((a, b) => cmp(a.kind, b.kind) || cmp(a.namespace, b.namespace) || cmp(a.name, b.name));
+  return { gateways, unattached };
 }
 
 /** Builds the explanation from the resolved model. Pure and deterministic. */

@@ -49,6 +49,8 @@ export interface Resolved {
   readonly resolveOptions: ResolveOptions;
   /** The controllers the input was checked as (one unless `allControllers`). */
   readonly controllers: readonly string[];
+  /** Each controller's own result (one entry unless `allControllers`). */
+  readonly results: ReadonlyMap<string, ResolveResult>;
 }
 
 /**
@@ -68,8 +70,9 @@ export async function loadAndResolve(paths: readonly string[], opts: InputOption
     ...(opts.assumeExternal ? { assumeExternal: true } : {}),
   };
   const objects = input.objects.map((o) => o.object);
-  // `allControllers` (check without --controller-name): every Gateway as its own controller would
-  // see it, as the constructs do; otherwise one controller and a warning for the Gateways of others
+  // `allControllers` (check and explain without --controller-name): every Gateway as its own
+  // controller would see it, as the constructs do; otherwise one controller and a warning for the
+  // Gateways of others
   const multi = allControllers && opts.controllerName === undefined ? resolveControllers(objects, resolveOptions) : undefined;
   const result: ResolveResult = multi
     ? { diagnostics: multi.diagnostics, status: multi.status, model: multi.results.get(BUILTIN_CONTROLLER_NAME)!.model }
@@ -85,6 +88,7 @@ export async function loadAndResolve(paths: readonly string[], opts: InputOption
     diagnostics,
     resolveOptions,
     controllers: multi ? multi.controllers : [resolveOptions.controllerName!],
+    results: multi ? multi.results : new Map([[resolveOptions.controllerName!, result]]),
     sourceOf: (d) => own.get(d) ?? lookup(index, d.object),
   };
 }

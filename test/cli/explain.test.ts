@@ -410,3 +410,61 @@ describe('explain: weights, canaries and routes that did not attach', () => {
     expect(r.stdout).toContain('HTTPRoute app/web → spec.parentRefs[0].name: NoMatchingParent — Gateway app/gw-missing does not exist');
   });
 });
+
+describe('explain: Gateways of several controllers', () => {
+  const doc = (y: string) => y.trim();
+  const input = [
+    doc(`apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: istio}
+spec: {controllerName: istio.io/gateway-controller}`),
+    doc(`apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: cdk8s-gateway}
+spec: {controllerName: cdk8s-gateway.dev/nginx-proxy}`),
+    doc(`apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: mesh-edge, namespace: app}
+spec:
+  gatewayClassName: istio
+  listeners: [{name: http, port: 80, protocol: HTTP}]`),
+    doc(`apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: edge, namespace: app}
+spec:
+  gatewayClassName: cdk8s-gateway
+  listeners: [{name: http, port: 80, protocol: HTTP}]`),
+    doc(`apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: app}
+spec: {ports: [{port: 80}]}`),
+    doc(`apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: web, namespace: app}
+spec:
+  parentRefs: [{name: edge}, {name: mesh-edge, sectionName: nope}]
+  rules: [{backendRefs: [{name: web, port: 80}]}]`),
+    doc(`apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: lost, namespace: app}
+spec:
+  parentRefs: [{name: nowhere}]
+  rules: [{backendRefs: [{name: web, port: 80}]}]`),
+  ].join('\n---\n');
+
+  test('every controller\'s Gateways are explained; a rejection comes from the controller that owns the parent', async () => {
+    const e = JSON.parse((await cli(['explain', '-f', 'json', '-'], { stdin: input })).stdout);
+    expect(e.gateways.map((g: any) => `${g.name}:${g.gatewayClassName}`)).toEqual(['edge:cdk8s-gateway', 'mesh-edge:istio']);
+    const web = e.unattached.find((u: any) => u.name === 'web');
+    expect(web.attachedElsewhere).toBe(true);
+    expect(web.parents.map((p: any) => p.reason)).toEqual(['NoMatchingParent']);
+    const lost = e.unattached.find((u: any) => u.name === 'lost');
+    expect(lost.parents).toHaveLength(1);
+    expect(e.unattached.filter((u: any) => u.name === 'lost')).toHaveLength(1);
+  });
+
+  test('--controller-name explains one controller only', async () => {
+    const e = JSON.parse((await cli(['explain', '-f', 'json', '--controller-name', 'istio.io/gateway-controller', '-'], { stdin: input })).stdout);
+    expect(e.gateways.map((g: any) => g.name)).toEqual(['mesh-edge']);
+  });
+});
