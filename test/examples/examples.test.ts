@@ -1,16 +1,9 @@
-import * as fs from 'fs';
-import * as path from 'path';
-import { App } from 'cdk8s';
 import { checkApp } from '../../src';
 import { find, synth } from '../util';
+import { exampleNames, loadExample } from './helpers';
 
-const examplesDir = path.join(__dirname, '..', '..', 'examples');
-const examples = fs.readdirSync(examplesDir).filter((n) => fs.existsSync(path.join(examplesDir, n, 'app.ts'))).sort();
-
-function load(name: string): App {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require(path.join(examplesDir, name, 'app.ts')).createApp(path.join(__dirname, '..', '..', '.tmp', 'examples', name));
-}
+const examples = exampleNames();
+const load = (name: string) => loadExample(name, 'examples');
 
 test('the scenario examples exist', () => {
   expect(examples).toEqual(expect.arrayContaining(['homelab', 'kind-istio', 'mixed-protocols']));
@@ -132,8 +125,7 @@ describe('scenario 2 (kind + Istio)', () => {
 });
 
 describe('scenario 4 (one gateway, many protocols and teams)', () => {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const stageApp = (stage: string): App => require(path.join(examplesDir, 'mixed-protocols', 'app.ts')).createApp(path.join(__dirname, '..', '..', '.tmp', 'examples', `mixed-${stage}`), stage);
+  const stageApp = (stage: string) => loadExample('mixed-protocols', 'examples', stage);
   test('prod: HTTP, HTTPS (wildcard from cert-manager by DNS-01), TLS passthrough, gRPC and MySQL listeners with their namespaces', () => {
     const objs = synth(stageApp('prod'));
     const gw = find(objs, 'Gateway', 'mixed-gateway', 'infra');

@@ -5,19 +5,12 @@
  * nginx on 127.0.0.1, every backend an echo server.
  */
 import * as https from 'https';
-import * as net from 'net';
-import * as path from 'path';
-import { App } from 'cdk8s';
 import { checkApp, compileNginx, KubeObject } from '../../src';
-import { describeNginx, EchoServer, freeOffset, pool, request, RunningNginx, selfSigned, sleep, startEcho, startNginx, startTcpEcho } from '../render/nginx-harness';
+import { describeNginx, EchoServer, freeOffset, pool, request, RunningNginx, sleep, startEcho, startNginx, startTcpEcho } from '../render/nginx-harness';
 import { find, synth } from '../util';
+import { backendKeys, httpsGet as get, loadExample, tcpRoundTrip, tlsSecret } from './helpers';
 
-const examplesDir = path.join(__dirname, '..', '..', 'examples');
-
-function load(name: string): App {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require(path.join(examplesDir, name, 'app.ts')).createApp(path.join(__dirname, '..', '..', '.tmp', 'scenarios-3-5', name));
-}
+const load = (name: string) => loadExample(name, 'scenarios-3-5');
 
 /** `name:port:weight` of each backendRef of a rule (kind prefixed when not a Service). */
 function refs(rule: any): string[] {
@@ -182,35 +175,6 @@ describe('scenario 5 (leaving ingress-nginx)', () => {
 // ---------------------------------------------------------------------------------------------
 // served by real nginx
 
-/** A kubernetes.io/tls Secret with a self-signed certificate for the names. */
-function tlsSecret(namespace: string, name: string, names: string[]): { secret: KubeObject; cert: string } {
-  const c = selfSigned(names);
-  if (!c) throw new Error('openssl is needed to generate a test certificate');
-  return {
-    cert: c.cert,
-    secret: {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name, namespace },
-      type: 'kubernetes.io/tls',
-      data: { 'tls.crt': Buffer.from(c.cert).toString('base64'), 'tls.key': Buffer.from(c.key).toString('base64') },
-    } as KubeObject,
-  };
-}
-
-/** Every backend (and mirror target) a route of the objects refers to: "ns/name:port". */
-function backendKeys(objects: KubeObject[]): string[] {
-  const keys = new Set<string>();
-  for (const o of objects as any[]) {
-    if (!/Route$/.test(o.kind)) continue;
-    for (const r of o.spec?.rules ?? []) {
-      const targets = [...(r.backendRefs ?? []), ...(r.filters ?? []).map((f: any) => f.requestMirror?.backendRef).filter(Boolean)];
-      for (const b of targets) keys.add(`${b.namespace ?? o.metadata.namespace}/${b.name}:${b.port}`);
-    }
-  }
-  return [...keys].sort();
-}
-
 interface Served {
   readonly echoes: Map<string, EchoServer>;
   readonly nginx: RunningNginx[];
@@ -233,28 +197,6 @@ async function stopAll(served: Served): Promise<void> {
   for (const e of served.echoes.values()) await e.close();
 }
 
-/** GET over HTTPS to 127.0.0.1:port with SNI and Host `host`; the echo's name answering. */
-function httpsGet(port: number, host: string, p: string, ca: string, agent: https.Agent, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
-  return new Promise((resolve, reject) => {
-    const req = https.request({ host: '127.0.0.1', port, path: p, servername: host, headers: { host, ...headers }, ca, agent }, (res) => {
-      let body = '';
-      res.on('data', (d) => (body += d));
-      res.on('end', () => {
-        let parsed: any = body;
-        try {
-          parsed = JSON.parse(body);
-        } catch {
-          /* not an echo */
-        }
-        resolve({ status: res.statusCode!, body: parsed });
-      });
-    });
-    req.on('error', reject);
-    req.setTimeout(10000, () => req.destroy(new Error('timeout')));
-    req.end();
-  });
-}
-
 /** How many of `n` GETs each backend answered. */
 async function sample(n: number, get: () => Promise<{ status: number; body: any }>): Promise<Record<string, number>> {
   const answers = await pool(Array.from({ length: n }, (_, i) => i), 16, async () => {
@@ -267,23 +209,10 @@ async function sample(n: number, get: () => Promise<{ status: number; body: any 
   return counts;
 }
 
-function tcpRoundTrip(port: number, message: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const sock = net.connect({ host: '127.0.0.1', port }, () => sock.write(message));
-    const timer = setTimeout(() => {
-      sock.destroy();
-      reject(new Error('timeout'));
-    }, 10000);
-    sock.on('data', (d) => {
-      clearTimeout(timer);
-      sock.destroy();
-      resolve(String(d));
-    });
-    sock.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-  });
+/** GET over HTTPS; `body` is the echo backend's JSON answer (the text when it is not JSON). */
+async function httpsGet(port: number, host: string, p: string, ca: string, agent: https.Agent, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
+  const r = await get(port, host, p, ca, { agent, headers });
+  return { status: r.status, body: r.echo ?? r.body };
 }
 
 describeNginx('scenarios 3 and 5 served by real nginx', () => {

@@ -3,90 +3,12 @@
  * GatewayProxy runs, on the examples' synthesized objects, with certificates generated here and
  * every backend Service pointed at an echo server on 127.0.0.1.
  */
-import * as https from 'https';
-import * as net from 'net';
-import * as path from 'path';
-import * as tls from 'tls';
-import { App } from 'cdk8s';
-import { compileNginx, KubeObject } from '../../src';
-import { describeNginx, EchoServer, request, RunningNginx, selfSigned, startEcho, startNginx, startTcpEcho } from '../render/nginx-harness';
+import { compileNginx } from '../../src';
+import { describeNginx, EchoServer, freeOffset, request, RunningNginx, selfSigned, startEcho, startNginx, startTcpEcho } from '../render/nginx-harness';
 import { synth } from '../util';
+import { backendKeys, httpsGet, loadExample, tcpRoundTrip, tlsSecret } from './helpers';
 
-const examplesDir = path.join(__dirname, '..', '..', 'examples');
-
-function load(name: string): App {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require(path.join(examplesDir, name, 'app.ts')).createApp(path.join(__dirname, '..', '..', '.tmp', 'served', name));
-}
-
-/** A kubernetes.io/tls Secret with a self-signed certificate for the names. */
-function tlsSecret(namespace: string, name: string, names: string[]): { secret: KubeObject; cert: string } {
-  const c = selfSigned(names)!;
-  return {
-    cert: c.cert,
-    secret: {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name, namespace },
-      type: 'kubernetes.io/tls',
-      data: { 'tls.crt': Buffer.from(c.cert).toString('base64'), 'tls.key': Buffer.from(c.key).toString('base64') },
-    } as KubeObject,
-  };
-}
-
-/** Every Service port a route of the objects refers to: "ns/name:port". */
-function backendKeys(objects: KubeObject[]): string[] {
-  const keys = new Set<string>();
-  for (const o of objects as any[]) {
-    if (!/Route$/.test(o.kind)) continue;
-    for (const r of o.spec?.rules ?? []) {
-      for (const b of r.backendRefs ?? []) keys.add(`${b.namespace ?? o.metadata.namespace}/${b.name}:${b.port}`);
-    }
-  }
-  return [...keys].sort();
-}
-
-function httpsGet(port: number, host: string, p: string, ca: string): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = https.request({ host: '127.0.0.1', port, path: p, servername: host, headers: { host }, ca }, (res) => {
-      let body = '';
-      res.on('data', (d) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-function tcpRoundTrip(port: number, message: string, tlsServerName?: string, ca?: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const onData = (d: Buffer) => {
-      resolve(String(d));
-      sock.destroy();
-    };
-    const sock = tlsServerName
-      ? tls.connect({ host: '127.0.0.1', port, servername: tlsServerName, ca }, () => sock.write(message))
-      : net.connect({ host: '127.0.0.1', port }, () => sock.write(message));
-    sock.on('data', onData);
-    sock.on('error', reject);
-    setTimeout(() => reject(new Error('timeout')), 10000).unref();
-  });
-}
-
-/** A port offset (10000–15000, so that 50051 + offset stays a port) with every listener port free. */
-async function freeOffset(ports: number[]): Promise<number> {
-  const free = (port: number) =>
-    new Promise<boolean>((resolve) => {
-      const s = net.createServer();
-      s.once('error', () => resolve(false));
-      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
-    });
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const offset = 10000 + Math.floor(Math.random() * 5000);
-    if ((await Promise.all(ports.map((p) => free(p + offset)))).every(Boolean)) return offset;
-  }
-  throw new Error('no free port offset');
-}
+const load = (name: string) => loadExample(name, 'served');
 
 describeNginx('examples served by real nginx', () => {
   test('scenario 1 (homelab): HTTP → HTTPS 301, HTTPS per host with HSTS, apps in their namespaces', async () => {

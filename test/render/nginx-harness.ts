@@ -115,11 +115,14 @@ export async function freePort(): Promise<number> {
 
 /**
  * A port offset such that every `port + offset` (for the given declared ports) is free on
- * 127.0.0.1 and ≥ 20000.
+ * 127.0.0.1: from 20000 on, or from 10000 when a high declared port (gRPC's 50051) leaves no room.
  */
 export async function freeOffset(ports: readonly number[]): Promise<number> {
+  const top = 65535 - Math.max(...ports);
+  const low = top >= 25000 ? 20000 : 10000;
+  if (top < low) throw new Error(`no port offset ≥ ${low} keeps port ${Math.max(...ports)} below 65536`);
   for (let attempt = 0; attempt < 50; attempt++) {
-    const offset = 20000 + Math.floor(Math.random() * 30000);
+    const offset = low + Math.floor(Math.random() * Math.min(30000, top - low + 1));
     const ok = await Promise.all(ports.map((p) => isFree(p + offset)));
     if (ok.every(Boolean)) return offset;
   }
