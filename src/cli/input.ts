@@ -41,15 +41,14 @@ export function addInputOptions(cmd: Command): Command {
 export interface Resolved {
   readonly input: LoadResult;
   readonly objects: KubeObject[];
+  /** The result (with `allControllers`: every controller's status and findings merged, the built-in controller's model). */
   readonly result: ResolveResult;
   /** The resolver's diagnostics plus the CLI's own (input documents, other controllers), sorted. */
   readonly diagnostics: Diagnostic[];
   /** Where the object a diagnostic is about came from. */
   sourceOf(d: Diagnostic): Source | undefined;
   readonly resolveOptions: ResolveOptions;
-  /** The controllers the input was checked as (one unless `allControllers`). */
-  readonly controllers: readonly string[];
-  /** Each controller's own result (one entry unless `allControllers`). */
+  /** Each controller's own result, by controllerName (one entry unless `allControllers`). */
   readonly results: ReadonlyMap<string, ResolveResult>;
 }
 
@@ -74,6 +73,7 @@ export async function loadAndResolve(paths: readonly string[], opts: InputOption
   // controller would see it, as the constructs do; otherwise one controller and a warning for the
   // Gateways of others
   const multi = allControllers && opts.controllerName === undefined ? resolveControllers(objects, resolveOptions) : undefined;
+  // (merged: every controller's findings and status; the model stays per controller, in `results`)
   const result: ResolveResult = multi
     ? { diagnostics: multi.diagnostics, status: multi.status, model: multi.results.get(BUILTIN_CONTROLLER_NAME)!.model }
     : resolve(objects, resolveOptions);
@@ -87,7 +87,6 @@ export async function loadAndResolve(paths: readonly string[], opts: InputOption
     result,
     diagnostics,
     resolveOptions,
-    controllers: multi ? multi.controllers : [resolveOptions.controllerName!],
     results: multi ? multi.results : new Map([[resolveOptions.controllerName!, result]]),
     sourceOf: (d) => own.get(d) ?? lookup(index, d.object),
   };
