@@ -22,6 +22,7 @@ import { Diagnostic } from '../model';
 import { ResolvedBackend, ResolvedListener, ResolvedModel, ResolvedRule, RouteAttachment, ROUTE_KINDS } from '../resolve';
 import { addInputOptions, CliIO, InputOptions, loadAndResolve } from './input';
 import { Cell, plural, table } from './style';
+import { appendAll } from '../model/arrays';
 
 /** Output formats of `explain`. */
 export const EXPLAIN_FORMATS = ['text', 'json', 'mermaid'] as const;
@@ -702,7 +703,7 @@ export function formatExplainText(e: Explanation): string {
           ]);
         });
       }
-      out.push(...table(['HOST', '#', 'MATCH', 'ROUTE', 'RULE', 'FILTERS', 'BACKENDS'], rows, '    '));
+      appendAll(out, table(['HOST', '#', 'MATCH', 'ROUTE', 'RULE', 'FILTERS', 'BACKENDS'], rows, '    '));
     }
   }
   if (e.unattached.length) {

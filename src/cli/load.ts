@@ -17,6 +17,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as YAML from 'yaml';
 import { Diagnostic, KubeObject, ObjectRef } from '../model';
+import { appendAll } from '../model/arrays';
 
 /** Where an object (or a bad document) came from. */
 export interface Source {
@@ -90,9 +91,9 @@ export async function load(paths: readonly string[], options: LoadOptions): Prom
   const addText = (text: string, file: string) => {
     files.push(file);
     const parsed = parseDocuments(text, file);
-    objects.push(...parsed.objects);
-    diagnostics.push(...parsed.diagnostics);
-    errors.push(...parsed.errors);
+    appendAll(objects, parsed.objects);
+    appendAll(diagnostics, parsed.diagnostics);
+    appendAll(errors, parsed.errors);
   };
 
   for (const arg of paths) {

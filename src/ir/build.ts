@@ -448,20 +448,44 @@ export function buildLocations(entries: readonly MatchEntry[]): LocationIR[] {
     const i = cands.findIndex((c) => !c.conditions.length);
     return i < 0 ? cands : cands.slice(0, i + 1);
   };
+  // entries by path and type (indices keep the precedence order of `entries`): a location looks
+  // only at the entries that can match it, not at every entry (linear, not locations × entries)
+  const exactAt = new Map<string, number[]>();
+  const prefixAt = new Map<string, number[]>();
+  const regexEntries: number[] = [];
+  entries.forEach((e, i) => {
+    if (e.pathType === 'RegularExpression') regexEntries.push(i);
+    else {
+      const at = e.pathType === 'Exact' ? exactAt : prefixAt;
+      const list = at.get(e.path);
+      if (list) list.push(i);
+      else at.set(e.path, [i]);
+    }
+  });
+  /** Indices of the PathPrefix entries whose prefix `path` lies under (`underPrefix`). */
+  const prefixesOf = (path: string): number[] => {
+    const out: number[] = [...(prefixAt.get('/') ?? [])];
+    if (path !== '/') {
+      for (let i = path.indexOf('/', 1); i > 0; i = path.indexOf('/', i + 1)) out.push(...(prefixAt.get(path.slice(0, i)) ?? []));
+      out.push(...(prefixAt.get(path) ?? []));
+    }
+    return out;
+  };
+  const inOrder = (...lists: number[][]): MatchEntry[] => [...new Set(lists.flat())].sort((a, b) => a - b).map((i) => entries[i]);
   const out: LocationIR[] = [];
   for (const x of [...exact].sort(cmp)) {
     const cands: CandidateIR[] = [];
-    for (const e of entries) {
-      if (e.pathType === 'Exact' && e.path === x) cands.push({ action: e.action.id, conditions: e.conditions });
-      else if (e.pathType === 'PathPrefix' && underPrefix(x, e.path)) cands.push({ action: e.action.id, conditions: e.conditions });
-      else if (e.pathType === 'RegularExpression') cands.push({ action: e.action.id, conditions: [{ kind: 'pathRegex', value: e.path }, ...e.conditions] });
+    for (const e of inOrder(exactAt.get(x) ?? [], prefixesOf(x), regexEntries)) {
+      if (e.pathType === 'Exact') cands.push({ action: e.action.id, conditions: e.conditions });
+      else if (e.pathType === 'PathPrefix') cands.push({ action: e.action.id, conditions: e.conditions });
+      else cands.push({ action: e.action.id, conditions: [{ kind: 'pathRegex', value: e.path }, ...e.conditions] });
     }
     out.push({ kind: 'exact', path: x, candidates: finish(cands) });
   }
   for (const p of [...prefix].sort(cmp)) {
     const base = p === '/' ? '/' : p.slice(0, -1);
     const cands: CandidateIR[] = [];
-    for (const e of entries) if (e.pathType === 'PathPrefix' && underPrefix(base, e.path)) cands.push({ action: e.action.id, conditions: e.conditions });
+    for (const e of inOrder(prefixesOf(base))) cands.push({ action: e.action.id, conditions: e.conditions });
     out.push({ kind: 'prefix', path: p, candidates: finish(cands) });
   }
   regexes.forEach((r, ri) => {

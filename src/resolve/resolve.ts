@@ -12,6 +12,7 @@ import { schemaDiagnostics } from './schema';
 import { shadowedRuleDiagnostics } from './shadowing';
 import { Condition, ObjectStatus, ResolveOptions, ResolveResult } from './types';
 import { cmpTuple } from './util';
+import { appendAll } from '../model/arrays';
 
 /**
  * Computes, from plain Gateway API objects, the status a conformant Gateway API v1.6.1
@@ -73,14 +74,14 @@ export function resolve(objects: readonly KubeObject[], options: ResolveOptions 
     for (const s of gw.listenerSets) status.push(listenerSetStatus(s));
   }
   for (const r of routes) status.push(routeStatus(r, controllerName));
-  status.push(...policyStatuses(inv, policies, routes, controllerName));
+  appendAll(status, policyStatuses(inv, policies, routes, controllerName));
   status.sort((a, b) => cmpTuple([a.kind, a.namespace ?? '', a.name], [b.kind, b.namespace ?? '', b.name]));
 
   const model = buildModel(gateways, routes);
-  diags.push(...pathDroppedDiagnostics(inv.routes), ...shadowedRuleDiagnostics(inv.routes, model));
+  appendAll(diags, pathDroppedDiagnostics(inv.routes), shadowedRuleDiagnostics(inv.routes, model));
   const removed = removedShapeDiagnostics(objects, defaultNamespace);
-  diags.push(...removed);
-  if (options.schemaValidation ?? true) diags.push(...schemaDiagnostics(objects, defaultNamespace));
+  appendAll(diags, removed);
+  if (options.schemaValidation ?? true) appendAll(diags, schemaDiagnostics(objects, defaultNamespace));
   const covered = coveredBy(removed);
   return { status, diagnostics: sortDiagnostics(diags.filter((d) => !covered(d))), model };
 }

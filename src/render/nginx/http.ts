@@ -20,6 +20,7 @@ import {
   regex,
   UnsafeValueError,
 } from './quote';
+import { appendAll } from '../../model/arrays';
 
 /** Internal URI prefix for mirror subrequest locations. */
 export const INTERNAL_PREFIX = '/_cdk8s_gateway_internal';
@@ -163,7 +164,7 @@ function renderServer(ctx: RenderContext, port: HttpPortIR, s: HttpServerIR, htt
   body.push('proxy_http_version 1.1;');
   for (const [n, v] of defaultRequestHeaders(port.port, false)) body.push(`proxy_set_header ${n} ${v};`);
   for (const [n, v] of defaultRequestHeaders(port.port, true)) body.push(`grpc_set_header ${n} ${v};`);
-  body.push(...renderLocations(ctx, port, s));
+  appendAll(body, renderLocations(ctx, port, s));
   return block('server', body);
 }
 
@@ -176,6 +177,8 @@ interface ServerState {
   readonly actions: Map<string, ActionIR>;
   /** action id → named location (only for dispatched actions). */
   readonly named: Map<string, string>;
+  /** The values of `named` (taken location names). */
+  readonly namedTaken: Set<string>;
   readonly namedBodies: string[];
   readonly internal: string[];
   readonly reserved: Set<string>;
@@ -188,14 +191,15 @@ function renderLocations(ctx: RenderContext, port: HttpPortIR, s: HttpServerIR):
     server: s,
     actions: new Map(s.actions.map((a) => [a.id, a])),
     named: new Map(),
+    namedTaken: new Set(),
     namedBodies: [],
     internal: [],
     reserved: new Set(s.locations.filter((l) => l.kind === 'exact').map((l) => l.path)),
     rendered: new Map(),
   };
   const out: string[] = [];
-  for (const loc of s.locations) out.push(...renderLocation(ctx, st, loc));
-  out.push(...st.namedBodies, ...st.internal);
+  for (const loc of s.locations) appendAll(out, renderLocation(ctx, st, loc));
+  appendAll(out, st.namedBodies, st.internal);
   if (st.namedBodies.length || out.some((l) => l.includes('@gw_404'))) out.push(...block('location @gw_404', ['return 404;']));
   return out;
 }
@@ -285,9 +289,9 @@ function namedFor(ctx: RenderContext, st: ServerState, id: string): string {
   if (hit) return hit;
   const a = st.actions.get(id)!;
   let name = `@gw_${identifier(`${a.source.namespace}_${a.source.name}_r${a.source.rule}_m${a.source.match}`)}`;
-  const taken = new Set(st.named.values());
-  for (let i = 2; taken.has(name); i++) name = `@gw_${identifier(`${a.source.namespace}_${a.source.name}_r${a.source.rule}_m${a.source.match}`)}_${i}`;
+  for (let i = 2; st.namedTaken.has(name); i++) name = `@gw_${identifier(`${a.source.namespace}_${a.source.name}_r${a.source.rule}_m${a.source.match}`)}_${i}`;
   st.named.set(id, name);
+  st.namedTaken.add(name);
   st.namedBodies.push(...block(`location ${name}`, actionBody(ctx, st, a)));
   return name;
 }

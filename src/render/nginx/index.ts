@@ -14,6 +14,7 @@ import { block, Options, RenderContext } from './context';
 import { caPath, renderHttpPort, secretPath } from './http';
 import { comment, integer, literal } from './quote';
 import { renderStream } from './stream';
+import { appendAll } from '../../model/arrays';
 
 export { UnsafeValueError } from './quote';
 export * as quote from './quote';
@@ -139,7 +140,7 @@ const TEMP_PATHS = ['client_body_temp_path client_body_temp;', 'proxy_temp_path 
 function renderGateway(g: GatewayIR, o: Options, apiVersions: ReadonlyMap<string, string>, index: ReadonlyMap<string, KubeObject>): RenderedGateway {
   const ctx = new RenderContext(g, o, apiVersions);
   const servers: string[] = [];
-  for (const p of g.httpPorts) servers.push(...renderHttpPort(ctx, p));
+  for (const p of g.httpPorts) appendAll(servers, renderHttpPort(ctx, p));
   const streamUpstreams = new Set<string>();
   const stream = g.streamPorts.length ? renderStream(ctx, g.streamPorts, streamUpstreams) : [];
 
@@ -191,15 +192,12 @@ function renderGateway(g: GatewayIR, o: Options, apiVersions: ReadonlyMap<string
     `# run: nginx -p <this directory> -c nginx.conf -e error.log [-g 'daemon off;']`,
   ];
   if (g.streamPorts.length && o.streamModule === 'dynamic') lines.push(`load_module ${literal(`${o.modulesPath}/ngx_stream_module.so`)};`);
-  lines.push(
-    `worker_processes ${o.workerProcesses};`,
-    'pid nginx.pid;',
-    'error_log error.log notice;',
-    'worker_shutdown_timeout 10s;',
-    '',
-    ...block('events', ['worker_connections 4096;']),
-    '',
-    ...block('http', body),
+  appendAll(
+    lines,
+    [`worker_processes ${o.workerProcesses};`, 'pid nginx.pid;', 'error_log error.log notice;', 'worker_shutdown_timeout 10s;', ''],
+    block('events', ['worker_connections 4096;']),
+    [''],
+    block('http', body),
   );
   if (g.streamPorts.length) {
     const streamBody = [
@@ -208,7 +206,7 @@ function renderGateway(g: GatewayIR, o: Options, apiVersions: ReadonlyMap<string
       ...[...streamUpstreams].sort().flatMap((n) => upstreamBlock(n, true)),
       ...stream,
     ];
-    lines.push('', ...block('stream', streamBody));
+    appendAll(lines, [''], block('stream', streamBody));
   }
   const files: Record<string, string> = { 'nginx.conf': lines.join('\n') + '\n' };
   if (o.embedSecrets) embed(ctx, index, files);

@@ -2,6 +2,7 @@ import { BackendIR, StreamPortIR, TlsRouteIR } from '../../ir/types';
 import { block, RenderContext } from './context';
 import { internalSocket, secretPath } from './http';
 import { comment, hostname as hostnameToken, integer, literal } from './quote';
+import { appendAll } from '../../model/arrays';
 
 function listen(ctx: RenderContext, port: number, udp: boolean): string {
   const p = integer(port + ctx.opts.portOffset, 1, 65535, 'listen port');
@@ -137,6 +138,6 @@ function renderTlsPort(ctx: RenderContext, p: StreamPortIR, streamUpstreams: Set
   const v = ctx.httpVar('gw_tls', `${p.port}`, () => []);
   out.push('', ...block(`map $ssl_preread_server_name $${v}`, ['hostnames;', ...entries, `default ${def};`]));
   out.push('', ...block('server', [listen(ctx, p.port, false), 'ssl_preread on;', ...(internal ? ['proxy_protocol on;'] : []), `proxy_pass $${v};`]));
-  out.push(...servers);
+  appendAll(out, servers);
   return out;
 }
