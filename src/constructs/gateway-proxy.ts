@@ -9,7 +9,7 @@ import { checkObjectName, checkPort } from './checks';
 import { fail } from './errors';
 import { Gateway } from './gateway';
 import { ListenerProtocol } from './listener';
-import { appSnapshot, DERIVED_OBJECTS_METADATA } from './validation';
+import { appSnapshot, DERIVED_OBJECTS_METADATA, warnOnce } from './validation';
 import { ILoadBalancerAddress } from './load-balancer-address';
 
 /** The pinned official nginx image the proxy runs by default. */
@@ -306,6 +306,31 @@ export class GatewayProxy extends Construct {
     return this.rendered;
   }
 
+  /**
+   * The compiled configuration must fit in its ConfigMap (an error: the apply would fail); past what
+   * client-side `kubectl apply` can record, a warning says to apply server-side.
+   */
+  private checkConfigMapSizes(): string[] {
+    const errors: string[] = [];
+    for (const [name, data] of [[`${this.name}-config`, this.configFiles()], [`${this.name}-ca`, this.caFiles()]] as const) {
+      const bytes = Object.entries(data).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
+      const kib = (bytes / 1024).toFixed(0);
+      if (bytes > CONFIGMAP_MAX_BYTES) {
+        errors.push(
+          `ConfigMap ${this.namespace}/${name}: the compiled configuration of Gateway ${this.props.gateway.effectiveNamespace}/${this.props.gateway.name} is ${kib} KiB; the API server stores at most 1,024 KiB in a ConfigMap, so applying it would fail. ` +
+            'Fix: spread the routes over several Gateways, each with its own GatewayProxy (about 1,500 routes with a header and a query match fit in one), or serve some hostnames with another Gateway',
+        );
+      } else if (JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: this.namespace }, data }).length > ANNOTATIONS_MAX_BYTES) {
+        warnOnce(
+          this,
+          `[${this.node.path}] ConfigMap ${this.namespace}/${name} holds ${kib} KiB, more than client-side \`kubectl apply\` can record in its last-applied-configuration annotation (256 KiB for all annotations): ` +
+            'apply it server-side (`kubectl apply --server-side`, Argo CD sync option `ServerSideApply=true`; Flux and Pulumi apply server-side already)',
+        );
+      }
+    }
+    return errors;
+  }
+
   private validateProxy(): string[] {
     const gw = this.props.gateway;
     const classes = this.node.root.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject && c.kind === 'GatewayClass');
@@ -323,6 +348,7 @@ export class GatewayProxy extends Construct {
         errors.push(`gateway: the configuration reads Secret ${s.namespace}/${s.name}, which the proxy does not mount (a listener or client certificate added after the GatewayProxy was created). Fix: create the GatewayProxy after the Gateway's listeners and TLS settings`);
       }
     }
+    errors.push(...this.checkConfigMapSizes());
     for (const c of r.result.references.configMaps) {
       if (typeof this.appConfigMap(c.namespace, c.name)?.['ca.crt'] !== 'string') {
         errors.push(`gateway: the configuration reads the CA bundle of ConfigMap ${c.namespace}/${c.name}, which is not in the app (or has no ca.crt), so the proxy cannot copy it. Fix: define the ConfigMap in the app (e.g. BackendTls.fromCaPem) or use system CAs`);
@@ -331,6 +357,11 @@ export class GatewayProxy extends Construct {
     return errors;
   }
 }
+
+/** What the API server stores in one ConfigMap: keys and values of `data`, in bytes (1 MiB). */
+const CONFIGMAP_MAX_BYTES = 1024 * 1024;
+/** All annotations of an object together, in bytes: kubectl's client-side apply records the whole object in one (256 KiB). */
+const ANNOTATIONS_MAX_BYTES = 256 * 1024;
 
 /**
  * Backends whose endpoints the app declares statically (a selector-less Service with an

@@ -232,6 +232,20 @@ function registeredOwner(c: IConstruct, _root: IConstruct): boolean {
 }
 
 /**
+ * Prints `cdk8s-gateway warning: <message>` to stderr, once per app (synth validates more than once).
+ * @internal
+ */
+export function warnOnce(scope: IConstruct, message: string): void {
+  const root = scope.node.root;
+  const printed = printedWarnings.get(root) ?? new Set<string>();
+  printedWarnings.set(root, printed);
+  const line = `cdk8s-gateway warning: ${message}\n`;
+  if (printed.has(line)) return;
+  printed.add(line);
+  process.stderr.write(line);
+}
+
+/**
  * Registers whole-app validation for a construct of this library. The app root computes
  * the findings once per validation pass (it is validated first); each construct then
  * reports the errors about its own object. Errors about plain ApiObjects (not ours)
@@ -248,15 +262,10 @@ export function registerValidation(owner: IConstruct): void {
         // cdk8s validates once per synth and again per chart: a fresh snapshot is the same app
         const result = freshResult(root) ?? compute(root);
         lastResult.set(root, result);
-        const printed = printedWarnings.get(root) ?? new Set<string>();
-        printedWarnings.set(root, printed);
         for (const d of result.diagnostics) {
           if (d.severity !== 'warning') continue;
           const o = result.owners.get(keyOf(d.object));
-          const line = `cdk8s-gateway warning: [${o?.node.path ?? ''}] ${render(d)}\n`;
-          if (printed.has(line)) continue;
-          printed.add(line);
-          process.stderr.write(line);
+          warnOnce(root, `[${o?.node.path ?? ''}] ${render(d)}`);
         }
         return messagesFor(result, undefined, root);
       },

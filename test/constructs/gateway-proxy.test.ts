@@ -12,6 +12,7 @@ import {
   Gateway,
   GatewayClass,
   GatewayProxy,
+  HeaderMatch,
   HttpFilter,
   HttpRoute,
   Listener,
@@ -19,6 +20,8 @@ import {
   ParentRef,
   PathMatch,
   ProxyServiceType,
+  QueryParamMatch,
+  RouteNamespaces,
   TlsCertificate,
 } from '../../src';
 import { describeNginx, freeOffset, nginxTest, selfSigned } from '../render/nginx-harness';
@@ -97,6 +100,55 @@ test('the pods are selected by labels of the proxy name: renaming or moving the 
   expect(before.deployment).toEqual({ matchLabels: { 'app.kubernetes.io/instance': 'web-gateway-proxy', 'app.kubernetes.io/name': 'cdk8s-gateway-proxy' } });
   expect(selectors('renamed-proxy', false)).toEqual(before);
   expect(selectors('proxy', true)).toEqual(before);
+});
+
+describe('the compiled configuration fits its ConfigMap', () => {
+  /** A proxy for `n` routes, each with a path, a header and a query match (≈ 630 bytes of nginx.conf each). */
+  function manyRoutes(n: number) {
+    const { app, chart } = newChart();
+    const gateway = new Gateway(chart, 'gw', { namespace: 'gateway', gatewayClass: GatewayClass.builtin(chart, 'class'), listeners: [Listener.http({ routeNamespaces: RouteNamespaces.all() })] });
+    for (let i = 0; i < n; i++) {
+      gateway.addHttpRoute(`r${i}`, {
+        namespace: 'apps',
+        hostnames: [`app${i % 50}.example.com`],
+        rules: [{ matches: [PathMatch.prefix(`/svc${i}`).withHeaders(HeaderMatch.exact('x-tenant', `t${i}`)).withQueryParams(QueryParamMatch.exact('v', String(i % 7)))], backends: [Backend.fromName(`svc${i}`, { port: 8080 })] }],
+      });
+    }
+    new GatewayProxy(chart, 'proxy', { gateway });
+    return app;
+  }
+  const stderr = () => jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+
+  test('more than the API server stores in a ConfigMap (1 MiB) fails synth, naming the size and the fix', () => {
+    const spy = stderr();
+    try {
+      expect(synthError(manyRoutes(2000))).toMatch(/ConfigMap gateway\/gw-proxy-config: the compiled configuration of Gateway gateway\/gw is 1\d{3} KiB; the API server stores at most 1,024 KiB in a ConfigMap.*Fix: spread the routes over several Gateways/);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  test('more than client-side kubectl apply can record (256 KiB) synthesizes, with a warning to apply server-side', () => {
+    const spy = stderr();
+    try {
+      manyRoutes(600).synthYaml();
+      const warnings = spy.mock.calls.map((c) => String(c[0])).filter((l) => l.includes('gw-proxy-config'));
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(/^cdk8s-gateway warning: \[test\/proxy\] ConfigMap gateway\/gw-proxy-config holds \d+ KiB, more than client-side `kubectl apply` can record.*kubectl apply --server-side/);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  test('a small proxy says nothing', () => {
+    const spy = stderr();
+    try {
+      proxyApp().app.synthYaml();
+      expect(spy.mock.calls.map((c) => String(c[0])).filter((l) => l.includes('ConfigMap'))).toEqual([]);
+    } finally {
+      spy.mockRestore();
+    }
+  });
 });
 
 test('a route change changes the config checksum; unchanged input is byte-stable', () => {
