@@ -34,9 +34,9 @@ import {
   RouteNamespaces,
 } from '../src';
 
-function routeSpec(i: number) {
+function routeSpec(i: number, gateway: string) {
   return {
-    parentRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'gw', namespace: 'gateway' }],
+    parentRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: gateway, namespace: 'gateway' }],
     hostnames: [`app${i % 50}.example.com`],
     rules: [
       {
@@ -47,16 +47,25 @@ function routeSpec(i: number) {
   };
 }
 
+/**
+ * Gateways for `n` routes: one per 1,000 routes. A Gateway's compiled configuration must fit in one
+ * ConfigMap (1 MiB, about 1,500 of these routes), so larger sets are spread as a user must spread them.
+ */
+const gatewayCount = (n: number): number => Math.max(1, Math.ceil(n / 1000));
+const gatewayName = (g: number): string => (g === 0 ? 'gw' : `gw${g}`);
+
 function baseline(n: number): string {
   const app = new App({ outdir: '.tmp/bench' });
   const chart = new Chart(app, 'bench');
   new ApiObject(chart, 'class', { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GatewayClass', metadata: { name: 'cdk8s-gateway' }, spec: { controllerName: 'cdk8s-gateway.dev/nginx-proxy' } });
-  new ApiObject(chart, 'gw', {
-    apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'gw', namespace: 'gateway' },
-    spec: { gatewayClassName: 'cdk8s-gateway', listeners: [{ name: 'http', port: 80, protocol: 'HTTP', allowedRoutes: { namespaces: { from: 'All' } } }] },
-  });
+  for (let g = 0; g < gatewayCount(n); g++) {
+    new ApiObject(chart, gatewayName(g), {
+      apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: gatewayName(g), namespace: 'gateway' },
+      spec: { gatewayClassName: 'cdk8s-gateway', listeners: [{ name: 'http', port: 80, protocol: 'HTTP', allowedRoutes: { namespaces: { from: 'All' } } }] },
+    });
+  }
   for (let i = 0; i < n; i++) {
-    new ApiObject(chart, `r${i}`, { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: `r${i}`, namespace: `ns${i % 20}` }, spec: routeSpec(i) });
+    new ApiObject(chart, `r${i}`, { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: `r${i}`, namespace: `ns${i % 20}` }, spec: routeSpec(i, gatewayName(i % gatewayCount(n))) });
   }
   return app.synthYaml();
 }
@@ -64,15 +73,16 @@ function baseline(n: number): string {
 function constructApp(n: number, proxy: boolean): App {
   const app = new App({ outdir: '.tmp/bench' });
   const chart = new Chart(app, 'bench');
-  const gw = new Gateway(chart, 'gw', {
+  const cls = GatewayClass.builtin(chart, 'class');
+  const gateways = Array.from({ length: gatewayCount(n) }, (_, g) => new Gateway(chart, gatewayName(g), {
     namespace: 'gateway',
-    gatewayClass: GatewayClass.builtin(chart, 'class'),
+    gatewayClass: cls,
     listeners: [Listener.http({ routeNamespaces: RouteNamespaces.all() })],
-  });
+  }));
   for (let i = 0; i < n; i++) {
     new HttpRoute(chart, `r${i}`, {
       namespace: `ns${i % 20}`,
-      parents: [ParentRef.gateway(gw)],
+      parents: [ParentRef.gateway(gateways[i % gateways.length])],
       hostnames: [`app${i % 50}.example.com`],
       rules: [{
         matches: [PathMatch.prefix(`/svc${i}`).withHeaders(HeaderMatch.exact('x-tenant', `t${i}`)).withQueryParams(QueryParamMatch.exact('v', String(i % 7)))],
@@ -80,7 +90,7 @@ function constructApp(n: number, proxy: boolean): App {
       }],
     });
   }
-  if (proxy) new GatewayProxy(chart, 'proxy', { gateway: gw });
+  if (proxy) gateways.forEach((gateway, g) => new GatewayProxy(chart, g === 0 ? 'proxy' : `proxy${g}`, { gateway }));
   return app;
 }
 
@@ -107,6 +117,21 @@ function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
+
+// the proxy's ConfigMaps pass 256 KiB from about 400 routes: synth then warns (once per app, so
+// once per timed run) to apply server-side; counted here instead of printed
+let suppressedWarnings = 0;
+const writeStderr = process.stderr.write.bind(process.stderr);
+process.stderr.write = ((chunk: any, ...rest: any[]) => {
+  if (String(chunk).startsWith('cdk8s-gateway warning:')) {
+    suppressedWarnings++;
+    return true;
+  }
+  return writeStderr(chunk, ...rest);
+}) as typeof process.stderr.write;
+process.on('exit', () => {
+  if (suppressedWarnings) writeStderr(`(${suppressedWarnings} cdk8s-gateway warnings not shown, e.g. to apply the proxy's large ConfigMap server-side)\n`);
+});
 
 const MODES = ['baseline', 'constructs', 'proxy', 'compile'] as const;
 type Mode = (typeof MODES)[number];

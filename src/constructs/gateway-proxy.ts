@@ -288,7 +288,10 @@ export class GatewayProxy extends Construct {
     const snapshot = appSnapshot(this);
     if (this.rendered?.key === snapshot.key) return this.rendered;
     const objects = snapshot.objects;
-    const model = snapshot.resolved.get(BUILTIN_CONTROLLER_NAME)!.model;
+    const gw = this.props.gateway;
+    // only this proxy's Gateway is compiled (an app may hold several proxies)
+    const all = snapshot.resolved.get(BUILTIN_CONTROLLER_NAME)!.model;
+    const model = { ...all, gateways: all.gateways.filter((g) => g.namespace === gw.effectiveNamespace && g.name === gw.name) };
     // Secrets written by cert-manager and Services deployed elsewhere are not in the app: the
     // snapshot's resolver run assumes them (assumeExternal)
     const rendered = renderNginx(buildDataplane(model, objects), objects, {
@@ -300,7 +303,6 @@ export class GatewayProxy extends Construct {
       caFiles: 'flat',
       streamModule: (this.props.streamModule ?? 'builtin') as 'builtin' | 'dynamic',
     });
-    const gw = this.props.gateway;
     const result = rendered.find((r) => r.namespace === gw.effectiveNamespace && r.name === gw.name);
     this.rendered = { key: snapshot.key, objects, result, diagnostics: result?.diagnostics ?? [] };
     return this.rendered;
