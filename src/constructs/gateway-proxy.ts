@@ -322,7 +322,9 @@ export class GatewayProxy extends Construct {
           `ConfigMap ${this.namespace}/${name}: the compiled configuration of Gateway ${this.props.gateway.effectiveNamespace}/${this.props.gateway.name} is ${kib} KiB; the API server stores at most 1,024 KiB in a ConfigMap, so applying it would fail. ` +
             'Fix: spread the routes over several Gateways, each with its own GatewayProxy (about 1,500 routes with a header and a query match fit in one), or serve some hostnames with another Gateway',
         );
-      } else if (JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: this.namespace }, data }).length > ANNOTATIONS_MAX_BYTES) {
+      } else if (bytes > ANNOTATIONS_MAX_BYTES / 2 && JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: this.namespace }, data }).length > ANNOTATIONS_MAX_BYTES) {
+        // (the configuration is printable ASCII and newlines, which JSON at most doubles: below half
+        // the limit it cannot reach it)
         warnOnce(
           this,
           `[${this.node.path}] ConfigMap ${this.namespace}/${name} holds ${kib} KiB, more than client-side \`kubectl apply\` can record in its last-applied-configuration annotation (256 KiB for all annotations): ` +

@@ -9,6 +9,7 @@ import type {
   RouteAttachment,
 } from '../resolve/model';
 import { compareSpecificity, covers, isWildcard, ownerOf, specificity } from './hostnames';
+import { appendAll } from '../model/arrays';
 import {
   ActionIR,
   BackendIR,
@@ -462,12 +463,12 @@ export function buildLocations(entries: readonly MatchEntry[]): LocationIR[] {
       else at.set(e.path, [i]);
     }
   });
-  /** Indices of the PathPrefix entries whose prefix `path` lies under (`underPrefix`). */
+  /** Indices of the PathPrefix entries whose prefix `path` lies under (`underPrefix`): `/`, its ancestors, itself. */
   const prefixesOf = (path: string): number[] => {
     const out: number[] = [...(prefixAt.get('/') ?? [])];
     if (path !== '/') {
-      for (let i = path.indexOf('/', 1); i > 0; i = path.indexOf('/', i + 1)) out.push(...(prefixAt.get(path.slice(0, i)) ?? []));
-      out.push(...(prefixAt.get(path) ?? []));
+      for (let i = path.indexOf('/', 1); i > 0; i = path.indexOf('/', i + 1)) appendAll(out, prefixAt.get(path.slice(0, i)) ?? []);
+      appendAll(out, prefixAt.get(path) ?? []);
     }
     return out;
   };
@@ -476,9 +477,8 @@ export function buildLocations(entries: readonly MatchEntry[]): LocationIR[] {
   for (const x of [...exact].sort(cmp)) {
     const cands: CandidateIR[] = [];
     for (const e of inOrder(exactAt.get(x) ?? [], prefixesOf(x), regexEntries)) {
-      if (e.pathType === 'Exact') cands.push({ action: e.action.id, conditions: e.conditions });
-      else if (e.pathType === 'PathPrefix') cands.push({ action: e.action.id, conditions: e.conditions });
-      else cands.push({ action: e.action.id, conditions: [{ kind: 'pathRegex', value: e.path }, ...e.conditions] });
+      if (e.pathType === 'RegularExpression') cands.push({ action: e.action.id, conditions: [{ kind: 'pathRegex', value: e.path }, ...e.conditions] });
+      else cands.push({ action: e.action.id, conditions: e.conditions });
     }
     out.push({ kind: 'exact', path: x, candidates: finish(cands) });
   }
