@@ -106,9 +106,9 @@ project.addTask('synth', {
   exec: 'ts-node --project tsconfig.dev.json scripts/synth-examples.ts',
 });
 
-// Bundled CRD schemas (dev-time import of ../shared/crds; the package never reads ../shared at run time)
+// Bundled CRD schemas (dev-time import of the vendored test/data/upstream/crds; the package never reads them at run time)
 project.addTask('import-schemas', {
-  description: 'Regenerate src/validate/schemas/*.json from the upstream CRDs in ../shared/crds',
+  description: 'Regenerate src/validate/schemas/*.json from the upstream CRDs in test/data/upstream/crds',
   exec: 'ts-node --project tsconfig.dev.json scripts/import-schemas.ts',
 });
 

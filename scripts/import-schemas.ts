@@ -1,5 +1,6 @@
 /**
- * Regenerates `src/validate/schemas/*.json` from the upstream CRDs in `../shared/crds`.
+ * Regenerates `src/validate/schemas/*.json` from the upstream CRDs vendored in
+ * `test/data/upstream/crds` (located by test/data/upstream.ts; sources and versions in its README).
  *
  *   npx ts-node --project tsconfig.dev.json scripts/import-schemas.ts [--check]
  *
@@ -7,13 +8,14 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { defaultCrdRoot, generateBundles } from './schema-extract';
+import { CRDS } from '../test/data/upstream';
+import { generateBundles } from './schema-extract';
 
 const repoRoot = path.resolve(__dirname, '..');
 const outDir = path.join(repoRoot, 'src', 'validate', 'schemas');
 const check = process.argv.includes('--check');
 
-const bundles = generateBundles(defaultCrdRoot(repoRoot));
+const bundles = generateBundles(CRDS);
 let stale = 0;
 fs.mkdirSync(outDir, { recursive: true });
 for (const [file, content] of bundles) {

@@ -22,7 +22,7 @@ export interface NotServedVersion {
 
 /** Content of one `src/validate/schemas/<set>.json` file. */
 export interface SchemaBundle {
-  /** which upstream CRD folders this bundle comes from (relative to `shared/crds`) */
+  /** which upstream CRD folders this bundle comes from (relative to the CRD root, test/data/upstream/crds) */
   readonly source: readonly string[];
   /** `"<group>/<version>/<Kind>"` → schema, keys sorted */
   readonly schemas: Record<string, BundledSchema>;
@@ -30,18 +30,13 @@ export interface SchemaBundle {
   readonly notServed: readonly NotServedVersion[];
 }
 
-/** The bundles: output file name → CRD folders (relative to `shared/crds`). */
+/** The bundles: output file name → CRD folders (relative to the CRD root, test/data/upstream/crds). */
 export const BUNDLE_SOURCES: ReadonlyArray<{ readonly file: string; readonly dirs: readonly string[] }> = [
   { file: 'gateway-api-standard.json', dirs: ['gateway-api/standard'] },
   { file: 'gateway-api-experimental.json', dirs: ['gateway-api/experimental'] },
   { file: 'metallb.json', dirs: ['metallb'] },
   { file: 'cert-manager.json', dirs: ['cert-manager'] },
 ];
-
-/** `../shared/crds` next to the repository root. */
-export function defaultCrdRoot(repoRoot: string): string {
-  return path.join(repoRoot, '..', 'shared', 'crds');
-}
 
 /** Every YAML document of every `*.yaml` file directly in `dir` (sorted by file name). */
 export function readYamlDocuments(dir: string): unknown[] {
@@ -149,7 +144,7 @@ export function renderBundle(bundle: SchemaBundle): string {
   return JSON.stringify(bundle) + '\n';
 }
 
-/** Every bundle file name → its content, extracted from `crdRoot` (the `shared/crds` folder). */
+/** Every bundle file name → its content, extracted from `crdRoot` (the vendored `CRDS` of test/data/upstream.ts). */
 export function generateBundles(crdRoot: string): Map<string, string> {
   const out = new Map<string, string>();
   for (const { file, dirs } of BUNDLE_SOURCES) {

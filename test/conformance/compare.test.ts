@@ -1,6 +1,7 @@
 /**
  * The runner's CompareRoundTrip on synthetic responses: a lenient comparator would make the
- * conformance numbers worthless, so every rule of ../shared/conformance/README.md is pinned here.
+ * conformance numbers worthless, so every rule of test/data/upstream/conformance/README.md is
+ * pinned here.
  */
 import { HttpResponse } from './client';
 import { calculateHost, compareHttp, PreparedRequest } from './steps';

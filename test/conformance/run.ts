@@ -1,8 +1,9 @@
 /**
  * `npm run conformance -- [--cases FILE] [--json REPORT] [--only NAME[,NAME…]] [--parallel N] [--keep] [--quiet]`
  *
- * Runs the Gateway API conformance cases (default ../shared/conformance/cases.json): status steps
- * by the offline resolver, traffic steps through real nginx. Prints one line per case, then
+ * Runs the Gateway API conformance cases (default: the vendored
+ * test/data/upstream/conformance/cases.json): status steps by the offline resolver, traffic steps
+ * through real nginx. Prints one line per case, then
  * `conformance: N passed, N failed, N skipped` with per-profile counts; writes the report to
  * `--json REPORT`; exits 1 when a case fails, 2 on usage errors or when nginx is missing.
  */

@@ -1,6 +1,6 @@
 /**
- * The conformance runner: every case of the catalog (../shared/conformance/cases.json) whose
- * features are all claimed runs its steps in order —
+ * The conformance runner: every case of the catalog (test/data/upstream/conformance/cases.json)
+ * whose features are all claimed runs its steps in order —
  *
  * - status steps are answered by the offline resolver through the status harness of
  *   test/resolve/conformance-harness.ts (same objects, same mutations, evaluated once per case);
@@ -20,7 +20,8 @@ import { parseAllDocuments } from 'yaml';
 import { Diagnostic, KubeObject } from '../../src/model';
 import { compileNginx, NginxRenderOptions, RenderedGateway } from '../../src/render/nginx';
 import { resolve } from '../../src/resolve';
-import { applyMutation, applyPlaceholders, CaseResult, CLAIMED_FEATURES, CLASS_NAME, CONTROLLER, runCase as runStatusSteps, SHARED_DIR, STATUS_STEPS } from '../resolve/conformance-harness';
+import { CONFORMANCE_BASE_MANIFESTS, CONFORMANCE_CASES } from '../data/upstream';
+import { applyMutation, applyPlaceholders, CaseResult, CLAIMED_FEATURES, CLASS_NAME, CONTROLLER, runCase as runStatusSteps, STATUS_STEPS } from '../resolve/conformance-harness';
 import { configValue, generateSuiteCerts, secretPem, SuiteCerts } from './certs';
 import { EchoRig } from './echo/rig';
 import { claims, unsupportedFeature } from './features';
@@ -29,7 +30,7 @@ import { runProbe, StepFail } from './steps';
 
 type J = Record<string, any>;
 
-export const DEFAULT_CASES = path.join(SHARED_DIR, 'cases.json');
+export const DEFAULT_CASES = CONFORMANCE_CASES;
 
 export type Result = 'pass' | 'fail' | 'skip';
 
@@ -77,14 +78,14 @@ function clone<T>(x: T): T {
   return JSON.parse(JSON.stringify(x)) as T;
 }
 
-/** base-manifests.yaml next to the cases file, else the shared one. */
+/** base-manifests.yaml next to the cases file, else the vendored one. */
 export function baseManifestsPath(casesFile: string): string {
   const near = path.join(path.dirname(casesFile), 'base-manifests.yaml');
-  return fs.existsSync(near) ? near : path.join(SHARED_DIR, 'base-manifests.yaml');
+  return fs.existsSync(near) ? near : CONFORMANCE_BASE_MANIFESTS;
 }
 
 /** GatewayClass + base manifests (placeholders replaced) + the real suite certificates, stamped. */
-export function baseObjects(certs: SuiteCerts, file = path.join(SHARED_DIR, 'base-manifests.yaml')): KubeObject[] {
+export function baseObjects(certs: SuiteCerts, file = CONFORMANCE_BASE_MANIFESTS): KubeObject[] {
   const docs = parseAllDocuments(fs.readFileSync(file, 'utf8'))
     .map((d) => d.toJSON() as KubeObject)
     .filter((d) => d && typeof d === 'object');

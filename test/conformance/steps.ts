@@ -1,6 +1,7 @@
 /**
- * Traffic and probe steps of the conformance catalog, with the semantics of
- * ../shared/conformance/README.md (which mirrors the Go suite's CompareRoundTrip and probes).
+ * Traffic and probe steps of the conformance catalog, with the semantics of its README
+ * (test/data/upstream/conformance/README.md, which mirrors the Go suite's CompareRoundTrip and
+ * probes).
  *
  * Retry budgets are short: the configuration is static once nginx runs, so `eventuallyConsistent`
  * needs {@link REQUIRED_SUCCESSES} consecutive good answers within {@link MAX_ATTEMPTS} tries.

@@ -2,6 +2,7 @@
 import * as fs from 'fs';
 import * as YAML from 'yaml';
 import { BUILTIN_CONTROLLER_NAME, KubeObject } from '../../src/model';
+import { CONFORMANCE_BASE_MANIFESTS, CONFORMANCE_CASES } from '../data/upstream';
 
 export const NS = 'default';
 const GW = 'gateway.networking.k8s.io/v1';
@@ -68,18 +69,14 @@ export function to(name: string, port = 8080, weight?: number): Record<string, u
   return { name, port, ...(weight !== undefined ? { weight } : {}) };
 }
 
-const CONFORMANCE = '../shared/conformance';
-
-/** The conformance catalogue, when present (read-only data of the workspace). */
-export function conformanceCases(): { name: string; manifests: { documents: KubeObject[] }[] }[] | undefined {
-  const p = `${CONFORMANCE}/cases.json`;
-  if (!fs.existsSync(p)) return undefined;
-  return JSON.parse(fs.readFileSync(p, 'utf8'));
+/** The conformance catalogue (vendored, test/data/upstream/conformance). */
+export function conformanceCases(): { name: string; manifests: { documents: KubeObject[] }[] }[] {
+  return JSON.parse(fs.readFileSync(CONFORMANCE_CASES, 'utf8'));
 }
 
 /** Base manifests with the GatewayClass placeholder filled in. */
 export function conformanceBase(): KubeObject[] {
-  const text = fs.readFileSync(`${CONFORMANCE}/base-manifests.yaml`, 'utf8');
+  const text = fs.readFileSync(CONFORMANCE_BASE_MANIFESTS, 'utf8');
   return YAML.parseAllDocuments(text)
     .map((d) => d.toJSON() as KubeObject)
     .filter((o) => o && o.kind);

@@ -18,8 +18,8 @@ async function expectAllValid(objects: KubeObject[], opts: NginxRenderOptions): 
 
 describeNginx('nginx -t accepts the rendered configuration', () => {
   const cases = conformanceCases();
-  (cases && pem ? test : test.skip)('for every conformance case (base + case manifests)', async () => {
-    const jobs = cases!.map((c) => ({ name: c.name, ...conformanceInput(c.manifests.flatMap((m) => m.documents), pem!) }));
+  (pem ? test : test.skip)('for every conformance case (base + case manifests)', async () => {
+    const jobs = cases.map((c) => ({ name: c.name, ...conformanceInput(c.manifests.flatMap((m) => m.documents), pem!) }));
     const failures = (
       await pool(jobs, 4, async (j) => {
         const f = await expectAllValid(j.objects, { backends: j.backends });

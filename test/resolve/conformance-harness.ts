@@ -1,14 +1,13 @@
 /**
- * Evaluates the status steps of the Gateway API v1.6.1 conformance catalog (../shared/conformance)
- * against the offline resolver. Semantics follow ../shared/conformance/README.md.
+ * Evaluates the status steps of the Gateway API v1.6.1 conformance catalog (vendored in
+ * test/data/upstream/conformance) against the offline resolver. Semantics follow its README.md.
  */
 import * as fs from 'fs';
-import * as path from 'path';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { BUILTIN_CONTROLLER_NAME, KubeObject } from '../../src/model';
 import { resolve, ResolveResult } from '../../src/resolve';
+import { CONFORMANCE_BASE_MANIFESTS, CONFORMANCE_CASES } from '../data/upstream';
 
-export const SHARED_DIR = path.resolve(__dirname, '..', '..', '..', 'shared', 'conformance');
 export const CLASS_NAME = 'cdk8s-gateway';
 export const CONTROLLER = BUILTIN_CONTROLLER_NAME;
 const GROUP = 'gateway.networking.k8s.io';
@@ -123,7 +122,7 @@ export function applyPlaceholders(o: KubeObject): KubeObject {
 }
 
 export function loadBase(): KubeObject[] {
-  const text = fs.readFileSync(path.join(SHARED_DIR, 'base-manifests.yaml'), 'utf8');
+  const text = fs.readFileSync(CONFORMANCE_BASE_MANIFESTS, 'utf8');
   const docs = parseAllDocuments(text)
     .map((d) => d.toJSON() as KubeObject)
     .filter((d) => d && typeof d === 'object');
@@ -132,7 +131,7 @@ export function loadBase(): KubeObject[] {
 }
 
 export function loadCases(): J[] {
-  return JSON.parse(fs.readFileSync(path.join(SHARED_DIR, 'cases.json'), 'utf8')) as J[];
+  return JSON.parse(fs.readFileSync(CONFORMANCE_CASES, 'utf8')) as J[];
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 /**
  * Conformance status test: every status step of the Gateway API v1.6.1 conformance catalog
- * (../shared/conformance/cases.json over base-manifests.yaml), answered by the offline resolver.
+ * (test/data/upstream/conformance/cases.json over base-manifests.yaml), answered by the offline
+ * resolver.
  * Traffic and probe steps are the runner's business (real nginx) and are not evaluated here.
  *
  * Prints `status steps: N passed, N failed (of N in N cases)` and writes the per-case report to

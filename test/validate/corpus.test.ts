@@ -3,7 +3,7 @@
  * gateway.networking.k8s.io object must validate clean (experimental channel, which the suite installs).
  */
 import { validateObject, Violation } from '../../src/validate';
-import { conformanceCorpus, groupOf, substitutePlaceholders } from './shared-data';
+import { conformanceCorpus, groupOf, substitutePlaceholders } from './corpus-data';
 
 const corpus = conformanceCorpus().filter((c) => groupOf(c.object.apiVersion) === 'gateway.networking.k8s.io');
 

@@ -1,11 +1,12 @@
 /**
- * The committed bundles are exactly what `scripts/import-schemas.ts` generates from ../shared/crds:
- * a stale bundle (CRDs updated, bundle not regenerated, or hand-edited) fails here.
+ * The committed bundles are exactly what `scripts/import-schemas.ts` generates from the vendored CRDs
+ * (test/data/upstream/crds): a stale bundle (CRDs updated, bundle not regenerated, or hand-edited)
+ * fails here.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { BUNDLE_SOURCES, generateBundles, stripDescriptions } from '../../scripts/schema-extract';
-import { CRDS, REPO_ROOT } from './shared-data';
+import { CRDS, REPO_ROOT } from '../data/upstream';
 
 const SCHEMAS = path.join(REPO_ROOT, 'src', 'validate', 'schemas');
 

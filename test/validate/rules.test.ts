@@ -6,7 +6,7 @@ import * as path from 'path';
 import { extractBundle, readYamlDocuments } from '../../scripts/schema-extract';
 import { BUNDLE_IDS, BundleId, loadBundle } from '../../src/validate/bundles';
 import { functionsOf, planExpression, unboundFunctions } from '../../src/validate/cel';
-import { CRDS } from './shared-data';
+import { CRDS } from '../data/upstream';
 
 interface RuleSite {
   readonly schema: string;

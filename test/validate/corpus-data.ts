@@ -1,16 +1,12 @@
 /**
- * Test access to the read-only shared data next to the repository (`../shared`).
+ * The conformance corpus as validation input: every object of the vendored Gateway API conformance
+ * catalogue (test/data/upstream/conformance, located by test/data/upstream.ts).
  * Tests only: the package never reads it at run time.
  */
 import * as fs from 'fs';
-import * as path from 'path';
 import * as YAML from 'yaml';
 import { KubeObject } from '../../src/model';
-
-export const REPO_ROOT = path.join(__dirname, '..', '..');
-export const SHARED = path.join(REPO_ROOT, '..', 'shared');
-export const CRDS = path.join(SHARED, 'crds');
-export const CONFORMANCE = path.join(SHARED, 'conformance');
+import { CONFORMANCE_BASE_MANIFESTS, CONFORMANCE_CASES } from '../data/upstream';
 
 /** One object of the conformance corpus, with where it comes from. */
 export interface CorpusObject {
@@ -28,7 +24,7 @@ const PLACEHOLDER_ADDRESSES: Record<string, { type: string; value: string }> = {
 
 /**
  * Replaces the placeholders the conformance suite substitutes before applying a manifest
- * (see shared/conformance/README.md): every Gateway's `spec.gatewayClassName`, every GatewayClass'
+ * (see test/data/upstream/conformance/README.md): every Gateway's `spec.gatewayClassName`, every GatewayClass'
  * `spec.controllerName`, and the implementation-supplied addresses of GatewayStaticAddresses.
  */
 export function substitutePlaceholders(obj: KubeObject): KubeObject {
@@ -46,12 +42,12 @@ export function substitutePlaceholders(obj: KubeObject): KubeObject {
 /** Every object of base-manifests.yaml and of every case's manifests, in file order. */
 export function conformanceCorpus(): CorpusObject[] {
   const out: CorpusObject[] = [];
-  const base = fs.readFileSync(path.join(CONFORMANCE, 'base-manifests.yaml'), 'utf8');
+  const base = fs.readFileSync(CONFORMANCE_BASE_MANIFESTS, 'utf8');
   for (const doc of YAML.parseAllDocuments(base)) {
     const o = doc.toJS();
     if (o) out.push({ source: 'base-manifests.yaml', object: o });
   }
-  const cases = JSON.parse(fs.readFileSync(path.join(CONFORMANCE, 'cases.json'), 'utf8')) as any[];
+  const cases = JSON.parse(fs.readFileSync(CONFORMANCE_CASES, 'utf8')) as any[];
   for (const c of cases) {
     for (const m of c.manifests ?? []) {
       for (const d of m.documents ?? []) if (d) out.push({ source: c.name, object: d });
