@@ -1,10 +1,15 @@
 export * from './model';
 export * from './constructs';
-export { controllersOf, resolve, resolveControllers } from './resolve';
+// cert-manager's HTTP-01 challenges through the built-in proxy (see docs/dataplane.md)
+export { acmeHttp01Challenges, acmeServiceName, adler32, ACME_CHALLENGE_PREFIX, ACME_SOLVER_PORT } from './resolve';
+export type { AcmeHttp01Challenge } from './resolve';
+export { controllersOf, resolve, resolveControllers, uncreatedNamespaces, NAMESPACE_NOT_CREATED } from './resolve';
 export type {
   ResolveOptions,
   ResolveResult,
   ControllersResult,
+  NamespaceCheckOptions,
+  UncreatedNamespace,
   ObjectStatus,
   Condition,
   ConditionStatus,

@@ -6,15 +6,17 @@
  * copies `spec.addresses` into its Service's `loadBalancerIP`, so the library names only
  * the pool in the infrastructure annotations, never the IP twice), one
  * wildcard HTTPS listener whose certificate Secret `default-tls` lives in `istio-system`
- * (the ReferenceGrant there is derived), plus port 80 redirecting to HTTPS. Routes come
- * from all namespaces: `api.<domain>` sends exactly `/` to `/__apispec/` (302) and
- * everything else to `docserver:80` in namespace `docs` (a second derived grant).
+ * (the ReferenceGrant there is derived; the namespace is Istio's, declared external), plus
+ * port 80 redirecting to HTTPS. Routes come from all namespaces: `api.<domain>` sends exactly
+ * `/` to `/__apispec/` (302) and everything else to `docserver:80` in namespace `docs` (a
+ * second derived grant).
  */
 import { App, Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import {
   Backend,
+  ExternalNamespaces,
   Gateway,
   GatewayClass,
   HttpFilter,
@@ -36,6 +38,8 @@ export class KindIstioChart extends Chart {
     new kplus.Namespace(this, 'cluster-ns', { metadata: { name: 'cluster' } });
     new kplus.Namespace(this, 'api-ns', { metadata: { name: 'api' } });
     new kplus.Namespace(this, 'docs-ns', { metadata: { name: 'docs' } });
+    // created by `istioctl install`; the derived ReferenceGrant for the certificate lives there
+    ExternalNamespaces.of(this).add('istio-system');
 
     const pool = new MetalLbPool(this, 'kind', { addresses: ['172.18.255.200-172.18.255.250'] });
 

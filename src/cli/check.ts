@@ -4,7 +4,7 @@
  *
  * Exit codes: 0 no error diagnostics (warnings allowed), 1 errors found, 2 usage / input errors.
  */
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { Diagnostic, describeRef } from '../model';
 import { ObjectStatus } from '../resolve';
 import { addInputOptions, CliIO, InputOptions, loadAndResolve, Resolved } from './input';
@@ -27,14 +27,32 @@ export function checkCommand(io: CliIO, done: (code: number) => void): Command {
     .description('report what a Gateway API controller would say about the manifests (exit 0 clean, 1 errors, 2 usage/input errors)')
     .argument('<path...>', 'YAML/JSON files or folders (read recursively); - reads stdin')
     .addOption(new Option('-f, --format <format>', 'output format').choices(CHECK_FORMATS).default('text'))
-    .option('-v, --verbose', 'also show info-level diagnostics', false);
+    .option('-v, --verbose', 'also show info-level diagnostics', false)
+    .addOption(
+      new Option('--external-namespace <namespace>', 'a namespace created by other means (another tool, by hand): not reported as NamespaceNotCreated (repeatable)')
+        .argParser(collectNamespace)
+        .default([], 'none'),
+    );
   addInputOptions(cmd);
   return cmd.action(async (paths: string[], opts: CheckOptions) => done(await check(paths, opts, io)));
 }
 
+/** Collects the values of the repeatable `--external-namespace` (also comma-separated), each a DNS label. */
+function collectNamespace(value: string, previous: readonly string[]): string[] {
+  const out = [...previous];
+  for (const ns of value.split(',').map((v) => v.trim()).filter((v) => v !== '')) {
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(ns) || ns.length > 63) {
+      throw new InvalidArgumentError(`"${ns}" is not a namespace name (a DNS label: lowercase letters, digits and "-", at most 63 characters).`);
+    }
+    out.push(ns);
+  }
+  return out;
+}
+
 /** Runs `check`; returns the exit code. */
 export async function check(paths: readonly string[], opts: CheckOptions, io: CliIO): Promise<number> {
-  const r = await loadAndResolve(paths, opts, io, true);
+  // `check` also reports namespaces nothing in the input creates (other commands do not)
+  const r = await loadAndResolve(paths, { ...opts, checkNamespaces: true }, io, true);
   if (!r) return 2;
   io.stdout(opts.format === 'json' ? formatCheckJson(r.diagnostics, r.result.status) : formatCheckText(r, { verbose: !!opts.verbose, color: !!io.color }));
   return checkExitCode(r.diagnostics);

@@ -25,8 +25,18 @@ export interface CliIO {
 export interface InputOptions {
   readonly controllerName?: string;
   readonly namespace?: string;
-  /** Objects referenced but absent from the input exist elsewhere (`ResolveOptions.assumeExternal`). */
+  /**
+   * Objects referenced but absent from the input exist elsewhere (`ResolveOptions.assumeExternal`);
+   * with `checkNamespaces`, so do the namespaces no Namespace of the input creates.
+   */
   readonly assumeExternal?: boolean;
+  /**
+   * Report namespaces the input uses but does not create (`NamespaceNotCreated`, see
+   * `ResolveOptions.namespaces`). `check` turns it on.
+   */
+  readonly checkNamespaces?: boolean;
+  /** Namespaces created by other means: never reported by the namespace check (`--external-namespace`). */
+  readonly externalNamespace?: readonly string[];
 }
 
 /** Adds the options of {@link InputOptions} to a command. */
@@ -34,7 +44,7 @@ export function addInputOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option('--controller-name <name>', `check Gateways as the controller with this controllerName would (default: ${BUILTIN_CONTROLLER_NAME}; \`check\` without it checks every controller of the input's GatewayClasses)`))
     .addOption(new Option('-n, --namespace <namespace>', 'namespace of objects without metadata.namespace').default('default'))
-    .addOption(new Option('--assume-external', 'treat referenced objects missing from the input (Services, Secrets, Gateways…) as existing elsewhere: reported as info, not checked'));
+    .addOption(new Option('--assume-external', 'treat referenced objects missing from the input (Services, Secrets, Gateways…, and for `check` namespaces) as existing elsewhere: reported as info, not checked'));
 }
 
 /** Loaded and resolved input. */
@@ -67,6 +77,7 @@ export async function loadAndResolve(paths: readonly string[], opts: InputOption
     controllerName: opts.controllerName ?? BUILTIN_CONTROLLER_NAME,
     defaultNamespace: opts.namespace ?? 'default',
     ...(opts.assumeExternal ? { assumeExternal: true } : {}),
+    ...(opts.checkNamespaces ? { namespaces: { external: [...(opts.externalNamespace ?? [])], assumeExternal: !!opts.assumeExternal } } : {}),
   };
   const objects = input.objects.map((o) => o.object);
   // `allControllers` (check and explain without --controller-name): every Gateway as its own

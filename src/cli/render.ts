@@ -14,6 +14,7 @@ import { Command, Option } from 'commander';
 import { buildDataplane } from '../ir';
 import { sortDiagnostics } from '../model';
 import { renderNginx } from '../render/nginx';
+import { ACME_CHALLENGE_PREFIX, ACME_SOLVER_PORT, acmeChallengeDiagnostics, acmeServiceName, resolve, withAcmeChallenges } from '../resolve';
 import { checkExitCode, formatDiagnosticLine } from './check';
 import { addInputOptions, CliIO, InputOptions, loadAndResolve } from './input';
 import { plural } from './style';
@@ -81,9 +82,16 @@ export async function render(paths: readonly string[], opts: RenderCliOptions, i
   }
   const r = await loadAndResolve(paths, opts, io);
   if (!r) return 2;
+  // cert-manager's HTTP-01 challenges through these Gateways: their run-time routes and solver
+  // Services, known in advance, are compiled in (as the built-in proxy does)
+  const handled = new Set(r.result.model.gateways.map((g) => `${g.namespace}/${g.name}`));
+  const served = (namespace: string, name: string) => handled.has(`${namespace}/${name}`);
+  const acme = withAcmeChallenges(r.objects, served);
+  const model = acme.challenges.length ? resolve(acme.objects, r.resolveOptions).model : r.result.model;
+  const acmeDiagnostics = acmeChallengeDiagnostics(acme.challenges, model, served);
   let rendered;
   try {
-    rendered = renderNginx(buildDataplane(r.result.model, r.objects), r.objects, {
+    rendered = renderNginx(buildDataplane(model, acme.objects), acme.objects, {
       backends,
       portOffset,
       embedSecrets: true,
@@ -98,7 +106,7 @@ export async function render(paths: readonly string[], opts: RenderCliOptions, i
   // A rendered data plane serves exactly its input: a reference the input cannot resolve (a
   // certificate Secret, a backend Service, a CA bundle…) would silently drop a listener or answer
   // 500, so what `check` reports as a warning on partial input is an error here.
-  const diagnostics = sortDiagnostics([...r.diagnostics, ...rendered.flatMap((g) => g.diagnostics)]).map((d) =>
+  const diagnostics = sortDiagnostics([...r.diagnostics, ...acmeDiagnostics, ...rendered.flatMap((g) => g.diagnostics)]).map((d) =>
     d.severity === 'warning' && UNRESOLVED_REFERENCE_CODES.has(d.code)
       ? { ...d, severity: 'error' as const, message: `${d.message} (render needs every object the Gateway refers to in its input)` }
       : d,
@@ -119,14 +127,46 @@ export async function render(paths: readonly string[], opts: RenderCliOptions, i
   const out = path.resolve(io.cwd, opts.out);
   for (const g of rendered) {
     const dir = path.join(out, g.namespace, g.name);
-    fs.rmSync(dir, { recursive: true, force: true });
-    for (const [rel, content] of Object.entries(g.files)) {
-      const file = path.join(dir, rel);
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-      fs.writeFileSync(file, content, { mode: rel.endsWith('.key') ? 0o600 : 0o644 });
+    writePrefix(dir, g.files);
+    for (const c of acme.challenges.filter((x) => x.parentRefs.some((p) => p.name === g.name && (p.namespace ?? x.namespace) === g.namespace))) {
+      io.stdout(`  ACME HTTP-01 for ${c.dnsName}: ${ACME_CHALLENGE_PREFIX} → Service ${c.namespace}/${acmeServiceName(c.dnsName)}:${ACME_SOLVER_PORT} (cert-manager's solver pods)\n`);
     }
     const shown = path.relative(io.cwd, dir) || '.';
     io.stdout(`rendered Gateway ${g.namespace}/${g.name} → ${shown}  (run: nginx -p ${shown} -c nginx.conf -e error.log -g 'daemon off;')\n`);
   }
   return 0;
+}
+
+/** The list of files `render` wrote into a prefix (so the next render removes only its own files). */
+const MANIFEST = '.cdk8s-gateway-files';
+
+/**
+ * Writes a rendered prefix in place, safely for an nginx running from it: each file is written to
+ * a temporary name and renamed over the old one (nginx never reads half a file), files of the
+ * previous render that are gone are removed, and nothing else in the folder — the pid file, logs,
+ * temp folders — is touched.
+ */
+function writePrefix(dir: string, files: Readonly<Record<string, string>>): void {
+  fs.mkdirSync(dir, { recursive: true });
+  let previous: string[] = [];
+  try {
+    previous = fs.readFileSync(path.join(dir, MANIFEST), 'utf8').split('\n').filter(Boolean);
+  } catch {
+    /* first render into this folder */
+  }
+  for (const [rel, content] of Object.entries(files)) {
+    const file = path.join(dir, rel);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, content, { mode: rel.endsWith('.key') ? 0o600 : 0o644 });
+    fs.renameSync(tmp, file);
+  }
+  for (const rel of previous) {
+    // only relative paths inside the prefix, as written by an earlier render
+    if (rel in files || path.isAbsolute(rel) || rel.split(/[\\/]/).includes('..')) continue;
+    fs.rmSync(path.join(dir, rel), { force: true });
+  }
+  const tmp = path.join(dir, `${MANIFEST}.${process.pid}.tmp`);
+  fs.writeFileSync(tmp, Object.keys(files).sort().join('\n') + '\n');
+  fs.renameSync(tmp, path.join(dir, MANIFEST));
 }

@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { addAcmeSolverServices } from './acme-solver-services';
 import { acmeNameProblems, certificatesWriting, checkCertificateOptions } from './cert-manager-checks';
 import { CERT_MANAGER_API_VERSION, IIssuer } from './cert-manager-issuer';
 import { checkDnsSubdomain, checkHostname, checkLabelKey, checkLabelValue } from './checks';
@@ -163,6 +164,8 @@ export class CertManagerCert extends Resource implements ITlsCertificate {
       fail(this, 'spec.issuerRef', `${ref.namespace}/${ref.name}`, `is an Issuer of namespace ${ref.namespace}, but the Certificate is in ${this.effectiveNamespace} and can only use an Issuer of its own namespace`, `use a ClusterIssuer, or an Issuer in "${this.effectiveNamespace}"`);
     }
     this.node.addValidation({ validate: () => this.appProblems() });
+    // names validated by HTTP-01 through the built-in proxy: the Service its challenge route reaches
+    addAcmeSolverServices(this, this.effectiveNamespace, this.dnsNames, props.issuer, props.labels ?? {});
   }
 
   /** The `certificateRefs[]` entry of a listener using this certificate. */

@@ -9,6 +9,7 @@ import { appObjects, describeListener, listenerAdmitsHttpRoutes, listenerHostnam
 import type { CertificateOptions } from './cert-manager-cert';
 import type { IIssuer } from './cert-manager-issuer';
 import { AcmeChallengeType, AcmeSolver } from './cert-manager-solver';
+import { selectAcmeSolver } from '../resolve/acme';
 import { fail } from './errors';
 import { Gateway } from './gateway';
 import { ListenerProtocol, TlsMode } from './listener';
@@ -68,15 +69,10 @@ export function checkCertificateOptions(scope: IConstruct, o: CertificateOptions
   }
 }
 
-/** An ACME issuer of the app: its solvers. */
-function acmeSolvers(issuer: IIssuer): AcmeSolver[] | undefined {
+/** An ACME issuer of the app: its solvers. @internal */
+export function acmeSolvers(issuer: IIssuer): AcmeSolver[] | undefined {
   const i = issuer as unknown as { solverList?: AcmeSolver[]; type?: { type?: string } };
   return i.type?.type === 'acme' && Array.isArray(i.solverList) ? i.solverList : undefined;
-}
-
-function cmp(a: number[], b: number[]): number {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] - b[i];
-  return 0;
 }
 
 /**
@@ -85,30 +81,7 @@ function cmp(a: number[], b: number[]): number {
  * @internal
  */
 export function selectSolver(solvers: AcmeSolver[], name: string, labels: { readonly [key: string]: string }): AcmeSolver | undefined {
-  let best: AcmeSolver | undefined;
-  let bestScore: number[] | undefined;
-  for (const s of solvers) {
-    const ml = s.selector.matchLabels ?? {};
-    if (!Object.entries(ml).every(([k, v]) => labels[k] === v)) continue;
-    const nLabels = Object.keys(ml).length;
-    const names = s.selector.dnsNames ?? [];
-    const zones = s.selector.dnsZones ?? [];
-    let score: number[];
-    if (names.length || zones.length) {
-      const exact = names.includes(name);
-      const base = name.startsWith('*.') ? name.slice(2) : name;
-      const zoneLen = Math.max(-1, ...zones.filter((z) => base === z || base.endsWith(`.${z}`)).map((z) => z.length));
-      if (!exact && zoneLen < 0) continue;
-      score = [exact ? 1 : 0, zoneLen, nLabels];
-    } else {
-      score = [0, -1, nLabels];
-    }
-    if (!bestScore || cmp(score, bestScore) > 0) {
-      best = s;
-      bestScore = score;
-    }
-  }
-  return best;
+  return selectAcmeSolver(solvers, (s) => s.selector, name, labels);
 }
 
 function findGateway(scope: IConstruct, name: string, namespace: string): Gateway | undefined {

@@ -4,7 +4,9 @@ import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { BUILTIN_CONTROLLER_NAME, Diagnostic, KubeObject } from '../model';
 import { buildDataplane } from '../ir';
-import { renderNginx, RenderedGateway } from '../render/nginx';
+import { parseNginxVersion, renderNginx, RenderedGateway } from '../render/nginx';
+import { acmeChallengeDiagnostics, resolve, withAcmeChallenges } from '../resolve';
+import { PROXY_PATHS, proxyEntrypoint } from './proxy-entrypoint';
 import { checkObjectName, checkPort } from './checks';
 import { fail } from './errors';
 import { Gateway } from './gateway';
@@ -12,12 +14,42 @@ import { ListenerProtocol } from './listener';
 import { appSnapshot, DERIVED_OBJECTS_METADATA, warnOnce } from './validation';
 import { ILoadBalancerAddress } from './load-balancer-address';
 
-/** The pinned official nginx image the proxy runs by default. */
-export const DEFAULT_PROXY_IMAGE = 'nginx:1.28.0';
+/**
+ * The nginx line the default image ships and the tests run (Debian's packages of the same line,
+ * in a chroot; see docs/dataplane.md). A test fails when the two differ.
+ */
+export const DEFAULT_PROXY_NGINX_VERSION = '1.30.6';
+/** The pinned official nginx image the proxy runs by default (the newest patch of the tested line). */
+export const DEFAULT_PROXY_IMAGE = `nginx:${DEFAULT_PROXY_NGINX_VERSION}`;
 
-/** Where the proxy's files live inside the container. */
-const CONF_DIR = '/etc/nginx/gateway';
-const RUN_DIR = '/var/run/nginx-gateway';
+/** How the proxy's replicas are spread over nodes. */
+export enum NodeSpread {
+  /** Prefer different nodes (scheduling still succeeds on one node). */
+  PREFERRED = 'preferred',
+  /** Require different nodes: a replica stays Pending rather than share a node. */
+  REQUIRED = 'required',
+  /** No anti-affinity (use `topologySpread` instead, or a single-node cluster). */
+  NONE = 'none',
+}
+
+/** A topology spread constraint for the proxy's pods. */
+export interface ProxyTopologySpread {
+  /** Node label to spread over, e.g. `topology.kubernetes.io/zone` or `kubernetes.io/hostname`. */
+  readonly topologyKey: string;
+  /** @default 1 */
+  readonly maxSkew?: number;
+  /** `DoNotSchedule` or `ScheduleAnyway`. @default 'ScheduleAnyway' */
+  readonly whenUnsatisfiable?: string;
+}
+
+/** A HorizontalPodAutoscaler for the proxy (replicas then come from it, not from `replicas`). */
+export interface ProxyAutoscaling {
+  /** @default 2 */
+  readonly minReplicas?: number;
+  readonly maxReplicas: number;
+  /** Target average CPU utilization in percent of the request. @default 70 */
+  readonly cpuUtilizationPercent?: number;
+}
 
 /** Service exposure of the proxy. */
 export enum ProxyServiceType {
@@ -36,6 +68,12 @@ export interface GatewayProxyProps {
   readonly namespace?: string;
   /** Container image (official nginx image). @default DEFAULT_PROXY_IMAGE */
   readonly image?: string;
+  /**
+   * The nginx version of `image` (what the configuration is compiled for: `http2 on;` from
+   * 1.25.1, TLS stream listeners without a certificate from 1.25.5).
+   * @default - read from the image tag (`nginx:1.28.0`, `…:1.27.3-alpine`), else DEFAULT_PROXY_NGINX_VERSION
+   */
+  readonly nginxVersion?: string;
   /** At least 2 unless you accept a single point of failure. @default 2 */
   readonly replicas?: number;
   /** @default ProxyServiceType.LOAD_BALANCER */
@@ -54,10 +92,34 @@ export interface GatewayProxyProps {
   readonly clusterDomain?: string;
   /**
    * DNS resolver nginx uses for backend Service names at request time (so the proxy starts
-   * before every backend exists).
-   * @default 'kube-dns.kube-system.svc.cluster.local'
+   * before every backend exists). `auto`: the pod's nameservers, read from its /etc/resolv.conf
+   * when the container starts, so loading the configuration never waits for cluster DNS. An address
+   * is used as given; a name would be looked up at every start and reload.
+   * @default 'auto'
    */
   readonly resolver?: string;
+  /** Seconds between the entrypoint's checks for new certificates and configuration. @default 5 */
+  readonly checkIntervalSeconds?: number;
+  /**
+   * Size limit of the emptyDir that buffers request bodies and upstream responses (nginx's
+   * prefix). A request body larger than the memory buffers is written there.
+   * @default Size.gibibytes(1)
+   */
+  readonly bufferVolumeSize?: Size;
+  /**
+   * Roll the pods when the compiled configuration changes (a checksum in the pod template). Without
+   * it, a new configuration reaches the running pods when kubelet updates the mounted ConfigMap
+   * (about a minute) and is loaded by a reload after `nginx -t` passes: no pod is replaced (on bare
+   * metal with MetalLB L2 that also keeps the address where it is).
+   * @default true
+   */
+  readonly rolloutOnConfigChange?: boolean;
+  /** @default NodeSpread.PREFERRED */
+  readonly nodeSpread?: NodeSpread;
+  /** Topology spread constraint (e.g. over zones). @default - none */
+  readonly topologySpread?: ProxyTopologySpread;
+  /** Scale with a HorizontalPodAutoscaler (CPU). @default - fixed `replicas` */
+  readonly autoscaling?: ProxyAutoscaling;
   /** Seconds of `preStop` sleep before nginx drains (endpoints update first). @default 5 */
   readonly preStopSleepSeconds?: number;
   /**
@@ -91,6 +153,8 @@ export class GatewayProxy extends Construct {
   public readonly caConfigMap: ApiObject;
   public readonly deployment: kplus.Deployment;
   public readonly service: kplus.Service;
+  /** The nginx version the configuration is compiled for. */
+  public readonly nginxVersion: string;
   private readonly props: GatewayProxyProps;
   private readonly mountedSecrets = new Set<string>();
   private rendered?: { key: string; objects: readonly KubeObject[]; result: RenderedGateway | undefined; diagnostics: Diagnostic[] };
@@ -138,16 +202,34 @@ export class GatewayProxy extends Construct {
     const listeners = gw.listenerList;
     const ports = [...new Map(listeners.map((l) => [`${l.port}/${l.protocol === ListenerProtocol.UDP ? 'UDP' : 'TCP'}`, l])).values()]
       .sort((a, b) => a.port - b.port);
+    this.nginxVersion = props.nginxVersion ?? versionFromImage(props.image) ?? DEFAULT_PROXY_NGINX_VERSION;
+    try {
+      parseNginxVersion(this.nginxVersion);
+    } catch {
+      fail(this, 'nginxVersion', this.nginxVersion, 'is not a version such as "1.30.0"', 'pass the nginx version of the image');
+    }
+    const every = props.checkIntervalSeconds ?? 5;
+    if (!Number.isInteger(every) || every < 1 || every > 300) fail(this, 'checkIntervalSeconds', every, 'is not a whole number from 1 to 300', 'use e.g. 5');
+    if (props.autoscaling) {
+      const a = props.autoscaling;
+      const min = a.minReplicas ?? 2;
+      if (!Number.isInteger(min) || min < 1 || !Number.isInteger(a.maxReplicas) || a.maxReplicas < min) {
+        fail(this, 'autoscaling', `${min}..${a.maxReplicas}`, 'is not a range of whole numbers with 1 ≤ minReplicas ≤ maxReplicas', 'use e.g. { minReplicas: 2, maxReplicas: 6 }');
+      }
+      const cpu = a.cpuUtilizationPercent ?? 70;
+      if (!Number.isInteger(cpu) || cpu < 1) fail(this, 'autoscaling.cpuUtilizationPercent', cpu, 'is not a positive whole number', 'use e.g. 70');
+    }
 
     // the pods are selected by labels derived from the proxy's name, not from the construct path
     // (cdk8s-plus's default): a Deployment's selector is immutable, so renaming or moving the
     // construct in code must not change it
     const podLabels = { 'app.kubernetes.io/name': 'cdk8s-gateway-proxy', 'app.kubernetes.io/instance': this.name };
+    const healthProbe = (path: string, o: kplus.HttpGetProbeOptions) => kplus.Probe.fromHttpGet(path, { port: healthPort, ...o });
     this.deployment = new kplus.Deployment(this, 'deployment', {
       metadata: metadata(''),
       select: false,
       podMetadata: { labels: podLabels },
-      replicas,
+      ...(props.autoscaling ? {} : { replicas }),
       securityContext: {
         ensureNonRoot: true,
         user: 101,
@@ -161,7 +243,8 @@ export class GatewayProxy extends Construct {
           name: 'nginx',
           image: props.image ?? DEFAULT_PROXY_IMAGE,
           imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
-          command: ['/bin/sh', `${CONF_DIR}/entrypoint.sh`],
+          command: ['/bin/sh', `${PROXY_PATHS.config}/entrypoint.sh`],
+          envVariables: { CDK8S_GATEWAY_CHECK_SECONDS: kplus.EnvValue.fromValue(String(every)) },
           ports: [
             ...ports.map((l) => ({ number: l.port, protocol: l.protocol === ListenerProtocol.UDP ? kplus.Protocol.UDP : kplus.Protocol.TCP })),
             { number: healthPort, name: 'health' },
@@ -176,8 +259,10 @@ export class GatewayProxy extends Construct {
             capabilities: { drop: [kplus.Capability.ALL] },
             seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
           },
-          readiness: kplus.Probe.fromHttpGet('/readyz', { port: healthPort, periodSeconds: Duration.seconds(5) }),
-          liveness: kplus.Probe.fromHttpGet('/healthz', { port: healthPort }),
+          // a large configuration takes seconds to load: liveness waits for the startup probe
+          startup: healthProbe('/readyz', { periodSeconds: Duration.seconds(2), failureThreshold: 60 }),
+          readiness: healthProbe('/readyz', { periodSeconds: Duration.seconds(5) }),
+          liveness: healthProbe('/healthz', {}),
           lifecycle: { preStop: kplus.Handler.fromCommand(['/bin/sh', '-c', `sleep ${props.preStopSleepSeconds ?? 5}`]) },
           resources: {
             cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(1000) },
@@ -189,14 +274,15 @@ export class GatewayProxy extends Construct {
     this.deployment.select(kplus.LabelSelector.of({ labels: podLabels }));
     const pods = kplus.Pods.select(this, 'pods', { labels: podLabels });
     const container = this.deployment.containers[0];
+    // the configuration is mounted as a directory (not subPath), so kubelet's updates reach the pod
     const configRef = kplus.ConfigMap.fromConfigMapName(this, 'config-ref', `${this.name}-config`);
-    const configVolume = kplus.Volume.fromConfigMap(this, 'config-volume', configRef, { name: 'config', defaultMode: 0o444 });
-    container.mount(`${CONF_DIR}/nginx.conf`, configVolume, { subPath: 'nginx.conf', readOnly: true });
-    container.mount(`${CONF_DIR}/entrypoint.sh`, configVolume, { subPath: 'entrypoint.sh', readOnly: true });
+    container.mount(PROXY_PATHS.config, kplus.Volume.fromConfigMap(this, 'config-volume', configRef, { name: 'config', defaultMode: 0o444 }), { readOnly: true });
     const caRef = kplus.ConfigMap.fromConfigMapName(this, 'ca-ref', `${this.name}-ca`);
-    container.mount(`${CONF_DIR}/ca`, kplus.Volume.fromConfigMap(this, 'ca-volume', caRef, { name: 'ca', defaultMode: 0o444 }), { readOnly: true });
-    container.mount(RUN_DIR, kplus.Volume.fromEmptyDir(this, 'run-volume', 'run'));
-    container.mount('/tmp', kplus.Volume.fromEmptyDir(this, 'tmp-volume', 'tmp'));
+    container.mount(PROXY_PATHS.ca, kplus.Volume.fromConfigMap(this, 'ca-volume', caRef, { name: 'ca', defaultMode: 0o444 }), { readOnly: true });
+    // certificate copies and include files: memory, never the node's disk
+    container.mount(PROXY_PATHS.run, kplus.Volume.fromEmptyDir(this, 'run-volume', 'run', { medium: kplus.EmptyDirMedium.MEMORY, sizeLimit: Size.mebibytes(16) }));
+    container.mount(PROXY_PATHS.prefix, kplus.Volume.fromEmptyDir(this, 'cache-volume', 'cache', { sizeLimit: props.bufferVolumeSize ?? Size.gibibytes(1) }));
+    container.mount('/tmp', kplus.Volume.fromEmptyDir(this, 'tmp-volume', 'tmp', { sizeLimit: Size.mebibytes(16) }));
     const mounted = this.mountedSecrets;
     for (const l of listeners) {
       for (const c of l.certificates) {
@@ -209,14 +295,43 @@ export class GatewayProxy extends Construct {
         if (mounted.has(r.name)) continue;
         mounted.add(r.name);
         const secret = kplus.Secret.fromSecretName(this, `secret-${r.name}`, r.name);
-        const vol = kplus.Volume.fromSecret(this, `secret-volume-${r.name}`, secret, { name: `tls-${r.name}`.slice(0, 63), defaultMode: 0o440 });
-        container.mount(`${CONF_DIR}/secrets/${ns}/${r.name}`, vol, { readOnly: true });
+        // optional: on an empty cluster cert-manager has not written it yet; the pod starts, the
+        // server rejects TLS handshakes, and the entrypoint loads the certificate when it appears
+        const vol = kplus.Volume.fromSecret(this, `secret-volume-${r.name}`, secret, {
+          name: `tls-${r.name}`.slice(0, 63),
+          defaultMode: 0o440,
+          optional: Lazy.any({ produce: () => !this.requiredSecrets().has(r.name) }) as unknown as boolean,
+        });
+        container.mount(`${PROXY_PATHS.secrets}/${ns}/${r.name}`, vol, { readOnly: true });
       }
     }
-    this.deployment.scheduling.separate(pods, { topology: kplus.Topology.HOSTNAME, weight: 100 });
-    this.deployment.podMetadata.addAnnotation('cdk8s-gateway.dev/config-checksum', Lazy.any({ produce: () => this.checksum() }) as any);
+    const spread = props.nodeSpread ?? NodeSpread.PREFERRED;
+    if (spread !== NodeSpread.NONE) this.deployment.scheduling.separate(pods, { topology: kplus.Topology.HOSTNAME, ...(spread === NodeSpread.PREFERRED ? { weight: 100 } : {}) });
+    if (props.rolloutOnConfigChange ?? true) {
+      this.deployment.podMetadata.addAnnotation('cdk8s-gateway.dev/config-checksum', Lazy.any({ produce: () => this.checksum() }) as any);
+    }
+    const deploymentObject = ApiObject.of(this.deployment);
     // graceful termination: preStop sleep + nginx's worker_shutdown_timeout (10s)
-    ApiObject.of(this.deployment).addJsonPatch(JsonPatch.add('/spec/template/spec/terminationGracePeriodSeconds', 30));
+    deploymentObject.addJsonPatch(JsonPatch.add('/spec/template/spec/terminationGracePeriodSeconds', 30));
+    // Pod Security Standards "restricted" asks for the profile on the pod (or every container)
+    deploymentObject.addJsonPatch(JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', { type: 'RuntimeDefault' }));
+    if (props.topologySpread) {
+      const t = props.topologySpread;
+      const when = t.whenUnsatisfiable ?? 'ScheduleAnyway';
+      if (when !== 'ScheduleAnyway' && when !== 'DoNotSchedule') fail(this, 'topologySpread.whenUnsatisfiable', when, 'is neither "ScheduleAnyway" nor "DoNotSchedule"', 'use "ScheduleAnyway"');
+      const skew = t.maxSkew ?? 1;
+      if (!Number.isInteger(skew) || skew < 1) fail(this, 'topologySpread.maxSkew', skew, 'is not a positive whole number', 'use 1');
+      deploymentObject.addJsonPatch(JsonPatch.add('/spec/template/spec/topologySpreadConstraints', [{ maxSkew: skew, topologyKey: t.topologyKey, whenUnsatisfiable: when, labelSelector: { matchLabels: podLabels } }]));
+    }
+    if (props.autoscaling) {
+      new kplus.HorizontalPodAutoscaler(this, 'autoscaler', {
+        metadata: metadata(''),
+        target: this.deployment,
+        minReplicas: props.autoscaling.minReplicas ?? 2,
+        maxReplicas: props.autoscaling.maxReplicas,
+        metrics: [kplus.Metric.resourceCpu(kplus.MetricTarget.averageUtilization(props.autoscaling.cpuUtilizationPercent ?? 70))],
+      });
+    }
 
     const lbAddress = props.loadBalancerAddress ?? gw.loadBalancerAddress;
     const annotations = { ...(lbAddress?.serviceAnnotations() ?? {}), ...(props.serviceAnnotations ?? {}) };
@@ -248,10 +363,21 @@ export class GatewayProxy extends Construct {
     this.node.addValidation({ validate: () => this.validateProxy() });
   }
 
-  /** The compiled configuration files (nginx.conf, entrypoint.sh). */
+  /** The compiled configuration files (nginx.conf, tls.list, entrypoint.sh). */
   private configFiles(): Record<string, string> {
     const r = this.compile();
-    return { 'entrypoint.sh': entrypoint(), 'nginx.conf': r.result?.files['nginx.conf'] ?? '# the Gateway is not served: see the synth errors\n' };
+    return {
+      'entrypoint.sh': proxyEntrypoint(),
+      'nginx.conf': r.result?.files['nginx.conf'] ?? '# the Gateway is not served: see the synth errors\n',
+      'tls.list': r.result?.files['tls.list'] ?? '',
+    };
+  }
+
+  /** Secrets the configuration cannot start without (TLS stream listeners on nginx before 1.25.5): their volumes are not optional. */
+  private requiredSecrets(): Set<string> {
+    const out = new Set<string>();
+    for (const t of this.compile().result?.tls ?? []) if (t.fallback === 'required') for (const x of t.secrets) out.add(x.name);
+    return out;
   }
 
   /** CA bundles the configuration reads, copied from the app's ConfigMaps (a pod cannot mount other namespaces' ConfigMaps). */
@@ -273,7 +399,7 @@ export class GatewayProxy extends Construct {
 
   private checksum(): string {
     const files = this.configFiles();
-    const h = crypto.createHash('sha256').update(files['nginx.conf']).update(files['entrypoint.sh']);
+    const h = crypto.createHash('sha256').update(files['nginx.conf']).update(files['entrypoint.sh']).update(files['tls.list']);
     for (const [k, v] of Object.entries(this.caFiles())) h.update(k).update(v);
     return h.digest('hex');
   }
@@ -287,24 +413,34 @@ export class GatewayProxy extends Construct {
   private compile(): { objects: readonly KubeObject[]; result: RenderedGateway | undefined; diagnostics: Diagnostic[] } {
     const snapshot = appSnapshot(this);
     if (this.rendered?.key === snapshot.key) return this.rendered;
-    const objects = snapshot.objects;
     const gw = this.props.gateway;
+    const served = (namespace: string, name: string) => namespace === gw.effectiveNamespace && name === gw.name;
+    // cert-manager's HTTP-01 challenges through this Gateway: the routes it creates at run time are
+    // known in advance (only the token is not) and compiled in, so the challenge is answered
+    // before any certificate exists
+    const acme = withAcmeChallenges(snapshot.objects, served);
+    const objects = acme.challenges.length ? acme.objects : snapshot.objects;
     // only this proxy's Gateway is compiled (an app may hold several proxies)
-    const all = snapshot.resolved.get(BUILTIN_CONTROLLER_NAME)!.model;
-    const model = { ...all, gateways: all.gateways.filter((g) => g.namespace === gw.effectiveNamespace && g.name === gw.name) };
+    const all = acme.challenges.length
+      ? resolve(objects, { controllerName: BUILTIN_CONTROLLER_NAME, assumeExternal: true, schemaValidation: false }).model
+      : snapshot.resolved.get(BUILTIN_CONTROLLER_NAME)!.model;
+    const model = { ...all, gateways: all.gateways.filter((g) => served(g.namespace, g.name)) };
     // Secrets written by cert-manager and Services deployed elsewhere are not in the app: the
-    // snapshot's resolver run assumes them (assumeExternal)
+    // resolver run assumes them (assumeExternal)
     const rendered = renderNginx(buildDataplane(model, objects), objects, {
       backends: staticEndpoints(objects),
       clusterDomain: this.props.clusterDomain ?? 'cluster.local',
-      resolver: this.props.resolver ?? 'kube-dns.kube-system.svc.cluster.local',
+      resolver: this.props.resolver ?? 'auto',
+      runtimeDir: PROXY_PATHS.run,
+      nginxVersion: this.nginxVersion,
       healthPort: this.props.healthPort ?? 8081,
       embedSecrets: false,
       caFiles: 'flat',
       streamModule: (this.props.streamModule ?? 'builtin') as 'builtin' | 'dynamic',
     });
-    const result = rendered.find((r) => r.namespace === gw.effectiveNamespace && r.name === gw.name);
-    this.rendered = { key: snapshot.key, objects, result, diagnostics: result?.diagnostics ?? [] };
+    const result = rendered.find((r) => served(r.namespace, r.name));
+    const warnings = acmeChallengeDiagnostics(acme.challenges, model, served);
+    this.rendered = { key: snapshot.key, objects, result, diagnostics: [...(result?.diagnostics ?? []), ...warnings] };
     return this.rendered;
   }
 
@@ -344,7 +480,9 @@ export class GatewayProxy extends Construct {
     }
     const r = this.compile();
     if (!r.result) return [`gateway: Gateway ${gw.effectiveNamespace}/${gw.name} is not served (it is not accepted; see its own errors)`];
-    const errors = r.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.object.kind} ${d.object.namespace ?? ''}/${d.object.name} ${d.field ?? ''}: ${d.message}${d.fix ? ` Fix: ${d.fix}` : ''} (${d.code})`);
+    const line = (d: Diagnostic) => `${d.object.kind} ${d.object.namespace ?? ''}/${d.object.name} ${d.field ?? ''}: ${d.message}${d.fix ? ` Fix: ${d.fix}` : ''} (${d.code})`;
+    const errors = r.diagnostics.filter((d) => d.severity === 'error').map(line);
+    for (const d of r.diagnostics.filter((x) => x.severity === 'warning')) warnOnce(this, `[${this.node.path}] ${line(d)}`);
     for (const s of r.result.references.secrets) {
       if (s.namespace !== this.namespace) {
         errors.push(`gateway: the configuration reads Secret ${s.namespace}/${s.name}, but a pod can only mount Secrets of its own namespace (${this.namespace}). Fix: put the Secret (e.g. a CertManagerCert) in namespace ${this.namespace}`);
@@ -394,36 +532,8 @@ function staticEndpoints(objects: readonly KubeObject[]): Record<string, string>
   return out;
 }
 
-/**
- * PID 1 of the proxy container: links the logs to stdout/stderr, starts nginx in the
- * foreground, forwards SIGTERM as a graceful quit, and reloads nginx when a mounted
- * certificate changes (cert-manager renewals land in the Secret volumes within a minute;
- * nginx only reads certificates at (re)load).
- */
-function entrypoint(): string {
-  return [
-    '#!/bin/sh',
-    '# generated by cdk8s-gateway: runs nginx, drains on SIGTERM, reloads on certificate renewal',
-    'set -u',
-    `CONF_DIR=\${CDK8S_GATEWAY_CONF_DIR:-${CONF_DIR}}`,
-    `P=\${CDK8S_GATEWAY_RUN_DIR:-${RUN_DIR}}`,
-    'EVERY=${CDK8S_GATEWAY_RELOAD_CHECK_SECONDS:-60}',
-    'C="$CONF_DIR/nginx.conf"',
-    'mkdir -p "$P"',
-    'ln -sf /dev/stderr "$P/error.log"',
-    'ln -sf /dev/stdout "$P/access.log"',
-    'sum() { cat "$CONF_DIR"/secrets/*/*/tls.crt "$CONF_DIR"/secrets/*/*/tls.key "$CONF_DIR"/ca/* 2>/dev/null | md5sum; }',
-    'nginx -p "$P/" -c "$C" -e "$P/error.log" -g "daemon off;" &',
-    'NGINX=$!',
-    'trap \'nginx -p "$P/" -c "$C" -e "$P/error.log" -s quit; wait $NGINX; exit 0\' TERM INT QUIT',
-    'LAST=$(sum)',
-    'while kill -0 $NGINX 2>/dev/null; do',
-    '  sleep "$EVERY" & wait $!',
-    '  NOW=$(sum)',
-    '  if [ "$NOW" != "$LAST" ]; then LAST=$NOW; nginx -p "$P/" -c "$C" -e "$P/error.log" -s reload; fi',
-    'done',
-    'wait $NGINX',
-    '',
-  ].join('\n');
+/** The nginx version of an image tag such as `nginx:1.28.0` or `registry/nginx:1.27.3-alpine`. */
+function versionFromImage(image: string | undefined): string | undefined {
+  const m = image === undefined ? undefined : /:(\d+\.\d+\.\d+)(?:-[A-Za-z0-9.-]+)?$/.exec(image);
+  return m?.[1];
 }
-

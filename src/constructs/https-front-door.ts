@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { addAcmeSolverServices } from './acme-solver-services';
 import { CertificateOptions, CertManagerCert } from './cert-manager-cert';
 import { annotateGatewayForCertManager } from './cert-manager-checks';
 import type { IIssuer } from './cert-manager-issuer';
@@ -293,7 +294,11 @@ export class HttpsFrontDoor extends Construct {
     if (!issuer) {
       return fail(this, 'certificates', [], `are missing for ${names.map((n) => JSON.stringify(n)).join(', ')}`, 'pass `certificates` (e.g. TlsCertificate.fromSecret("www-tls")) or an `issuer` (e.g. a ClusterIssuer)');
     }
-    if (this.props.issuerMode === FrontDoorCertificates.GATEWAY_ANNOTATION) return [TlsCertificate.fromSecret(`${slug}-tls`)];
+    if (this.props.issuerMode === FrontDoorCertificates.GATEWAY_ANNOTATION) {
+      // cert-manager's gateway-shim issues it in the Gateway's namespace
+      addAcmeSolverServices(this, this.gateway.effectiveNamespace, names, issuer, {});
+      return [TlsCertificate.fromSecret(`${slug}-tls`)];
+    }
     return [new CertManagerCert(this, `Cert-${slug}`, { ...this.props.certificateOptions, name: slug, gateway: this.gateway, issuer, dnsNames: names })];
   }
 }

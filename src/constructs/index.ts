@@ -23,3 +23,7 @@ export * from './cert-manager-cert';
 export * from './external-service';
 export * from './https-front-door';
 export * from './gateway-proxy';
+export * from './external-namespaces';
+export * from './app-namespaces';
+export { GatewayApiCrds } from './gateway-api-crds';
+export type { GatewayApiCrdsProps, GatewayApiChannel } from './gateway-api-crds';

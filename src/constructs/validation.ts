@@ -1,7 +1,7 @@
 import * as crypto from 'crypto';
 import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { Diagnostic, KubeObject, splitApiVersion } from '../model';
+import { Diagnostic, KubeObject, ObjectRef, splitApiVersion } from '../model';
 import { resolveControllers, ResolveResult } from '../resolve';
 
 /**
@@ -35,6 +35,8 @@ interface Computed extends AppCheckResult {
   readonly constructs: number;
   /** sha256 of the objects this library does not track (plain ApiObjects, cdk8s-plus objects) */
   readonly untrackedKey: string;
+  /** what the checks read besides the objects (external namespaces, derived objects' identities) */
+  readonly extraInputs: string;
 }
 
 const lastResult = new WeakMap<IConstruct, Computed>();
@@ -148,7 +150,64 @@ function contentHash(r: Computed): string {
   return r.contentHash;
 }
 
+/*
+ * Preparations: work some constructs do on the whole app right before it is checked (and so before
+ * every synth): `AppNamespaces` adds the Namespace objects of the namespaces the app uses,
+ * `GatewayApiCrds` orders the CRDs before the objects of its chart. They run first in every
+ * computation of the snapshot, in registration order, and must be idempotent.
+ */
+const preparations = new WeakMap<IConstruct, { readonly add: Array<() => void>; readonly order: Array<() => void> }>();
+
+/**
+ * Registers work to run on the whole app before each whole-app check (see above): `add`
+ * preparations (which may add objects) all run before the `order` ones (which add dependencies
+ * between the objects, so they see every object).
+ * @internal
+ */
+export function registerPreparation(scope: IConstruct, stage: 'add' | 'order', prepare: () => void): void {
+  const root = scope.node.root;
+  const p = preparations.get(root) ?? { add: [], order: [] };
+  p[stage].push(prepare);
+  preparations.set(root, p);
+}
+
+function prepareApp(root: IConstruct): void {
+  const p = preparations.get(root);
+  if (!p) return;
+  for (const f of p.add) f();
+  for (const f of p.order) f();
+}
+
+const externalNamespaces = new WeakMap<IConstruct, Set<string>>();
+
+/**
+ * The namespaces of the app `scope` belongs to that exist outside it (`ExternalNamespaces`), sorted.
+ * @internal
+ */
+export function declaredExternalNamespaces(scope: IConstruct): string[] {
+  return [...(externalNamespaces.get(scope.node.root) ?? [])].sort();
+}
+
+/**
+ * Declares namespaces of the app `scope` belongs to as existing outside it.
+ * @internal
+ */
+export function declareExternalNamespaces(scope: IConstruct, namespaces: readonly string[]): void {
+  const root = scope.node.root;
+  const set = externalNamespaces.get(root) ?? new Set<string>();
+  for (const ns of namespaces) set.add(ns);
+  externalNamespaces.set(root, set);
+  touch();
+}
+
+/** The identity of an ApiObject without synthesizing it (for objects the checks do not read). @internal */
+export function lightRef(o: ApiObject): ObjectRef {
+  const ns = o.metadata.namespace;
+  return { apiVersion: o.apiVersion, kind: o.kind, ...(ns !== undefined && ns !== '' ? { namespace: ns } : {}), name: o.name };
+}
+
 function compute(root: IConstruct): Computed {
+  prepareApp(root);
   const all = root.node.findAll();
   markTick();
   const marks = { tick, generation, constructs: all.length };
@@ -162,11 +221,23 @@ function compute(root: IConstruct): Computed {
     objects.push(json);
     owners.set(keyOf({ apiVersion: json.apiVersion, kind: json.kind, namespace: json.metadata?.namespace, name: json.metadata?.name ?? '' }), ownerOf(o));
   }
+  // derived objects (the built-in proxy's ConfigMap, Deployment, Service…) are not checked, but
+  // they live in namespaces too: the namespace check counts them (and names their construct)
+  const derived: ObjectRef[] = [];
+  for (const c of all) {
+    if (!(c instanceof ApiObject) || !isDerived(c)) continue;
+    const ref = lightRef(c);
+    derived.push(ref);
+    if (!owners.has(keyOf(ref))) owners.set(keyOf(ref), c);
+  }
+  const external = declaredExternalNamespaces(root);
   const untrackedKey = untrackedKeyOf(apiObjects, objects);
+  // what the checks read besides the objects
+  const extraInputs = JSON.stringify({ external, derived });
   const previous = lastResult.get(root);
   // the content is hashed only to compare with an earlier result (a second synth of the app)
   const hash = previous ? crypto.createHash('sha256').update(JSON.stringify(objects)).digest('hex') : undefined;
-  if (previous && contentHash(previous) === hash) {
+  if (previous && contentHash(previous) === hash && previous.extraInputs === extraInputs) {
     // same content: same findings and key, fresh marks
     const result: Computed = { ...previous, ...marks, untrackedKey, objects, owners, contentHash: hash };
     lastResult.set(root, result);
@@ -178,8 +249,14 @@ function compute(root: IConstruct): Computed {
   // Secret cert-manager writes, another team's Gateway) are assumed to exist: info, not an error.
   // An app may hold GatewayClasses of several controllers (the built-in proxy, Istio, …): every
   // Gateway is checked as its own controller would (one resolver run per controllerName, merged).
-  const { diagnostics, results: resolved } = resolveControllers(objects, { assumeExternal: true });
-  const result: Computed = { diagnostics, objects, owners, key, resolved, untrackedKey, ...marks, ...(hash ? { contentHash: hash } : {}) };
+  // Namespaces are the exception: the app is what is applied to the cluster, so a namespace its
+  // objects use and nothing creates (no Namespace object, not declared in ExternalNamespaces) is a
+  // warning (`NamespaceNotCreated`).
+  const { diagnostics, results: resolved } = resolveControllers(objects, {
+    assumeExternal: true,
+    namespaces: { external, alsoUsedBy: derived },
+  });
+  const result: Computed = { diagnostics, objects, owners, key, resolved, untrackedKey, extraInputs, ...marks, ...(hash ? { contentHash: hash } : {}) };
   lastResult.set(root, result);
   return result;
 }

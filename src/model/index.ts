@@ -1,3 +1,4 @@
 export * from './objects';
 export * from './diagnostics';
 export * from './gateway-api';
+export * from './scope';

@@ -180,6 +180,16 @@ export class GatewayStack extends pulumi.ComponentResource {
     // synthesize (and validate) before anything is registered: an invalid app registers nothing
     const { objects, root } = synthesize(args.app);
     const plan = topological(planObjects(objects));
+    if (args.prerequisites?.gatewayApiCrds) {
+      // the app's own Gateway API CRDs (GatewayApiCrds) and the prerequisite would both manage them
+      const own = plan.filter((p) => p.phase === 'crds' && String((p.object as { spec?: { group?: unknown } }).spec?.group ?? '').startsWith('gateway.networking.'));
+      if (own.length > 0) {
+        throw new Error(
+          `cdk8s-gateway/pulumi: the app holds Gateway API CRDs (${own.map((p) => p.object.metadata.name).join(', ')}, e.g. from GatewayApiCrds) and prerequisites.gatewayApiCrds installs them too, so Pulumi would manage each twice. ` +
+            'Fix: drop prerequisites.gatewayApiCrds (the app installs them, first), or remove GatewayApiCrds from the app',
+        );
+      }
+    }
     const unknownImports = (args.importExisting ?? []).filter((k) => !plan.some((p) => p.key === k));
     if (unknownImports.length > 0) {
       throw new Error(`cdk8s-gateway/pulumi: importExisting names no object of the app: ${unknownImports.join(', ')} (keys are Kind/namespace/name, or Kind/name)`);

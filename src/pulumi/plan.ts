@@ -4,7 +4,7 @@
  * for and the cluster prerequisites it needs. No Pulumi import here, so the rules can be
  * read and tested as plain data.
  */
-import { KubeObject, splitApiVersion } from '../model';
+import { CLUSTER_SCOPED_KINDS, KubeObject, splitApiVersion } from '../model';
 
 /** Cluster add-ons the component can install before the app's own objects. */
 export type Prerequisite = 'gatewayApiCrds' | 'metallb' | 'certManager';
@@ -28,21 +28,6 @@ export interface PlannedObject {
   /** prerequisites this object waits for (when they are installed), sorted */
   readonly needs: readonly Prerequisite[];
 }
-
-const CLUSTER_SCOPED = new Set([
-  '/Node', '/PersistentVolume',
-  'rbac.authorization.k8s.io/ClusterRole', 'rbac.authorization.k8s.io/ClusterRoleBinding',
-  'storage.k8s.io/StorageClass', 'storage.k8s.io/CSIDriver', 'storage.k8s.io/VolumeAttachment',
-  'scheduling.k8s.io/PriorityClass', 'node.k8s.io/RuntimeClass',
-  'networking.k8s.io/IngressClass',
-  'admissionregistration.k8s.io/ValidatingWebhookConfiguration',
-  'admissionregistration.k8s.io/MutatingWebhookConfiguration',
-  'admissionregistration.k8s.io/ValidatingAdmissionPolicy',
-  'admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding',
-  'apiregistration.k8s.io/APIService',
-  'gateway.networking.k8s.io/GatewayClass',
-  'cert-manager.io/ClusterIssuer',
-]);
 
 /** Namespaced objects that workloads and gateways read: created before them. */
 const CONFIG = new Set([
@@ -72,7 +57,8 @@ export function objectKey(obj: KubeObject): string {
 function phaseOf(obj: KubeObject, group: string): Phase {
   if (group === 'apiextensions.k8s.io' && obj.kind === 'CustomResourceDefinition') return 'crds';
   if (group === '' && obj.kind === 'Namespace') return 'namespaces';
-  if (CLUSTER_SCOPED.has(`${group}/${obj.kind}`)) return 'cluster';
+  // the cluster-scoped kinds the whole library knows (src/model/scope.ts)
+  if (CLUSTER_SCOPED_KINDS.has(`${group}/${obj.kind}`)) return 'cluster';
   if (CONFIG.has(`${group}/${obj.kind}`)) return 'config';
   return 'workloads';
 }

@@ -1,7 +1,7 @@
 /**
  * Several controllers in one input: an app or a repository may hold GatewayClasses of the built-in
  * proxy, Istio, NGINX Gateway Fabric… Each Gateway is checked as its own controller would: the
- * resolver runs once per controllerName (schema checks only in the first run) and the results are
+ * resolver runs once per controllerName (schema and namespace checks only in the first run) and the results are
  * merged. One run reports only its controller's GatewayClasses, Gateways, ListenerSets, route
  * `parents` and policy `ancestors`, so the merge is a union: diagnostics deduplicated, the status
  * of an object reported by several runs joined (`parents` / `ancestors` concatenated).
@@ -49,7 +49,13 @@ export function resolveControllers(
   const diagnostics: Diagnostic[] = [];
   const status = new Map<string, ObjectStatus>();
   controllers.forEach((controllerName, i) => {
-    const r = resolve(objects, { ...rest, controllerName, schemaValidation: i === 0 ? (rest.schemaValidation ?? true) : false });
+    // the input-wide checks (schema, namespaces) do not depend on the controller: first run only
+    const r = resolve(objects, {
+      ...rest,
+      controllerName,
+      schemaValidation: i === 0 ? (rest.schemaValidation ?? true) : false,
+      namespaces: i === 0 ? rest.namespaces : undefined,
+    });
     results.set(controllerName, r);
     for (const d of r.diagnostics) {
       const k = JSON.stringify(d);

@@ -17,7 +17,8 @@
  * Gateways, listeners, ListenerSets, conflicts, certificates) → `backend-tls` (BackendTLSPolicies) →
  * `routes` (parentRefs, attachment, hostnames, backends, grants) → `resolve` (status + model).
  * Diagnostics-only stages, on the input and the model: `rewrites` (`PathDropped`), `shadowing`
- * (`ShadowedRule`), `removed` (`RemovedField` / `RemovedValue` / `RemovedKind` / `RemovedGroup`) and
+ * (`ShadowedRule`), `removed` (`RemovedField` / `RemovedValue` / `RemovedKind` / `RemovedGroup`),
+ * `namespaces` (`NamespaceNotCreated`; option `namespaces`) and
  * `schema` (`SchemaViolation`, `UnknownField`, `CelRuleViolation`, `NotServed`, `UnknownKind`,
  * `ExperimentalField`; option `schemaValidation`). They never change status.
  *
@@ -31,6 +32,8 @@
  */
 export { resolve } from './resolve';
 export { controllersOf, resolveControllers } from './controllers';
+export { NAMESPACE_NOT_CREATED, CLUSTER_NAMESPACES, uncreatedNamespaces } from './namespaces';
+export type { NamespaceCheckOptions, UncreatedNamespace } from './namespaces';
 export type { ControllersResult } from './controllers';
 export type { ResolveOptions, ResolveResult, ObjectStatus, Condition, ConditionStatus } from './types';
 export type {
@@ -50,3 +53,18 @@ export type { RouteKind } from './inventory';
 export { SUPPORTED_PROTOCOLS, routeKindsFor } from './listeners';
 export { KNOWN_FILTERS } from './routes';
 export { intersectHostname, effectiveHostnames } from './util';
+export {
+  ACME_CHALLENGE_PREFIX,
+  ACME_SOLVER_PORT,
+  ACME_DERIVED_LABEL,
+  acmeHttp01Challenges,
+  acmeSolverService,
+  acmeChallengeRoute,
+  acmeServiceName,
+  adler32,
+  challengeUsesGateway,
+  withAcmeChallenges,
+  acmeChallengeDiagnostics,
+  ACME_CHALLENGE_NOT_SERVED,
+} from './acme';
+export type { AcmeHttp01Challenge } from './acme';

@@ -5,6 +5,7 @@ import { allListenersValid, evaluateClasses, evaluateGateways, GatewayState, lis
 import { buildInventory } from './inventory';
 import { blockingProblem, derivedSeverity, listenerAccepted, listenerProgrammed, listenerResolved, ListenerState } from './listeners';
 import { ResolvedGateway, ResolvedListener, ResolvedModel, ResolvedRoute, RouteAttachment } from './model';
+import { namespaceDiagnostics } from './namespaces';
 import { coveredBy, removedShapeDiagnostics } from './removed';
 import { pathDroppedDiagnostics } from './rewrites';
 import { resolveRoutes, RouteState } from './routes';
@@ -26,7 +27,8 @@ import { appendAll } from '../model/arrays';
  * `options.assumeExternal` is set.
  *
  * Besides status findings, the diagnostics cover schema and CEL violations (`options.schemaValidation`),
- * removed v1alpha1 shapes, shadowed rules and rewrites that drop the path; those never change status.
+ * removed v1alpha1 shapes, shadowed rules, rewrites that drop the path and namespaces nothing
+ * creates (`options.namespaces`); those never change status.
  */
 export function resolve(objects: readonly KubeObject[], options: ResolveOptions = {}): ResolveResult {
   const controllerName = options.controllerName ?? BUILTIN_CONTROLLER_NAME;
@@ -82,6 +84,7 @@ export function resolve(objects: readonly KubeObject[], options: ResolveOptions 
   const removed = removedShapeDiagnostics(objects, defaultNamespace);
   appendAll(diags, removed);
   if (options.schemaValidation ?? true) appendAll(diags, schemaDiagnostics(objects, defaultNamespace));
+  if (options.namespaces) appendAll(diags, namespaceDiagnostics(objects, defaultNamespace, options.namespaces));
   const covered = coveredBy(removed);
   return { status, diagnostics: sortDiagnostics(diags.filter((d) => !covered(d))), model };
 }

@@ -1,5 +1,6 @@
 import { Diagnostic } from '../model';
 import { ResolvedModel } from './model';
+import { NamespaceCheckOptions } from './namespaces';
 
 /** Options of {@link resolve}. */
 export interface ResolveOptions {
@@ -41,6 +42,14 @@ export interface ResolveOptions {
    * @default true
    */
   readonly schemaValidation?: boolean;
+  /**
+   * Report namespaces that objects of the input use but no `v1 Namespace` of the input creates
+   * (`NamespaceNotCreated` warnings, one per namespace; `default`, `kube-system`, `kube-public` and
+   * `kube-node-lease` exist on every cluster and are never reported). Off when absent: the
+   * constructs' whole-app validation and `cdk8s-gateway check` turn it on.
+   * @default - no namespace check
+   */
+  readonly namespaces?: NamespaceCheckOptions;
 }
 
 /** `True` / `False` / `Unknown`, as in `metav1.Condition`. */

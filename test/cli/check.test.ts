@@ -25,7 +25,8 @@ describe('exit codes', () => {
       .filter((doc) => !doc.includes('kind: Service'))
       .join('---\n');
     const dir = tempTree({ 'x.yaml': withoutService });
-    const r = await cli(['check', 'x.yaml'], { cwd: dir });
+    // (namespace app is created elsewhere: the one warning is the missing Service)
+    const r = await cli(['check', '--external-namespace', 'app', 'x.yaml'], { cwd: dir });
     expect(r.stdout).toMatch(/^x\.yaml:\d+: warning BackendNotFound /m);
     expect(r.stdout).toMatch(/^0 errors, 1 warning \(2 objects in 1 file\)$/m);
     expect(r.code).toBe(0);
@@ -182,7 +183,7 @@ spec:
 ${smallSetup().replace('gatewayClassName: cdk8s-gateway', 'gatewayClassName: istio')}`;
 
   test('without --controller-name every controller of the input is checked, as that controller would', async () => {
-    const r = await cli(['check', '-f', 'json', '-'], { stdin: foreign.replace('    - name: gw\n', '    - name: gw\n      sectionName: nope\n') });
+    const r = await cli(['check', '-f', 'json', '--external-namespace', 'app', '-'], { stdin: foreign.replace('    - name: gw\n', '    - name: gw\n      sectionName: nope\n') });
     expect(r.code).toBe(1);
     const out = JSON.parse(r.stdout);
     expect(out.diagnostics.map((d: any) => d.code)).toEqual(['NoMatchingParent']);
@@ -231,7 +232,7 @@ spec:
   });
 
   test('--controller-name checks them as that controller would', async () => {
-    const r = await cli(['check', '-f', 'json', '--controller-name', 'istio.io/gateway-controller', '-'], { stdin: foreign.replace('    - name: gw\n', '    - name: gw\n      sectionName: nope\n') });
+    const r = await cli(['check', '-f', 'json', '--external-namespace', 'app', '--controller-name', 'istio.io/gateway-controller', '-'], { stdin: foreign.replace('    - name: gw\n', '    - name: gw\n      sectionName: nope\n') });
     expect(r.code).toBe(1);
     const out = JSON.parse(r.stdout);
     expect(out.diagnostics.map((d: any) => d.code)).toEqual(['NoMatchingParent']);
@@ -261,16 +262,76 @@ spec:
   });
 
   test('with it, they are assumed to exist elsewhere: info diagnostics, hidden unless --verbose', async () => {
+    // the parent Gateway, the backend Service and the namespace team
     const quiet = await cli(['check', '--assume-external', '-'], { stdin: partial });
     expect(quiet.code).toBe(0);
-    expect(quiet.stdout).toBe('0 errors, 0 warnings (1 object in 1 file); 2 info hidden (--verbose shows them)\n');
+    expect(quiet.stdout).toBe('0 errors, 0 warnings (1 object in 1 file); 3 info hidden (--verbose shows them)\n');
     const verbose = await cli(['check', '--assume-external', '--verbose', '-'], { stdin: partial });
-    expect(verbose.stdout.split('\n').filter((l) => l.startsWith('<stdin>:1: info AssumedExternal HTTPRoute team/web '))).toHaveLength(2);
-    expect(verbose.stdout).toMatch(/^0 errors, 0 warnings, 2 info \(1 object in 1 file\)$/m);
+    expect(verbose.stdout.split('\n').filter((l) => l.startsWith('<stdin>:1: info AssumedExternal HTTPRoute team/web '))).toHaveLength(3);
+    expect(verbose.stdout).toMatch(/^0 errors, 0 warnings, 3 info \(1 object in 1 file\)$/m);
     const json = JSON.parse((await cli(['check', '--assume-external', '-f', 'json', '-'], { stdin: partial })).stdout);
-    expect(json.diagnostics.map((d: any) => [d.severity, d.code])).toEqual([
-      ['info', 'AssumedExternal'],
-      ['info', 'AssumedExternal'],
+    expect(json.diagnostics.map((d: any) => [d.severity, d.code, d.field])).toEqual([
+      ['info', 'AssumedExternal', 'metadata.namespace'],
+      ['info', 'AssumedExternal', 'spec.parentRefs[0]'],
+      ['info', 'AssumedExternal', 'spec.rules[0].backendRefs[0]'],
     ]);
+  });
+});
+
+describe('namespaces nothing in the input creates', () => {
+  const namespace = (name: string) => `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${name}\n---\n`;
+
+  test('one NamespaceNotCreated warning per namespace in the JSON: object, field, namespace, count and fix', async () => {
+    const r = await cli(['check', '-f', 'json', '-'], { stdin: smallSetup('app') });
+    expect(r.code).toBe(0);
+    const found = JSON.parse(r.stdout).diagnostics.filter((d: any) => d.code === 'NamespaceNotCreated');
+    expect(found).toEqual([
+      {
+        severity: 'warning',
+        code: 'NamespaceNotCreated',
+        message: expect.stringMatching(/^namespace "app" is used by 3 objects: Gateway app\/gw, HTTPRoute app\/web, Service app\/web; .*namespaces "app" not found$/),
+        object: { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', namespace: 'app', name: 'gw' },
+        field: 'metadata.namespace',
+        fix: expect.stringContaining('--external-namespace app'),
+      },
+    ]);
+  });
+
+  test('text output: the warning line, exit 0', async () => {
+    const r = await cli(['check', '-'], { stdin: smallSetup('app') });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^<stdin>:1: warning NamespaceNotCreated Gateway app\/gw metadata\.namespace: namespace "app" is used by 3 objects/m);
+    expect(r.stdout).toMatch(/^0 errors, 1 warning \(3 objects in 1 file\)$/m);
+  });
+
+  test('none for default and kube-system', async () => {
+    for (const ns of ['default', 'kube-system']) {
+      const r = await cli(['check', '-f', 'json', '-'], { stdin: smallSetup(ns) });
+      expect(JSON.parse(r.stdout).diagnostics).toEqual([]);
+    }
+  });
+
+  test('none when a Namespace of the input creates it', async () => {
+    const r = await cli(['check', '-f', 'json', '-'], { stdin: namespace('app') + smallSetup('app') });
+    expect(JSON.parse(r.stdout).diagnostics).toEqual([]);
+  });
+
+  test('none for --external-namespace (repeatable, or comma-separated)', async () => {
+    const two = smallSetup('app') + '---\n' + smallSetup('web').replace(/name: gw/g, 'name: gw2');
+    for (const flags of [['--external-namespace', 'app', '--external-namespace', 'web'], ['--external-namespace', 'app,web']]) {
+      const r = await cli(['check', '-f', 'json', ...flags, '-'], { stdin: two });
+      expect(JSON.parse(r.stdout).diagnostics.filter((d: any) => d.code === 'NamespaceNotCreated')).toEqual([]);
+    }
+  });
+
+  test('--external-namespace with a value that is not a namespace name is a usage error', async () => {
+    const r = await cli(['check', '--external-namespace', 'Not_A_Namespace', '-'], { stdin: smallSetup('app') });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('"Not_A_Namespace" is not a namespace name');
+  });
+
+  test('explain does not report it', async () => {
+    const r = await cli(['explain', '-'], { stdin: smallSetup('app') });
+    expect(r.stdout + r.stderr).not.toContain('NamespaceNotCreated');
   });
 });

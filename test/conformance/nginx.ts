@@ -12,6 +12,19 @@ import * as path from 'path';
 /** The nginx binary (override with `NGINX_BIN`). */
 export const NGINX_BIN = process.env.NGINX_BIN ?? 'nginx';
 
+let version: string | undefined;
+/**
+ * The version `NGINX_BIN -v` reports (`1.22.1`, `1.30.6`): the renderer targets it (`http2 on;`
+ * from 1.25.1). `undefined` when nginx does not run.
+ */
+export function nginxVersion(): string | undefined {
+  if (version === undefined) {
+    const r = spawnSync(NGINX_BIN, ['-v'], { encoding: 'utf8', timeout: 10000 });
+    version = /nginx\/(\d+\.\d+\.\d+)/.exec(`${r.stderr ?? ''}${r.stdout ?? ''}`)?.[1] ?? '';
+  }
+  return version || undefined;
+}
+
 /** Whether an nginx binary runs here. */
 export function nginxAvailable(): boolean {
   try {

@@ -25,7 +25,7 @@ import { applyMutation, applyPlaceholders, CaseResult, CLAIMED_FEATURES, CLASS_N
 import { configValue, generateSuiteCerts, secretPem, SuiteCerts } from './certs';
 import { EchoRig } from './echo/rig';
 import { claims, unsupportedFeature } from './features';
-import { NginxInstance, portsFree } from './nginx';
+import { NginxInstance, nginxVersion, portsFree } from './nginx';
 import { runProbe, StepFail } from './steps';
 
 type J = Record<string, any>;
@@ -282,7 +282,8 @@ export class CaseRun {
     const compile = this.opts.compile;
     let out: RenderedGateway[];
     try {
-      out = compile(this.objects as KubeObject[], { backends: this.backends, listenHost: '127.0.0.1', portOffset: offset, embedSecrets: true });
+      const v = nginxVersion();
+      out = compile(this.objects as KubeObject[], { backends: this.backends, listenHost: '127.0.0.1', portOffset: offset, embedSecrets: true, ...(v ? { nginxVersion: v } : {}) });
     } catch (e) {
       throw new StepFail(`compileNginx threw: ${(e as Error).stack ?? e}`);
     }

@@ -2,6 +2,7 @@ import * as kplus from 'cdk8s-plus-28';
 import {
   Backend,
   checkApp,
+  ExternalNamespaces,
   Gateway,
   GatewayClass,
   HttpRoute,
@@ -108,6 +109,7 @@ test('a parent Gateway outside the app is not an error', () => {
     parents: [ParentRef.gateway(Gateway.fromGatewayAttributes({ name: 'shared', namespace: 'infra' }), { sectionName: 'https' })],
     rules: [{ backends: [Backend.fromName('a', { port: 80 })] }],
   });
+  ExternalNamespaces.of(app).add('apps'); // (not a NamespaceNotCreated warning either)
   expect(() => synth(app)).not.toThrow();
   const diags = checkApp(app).diagnostics;
   expect(diags.every((d) => d.severity === 'info' && d.code === 'AssumedExternal')).toBe(true);
@@ -117,6 +119,7 @@ test('a parent Gateway outside the app is not an error', () => {
 test('references to objects outside the app are infos; a present object is still checked', () => {
   const { app, chart, gateway } = gatewayApp([Listener.https({ certificates: [TlsCertificate.fromSecret('cert-manager-writes-this')] })]);
   gateway.addHttpRoute('site', { namespace: 'gateway', rules: [{ backends: [Backend.fromName('elsewhere', { port: 80 })] }] });
+  ExternalNamespaces.of(app).add('gateway'); // (not a NamespaceNotCreated warning either)
   expect(() => synth(app)).not.toThrow();
   const diags = checkApp(app).diagnostics;
   expect(diags.map((d) => `${d.severity} ${d.code} ${d.object.kind} ${d.field}`)).toEqual([

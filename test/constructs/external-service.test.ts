@@ -3,6 +3,7 @@ import {
   Backend,
   BackendTls,
   checkApp,
+  ExternalNamespaces,
   ExternalService,
   Gateway,
   GatewayClass,
@@ -61,6 +62,7 @@ describe('ExternalService', () => {
       caCertificateRefs: [{ group: '', kind: 'ConfigMap', name: 'nas-ca' }],
       subjectAltNames: [{ type: 'Hostname', hostname: 'nas.local' }],
     });
+    ExternalNamespaces.of(app).add('gateway', 'nas'); // created elsewhere: no NamespaceNotCreated either
     expect(checkApp(app).diagnostics.filter((d) => d.severity !== 'info')).toEqual([]);
     const backend = resolve(objs).model.routes[0].rules[0].backends[0];
     expect(backend).toMatchObject({ valid: true, appProtocol: 'https', tls: { hostname: 'nas.example.com', valid: true } });

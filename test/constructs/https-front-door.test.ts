@@ -5,6 +5,7 @@ import {
   CertManagerCert,
   checkApp,
   ClusterIssuer,
+  ExternalNamespaces,
   FrontDoorCertificates,
   Gateway,
   GatewayClass,
@@ -84,6 +85,7 @@ describe('HttpsFrontDoor', () => {
     expect(find(objs, 'ClusterIssuer', 'letsencrypt-prod').spec.acme.solvers[0].http01.gatewayHTTPRoute.parentRefs).toEqual([
       { group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'web-gateway', namespace: 'gateway', sectionName: 'http' },
     ]);
+    ExternalNamespaces.of(app).add('gateway', 'blog'); // created elsewhere: no NamespaceNotCreated either
     expect(checkApp(app).diagnostics.filter((d) => d.severity !== 'info')).toEqual([]);
   });
 
@@ -122,6 +124,7 @@ describe('HttpsFrontDoor', () => {
     expect(gw.spec.listeners.map((l: any) => l.name)).toEqual(['http', 'https-www-example-com']);
     expect(gw.spec.listeners[1].tls.certificateRefs).toEqual([{ group: '', kind: 'Secret', name: 'www-example-com-tls' }]);
     expect(objs.some((o) => o.kind === 'Certificate')).toBe(false);
+    ExternalNamespaces.of(app).add('gateway', 'blog'); // created elsewhere: no NamespaceNotCreated either
     expect(checkApp(app).diagnostics.filter((d) => d.severity !== 'info')).toEqual([]);
   });
 

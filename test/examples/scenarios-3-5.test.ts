@@ -86,7 +86,8 @@ describe('scenario 3 (canary, blue-green, mirroring, multi-cluster)', () => {
   });
 
   test("the proxy's nginx.conf carries the splits, the clusterset name of the ServiceImport and the mirror", () => {
-    const conf = proxyConf(objects(), 'hello-gateway', 'hello');
+    const all = objects();
+    const conf = proxyConf(all, 'hello-gateway', 'hello');
     const split = (share: string, other: string) =>
       new RegExp(`split_clients \\$request_id \\$(\\w+) \\{\\n\\s*${share}% helloworld-v1\\.hello\\.svc\\.cluster\\.local:5000;\\n\\s*\\* ${other.replace(/\./g, '\\.')}:5000;\\n\\s*\\}`);
     expect(conf).toMatch(split('90', 'helloworld-v2.hello.svc.cluster.local'));
@@ -98,7 +99,10 @@ describe('scenario 3 (canary, blue-green, mirroring, multi-cluster)', () => {
     expect(conf).toMatch(new RegExp(`location "/v1/" \\{[^}]*\\}[^}]*proxy_pass http://\\$${varOf('80')};`));
     expect(conf).toMatch(/mirror "\/_cdk8s_gateway_internal\/mirror\/\w+";/);
     expect(conf).toMatch(/set \$gw_target "echoserver\.hello\.svc\.cluster\.local:8080";/);
-    expect(conf).toMatch(/ssl_certificate "secrets\/hello\/hello-tls\/tls\.crt";/);
+    // the certificate comes through the entrypoint's include file, listed with its Secret
+    const tlsList: string = find(all, 'ConfigMap', 'hello-gateway-proxy-config', 'hello').data['tls.list'];
+    const file = /^(tls-\d+\.conf) ssl reject hello\/hello-tls$/m.exec(tlsList)![1];
+    expect(conf).toContain(`include "/var/run/nginx-gateway/tls/${file}";`);
   });
 });
 

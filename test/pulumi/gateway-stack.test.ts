@@ -12,6 +12,7 @@ const rec = installMocks({ state: (_type, name) => statuses[name] });
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { ApiObject, App, Chart } from 'cdk8s';
+import { GatewayApiCrds } from '../../src';
 import { GatewayStack, GatewayStackArgs, PHASES, planObjects } from '../../src/pulumi';
 import { fixtureChart, FixtureOptions } from './fixtures';
 
@@ -349,5 +350,15 @@ describe('validation', () => {
 
   test('something that is not an app is refused', () => {
     expect(() => new GatewayStack('x', { app: {} as any })).toThrow(/must be a cdk8s App, a Chart or a function/);
+  });
+
+  test('the Gateway API CRDs from both the app (GatewayApiCrds) and prerequisites are refused, naming the fix', () => {
+    const app = (a: App) => {
+      new GatewayApiCrds(new Chart(a, 'crds'), 'crds', { safeUpgradesPolicy: false });
+      return fixtureChart(a);
+    };
+    expect(() => new GatewayStack('twice', { app, prerequisites: { gatewayApiCrds: true } })).toThrow(
+      /holds Gateway API CRDs \(backendtlspolicies\.gateway\.networking\.k8s\.io, .*prerequisites\.gatewayApiCrds installs them too.*Fix: drop prerequisites\.gatewayApiCrds/,
+    );
   });
 });

@@ -1,6 +1,7 @@
 import { Diagnostic, GATEWAY_API_VERSION, ObjectRef } from '../../model';
 import { GatewayIR, UpstreamIR } from '../../ir/types';
 import { UnsafeValueError } from './quote';
+import { secretPathOf } from './paths';
 
 /** Resolved render options (defaults applied). */
 export interface Options {
@@ -15,6 +16,33 @@ export interface Options {
   readonly resolver?: string;
   readonly workerProcesses: number | 'auto';
   readonly healthPort: number;
+  /**
+   * Absolute directory where the proxy's entrypoint writes, before nginx starts and before each
+   * reload, the TLS include files (`tls/<file>`, listed in `tls.list`) and `resolver.conf`.
+   */
+  readonly runtimeDir?: string;
+  /** The nginx version the configuration targets (major, minor, patch). */
+  readonly nginxVersion: readonly [number, number, number];
+  /** With `embedSecrets`: the Secrets (`ns/name`) of the input that hold tls.crt and tls.key. */
+  readonly availableSecrets?: ReadonlySet<string>;
+}
+
+/** How a TLS include file falls back when none of its Secrets is usable (see `tls.list`). */
+export type TlsFallback = 'reject' | 'none' | 'required';
+
+/** One TLS include file the entrypoint writes: `include <runtimeDir>/tls/<file>;`. */
+export interface TlsSet {
+  readonly file: string;
+  /** Directive prefix: `ssl` (server certificate), `proxy_ssl` / `grpc_ssl` (client certificate to upstreams). */
+  readonly directive: 'ssl' | 'proxy_ssl' | 'grpc_ssl';
+  readonly fallback: TlsFallback;
+  readonly secrets: readonly { readonly namespace: string; readonly name: string }[];
+}
+
+/** Whether `v` is at least `min` (both major, minor, patch). */
+export function versionAtLeast(v: readonly number[], min: readonly number[]): boolean {
+  for (let i = 0; i < 3; i++) if ((v[i] ?? 0) !== (min[i] ?? 0)) return (v[i] ?? 0) > (min[i] ?? 0);
+  return true;
 }
 
 /** Mutable state while rendering one Gateway. */
@@ -122,6 +150,57 @@ export class RenderContext {
 
   useSecret(s: { namespace: string; name: string }): void {
     this.secrets.set(`${s.namespace}/${s.name}`, { namespace: s.namespace, name: s.name });
+  }
+
+  private readonly warnedSecrets = new Set<string>();
+  /** TLS include files by content key (runtime certificates). */
+  readonly tlsSets = new Map<string, TlsSet>();
+
+  /**
+   * The directives that give a server (`ssl`) or an upstream connection (`proxy_ssl`, `grpc_ssl`)
+   * its certificates, each certificate a `kubernetes.io/tls` Secret.
+   *
+   * - With a `runtimeDir` (the built-in proxy): one `include`; the entrypoint writes the file from
+   *   the Secrets that are mounted and valid, else the fallback (`reject`: `ssl_reject_handshake on`,
+   *   `none`: nothing; `required`: the Secret volume is not optional, the pod waits for it).
+   * - With `embedSecrets` (render): the certificates of Secrets in the input; when none is, the
+   *   fallback and a warning naming the Secret (`required` throws: the caller closes the listener).
+   * - Otherwise the mounted files, as they are.
+   */
+  certificateDirectives(directive: TlsSet['directive'], certs: readonly { namespace: string; name: string }[], fallback: TlsFallback, owner: ObjectRef, what: string, literalPath: (path: string) => string): string[] {
+    const lines = (list: readonly { namespace: string; name: string }[]) =>
+      list.flatMap((c) => [`${directive}_certificate ${literalPath(secretPathOf(c, 'tls.crt'))};`, `${directive}_certificate_key ${literalPath(secretPathOf(c, 'tls.key'))};`]);
+    if (this.opts.runtimeDir !== undefined) {
+      lines(certs); // validates the names as path segments
+      const key = `${directive} ${fallback} ${certs.map((c) => `${c.namespace}/${c.name}`).join(' ')}`;
+      let set = this.tlsSets.get(key);
+      if (!set) {
+        set = { file: `tls-${this.tlsSets.size + 1}.conf`, directive, fallback, secrets: certs.map((c) => ({ namespace: c.namespace, name: c.name })) };
+        this.tlsSets.set(key, set);
+      }
+      for (const c of certs) this.useSecret(c);
+      return [`include ${literalPath(`${this.opts.runtimeDir}/tls/${set.file}`)};`];
+    }
+    const available = this.opts.availableSecrets;
+    const usable = available ? certs.filter((c) => available.has(`${c.namespace}/${c.name}`)) : certs;
+    const out = lines(usable);
+    for (const c of usable) this.useSecret(c);
+    if (usable.length === certs.length) return out;
+    const missing = certs.filter((c) => !usable.includes(c)).map((c) => `${c.namespace}/${c.name}`);
+    if (!usable.length && fallback === 'required') throw new Error(`${what}: Secret ${missing.join(', ')} is not in the input, and nginx ${this.opts.nginxVersion.join('.')} cannot start this listener without a certificate`);
+    const consequence = usable.length ? 'the others are used' : fallback === 'reject' ? `${what} rejects TLS handshakes until it exists (as the built-in proxy does until cert-manager writes it)` : `${what} connects without a client certificate`;
+    // once per Secret and use (an HTTPS listener is a server per hostname)
+    const warned = `${directive} ${fallback} ${missing.join(' ')}`;
+    if (this.warnedSecrets.has(warned)) return usable.length ? out : fallback === 'reject' ? ['ssl_reject_handshake on;'] : [];
+    this.warnedSecrets.add(warned);
+    this.diags.push({
+      severity: 'warning',
+      code: 'CertificateNotInInput',
+      message: `Secret ${missing.join(', ')} is not in the input: ${consequence}`,
+      object: owner,
+      fix: 'add the kubernetes.io/tls Secret to the input (e.g. from `kubectl get secret NAME -n NAMESPACE -o yaml`)',
+    });
+    return usable.length ? out : fallback === 'reject' ? ['ssl_reject_handshake on;'] : [];
   }
 
   useConfigMap(c: { namespace: string; name: string }): void {

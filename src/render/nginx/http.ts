@@ -1,6 +1,6 @@
 import { ActionIR, BackendIR, BackendTlsIR, CandidateIR, ConditionIR, HeaderModifierIR, HttpPortIR, HttpServerIR, LocationIR, MirrorIR } from '../../ir/types';
-import { NamespacedName } from '../../resolve/model';
-import { block, RenderContext } from './context';
+import { block, RenderContext, versionAtLeast } from './context';
+import { caPath } from './paths';
 import { checkPcre } from './pcre';
 import {
   comment,
@@ -28,23 +28,7 @@ export const INTERNAL_PREFIX = '/_cdk8s_gateway_internal';
 /** System CA bundle (Debian / the official nginx image) for `WellKnownCACertificates: System`. */
 export const SYSTEM_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
 
-/** File paths (relative to the nginx prefix) of mounted / embedded certificates. */
-export function secretPath(s: NamespacedName, key: 'tls.crt' | 'tls.key'): string {
-  return `secrets/${objectSegment(s.namespace)}/${objectSegment(s.name)}/${key}`;
-}
-export function caPath(c: NamespacedName, layout: 'nested' | 'flat' = 'nested'): string {
-  // flat: one directory of `<namespace>_<name>.crt` files, which a single ConfigMap volume can hold
-  // (`_` appears in neither a namespace nor a name, so the file names cannot collide)
-  return layout === 'flat'
-    ? `ca/${objectSegment(c.namespace)}_${objectSegment(c.name)}.crt`
-    : `configmaps/${objectSegment(c.namespace)}/${objectSegment(c.name)}/ca.crt`;
-}
-
-/** A namespace / object name used as a path segment: DNS subdomain only (no `..`, `/`). */
-function objectSegment(v: string): string {
-  if (!/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/.test(v) || v.includes('..')) throw new UnsafeValueError(`object name ${JSON.stringify(v)} is not a DNS subdomain`, v);
-  return v;
-}
+export { secretPathOf as secretPath, caPath } from './paths';
 
 function listenAddress(ctx: RenderContext, port: number): string {
   const p = integer(port + ctx.opts.portOffset, 1, 65535, 'listen port');
@@ -109,9 +93,12 @@ function renderServer(ctx: RenderContext, port: HttpPortIR, s: HttpServerIR, htt
   const body: string[] = [];
   const isDefault = s.hostname === undefined;
   const https = port.protocol === 'HTTPS';
-  const flags = [https ? 'ssl' : '', https || http2 ? 'http2' : '', isDefault ? 'default_server' : ''].filter(Boolean);
+  // nginx 1.25.1 moved HTTP/2 from a `listen` flag (deprecated since) to the `http2` directive
+  const http2Directive = versionAtLeast(ctx.opts.nginxVersion, [1, 25, 1]);
+  const flags = [https ? 'ssl' : '', (https || http2) && !http2Directive ? 'http2' : '', isDefault ? 'default_server' : ''].filter(Boolean);
   if (port.behindStream) body.push(`listen ${internalSocket(ctx, port.port)} ${[...flags, 'proxy_protocol'].join(' ')};`);
   else body.push(`listen ${listenAddress(ctx, port.port)}${flags.length ? ' ' + flags.join(' ') : ''};`);
+  if ((https || http2) && http2Directive) body.push('http2 on;');
   let name = '""';
   if (!isDefault) {
     try {
@@ -130,17 +117,20 @@ function renderServer(ctx: RenderContext, port: HttpPortIR, s: HttpServerIR, htt
       body.push('ssl_reject_handshake on;');
       reject = true;
     } else {
-      const lines: string[] = [];
+      let lines: string[];
       try {
-        for (const c of certs) lines.push(`ssl_certificate ${literal(secretPath(c, 'tls.crt'), 'certificate path')};`, `ssl_certificate_key ${literal(secretPath(c, 'tls.key'), 'certificate path')};`);
         for (const c of s.tls?.clientValidation?.caCertificates.slice(0, 1) ?? []) caPath(c);
+        lines = ctx.certificateDirectives('ssl', certs, 'reject', ctx.ref('Gateway', ctx.gw.namespace, ctx.gw.name), `listener ${s.listener} on port ${port.port}`, (p) => literal(p, 'certificate path'));
       } catch (e) {
         ctx.reject(ctx.ref('Gateway', ctx.gw.namespace, ctx.gw.name), 'spec.listeners', e, 'the listener rejects TLS handshakes');
         body.push('ssl_reject_handshake on;', 'return 404;');
         return block('server', body);
       }
-      body.push(...lines.filter(Boolean));
-      for (const c of certs) ctx.useSecret(c);
+      body.push(...lines);
+      if (lines.length === 1 && lines[0] === 'ssl_reject_handshake on;') {
+        body.push('return 404;');
+        return block('server', body);
+      }
       body.push('ssl_protocols TLSv1.2 TLSv1.3;');
       const cv = s.tls?.clientValidation;
       if (cv && cv.caCertificates.length) {
@@ -653,8 +643,7 @@ function upstreamTls(ctx: RenderContext, module: 'proxy' | 'grpc', t: BackendTls
   out.push(`${module}_ssl_protocols TLSv1.2 TLSv1.3;`);
   const cc = ctx.gw.backendClientCertificate;
   if (cc) {
-    out.push(`${module}_ssl_certificate ${literal(secretPath(cc, 'tls.crt'))};`, `${module}_ssl_certificate_key ${literal(secretPath(cc, 'tls.key'))};`);
-    ctx.useSecret(cc);
+    out.push(...ctx.certificateDirectives(`${module}_ssl`, [cc], 'none', ctx.ref('Gateway', ctx.gw.namespace, ctx.gw.name), 'the connection to the upstream', (p) => literal(p)));
   }
   return out;
 }

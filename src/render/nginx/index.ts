@@ -10,7 +10,8 @@ import { buildDataplane } from '../../ir/build';
 import { DataplaneIR, GatewayIR } from '../../ir/types';
 import { Diagnostic, KubeObject, sortDiagnostics } from '../../model';
 import { NamespacedName, resolve } from '../../resolve';
-import { block, Options, RenderContext } from './context';
+import { block, Options, RenderContext, TlsSet } from './context';
+export type { TlsSet, TlsFallback } from './context';
 import { caPath, renderHttpPort, secretPath } from './http';
 import { comment, integer, literal } from './quote';
 import { renderStream } from './stream';
@@ -63,6 +64,29 @@ export interface NginxRenderOptions {
   readonly workerProcesses?: number | 'auto';
   /** Dedicated readiness / liveness port (`/healthz`, `/readyz`), also offset. @default 8081 */
   readonly healthPort?: number;
+  /**
+   * The nginx version the configuration is for (`1.22.1`, `1.30.0`…): from 1.25.1 HTTP/2 is
+   * enabled with `http2 on;` (the `listen … http2` flag is deprecated there), from 1.25.5 a TLS
+   * stream listener can reject handshakes while it has no certificate.
+   * @default '1.22.1' (Debian bookworm's, the oldest line the output is tested on)
+   */
+  readonly nginxVersion?: string;
+  /**
+   * For the built-in proxy: an absolute directory the entrypoint fills before nginx starts and
+   * before each reload. Certificates become `include <runtimeDir>/tls/tls-N.conf` (the file list
+   * and the Secrets of each in the output file `tls.list`), so a server whose Secret does not exist
+   * yet rejects TLS handshakes instead of keeping nginx from starting; `resolver: 'auto'` becomes
+   * `include <runtimeDir>/resolver.conf` (the pod's nameservers, read at start).
+   * @default - certificates are read from their files directly
+   */
+  readonly runtimeDir?: string;
+}
+
+/** Parses `major.minor.patch` (a missing patch is 0). */
+export function parseNginxVersion(v: string): [number, number, number] {
+  const m = /^(\d+)\.(\d+)(?:\.(\d+))?$/.exec(v);
+  if (!m) throw new Error(`nginxVersion ${JSON.stringify(v)} is not a version such as "1.30.0"`);
+  return [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];
 }
 
 /** The configuration of one Gateway. */
@@ -75,6 +99,8 @@ export interface RenderedGateway {
   readonly diagnostics: Diagnostic[];
   /** The Secrets (`tls.crt`/`tls.key`) and CA ConfigMaps (`ca.crt`) the configuration reads, sorted. */
   readonly references: { readonly secrets: NamespacedName[]; readonly configMaps: NamespacedName[] };
+  /** With `runtimeDir`: the TLS include files the entrypoint writes (also in `tls.list`). */
+  readonly tls: readonly TlsSet[];
 }
 
 function options(o: NginxRenderOptions): Options {
@@ -90,6 +116,8 @@ function options(o: NginxRenderOptions): Options {
     ...(o.resolver !== undefined ? { resolver: o.resolver } : {}),
     workerProcesses: o.workerProcesses ?? 'auto',
     healthPort: o.healthPort ?? 8081,
+    nginxVersion: parseNginxVersion(o.nginxVersion ?? '1.22.1'),
+    ...(o.runtimeDir !== undefined ? { runtimeDir: o.runtimeDir.replace(/\/+$/, '') } : {}),
   };
 }
 
@@ -102,6 +130,8 @@ function checkOptions(o: Options): void {
   if (!/^\/?[^\s;{}"'$#]*$/.test(o.modulesPath)) throw new Error(`modulesPath ${JSON.stringify(o.modulesPath)} contains characters nginx cannot take`);
   if (!/^[a-z0-9.-]+$/.test(o.clusterDomain)) throw new Error(`clusterDomain ${JSON.stringify(o.clusterDomain)} is not a DNS name`);
   if (!Number.isInteger(o.portOffset)) throw new Error('portOffset must be an integer');
+  if (o.runtimeDir !== undefined && !/^\/[A-Za-z0-9._/-]*$/.test(o.runtimeDir)) throw new Error(`runtimeDir ${JSON.stringify(o.runtimeDir)} is not an absolute path of letters, digits, ".", "_", "-" and "/"`);
+  if (o.resolver === 'auto' && o.runtimeDir === undefined) throw new Error('resolver "auto" (the pod\'s nameservers) needs runtimeDir, where the entrypoint writes resolver.conf');
   if (o.workerProcesses !== 'auto' && (!Number.isInteger(o.workerProcesses) || o.workerProcesses < 1)) throw new Error('workerProcesses must be a positive integer or "auto"');
 }
 
@@ -112,16 +142,22 @@ function checkOptions(o: Options): void {
  * @param objects the input objects (Secrets / ConfigMaps for `embedSecrets`, apiVersions for diagnostics)
  */
 export function renderNginx(ir: DataplaneIR, objects: readonly KubeObject[], opts: NginxRenderOptions = {}): RenderedGateway[] {
-  const o = options(opts);
-  checkOptions(o);
+  const base = options(opts);
+  checkOptions(base);
   const apiVersions = new Map<string, string>();
   const index = new Map<string, KubeObject>();
+  const available = new Set<string>();
   for (const obj of objects) {
     if (!obj || typeof obj !== 'object' || !obj.metadata) continue;
     const k = `${obj.kind}/${obj.metadata.namespace ?? 'default'}/${obj.metadata.name ?? ''}`;
     apiVersions.set(k, obj.apiVersion);
     index.set(k, obj);
+    if (obj.kind === 'Secret' && decode(obj.data, obj.stringData, 'tls.crt') !== undefined && decode(obj.data, obj.stringData, 'tls.key') !== undefined) {
+      available.add(`${obj.metadata.namespace ?? 'default'}/${obj.metadata.name ?? ''}`);
+    }
   }
+  // embedding: a Secret that is not in the input leaves its server rejecting handshakes (a warning)
+  const o: Options = base.embedSecrets && base.runtimeDir === undefined ? { ...base, availableSecrets: available } : base;
   return ir.gateways.map((g) => renderGateway(g, o, apiVersions, index));
 }
 
@@ -178,7 +214,7 @@ function renderGateway(g: GatewayIR, o: Options, apiVersions: ReadonlyMap<string
     'proxy_headers_hash_bucket_size 256;',
     'ssl_protocols TLSv1.2 TLSv1.3;',
     'ssl_session_cache shared:gw_ssl:10m;',
-    ...(o.resolver ? [`resolver ${o.resolver} valid=10s;`] : []),
+    ...resolverLines(o),
     '',
     '# a literal "$" in values (nginx has no escape for it)',
     ...block('geo $gw_dollar', ['default "$";']),
@@ -201,7 +237,7 @@ function renderGateway(g: GatewayIR, o: Options, apiVersions: ReadonlyMap<string
   );
   if (g.streamPorts.length) {
     const streamBody = [
-      ...(o.resolver ? [`resolver ${o.resolver} valid=10s;`] : []),
+      ...resolverLines(o),
       ...ctx.streamBlocks,
       ...[...streamUpstreams].sort().flatMap((n) => upstreamBlock(n, true)),
       ...stream,
@@ -209,6 +245,7 @@ function renderGateway(g: GatewayIR, o: Options, apiVersions: ReadonlyMap<string
     appendAll(lines, [''], block('stream', streamBody));
   }
   const files: Record<string, string> = { 'nginx.conf': lines.join('\n') + '\n' };
+  if (o.runtimeDir !== undefined) files['tls.list'] = tlsList(ctx);
   if (o.embedSecrets) embed(ctx, index, files);
   const byName = (a: NamespacedName, b: NamespacedName) => (`${a.namespace}/${a.name}` < `${b.namespace}/${b.name}` ? -1 : 1);
   return {
@@ -217,7 +254,26 @@ function renderGateway(g: GatewayIR, o: Options, apiVersions: ReadonlyMap<string
     files: sortedFiles(files),
     diagnostics: sortDiagnostics(dedupe([...g.diagnostics, ...ctx.diags])),
     references: { secrets: [...ctx.secrets.values()].sort(byName), configMaps: [...ctx.configMaps.values()].sort(byName) },
+    tls: [...ctx.tlsSets.values()],
   };
+}
+
+function resolverLines(o: Options): string[] {
+  if (!o.resolver) return [];
+  // the pod's nameservers, written by the entrypoint from /etc/resolv.conf: loading the
+  // configuration never waits for cluster DNS (a resolver given by name would be looked up)
+  if (o.resolver === 'auto') return [`include ${literal(`${o.runtimeDir}/resolver.conf`)};`];
+  return [`resolver ${o.resolver} valid=10s;`];
+}
+
+/**
+ * `tls.list`, read by the proxy's entrypoint: one line per TLS include file,
+ * `<file> <directive prefix> <fallback> <namespace>/<name>…` (the Secrets in order).
+ */
+function tlsList(ctx: RenderContext): string {
+  const lines = ['# <include file> <directive prefix> <fallback when no Secret is usable> <namespace>/<secret>…'];
+  for (const s of ctx.tlsSets.values()) lines.push([s.file, s.directive, s.fallback, ...s.secrets.map((x) => `${x.namespace}/${x.name}`)].join(' '));
+  return lines.join('\n') + '\n';
 }
 
 function sortedFiles(files: Record<string, string>): Record<string, string> {

@@ -1,6 +1,6 @@
 import { BackendIR, StreamPortIR, TlsRouteIR } from '../../ir/types';
-import { block, RenderContext } from './context';
-import { internalSocket, secretPath } from './http';
+import { block, RenderContext, versionAtLeast } from './context';
+import { internalSocket } from './http';
 import { comment, hostname as hostnameToken, integer, literal } from './quote';
 import { appendAll } from '../../model/arrays';
 
@@ -97,8 +97,10 @@ function renderTlsPort(ctx: RenderContext, p: StreamPortIR, streamUpstreams: Set
     if (r.mode === 'Terminate') {
       try {
         if (!r.certificates.length) throw new Error(`listener ${r.listener} has no usable certificate`);
-        body.push(...r.certificates.flatMap((c) => [`ssl_certificate ${literal(secretPath(c, 'tls.crt'))};`, `ssl_certificate_key ${literal(secretPath(c, 'tls.key'))};`]), 'ssl_protocols TLSv1.2 TLSv1.3;');
-        for (const c of r.certificates) ctx.useSecret(c);
+        // stream `ssl_reject_handshake` exists from nginx 1.25.5: before, the certificate must exist at start
+        const fallback = versionAtLeast(ctx.opts.nginxVersion, [1, 25, 5]) ? 'reject' : 'required';
+        const certs = ctx.certificateDirectives('ssl', r.certificates, fallback, ctx.ref(r.route.kind, r.route.namespace, r.route.name), `TLS listener ${r.listener}${r.hostname ? ` for ${r.hostname}` : ''}`, (x) => literal(x));
+        body.push(...certs, 'ssl_protocols TLSv1.2 TLSv1.3;');
         terminate = true;
       } catch (e) {
         ctx.reject(ctx.ref(r.route.kind, r.route.namespace, r.route.name), undefined, e, 'connections for the hostname are closed');
