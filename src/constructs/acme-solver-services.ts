@@ -44,7 +44,6 @@ export function addAcmeSolverServices(scope: Construct, namespace: string, names
     const name = acmeServiceName(dnsName);
     if (done.has(`${namespace}/${name}`)) continue;
     done.add(`${namespace}/${name}`);
-    const o = acmeSolverService({ namespace, dnsName, certificate: '', parentRefs: [], labels: {} });
-    new ApiObject(scope, name, o as any);
+    new ApiObject(scope, name, acmeSolverService({ namespace, dnsName }) as any);
   }
 }

@@ -193,7 +193,7 @@ export function challengeUsesGateway(c: AcmeHttp01Challenge, namespace: string, 
  * cert-manager's own Service has a generated name nobody can know at synth time; this one is
  * named after the name's adler32, as the pods' label is.
  */
-export function acmeSolverService(c: AcmeHttp01Challenge): KubeObject {
+export function acmeSolverService(c: Pick<AcmeHttp01Challenge, 'namespace' | 'dnsName'>): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'Service',

@@ -1,6 +1,6 @@
 /**
  * The vendored upstream data (test/data/upstream) is complete, holds only what the tests read, and
- * — when the folder it mirrors sits beside the repository (`../shared` of a workspace checkout) —
+ * — when the folder it mirrors sits beside the repository (the shared data folder of a workspace checkout) —
  * is byte-for-byte that folder's content, so an update of the original is noticed here.
  *
  * What "noticed" covers (the rest of the mirrored folder is not vendored and not looked at):
