@@ -70,11 +70,15 @@ sync_secret() {
   rm -rf "$stage" && mkdir -p "$stage" || return 1
   cp "$src/tls.crt" "$stage/tls.crt" && cp "$src/tls.key" "$stage/tls.key" || { log "Secret $1: cannot copy its files"; return 1; }
   [ "$(sum "$stage/tls.crt" "$stage/tls.key")" = "$h" ] || return 0 # changed while copying: next round
-  printf 'error_log stderr;\\nevents {}\\nhttp {\\n  access_log off;\\n  server {\\n    listen unix:%s/sock ssl;\\n    ssl_certificate %s/tls.crt;\\n    ssl_certificate_key %s/tls.key;\\n  }\\n}\\n' "$stage" "$stage" "$stage" > "$stage/check.conf"
+  # pid and temp folders inside the stage: nginx -t opens them, and the compiled-in paths are on the read-only root
+  t="$stage/tmp"
+  mkdir -p "$t" || return 1
+  printf 'pid %s/nginx.pid;\\nerror_log stderr;\\nevents {}\\nhttp {\\n  access_log off;\\n  client_body_temp_path %s/body;\\n  proxy_temp_path %s/proxy;\\n  fastcgi_temp_path %s/fastcgi;\\n  uwsgi_temp_path %s/uwsgi;\\n  scgi_temp_path %s/scgi;\\n  server {\\n    listen unix:%s/sock ssl;\\n    ssl_certificate %s/tls.crt;\\n    ssl_certificate_key %s/tls.key;\\n  }\\n}\\n' "$t" "$t" "$t" "$t" "$t" "$t" "$t" "$stage" "$stage" > "$stage/check.conf"
+  mkdir -p "$(dirname "$dst")" || return 1
   if out=$(nginx -t -q -p "$stage/" -c "$stage/check.conf" -e /dev/stderr 2>&1); then
     echo "$h" > "$stage/.sum"
-    rm -f "$stage/check.conf" "$dst.bad"
-    mkdir -p "$(dirname "$dst")" && rm -rf "$dst.old" && { [ ! -e "$dst" ] || mv "$dst" "$dst.old"; } && mv "$stage" "$dst" && rm -rf "$dst.old"
+    rm -rf "$stage/check.conf" "$t" "$dst.bad"
+    rm -rf "$dst.old" && { [ ! -e "$dst" ] || mv "$dst" "$dst.old"; } && mv "$stage" "$dst" && rm -rf "$dst.old"
     log "Secret $1: certificate loaded"
     TLS_PENDING=1
   else

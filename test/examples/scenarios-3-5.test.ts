@@ -21,6 +21,14 @@ function proxyConf(objects: KubeObject[], name: string, namespace: string): stri
   return find(objects, 'ConfigMap', `${name}-proxy-config`, namespace).data['nginx.conf'];
 }
 
+/** The name of the `upstream` block whose one server is `address`, re-resolved by nginx and kept alive. */
+function upstreamOf(conf: string, address: string): string {
+  const esc = address.replace(/\./g, '\\.');
+  const m = new RegExp(`upstream (\\w+) \\{\\n\\s*# [^\\n]*\\n\\s*zone \\1 64k;\\n\\s*server ${esc} resolve;\\n\\s*keepalive 32;\\n\\s*\\}`).exec(conf);
+  if (!m) throw new Error(`no upstream block with "server ${address} resolve;"`);
+  return m[1];
+}
+
 describe('scenario 3 (canary, blue-green, mirroring, multi-cluster)', () => {
   const objects = () => synth(load('canary'));
 
@@ -88,8 +96,10 @@ describe('scenario 3 (canary, blue-green, mirroring, multi-cluster)', () => {
   test("the proxy's nginx.conf carries the splits, the clusterset name of the ServiceImport and the mirror", () => {
     const all = objects();
     const conf = proxyConf(all, 'hello-gateway', 'hello');
+    // each backend is an upstream block naming its DNS name, re-resolved by nginx (`resolve`) and kept alive
+    const up = (dns: string) => upstreamOf(conf, dns);
     const split = (share: string, other: string) =>
-      new RegExp(`split_clients \\$request_id \\$(\\w+) \\{\\n\\s*${share}% helloworld-v1\\.hello\\.svc\\.cluster\\.local:5000;\\n\\s*\\* ${other.replace(/\./g, '\\.')}:5000;\\n\\s*\\}`);
+      new RegExp(`split_clients \\$request_id \\$(\\w+) \\{\\n\\s*${share}% ${up('helloworld-v1.hello.svc.cluster.local:5000')};\\n\\s*\\* ${up(other + ':5000')};\\n\\s*\\}`);
     expect(conf).toMatch(split('90', 'helloworld-v2.hello.svc.cluster.local'));
     expect(conf).toMatch(split('80', 'helloworld-v2.hello.svc.cluster.local'));
     expect(conf).toMatch(split('50', 'helloworld-remote.hello.svc.clusterset.local'));
@@ -98,7 +108,7 @@ describe('scenario 3 (canary, blue-green, mirroring, multi-cluster)', () => {
     expect(conf).toMatch(new RegExp(`location "/app/" \\{[^}]*\\}[^}]*proxy_pass http://\\$${varOf('90')};`));
     expect(conf).toMatch(new RegExp(`location "/v1/" \\{[^}]*\\}[^}]*proxy_pass http://\\$${varOf('80')};`));
     expect(conf).toMatch(/mirror "\/_cdk8s_gateway_internal\/mirror\/\w+";/);
-    expect(conf).toMatch(/set \$gw_target "echoserver\.hello\.svc\.cluster\.local:8080";/);
+    expect(conf).toContain(`proxy_pass http://${up('echoserver.hello.svc.cluster.local:8080')}`);
     // the certificate comes through the entrypoint's include file, listed with its Secret
     const tlsList: string = find(all, 'ConfigMap', 'hello-gateway-proxy-config', 'hello').data['tls.list'];
     const file = /^(tls-\d+\.conf) ssl reject hello\/hello-tls$/m.exec(tlsList)![1];
@@ -163,7 +173,9 @@ describe('scenario 5 (leaving ingress-nginx)', () => {
   test('one proxy per gateway: the split, the redirect and the rewrite in one, the TCP listeners in the other', () => {
     const objs = objects();
     const kans = proxyConf(objs, 'kans-gateway', 'kans');
-    expect(kans).toMatch(/split_clients \$request_id \$\w+ \{\n\s*90% svc-v1\.kans\.svc\.cluster\.local:80;\n\s*\* svc-v2\.kans\.svc\.cluster\.local:80;\n\s*\}/);
+    const v1 = upstreamOf(kans, 'svc-v1.kans.svc.cluster.local:80');
+    const v2 = upstreamOf(kans, 'svc-v2.kans.svc.cluster.local:80');
+    expect(kans).toMatch(new RegExp(`split_clients \\$request_id \\$\\w+ \\{\\n\\s*90% ${v1};\\n\\s*\\* ${v2};\\n\\s*\\}`));
     expect(kans).toMatch(/return 301 "https:\/\/\$host\$request_uri";/);
     expect(kans).toMatch(/rewrite "\^\\\\\/api\(\/\.\*\)\$" "\$1" break;/);
     expect(kans).not.toMatch(/stream \{/);

@@ -6,7 +6,7 @@ import { performance } from 'perf_hooks';
 import { compileNginx, NginxRenderOptions } from '../../src/render/nginx';
 import { KubeObject } from '../../src/model';
 import { caConfigMap, conformanceCases, conformanceInput, gateway, gatewayClass, httpRoute, service, tlsSecret, to } from './fixtures';
-import { describeNginx, freeOffset, nginxTestAsync, pool, request, selfSigned, startEcho, startNginx } from './nginx-harness';
+import { describeNginx, freeOffset, nginxBinaryVersion, nginxTestAsync, pool, request, selfSigned, startEcho, startNginx } from './nginx-harness';
 
 const pem = selfSigned(['*.example.com', 'example.com']);
 
@@ -69,6 +69,8 @@ describeNginx('nginx -t accepts the rendered configuration', () => {
     ];
     // cluster DNS names resolved per request (nginx must start although they do not resolve here)
     expect(await expectAllValid(objects, { resolver: '127.0.0.1' })).toEqual([]);
+    // the same for the nginx found here (from 1.27.3: `server NAME resolve` in upstream blocks)
+    expect(await expectAllValid(objects, { resolver: '127.0.0.1', nginxVersion: nginxBinaryVersion() })).toEqual([]);
     // local backends
     expect(await expectAllValid(objects, { backends: { 'default/a:8080': '127.0.0.1:1', 'default/b:8080': '127.0.0.1:2', 'default/g:8080': '127.0.0.1:3', 'default/ws:8080': '127.0.0.1:4' } })).toEqual([]);
   }, 60000);

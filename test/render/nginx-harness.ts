@@ -45,6 +45,14 @@ export function nginxBinary(): string {
   return NGINX;
 }
 
+/** The version of the nginx binary the tests run (`nginx -v`), e.g. "1.22.1". */
+export function nginxBinaryVersion(): string {
+  const r = spawnSync(nginxBinary(), ['-v'], { encoding: 'utf8', timeout: 30000 });
+  const m = /nginx\/(\d+\.\d+\.\d+)/.exec(`${r.stdout ?? ''}${r.stderr ?? ''}`);
+  if (!m) throw new Error(`cannot read the version of ${nginxBinary()}: ${r.stderr ?? ''}`);
+  return m[1];
+}
+
 /** Writes files into a fresh temp directory (the nginx prefix). */
 export function writePrefix(files: Readonly<Record<string, string>>): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-gw-nginx-'));

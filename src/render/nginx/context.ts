@@ -223,6 +223,15 @@ export class RenderContext {
   }
 
   /**
+   * Whether backends named by DNS go into `upstream` blocks with `server NAME resolve` (nginx
+   * 1.27.3 and later): kept-alive connections to backends (no new connection, no TIME_WAIT socket
+   * per request) and the last known addresses while DNS is down. Older nginx resolves per request.
+   */
+  resolvesInUpstream(): boolean {
+    return this.opts.resolver !== undefined && versionAtLeast(this.opts.nginxVersion, [1, 27, 3]);
+  }
+
+  /**
    * What to put after `http://` in `proxy_pass` for an upstream: the upstream block name, or (when
    * a resolver is configured and the backend is not mapped) the DNS name, resolved per request.
    */
@@ -230,7 +239,7 @@ export class RenderContext {
     const u = this.upstream(name);
     if (!u) return { value: name, runtime: false };
     const a = this.address(u);
-    if (!a.mapped && this.opts.resolver) return { value: a.address, runtime: true };
+    if (!a.mapped && this.opts.resolver && !this.resolvesInUpstream()) return { value: a.address, runtime: true };
     const block = tries > 1 ? `${name}__tries${tries}` : name;
     this.upstreamBlocks.set(block, { upstream: name, copies: tries });
     return { value: block, runtime: false };

@@ -195,8 +195,11 @@ function renderGateway(g: GatewayIR, o: Options, apiVersions: ReadonlyMap<string
     const u = ctx.upstream(base)!;
     const a = ctx.address(u);
     // repeated servers (retries) must not be marked failed by the answers that trigger a retry
-    const servers = copies > 1 ? Array.from({ length: copies }, () => `server ${a.address} max_fails=0;`) : [`server ${a.address};`];
-    return ['', ...block(`upstream ${name}`, [comment(`${u.kind} ${u.key}${copies > 1 ? `, listed ${copies} times for retries` : ''}`), ...servers, ...(stream ? [] : ['keepalive 32;'])])];
+    // a DNS name (resolver mode, nginx >= 1.27.3) is re-resolved by nginx, keeping the last addresses while DNS fails
+    const resolve = !stream && !a.mapped && ctx.resolvesInUpstream();
+    const server = `server ${a.address}${resolve ? ' resolve' : ''}`;
+    const servers = copies > 1 ? Array.from({ length: copies }, () => `${server} max_fails=0;`) : [`${server};`];
+    return ['', ...block(`upstream ${name}`, [comment(`${u.kind} ${u.key}${copies > 1 ? `, listed ${copies} times for retries` : ''}`), ...(resolve ? [`zone ${name} 64k;`] : []), ...servers, ...(stream ? [] : ['keepalive 32;'])])];
   };
 
   const http: string[] = [
