@@ -5,8 +5,8 @@
  * Exit codes: 0 no error diagnostics (warnings allowed), 1 errors found, 2 usage / input errors.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { Diagnostic, describeRef } from '../model';
-import { ObjectStatus } from '../resolve';
+import { BUILTIN_CONTROLLER_NAME, Diagnostic, describeRef, sortDiagnostics } from '../model';
+import { ObjectStatus, resolveWithAcmeChallenges } from '../resolve';
 import { addInputOptions, CliIO, InputOptions, loadAndResolve, Resolved } from './input';
 import { Source } from './load';
 import { plural, style } from './style';
@@ -52,10 +52,24 @@ function collectNamespace(value: string, previous: readonly string[]): string[] 
 /** Runs `check`; returns the exit code. */
 export async function check(paths: readonly string[], opts: CheckOptions, io: CliIO): Promise<number> {
   // `check` also reports namespaces nothing in the input creates (other commands do not)
-  const r = await loadAndResolve(paths, { ...opts, checkNamespaces: true }, io, true);
-  if (!r) return 2;
+  const loaded = await loadAndResolve(paths, { ...opts, checkNamespaces: true }, io, true);
+  if (!loaded) return 2;
+  const r = { ...loaded, diagnostics: sortDiagnostics([...loaded.diagnostics, ...acmeDiagnostics(loaded)]) };
   io.stdout(opts.format === 'json' ? formatCheckJson(r.diagnostics, r.result.status) : formatCheckText(r, { verbose: !!opts.verbose, color: !!io.color }));
   return checkExitCode(r.diagnostics);
+}
+
+/**
+ * Gateways of the built-in controller are served by a configuration compiled ahead of time, which
+ * never sees the HTTPRoute cert-manager creates for an HTTP-01 challenge: the same warnings as
+ * synth and `render` when such a challenge would not be routed (`AcmeChallengeNotServed`).
+ */
+function acmeDiagnostics(r: Resolved): Diagnostic[] {
+  const builtin = r.results.get(BUILTIN_CONTROLLER_NAME);
+  if (!builtin) return [];
+  // only the model is needed from this second run: no schema or namespace findings again
+  const { namespaces: _n, ...options } = r.resolveOptions;
+  return resolveWithAcmeChallenges(r.objects, builtin.model, { ...options, controllerName: BUILTIN_CONTROLLER_NAME, schemaValidation: false }).diagnostics;
 }
 
 /** 1 when any diagnostic is an error, else 0. */

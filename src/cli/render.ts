@@ -14,7 +14,7 @@ import { Command, Option } from 'commander';
 import { buildDataplane } from '../ir';
 import { sortDiagnostics } from '../model';
 import { renderNginx } from '../render/nginx';
-import { ACME_CHALLENGE_PREFIX, ACME_SOLVER_PORT, acmeChallengeDiagnostics, acmeServiceName, resolve, withAcmeChallenges } from '../resolve';
+import { ACME_CHALLENGE_PREFIX, ACME_SOLVER_PORT, acmeServiceName, resolveWithAcmeChallenges } from '../resolve';
 import { checkExitCode, formatDiagnosticLine } from './check';
 import { addInputOptions, CliIO, InputOptions, loadAndResolve } from './input';
 import { plural } from './style';
@@ -84,11 +84,8 @@ export async function render(paths: readonly string[], opts: RenderCliOptions, i
   if (!r) return 2;
   // cert-manager's HTTP-01 challenges through these Gateways: their run-time routes and solver
   // Services, known in advance, are compiled in (as the built-in proxy does)
-  const handled = new Set(r.result.model.gateways.map((g) => `${g.namespace}/${g.name}`));
-  const served = (namespace: string, name: string) => handled.has(`${namespace}/${name}`);
-  const acme = withAcmeChallenges(r.objects, served);
-  const model = acme.challenges.length ? resolve(acme.objects, r.resolveOptions).model : r.result.model;
-  const acmeDiagnostics = acmeChallengeDiagnostics(acme.challenges, model, served);
+  const acme = resolveWithAcmeChallenges(r.objects, r.result.model, r.resolveOptions);
+  const model = acme.model;
   let rendered;
   try {
     rendered = renderNginx(buildDataplane(model, acme.objects), acme.objects, {
@@ -106,7 +103,7 @@ export async function render(paths: readonly string[], opts: RenderCliOptions, i
   // A rendered data plane serves exactly its input: a reference the input cannot resolve (a
   // certificate Secret, a backend Service, a CA bundle…) would silently drop a listener or answer
   // 500, so what `check` reports as a warning on partial input is an error here.
-  const diagnostics = sortDiagnostics([...r.diagnostics, ...acmeDiagnostics, ...rendered.flatMap((g) => g.diagnostics)]).map((d) =>
+  const diagnostics = sortDiagnostics([...r.diagnostics, ...acme.diagnostics, ...rendered.flatMap((g) => g.diagnostics)]).map((d) =>
     d.severity === 'warning' && UNRESOLVED_REFERENCE_CODES.has(d.code)
       ? { ...d, severity: 'error' as const, message: `${d.message} (render needs every object the Gateway refers to in its input)` }
       : d,

@@ -17,6 +17,9 @@
  * Pure functions of the input, sorted output.
  */
 import { Diagnostic, GATEWAY_API_VERSION, GATEWAY_GROUP, KubeObject } from '../model';
+import { ResolvedModel } from './model';
+import { resolve } from './resolve';
+import { ResolveOptions } from './types';
 
 /** The path prefix ACME HTTP-01 validation requests use (RFC 8555 §8.3). */
 export const ACME_CHALLENGE_PREFIX = '/.well-known/acme-challenge/';
@@ -279,4 +282,40 @@ export function acmeChallengeDiagnostics(
     });
   }
   return out;
+}
+
+/** What a data plane compiled at synth time serves once cert-manager's HTTP-01 challenges are in. */
+export interface ResolvedWithAcme {
+  /** The input plus the challenge stand-ins (the input itself when there is no challenge). */
+  readonly objects: readonly KubeObject[];
+  /** The model of `objects` (the given model when there is no challenge). */
+  readonly model: ResolvedModel;
+  /** The challenges through the served Gateways. */
+  readonly challenges: AcmeHttp01Challenge[];
+  /** {@link ACME_CHALLENGE_NOT_SERVED} warnings. */
+  readonly diagnostics: Diagnostic[];
+}
+
+/**
+ * The one way the built-in data plane's callers (GatewayProxy, `render`, `check`) take cert-manager's
+ * HTTP-01 challenges into account: add the stand-ins of every challenge through a Gateway `served`
+ * says is compiled at synth time (by default: every Gateway of `model`), resolve again when there
+ * are any (with `options`, the run that gave `model`), and warn about challenges that would not be
+ * routed.
+ */
+export function resolveWithAcmeChallenges(
+  objects: readonly KubeObject[],
+  model: ResolvedModel,
+  options: ResolveOptions,
+  served: (namespace: string, name: string) => boolean = gatewaysOf(model),
+): ResolvedWithAcme {
+  const acme = withAcmeChallenges(objects, served);
+  if (!acme.challenges.length) return { objects, model, challenges: [], diagnostics: [] };
+  const withChallenges = resolve(acme.objects, options).model;
+  return { objects: acme.objects, model: withChallenges, challenges: acme.challenges, diagnostics: acmeChallengeDiagnostics(acme.challenges, withChallenges, served) };
+}
+
+function gatewaysOf(model: ResolvedModel): (namespace: string, name: string) => boolean {
+  const handled = new Set(model.gateways.map((g) => `${g.namespace}/${g.name}`));
+  return (namespace, name) => handled.has(`${namespace}/${name}`);
 }

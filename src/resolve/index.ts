@@ -66,5 +66,6 @@ export {
   withAcmeChallenges,
   acmeChallengeDiagnostics,
   ACME_CHALLENGE_NOT_SERVED,
+  resolveWithAcmeChallenges,
 } from './acme';
-export type { AcmeHttp01Challenge } from './acme';
+export type { AcmeHttp01Challenge, ResolvedWithAcme } from './acme';

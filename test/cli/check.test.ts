@@ -335,3 +335,51 @@ describe('namespaces nothing in the input creates', () => {
     expect(r.stdout + r.stderr).not.toContain('NamespaceNotCreated');
   });
 });
+
+describe('cert-manager HTTP-01 through a Gateway of the built-in proxy', () => {
+  // the challenge route cert-manager creates in the Certificate's namespace (apps) cannot attach
+  // to a listener that admits routes only from its own namespace (gw): the certificate is never issued
+  const yaml = (from: 'Same' | 'All') => `apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: { name: c }
+spec: { controllerName: cdk8s-gateway.dev/nginx-proxy }
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: { name: web, namespace: gw }
+spec:
+  gatewayClassName: c
+  listeners:
+    - { name: http, port: 80, protocol: HTTP, allowedRoutes: { namespaces: { from: ${from} } } }
+---
+apiVersion: cert-manager.io/v1
+kind: ClusterIssuer
+metadata: { name: le }
+spec:
+  acme:
+    server: https://acme.invalid/directory
+    privateKeySecretRef: { name: le-account }
+    solvers:
+      - http01: { gatewayHTTPRoute: { parentRefs: [{ name: web, namespace: gw, sectionName: http }] } }
+---
+apiVersion: cert-manager.io/v1
+kind: Certificate
+metadata: { name: www, namespace: apps }
+spec: { secretName: www-tls, dnsNames: [www.example.com], issuerRef: { name: le, kind: ClusterIssuer } }
+`;
+
+  test('a challenge the proxy would not route is a warning on the Certificate, with the fix', async () => {
+    const dir = tempTree({ 'x.yaml': yaml('Same') });
+    const r = await cli(['check', '--external-namespace', 'gw,apps', 'x.yaml'], { cwd: dir });
+    expect(r.stdout).toMatch(/^x\.yaml:\d+: warning AcmeChallengeNotServed .*Certificate apps\/www.*www\.example\.com.*NotAllowedByListeners/m);
+    expect(r.stdout).toMatch(/admit HTTPRoutes from namespace apps \(allowedRoutes\.namespaces\), or validate the name by DNS-01/);
+    expect(r.code).toBe(0);
+  });
+
+  test('routed (the listener admits the namespace): no warning', async () => {
+    const dir = tempTree({ 'x.yaml': yaml('All') });
+    const r = await cli(['check', '--external-namespace', 'gw,apps', 'x.yaml'], { cwd: dir });
+    expect(r.stdout).not.toMatch(/AcmeChallengeNotServed/);
+    expect(r.code).toBe(0);
+  });
+});

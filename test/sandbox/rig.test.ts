@@ -17,8 +17,6 @@ import type { Backend as HostBackend } from '.';
 
 type Json = Record<string, any>;
 
-/** The size limit the test gives an emptyDir when the synthesized spec has none (see below). */
-const TEST_SIZE_LIMIT = '2Mi';
 
 describeSandbox('sandbox rig: the synthesized GatewayProxy pod', () => {
   let rootfs: string;
@@ -26,8 +24,6 @@ describeSandbox('sandbox rig: the synthesized GatewayProxy pod', () => {
   let deployment: Json;
   let pod: Pod;
   let web: HostBackend;
-  /** Names of the emptyDir volumes the test gave a sizeLimit (none when the synthesized spec has its own). */
-  const patched: string[] = [];
 
   beforeAll(async () => {
     rootfs = await sandboxRootfs();
@@ -36,17 +32,7 @@ describeSandbox('sandbox rig: the synthesized GatewayProxy pod', () => {
     gateway.addHttpRoute('web', { hostnames: ['www.example.com'], rules: [{ backends: [Backend.fromName('web', { port: 80 })] }] });
     new GatewayProxy(chart, 'proxy', { gateway, streamModule: 'dynamic' });
     objects = synth(app) as unknown as Json[];
-    deployment = structuredClone(find(objects as any, 'Deployment', 'gw-proxy'));
-    const volumes: Json[] = deployment.spec.template.spec.volumes;
-    // The size-limit check needs an emptyDir with a sizeLimit. The GatewayProxy sets none today:
-    // then (and only then) the test gives its writable emptyDirs one, so the rig's enforcement is
-    // checked on the proxy's own volumes; once the proxy sets limits, those are checked as they are.
-    if (!volumes.some((v) => v.emptyDir?.sizeLimit)) {
-      for (const v of volumes.filter((x) => x.emptyDir)) {
-        v.emptyDir.sizeLimit = TEST_SIZE_LIMIT;
-        patched.push(v.name);
-      }
-    }
+    deployment = find(objects as any, 'Deployment', 'gw-proxy');
     pod = await startPod({ deployment, objects, rootfs });
     web = await startBackend('web', pod.hostIp, 80);
     pod.dns!.set('web.default.svc.cluster.local', pod.hostIp);
@@ -160,7 +146,6 @@ describeSandbox('sandbox rig: the synthesized GatewayProxy pod', () => {
       filled++;
     }
     expect(filled).toBeGreaterThanOrEqual(1);
-    if (patched.length) console.log(`sandbox rig: the synthesized spec has no emptyDir sizeLimit; the test set ${TEST_SIZE_LIMIT} on ${patched.join(', ')}`);
   });
 
   test('the ConfigMap volume has kubelet\'s layout and the subPath files hold the synthesized configuration', async () => {
