@@ -27,16 +27,21 @@ const project = new typescript.TypeScriptProject({
   sampleCode: false,
   eslint: false,
   prettier: false,
-  peerDeps: ['cdk8s@^2.68.11', 'cdk8s-plus-28@^2.5.6', 'constructs@^10.3.0'],
+  // the user's cdk8s and constructs (one copy of each in an app); any cdk8s-plus major works with the
+  // constructs that take a Service (a structural type), the proxy builds its Deployment with its own
+  // cdk8s-plus-28 (a dependency)
+  peerDeps: ['cdk8s@^2.68.11', 'constructs@^10.3.0'],
   // the peers are installed for development at current versions (below), not at their minimums
   peerDependencyOptions: { pinnedDevDependency: false },
-  deps: ['@bufbuild/cel@0.6.1', 'yaml@^2.8.0', 'commander@^14.0.3'],
+  deps: ['@bufbuild/cel@0.6.1', 'yaml@^2.8.0', 'commander@^14.0.3', 'cdk8s-plus-28@^2.5.6'],
   bin: { 'cdk8s-gateway': 'lib/cli/main.js' },
   devDeps: [
     '@types/node@^20',
     'cdk8s@^2.70.0',
-    'cdk8s-plus-28@^2.5.6',
     'constructs@^10.4.0',
+    // the cdk8s-plus majors users bring (cdk8s init: 33; the newest: 34), for the compatibility tests
+    'cdk8s-plus-33@^2.5.57',
+    'cdk8s-plus-34@^2.0.54',
     'ts-node@^10.9.2',
     // optional peers, installed for the tests of cdk8s-gateway/pulumi (pulumi.runtime.setMocks: no CLI needed)
     '@pulumi/pulumi@^3.200.0',
@@ -79,7 +84,8 @@ const project = new typescript.TypeScriptProject({
   gitignore: ['/dist/', '/.tmp/', '/coverage/'],
 });
 
-for (const p of ['/examples/', '/scripts/', '/bench/', '/docs/', '/.ci/']) {
+// the package ships lib/, README, LICENSE and docs/ (the README links into it); nothing local
+for (const p of ['/examples/', '/scripts/', '/bench/', '/.ci/', '/.tmp/', '/dist/']) {
   project.addPackageIgnore(p);
 }
 
@@ -97,8 +103,9 @@ project.package.addField('exports', {
   './package.json': './package.json',
 });
 
-// `npm ci` builds lib/ so that `npx cdk8s-gateway …` works in a fresh clone.
-project.package.setScript('prepare', 'tsc --build');
+// lib/ is built when the package is packed (npm pack / publish), not on install: a user's install
+// runs no script of ours. In a clone, `npm run compile` builds lib/ for `npx cdk8s-gateway …`.
+project.package.setScript('prepack', 'tsc --build');
 
 // `npm run synth`: every example into dist/<example>/
 project.addTask('synth', {

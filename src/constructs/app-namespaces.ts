@@ -2,7 +2,7 @@ import { ApiObject, Chart } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { CLUSTER_NAMESPACES, uncreatedNamespaces } from '../resolve/namespaces';
 import { checkDnsLabel, checkLabelKey, checkLabelValue } from './checks';
-import { fail } from './errors';
+import { fail, freeId } from './errors';
 import { Resource, ResourceProps } from './resource';
 import { declaredExternalNamespaces, lightRef, registerPreparation, registerValidation } from './validation';
 
@@ -76,7 +76,7 @@ export class AppNamespaces extends Construct {
   private last?: ApiObject;
 
   constructor(scope: Construct, id: string, props: AppNamespacesProps = {}) {
-    super(scope, id);
+    super(scope, freeId(scope, id, 'AppNamespaces', false));
     const root = this.node.root;
     const existing = instances.get(root);
     if (existing) {

@@ -1,4 +1,4 @@
-import * as kplus from 'cdk8s-plus-28';
+import { IConstruct } from 'constructs';
 import { checkDnsLabel, checkDnsSubdomain, checkPort, checkWeight } from './checks';
 import { fail } from './errors';
 import type { ExternalService } from './external-service';
@@ -16,6 +16,20 @@ export interface BackendOptions {
    * @default true
    */
   readonly referenceGrant?: boolean;
+}
+
+/**
+ * What {@link Backend.fromService} reads of a Service construct: its name, namespace and ports. A
+ * `Service` of any cdk8s-plus major (28, 33, 34, …) has this shape, so the app's own cdk8s-plus is
+ * used as it is.
+ */
+export interface IServiceBackend extends IConstruct {
+  /** `metadata.name` */
+  readonly name: string;
+  /** The Service's metadata (only `namespace` is read). */
+  readonly metadata: { readonly namespace?: string };
+  /** The Service's ports (only `port` is read). */
+  readonly ports: ReadonlyArray<{ readonly port: number }>;
 }
 
 /** Options of {@link Backend.fromService}. */
@@ -53,8 +67,8 @@ export interface BackendRefProps extends BackendOptions {
  * Backend.fromServiceImport('helloworld', { namespace: 'sample', port: 5000 })
  */
 export class Backend {
-  /** A cdk8s-plus Service of this app; its port is inferred when it has exactly one. */
-  public static fromService(service: kplus.Service, options: ServiceBackendOptions = {}): Backend {
+  /** A cdk8s-plus Service of this app (any major: {@link IServiceBackend}); its port is inferred when it has exactly one. */
+  public static fromService(service: IServiceBackend, options: ServiceBackendOptions = {}): Backend {
     const ports = service.ports.map((p) => p.port);
     let port = options.port;
     if (port === undefined) {

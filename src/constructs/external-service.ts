@@ -2,7 +2,7 @@ import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { GATEWAY_API_VERSION } from '../model';
 import { checkDnsSubdomain, checkHostname, checkPort, nameFromId } from './checks';
-import { fail } from './errors';
+import { fail, freeId } from './errors';
 import { parseIp } from './ip-address';
 import { ResourceProps } from './resource';
 
@@ -141,7 +141,7 @@ export class ExternalService extends Construct {
   public readonly caConfigMap?: ApiObject;
 
   constructor(scope: Construct, id: string, props: ExternalServiceProps) {
-    super(scope, id);
+    super(scope, freeId(scope, id, 'ExternalService'));
     this.name = props.name ?? nameFromId(id);
     if (!/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(this.name) || this.name.length > 63) {
       fail(this, 'metadata.name', this.name, 'is not a Service name (a DNS-1035 label: lowercase letters, digits and "-", starting with a letter, at most 63 characters)', props.name ? 'choose a name such as "nas"' : 'pass `name` explicitly');

@@ -4,7 +4,7 @@ import * as zlib from 'zlib';
 import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { GATEWAY_API_BUNDLE_VERSION } from '../model';
-import { fail } from './errors';
+import { fail, freeId } from './errors';
 import { Resource } from './resource';
 import { registerPreparation } from './validation';
 
@@ -125,7 +125,7 @@ export class GatewayApiCrds extends Construct {
   public readonly crdNames: string[];
 
   constructor(scope: Construct, id: string, props: GatewayApiCrdsProps = {}) {
-    super(scope, id);
+    super(scope, freeId(scope, id, 'GatewayApiCrds', false));
     const channel = props.channel ?? 'standard';
     if (channel !== 'standard' && channel !== 'experimental') {
       fail(this, 'channel', channel, 'is not a Gateway API release channel', 'use "standard" or "experimental"');

@@ -5,10 +5,10 @@ import { Construct } from 'constructs';
 import { BUILTIN_CONTROLLER_NAME, Diagnostic, KubeObject } from '../model';
 import { buildDataplane } from '../ir';
 import { parseNginxVersion, renderNginx, RenderedGateway } from '../render/nginx';
-import { acmeChallengeDiagnostics, resolve, withAcmeChallenges } from '../resolve';
+import { resolveWithAcmeChallenges } from '../resolve';
 import { PROXY_PATHS, proxyEntrypoint } from './proxy-entrypoint';
 import { checkObjectName, checkPort } from './checks';
-import { fail } from './errors';
+import { fail, freeId } from './errors';
 import { Gateway } from './gateway';
 import { ListenerProtocol } from './listener';
 import { appSnapshot, DERIVED_OBJECTS_METADATA, warnOnce } from './validation';
@@ -160,7 +160,7 @@ export class GatewayProxy extends Construct {
   private rendered?: { key: string; objects: readonly KubeObject[]; result: RenderedGateway | undefined; diagnostics: Diagnostic[] };
 
   constructor(scope: Construct, id: string, props: GatewayProxyProps) {
-    super(scope, id);
+    super(scope, freeId(scope, id, 'GatewayProxy'));
     // its objects are outputs of the compile, not inputs of the whole-app checks (see validation.ts)
     this.node.addMetadata(DERIVED_OBJECTS_METADATA, true);
     this.props = props;
@@ -315,6 +315,10 @@ export class GatewayProxy extends Construct {
     deploymentObject.addJsonPatch(JsonPatch.add('/spec/template/spec/terminationGracePeriodSeconds', 30));
     // Pod Security Standards "restricted" asks for the profile on the pod (or every container)
     deploymentObject.addJsonPatch(JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', { type: 'RuntimeDefault' }));
+    // cdk8s-plus labels every pod template with a hash of the construct path (`cdk8s.io/metadata.addr`,
+    // even with `select: false`); the pods are selected by the stable labels above, and a label that
+    // changes when the construct moves would roll the pods for nothing
+    deploymentObject.addJsonPatch(JsonPatch.remove('/spec/template/metadata/labels/cdk8s.io~1metadata.addr'));
     if (props.topologySpread) {
       const t = props.topologySpread;
       const when = t.whenUnsatisfiable ?? 'ScheduleAnyway';
@@ -418,12 +422,9 @@ export class GatewayProxy extends Construct {
     // cert-manager's HTTP-01 challenges through this Gateway: the routes it creates at run time are
     // known in advance (only the token is not) and compiled in, so the challenge is answered
     // before any certificate exists
-    const acme = withAcmeChallenges(snapshot.objects, served);
-    const objects = acme.challenges.length ? acme.objects : snapshot.objects;
-    // only this proxy's Gateway is compiled (an app may hold several proxies)
-    const all = acme.challenges.length
-      ? resolve(objects, { controllerName: BUILTIN_CONTROLLER_NAME, assumeExternal: true, schemaValidation: false }).model
-      : snapshot.resolved.get(BUILTIN_CONTROLLER_NAME)!.model;
+    const acme = resolveWithAcmeChallenges(snapshot.objects, snapshot.resolved.get(BUILTIN_CONTROLLER_NAME)!.model, { controllerName: BUILTIN_CONTROLLER_NAME, assumeExternal: true, schemaValidation: false }, served);
+    const objects = acme.objects;
+    const all = acme.model;
     const model = { ...all, gateways: all.gateways.filter((g) => served(g.namespace, g.name)) };
     // Secrets written by cert-manager and Services deployed elsewhere are not in the app: the
     // resolver run assumes them (assumeExternal)
@@ -439,8 +440,7 @@ export class GatewayProxy extends Construct {
       streamModule: (this.props.streamModule ?? 'builtin') as 'builtin' | 'dynamic',
     });
     const result = rendered.find((r) => served(r.namespace, r.name));
-    const warnings = acmeChallengeDiagnostics(acme.challenges, model, served);
-    this.rendered = { key: snapshot.key, objects, result, diagnostics: [...(result?.diagnostics ?? []), ...warnings] };
+    this.rendered = { key: snapshot.key, objects, result, diagnostics: [...(result?.diagnostics ?? []), ...acme.diagnostics] };
     return this.rendered;
   }
 

@@ -4,7 +4,7 @@ import { CertificateOptions, CertManagerCert } from './cert-manager-cert';
 import { annotateGatewayForCertManager } from './cert-manager-checks';
 import type { IIssuer } from './cert-manager-issuer';
 import { checkHostname, checkPort, nameFromId } from './checks';
-import { fail } from './errors';
+import { fail, freeId } from './errors';
 import { Gateway } from './gateway';
 import { HttpFilter, HttpFilterType } from './http-filter';
 import { HttpRoute, HttpRouteRuleProps } from './http-route';
@@ -131,7 +131,7 @@ export class HttpsFrontDoor extends Construct {
   private readonly httpsPort: number;
 
   constructor(scope: Construct, id: string, props: HttpsFrontDoorProps) {
-    super(scope, id);
+    super(scope, freeId(scope, id, 'HttpsFrontDoor'));
     this.props = props;
     this.gateway = props.gateway;
     this.httpsPort = props.httpsPort ?? 443;

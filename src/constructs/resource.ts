@@ -1,7 +1,7 @@
 import { ApiObject, App, Chart, ImplicitTokenResolver, JsonPatch, Lazy, LazyResolver, NumberStringUnionResolver } from 'cdk8s';
 import { Construct } from 'constructs';
 import { checkLabelKey, checkLabelValue, checkObjectName, nameFromId } from './checks';
-import { fail } from './errors';
+import { fail, freeId } from './errors';
 import { currentEpoch, registerLibraryObject, registerValidation, SynthEpoch, touch } from './validation';
 
 /** Metadata props every construct of this library accepts. */
@@ -163,7 +163,7 @@ export abstract class Resource extends Construct implements IObjectReference {
   public readonly namespace?: string;
 
   protected constructor(scope: Construct, id: string, type: { apiVersion: string; kind: string; clusterScoped?: boolean }, props: ResourceProps = {}) {
-    super(scope, id);
+    super(scope, freeId(scope, id, type.kind));
     this.apiVersion = type.apiVersion;
     this.kind = type.kind;
     this.group = type.apiVersion.includes('/') ? type.apiVersion.slice(0, type.apiVersion.lastIndexOf('/')) : '';

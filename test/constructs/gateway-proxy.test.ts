@@ -102,10 +102,12 @@ test('the pods are selected by labels of the proxy name: renaming or moving the 
     for (const sel of [dep.spec.selector.matchLabels, svc.spec.selector, pdb.spec.selector.matchLabels, anti.matchLabels]) {
       expect(dep.spec.template.metadata.labels).toMatchObject(sel);
     }
-    return { deployment: dep.spec.selector, service: svc.spec.selector, pdb: pdb.spec.selector, anti };
+    return { deployment: dep.spec.selector, service: svc.spec.selector, pdb: pdb.spec.selector, anti, podLabels: dep.spec.template.metadata.labels };
   };
   const before = selectors('proxy', false);
   expect(before.deployment).toEqual({ matchLabels: { 'app.kubernetes.io/instance': 'web-gateway-proxy', 'app.kubernetes.io/name': 'cdk8s-gateway-proxy' } });
+  // the pod template carries only those labels: no hash of the construct path (cdk8s.io/metadata.addr)
+  expect(before.podLabels).toEqual(before.deployment.matchLabels);
   expect(selectors('renamed-proxy', false)).toEqual(before);
   expect(selectors('proxy', true)).toEqual(before);
 });

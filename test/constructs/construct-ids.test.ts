@@ -1,0 +1,37 @@
+/**
+ * Construct ids share their scope: a route added through a Gateway lives in the Gateway's scope,
+ * beside the app's own constructs. A clash names the construct holding the id and the fix, instead
+ * of cdk8s's bare "There is already a Construct with name …".
+ */
+import * as kplus from 'cdk8s-plus-28';
+import { Backend, ExternalService, Gateway, GatewayClass, GatewayProxy, Listener } from '../../src';
+import { find, newChart, synth } from '../util';
+
+function gatewayApp() {
+  const { app, chart } = newChart();
+  const gateway = new Gateway(chart, 'gw', { name: 'web', namespace: 'gateway', gatewayClass: GatewayClass.builtin(chart, 'class'), listeners: [Listener.http()] });
+  return { app, chart, gateway };
+}
+
+test("a route whose id an ExternalService of the chart already holds: the holder, its path and the fix", () => {
+  const { chart, gateway } = gatewayApp();
+  new ExternalService(chart, 'nas', { namespace: 'gateway', address: '192.168.1.20', port: 5001 });
+  expect(() => gateway.addHttpRoute('nas', { namespace: 'gateway', rules: [{ backends: [Backend.fromName('nas', { port: 5001 })] }] })).toThrow(
+    '[test/nas] id: construct id "nas" for the HTTPRoute is already taken in test by an ExternalService (test/nas): construct ids share their scope (routes added through a Gateway are created in the Gateway\'s scope). Fix: give the HTTPRoute another id, e.g. "nas-httproute"; its object name can stay "nas" through the `name` prop',
+  );
+});
+
+test('a cdk8s-plus Deployment holding the id is named as such', () => {
+  const { chart, gateway } = gatewayApp();
+  new kplus.Deployment(chart, 'site', { containers: [{ image: 'nginx:1.30' }] });
+  expect(() => gateway.addHttpRoute('site', { rules: [{ backends: [Backend.fromName('site', { port: 80 })] }] })).toThrow(/construct id "site" for the HTTPRoute is already taken in test by a Deployment \(test\/site\)/);
+  expect(() => new GatewayProxy(chart, 'site', { gateway })).toThrow(/construct id "site" for the GatewayProxy is already taken in test by a Deployment/);
+});
+
+test('the fix works: another id, the same object name', () => {
+  const { app, chart, gateway } = gatewayApp();
+  new ExternalService(chart, 'nas', { namespace: 'gateway', address: '192.168.1.20', port: 5001 });
+  gateway.addHttpRoute('nas-httproute', { name: 'nas', namespace: 'gateway', rules: [{ backends: [Backend.fromName('nas', { port: 5001 })] }] });
+  new GatewayProxy(chart, 'proxy', { gateway });
+  expect(find(synth(app), 'HTTPRoute', 'nas', 'gateway').spec.rules[0].backendRefs).toEqual([{ name: 'nas', port: 5001 }]);
+});
