@@ -7,6 +7,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { BUILTIN_CONTROLLER_NAME, Diagnostic, describeRef, sortDiagnostics } from '../model';
 import { ObjectStatus, resolveWithAcmeChallenges } from '../resolve';
+import { isDns1123Label } from '../validate/formats';
 import { addInputOptions, CliIO, InputOptions, loadAndResolve, Resolved } from './input';
 import { Source } from './load';
 import { plural, style } from './style';
@@ -41,7 +42,7 @@ export function checkCommand(io: CliIO, done: (code: number) => void): Command {
 function collectNamespace(value: string, previous: readonly string[]): string[] {
   const out = [...previous];
   for (const ns of value.split(',').map((v) => v.trim()).filter((v) => v !== '')) {
-    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(ns) || ns.length > 63) {
+    if (!isDns1123Label(ns)) {
       throw new InvalidArgumentError(`"${ns}" is not a namespace name (a DNS label: lowercase letters, digits and "-", at most 63 characters).`);
     }
     out.push(ns);

@@ -5,22 +5,21 @@
  * patterns so that what passes here also passes the API server.
  */
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+import { isDns1123Label, isDns1123Subdomain } from '../validate/formats';
+
 const GW_HOSTNAME = /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const SECTION_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 /** RFC 7230 token, as the Gateway API HTTPHeaderName pattern */
 const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$/;
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
 export function checkDnsLabel(v: string): string | undefined {
   if (v.length > 63) return `is ${v.length} characters long; a DNS label has at most 63`;
-  return DNS_LABEL.test(v) ? undefined : 'is not a DNS label (lowercase letters, digits and "-", starting and ending with a letter or digit)';
+  return isDns1123Label(v) ? undefined : 'is not a DNS label (lowercase letters, digits and "-", starting and ending with a letter or digit)';
 }
 
 export function checkDnsSubdomain(v: string): string | undefined {
   if (v.length > 253) return `is ${v.length} characters long; at most 253 are allowed`;
-  return DNS_SUBDOMAIN.test(v) ? undefined : 'is not a DNS subdomain (lowercase letters, digits, "-" and ".", each part starting and ending with a letter or digit)';
+  return isDns1123Subdomain(v) ? undefined : 'is not a DNS subdomain (lowercase letters, digits, "-" and ".", each part starting and ending with a letter or digit)';
 }
 
 /** Listener and route hostnames: DNS name, optionally prefixed by `*.`, no IP addresses, no port. */
@@ -34,7 +33,7 @@ export function checkHostname(v: string): string | undefined {
 
 export function checkSectionName(v: string): string | undefined {
   if (v.length > 253) return `is ${v.length} characters long; at most 253 are allowed`;
-  return SECTION_NAME.test(v) ? undefined : 'is not a valid section/listener name (lowercase DNS subdomain)';
+  return isDns1123Subdomain(v) ? undefined : 'is not a valid section/listener name (lowercase DNS subdomain)';
 }
 
 export function checkPort(v: number): string | undefined {

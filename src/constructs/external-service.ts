@@ -1,7 +1,7 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { GATEWAY_API_VERSION } from '../model';
-import { checkDnsSubdomain, checkHostname, checkPort, nameFromId } from './checks';
+import { checkDnsLabel, checkDnsSubdomain, checkHostname, checkPort, nameFromId } from './checks';
 import { fail, freeId } from './errors';
 import { parseIp } from './ip-address';
 import { ResourceProps } from './resource';
@@ -147,9 +147,8 @@ export class ExternalService extends Construct {
       fail(this, 'metadata.name', this.name, 'is not a Service name (a DNS-1035 label: lowercase letters, digits and "-", starting with a letter, at most 63 characters)', props.name ? 'choose a name such as "nas"' : 'pass `name` explicitly');
     }
     this.namespace = props.namespace ?? Chart.of(this).namespace;
-    if (this.namespace !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(this.namespace)) {
-      fail(this, 'metadata.namespace', this.namespace, 'is not a valid namespace name (a DNS label)', 'use lowercase letters, digits and "-"');
-    }
+    const nsProblem = this.namespace !== undefined ? checkDnsLabel(this.namespace) : undefined;
+    if (nsProblem) fail(this, 'metadata.namespace', this.namespace, nsProblem, 'use a namespace name: up to 63 lowercase letters, digits and "-"');
     this.address = props.address;
     const ip = parseIp(props.address);
     if (ip) {
@@ -178,7 +177,7 @@ export class ExternalService extends Construct {
       fail(this, 'spec.ports[0].appProtocol', this.appProtocol, 'says the backend speaks TLS, but without `tls` no BackendTLSPolicy tells the gateway to use it', 'pass `tls` (e.g. BackendTls.systemCertificates("nas.example.com"))');
     }
     const portName = props.portName ?? defaultPortName(this.appProtocol);
-    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(portName) || portName.length > 15 || !/[a-z]/.test(portName)) {
+    if (checkDnsLabel(portName) !== undefined || portName.length > 15 || !/[a-z]/.test(portName)) {
       fail(this, 'spec.ports[0].name', portName, 'is not a port name (an IANA_SVC_NAME: up to 15 lowercase letters, digits and "-", with a letter)', 'use e.g. "https"');
     }
     const metadata = { name: this.name, ...(this.namespace !== undefined ? { namespace: this.namespace } : {}), ...(props.labels ? { labels: { ...props.labels } } : {}), ...(props.annotations ? { annotations: { ...props.annotations } } : {}) };

@@ -1,6 +1,6 @@
 import { ApiObject, App, Chart, ImplicitTokenResolver, JsonPatch, Lazy, LazyResolver, NumberStringUnionResolver } from 'cdk8s';
 import { Construct } from 'constructs';
-import { checkLabelKey, checkLabelValue, checkObjectName, nameFromId } from './checks';
+import { checkDnsLabel, checkLabelKey, checkLabelValue, checkObjectName, nameFromId } from './checks';
 import { fail, freeId } from './errors';
 import { currentEpoch, registerLibraryObject, registerValidation, SynthEpoch, touch } from './validation';
 
@@ -175,9 +175,8 @@ export abstract class Resource extends Construct implements IObjectReference {
     this.name = name;
     if (!type.clusterScoped) {
       this.namespace = props.namespace ?? Chart.of(this).namespace;
-      if (this.namespace !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(this.namespace)) {
-        fail(this, 'metadata.namespace', this.namespace, 'is not a valid namespace name (a DNS label)', 'use lowercase letters, digits and "-"');
-      }
+      const nsProblem = this.namespace !== undefined ? checkDnsLabel(this.namespace) : undefined;
+      if (nsProblem) fail(this, 'metadata.namespace', this.namespace, nsProblem, 'use a namespace name: up to 63 lowercase letters, digits and "-"');
     }
     for (const [k, v] of Object.entries(props.labels ?? {})) {
       const pk = checkLabelKey(k);

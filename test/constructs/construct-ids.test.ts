@@ -1,7 +1,8 @@
 /**
  * Construct ids share their scope: a route added through a Gateway lives in the Gateway's scope,
  * beside the app's own constructs. A clash names the construct holding the id and the fix, instead
- * of cdk8s's bare "There is already a Construct with name …".
+ * of cdk8s's bare "There is already a Construct with name …". And the namespace every construct
+ * takes is checked by the one DNS-label check, length included.
  */
 import * as kplus from 'cdk8s-plus-28';
 import { Backend, ExternalService, Gateway, GatewayClass, GatewayProxy, Listener } from '../../src';
@@ -34,4 +35,20 @@ test('the fix works: another id, the same object name', () => {
   gateway.addHttpRoute('nas-httproute', { name: 'nas', namespace: 'gateway', rules: [{ backends: [Backend.fromName('nas', { port: 5001 })] }] });
   new GatewayProxy(chart, 'proxy', { gateway });
   expect(find(synth(app), 'HTTPRoute', 'nas', 'gateway').spec.rules[0].backendRefs).toEqual([{ name: 'nas', port: 5001 }]);
+});
+
+describe('namespaces are DNS labels, length included (the API server refuses 64 characters)', () => {
+  const long = 'n'.repeat(64);
+  test.each([
+    ['a Gateway', (chart: any) => new Gateway(chart, 'g', { namespace: long, gatewayClass: GatewayClass.fromName('c'), listeners: [Listener.http()] })],
+    ['an ExternalService', (chart: any) => new ExternalService(chart, 'e', { namespace: long, address: '192.168.1.20', port: 80 })],
+  ])('%s', (_what, make) => {
+    const { chart } = newChart();
+    expect(() => make(chart)).toThrow(/metadata\.namespace: "n{64}" is 64 characters long; a DNS label has at most 63\. Fix: use a namespace name/);
+  });
+  test('63 characters are fine; uppercase is not', () => {
+    const { chart } = newChart();
+    expect(() => new ExternalService(chart, 'ok', { namespace: 'n'.repeat(63), address: '192.168.1.20', port: 80 })).not.toThrow();
+    expect(() => new ExternalService(chart, 'bad', { namespace: 'Apps', address: '192.168.1.20', port: 80 })).toThrow(/metadata\.namespace: "Apps" is not a DNS label/);
+  });
 });
