@@ -9,27 +9,14 @@ import { appObjects, describeListener, listenerAdmitsHttpRoutes, listenerHostnam
 import type { CertificateOptions } from './cert-manager-cert';
 import type { IIssuer } from './cert-manager-issuer';
 import { AcmeChallengeType, AcmeSolver } from './cert-manager-solver';
+import { CERT_MANAGER_ANNOTATIONS } from '../model';
 import { selectAcmeSolver } from '../resolve/acme';
 import { fail } from './errors';
 import { Gateway } from './gateway';
 import { ListenerProtocol, TlsMode } from './listener';
 
 /** Annotation keys of cert-manager's gateway-shim. @internal */
-export const SHIM = {
-  clusterIssuer: 'cert-manager.io/cluster-issuer',
-  issuer: 'cert-manager.io/issuer',
-  issuerKind: 'cert-manager.io/issuer-kind',
-  issuerGroup: 'cert-manager.io/issuer-group',
-  duration: 'cert-manager.io/duration',
-  renewBefore: 'cert-manager.io/renew-before',
-  commonName: 'cert-manager.io/common-name',
-  usages: 'cert-manager.io/usages',
-  keyAlgorithm: 'cert-manager.io/private-key-algorithm',
-  keySize: 'cert-manager.io/private-key-size',
-  keyRotation: 'cert-manager.io/private-key-rotation-policy',
-  keyEncoding: 'cert-manager.io/private-key-encoding',
-  revisionHistoryLimit: 'cert-manager.io/revision-history-limit',
-} as const;
+export const SHIM = CERT_MANAGER_ANNOTATIONS;
 
 const GO_DURATION = /^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/;
 

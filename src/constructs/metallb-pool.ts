@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { METALLB_ADDRESS_POOL, METALLB_DEPRECATED_PREFIX, METALLB_LOAD_BALANCER_IPS } from '../model';
 import { AppObject, appObjects, problem, refOf, selectorMatches } from './app-tree';
 import { fail } from './errors';
 import { GatewayAddress } from './gateway';
@@ -17,11 +18,7 @@ import { METALLB_NAMESPACE } from './metallb-bgp-peer';
 import { Resource, ResourceProps } from './resource';
 import { touch } from './validation';
 
-/** MetalLB's Service annotation that pins addresses (comma-separated for dual stack). */
-export const METALLB_LOAD_BALANCER_IPS = 'metallb.io/loadBalancerIPs';
-/** MetalLB's Service annotation that picks the pool an address comes from. */
-export const METALLB_ADDRESS_POOL = 'metallb.io/address-pool';
-const DEPRECATED_PREFIX = 'metallb.universe.tf/';
+const DEPRECATED_PREFIX = METALLB_DEPRECATED_PREFIX;
 
 /** Which Services may take addresses from a pool (`serviceAllocation`). */
 export interface MetalLbServiceAllocation {

@@ -2,3 +2,4 @@ export * from './objects';
 export * from './diagnostics';
 export * from './gateway-api';
 export * from './scope';
+export * from './annotations';

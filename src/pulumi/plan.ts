@@ -4,7 +4,7 @@
  * for and the cluster prerequisites it needs. No Pulumi import here, so the rules can be
  * read and tested as plain data.
  */
-import { CLUSTER_SCOPED_KINDS, KubeObject, splitApiVersion } from '../model';
+import { CERT_MANAGER_ANNOTATIONS, CLUSTER_SCOPED_KINDS, KubeObject, METALLB_ADDRESS_POOL, METALLB_DEPRECATED_PREFIX, METALLB_LOAD_BALANCER_IPS, splitApiVersion } from '../model';
 
 /** Cluster add-ons the component can install before the app's own objects. */
 export type Prerequisite = 'gatewayApiCrds' | 'metallb' | 'certManager';
@@ -40,12 +40,12 @@ const METALLB_GROUP = 'metallb.io';
 const CERT_MANAGER_GROUPS = new Set(['cert-manager.io', 'acme.cert-manager.io']);
 
 /** Annotations by which a Service asks MetalLB for a pool or an address (current and legacy spellings). */
-export const METALLB_POOL_ANNOTATIONS = ['metallb.io/address-pool', 'metallb.universe.tf/address-pool'];
-export const METALLB_IP_ANNOTATIONS = ['metallb.io/loadBalancerIPs', 'metallb.universe.tf/loadBalancerIPs'];
+export const METALLB_POOL_ANNOTATIONS = [METALLB_ADDRESS_POOL, `${METALLB_DEPRECATED_PREFIX}address-pool`];
+export const METALLB_IP_ANNOTATIONS = [METALLB_LOAD_BALANCER_IPS, `${METALLB_DEPRECATED_PREFIX}loadBalancerIPs`];
 /** cert-manager's gateway-shim annotations on a Gateway. */
 const CERT_MANAGER_SHIM_ANNOTATIONS: Record<string, string> = {
-  'cert-manager.io/issuer': 'Issuer',
-  'cert-manager.io/cluster-issuer': 'ClusterIssuer',
+  [CERT_MANAGER_ANNOTATIONS.issuer]: 'Issuer',
+  [CERT_MANAGER_ANNOTATIONS.clusterIssuer]: 'ClusterIssuer',
 };
 
 /** The key of an object: `Kind/namespace/name`, or `Kind/name` when it has no namespace. */

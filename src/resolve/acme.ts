@@ -16,7 +16,7 @@
  *
  * Pure functions of the input, sorted output.
  */
-import { Diagnostic, GATEWAY_API_VERSION, GATEWAY_GROUP, KubeObject } from '../model';
+import { CERT_MANAGER_ANNOTATIONS, Diagnostic, GATEWAY_API_VERSION, GATEWAY_GROUP, KubeObject } from '../model';
 import { ResolvedModel } from './model';
 import { resolve } from './resolve';
 import { ResolveOptions } from './types';
@@ -143,10 +143,10 @@ export function acmeHttp01Challenges(objects: readonly KubeObject[]): AcmeHttp01
     } else if (o.kind === 'Gateway' && String(o.apiVersion).startsWith(`${GATEWAY_GROUP}/`)) {
       // cert-manager's gateway-shim: one Certificate per certificateRef Secret, for the listeners' hostnames
       const ann = obj(o.metadata.annotations);
-      const cluster = str(ann['cert-manager.io/cluster-issuer']);
-      const local = str(ann['cert-manager.io/issuer']);
+      const cluster = str(ann[CERT_MANAGER_ANNOTATIONS.clusterIssuer]);
+      const local = str(ann[CERT_MANAGER_ANNOTATIONS.issuer]);
       if (!cluster && !local) continue;
-      const issuerRef = cluster ? { name: cluster, kind: 'ClusterIssuer' } : { name: local, kind: str(ann['cert-manager.io/issuer-kind']) ?? 'Issuer' };
+      const issuerRef = cluster ? { name: cluster, kind: 'ClusterIssuer' } : { name: local, kind: str(ann[CERT_MANAGER_ANNOTATIONS.issuerKind]) ?? 'Issuer' };
       const bySecret = new Map<string, string[]>();
       for (const l of arr(obj((o as J).spec).listeners).map(obj)) {
         const host = str(l.hostname);

@@ -1,4 +1,4 @@
-import { Diagnostic, GATEWAY_API_BUNDLE_VERSION, GATEWAY_GROUP, KubeObject, ObjectRef, splitApiVersion } from '../model';
+import { CERT_MANAGER_ANNOTATIONS, Diagnostic, GATEWAY_API_BUNDLE_VERSION, GATEWAY_GROUP, KubeObject, ObjectRef, splitApiVersion } from '../model';
 import { cmpTuple, Json, key, num, rec, str } from './util';
 
 /** Route kinds the resolver understands. */
@@ -261,7 +261,7 @@ export function promisedSecret(inv: Inventory, namespace: string, name: string, 
   const c = inv.issuedSecrets.get(key(namespace, name));
   if (c) return `cert-manager Certificate ${c.namespace}/${c.name}`;
   const ann = rec(rec(referrer?.raw.metadata).annotations);
-  if (referrer?.kind === 'Gateway' && referrer.namespace === namespace && (typeof ann['cert-manager.io/issuer'] === 'string' || typeof ann['cert-manager.io/cluster-issuer'] === 'string')) {
+  if (referrer?.kind === 'Gateway' && referrer.namespace === namespace && (typeof ann[CERT_MANAGER_ANNOTATIONS.issuer] === 'string' || typeof ann[CERT_MANAGER_ANNOTATIONS.clusterIssuer] === 'string')) {
     return `cert-manager gateway-shim (annotation on Gateway ${referrer.namespace}/${referrer.name})`;
   }
   return undefined;
