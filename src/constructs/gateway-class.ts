@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { BUILTIN_CONTROLLER_NAME, GATEWAY_API_VERSION } from '../model';
+import { gwLimit } from './limits';
 import { fail } from './errors';
 import { IObjectReference, Resource, ResourceProps } from './resource';
 
@@ -88,8 +89,9 @@ export class GatewayClass extends Resource implements IGatewayClass {
     if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/[A-Za-z0-9/\-._~%!$&'()*+,;=:]+$/.test(props.controllerName)) {
       fail(this, 'spec.controllerName', props.controllerName, 'is not a domain-prefixed path', 'use a value like "example.com/gateway-controller" (see GatewayController)');
     }
-    if (props.description !== undefined && props.description.length > 64) {
-      fail(this, 'spec.description', props.description, 'is longer than 64 characters', 'shorten the description');
+    const maxDescription = gwLimit('GatewayClass', 'spec.description');
+    if (props.description !== undefined && props.description.length > maxDescription) {
+      fail(this, 'spec.description', props.description, `is longer than ${maxDescription} characters`, 'shorten the description');
     }
     this.controllerName = props.controllerName;
     this.props = props;

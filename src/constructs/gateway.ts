@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { GATEWAY_API_VERSION, GATEWAY_GROUP } from '../model';
 import { checkHostname } from './checks';
+import { gwLimit } from './limits';
 import { fail } from './errors';
 import { GatewayController, IGatewayClass } from './gateway-class';
 import { GatewayGrpcRouteProps, GrpcRoute } from './grpc-route';
@@ -153,7 +154,8 @@ export class Gateway extends Resource implements IGateway {
         fail(this, `spec.infrastructure.annotations[${k}]`, own, `contradicts loadBalancerAddress, which sets it to ${JSON.stringify(v)}`, 'remove the annotation from `infrastructure` and let `loadBalancerAddress` set it');
       }
     }
-    if ((props.addresses?.length ?? 0) > 16) fail(this, 'spec.addresses', props.addresses!.length, 'has more than 16 entries', 'use at most 16 addresses');
+    const maxAddresses = gwLimit('Gateway', 'spec.addresses');
+    if ((props.addresses?.length ?? 0) > maxAddresses) fail(this, 'spec.addresses', props.addresses!.length, `has more than ${maxAddresses} entries`, `use at most ${maxAddresses} addresses`);
     const seen = new Set<string>();
     for (const a of props.addresses ?? []) {
       const k = `${a.type}|${a.value}`;

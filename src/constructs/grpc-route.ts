@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { Backend } from './backend';
 import { checkSectionName } from './checks';
+import { gwLimit } from './limits';
 import { fail } from './errors';
 import { HttpFilter, HttpFilterType } from './http-filter';
 import { HeaderMatch, MatchType } from './http-match';
@@ -61,8 +62,10 @@ export class GrpcMatch {
         }
       }
     }
-    for (const v of [service, method]) if (v !== undefined && v.length > 1024) fail(undefined, 'matches[].method', v, 'is longer than 1024 characters', 'shorten it');
-    if (headers.length > 16) fail(undefined, 'matches[].headers', headers.length, 'has more than 16 entries', 'use at most 16');
+    const maxName = gwLimit('GRPCRoute', 'spec.rules[].matches[].method.service');
+    for (const v of [service, method]) if (v !== undefined && v.length > maxName) fail(undefined, 'matches[].method', v, `is longer than ${maxName} characters`, 'shorten it');
+    const maxHeaders = gwLimit('GRPCRoute', 'spec.rules[].matches[].headers');
+    if (headers.length > maxHeaders) fail(undefined, 'matches[].headers', headers.length, `has more than ${maxHeaders} entries`, `use at most ${maxHeaders}`);
     const names = headers.map((h) => h.name.toLowerCase());
     const dup = names.find((n, i) => names.indexOf(n) !== i);
     if (dup) fail(undefined, 'matches[].headers', dup, 'appears twice (header names are case-insensitive)', 'keep one condition per header');
@@ -129,7 +132,7 @@ export class GrpcRoute extends RouteBase {
   private readonly rules: GrpcRouteRuleProps[] = [];
 
   constructor(scope: Construct, id: string, props: GrpcRouteProps = {}) {
-    super(scope, id, 'GRPCRoute', props, 16);
+    super(scope, id, 'GRPCRoute', props, gwLimit('GRPCRoute', 'spec.hostnames'));
     (props.hostnames ?? []).forEach((h) => this.addHostname(h));
     (props.rules ?? []).forEach((r) => this.addRule(r));
   }
@@ -157,7 +160,8 @@ export class GrpcRoute extends RouteBase {
         if (list.filter((x) => x.type === t).length > 1) fail(this, where, t, 'appears more than once', `merge the ${t} filters into one`);
       }
     }
-    if ((rule.backends?.length ?? 0) > 16) fail(this, `${f}.backendRefs`, rule.backends!.length, 'has more than 16 backends', 'use at most 16');
+    const maxBackends = gwLimit('GRPCRoute', 'spec.rules[].backendRefs');
+    if ((rule.backends?.length ?? 0) > maxBackends) fail(this, `${f}.backendRefs`, rule.backends!.length, `has more than ${maxBackends} backends`, `use at most ${maxBackends}`);
     this.rules.push(rule);
     for (const b of rule.backends ?? []) this._onBackend(b);
     for (const x of filters) if (x.mirrorBackend) this._onBackend(x.mirrorBackend);

@@ -1,4 +1,5 @@
 import { checkAbsolutePath, checkDnsSubdomain, checkHeaderName, checkHeaderValue, checkPort } from './checks';
+import { gwLimit } from './limits';
 import { fail } from './errors';
 import type { Backend } from './backend';
 
@@ -132,7 +133,8 @@ function headerModifier(field: string, props: HeaderModifierProps): unknown {
     if (setNames.has(n)) fail(undefined, `${field}.add`, n, 'is also in `set`', 'either set the header or add a value, not both');
   }
   if (set.length + add.length + remove.length === 0) fail(undefined, field, props, 'changes nothing', 'give at least one of set, add, remove');
-  if (set.length > 16 || add.length > 16 || remove.length > 16) fail(undefined, field, props, 'has more than 16 entries in set, add or remove', 'use at most 16 of each');
+  const max = gwLimit('HTTPRoute', 'spec.rules[].filters[].requestHeaderModifier.set');
+  if (set.length > max || add.length > max || remove.length > max) fail(undefined, field, props, `has more than ${max} entries in set, add or remove`, `use at most ${max} of each`);
   return {
     ...(set.length ? { set } : {}),
     ...(add.length ? { add } : {}),
@@ -234,7 +236,8 @@ export class HttpFilter {
       }
       if (l.includes('*') && l.length > 1) fail(undefined, `cors.${field}`, l, 'contains "*" alongside other values', 'use either "*" alone or an explicit list');
       if (new Set(l).size !== l.length) fail(undefined, `cors.${field}`, l, 'has duplicates', 'list each value once');
-      if (l.length > 64) fail(undefined, `cors.${field}`, l.length, 'has more than 64 entries', 'use at most 64');
+      const max = gwLimit('HTTPRoute', `spec.rules[].filters[].cors.${field}`);
+      if (l.length > max) fail(undefined, `cors.${field}`, l.length, `has more than ${max} entries`, `use at most ${max}`);
       return [...l];
     };
     const headerCheck = (v: string) => (v === '*' ? undefined : checkHeaderName(v));

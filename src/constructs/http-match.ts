@@ -1,4 +1,5 @@
 import { checkAbsolutePath, checkHeaderName, checkHeaderValue, checkRegex } from './checks';
+import { gwLimit } from './limits';
 import { fail } from './errors';
 
 /** HTTP methods an HTTPRoute can match. */
@@ -58,7 +59,8 @@ export class QueryParamMatch {
     const pn = checkHeaderName(name);
     if (pn) fail(undefined, 'matches[].queryParams[].name', name, pn, 'use a parameter name of token characters such as "version"');
     if (value.length === 0) fail(undefined, `matches[].queryParams[${name}].value`, value, 'is empty', 'give a non-empty value');
-    if (value.length > 1024) fail(undefined, `matches[].queryParams[${name}].value`, value, 'is longer than 1024 characters', 'shorten the value');
+    const maxValue = gwLimit('HTTPRoute', 'spec.rules[].matches[].queryParams[].value');
+    if (value.length > maxValue) fail(undefined, `matches[].queryParams[${name}].value`, value, `is longer than ${maxValue} characters`, 'shorten the value');
     const pv = type === MatchType.EXACT ? checkHeaderValue(value) : checkRegex(value);
     if (pv) fail(undefined, `matches[].queryParams[${name}].value`, value, pv, 'give a printable value (or a valid regular expression)');
   }
@@ -105,8 +107,9 @@ export class HttpMatch {
     this.headers = [...(props.headers ?? [])];
     this.queryParams = [...(props.queryParams ?? [])];
     this.method = props.method;
-    if (this.headers.length > 16) fail(undefined, 'matches[].headers', this.headers.length, 'has more than 16 entries', 'use at most 16 header conditions per match');
-    if (this.queryParams.length > 16) fail(undefined, 'matches[].queryParams', this.queryParams.length, 'has more than 16 entries', 'use at most 16 query conditions per match');
+    const [maxHeaders, maxQuery] = ['headers', 'queryParams'].map((x) => gwLimit('HTTPRoute', `spec.rules[].matches[].${x}`));
+    if (this.headers.length > maxHeaders) fail(undefined, 'matches[].headers', this.headers.length, `has more than ${maxHeaders} entries`, `use at most ${maxHeaders} header conditions per match`);
+    if (this.queryParams.length > maxQuery) fail(undefined, 'matches[].queryParams', this.queryParams.length, `has more than ${maxQuery} entries`, `use at most ${maxQuery} query conditions per match`);
     const seenH = new Set<string>();
     for (const h of this.headers) {
       const k = h.name.toLowerCase();

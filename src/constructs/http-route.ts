@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { Backend } from './backend';
 import { checkGatewayDuration, checkSectionName } from './checks';
+import { gwLimit } from './limits';
 import { fail } from './errors';
 import { HttpFilter, HttpFilterType } from './http-filter';
 import { HttpMatch, MatchType } from './http-match';
@@ -100,9 +101,10 @@ export class HttpRouteRule {
       const p = checkSectionName(this.name);
       if (p) fail(route, `${f}.name`, this.name, p, 'use a lowercase name such as "api"');
     }
-    if (this.matches.length > 64) fail(route, `${f}.matches`, this.matches.length, 'has more than 64 matches', 'split the rule');
-    if (this.filters.length > 16) fail(route, `${f}.filters`, this.filters.length, 'has more than 16 filters', 'use at most 16');
-    if (this.backends.length > 16) fail(route, `${f}.backendRefs`, this.backends.length, 'has more than 16 backends', 'use at most 16');
+    const [maxMatches, maxFilters, maxBackends] = ['matches', 'filters', 'backendRefs'].map((x) => gwLimit('HTTPRoute', `spec.rules[].${x}`));
+    if (this.matches.length > maxMatches) fail(route, `${f}.matches`, this.matches.length, `has more than ${maxMatches} matches`, 'split the rule');
+    if (this.filters.length > maxFilters) fail(route, `${f}.filters`, this.filters.length, `has more than ${maxFilters} filters`, `use at most ${maxFilters}`);
+    if (this.backends.length > maxBackends) fail(route, `${f}.backendRefs`, this.backends.length, `has more than ${maxBackends} backends`, `use at most ${maxBackends}`);
     checkFilterSet(route, `${f}.filters`, this.filters);
     const redirect = this.filters.find((x) => x.type === HttpFilterType.REQUEST_REDIRECT);
     if (redirect && this.backends.length > 0) {
@@ -188,7 +190,7 @@ export class HttpRoute extends RouteBase {
   private readonly rules: HttpRouteRule[] = [];
 
   constructor(scope: Construct, id: string, props: HttpRouteProps = {}) {
-    super(scope, id, 'HTTPRoute', props, 16);
+    super(scope, id, 'HTTPRoute', props, gwLimit('HTTPRoute', 'spec.hostnames'));
     (props.hostnames ?? []).forEach((h) => this.addHostname(h));
     (props.rules ?? []).forEach((r) => this.addRule(r));
   }
@@ -196,7 +198,8 @@ export class HttpRoute extends RouteBase {
   /** Adds a rule and returns it. */
   public addRule(props: HttpRouteRuleProps): HttpRouteRule {
     touch();
-    if (this.rules.length >= 16) fail(this, 'spec.rules', this.rules.length + 1, 'exceeds 16 rules per HTTPRoute', 'split the route into several HTTPRoutes');
+    const maxRules = gwLimit('HTTPRoute', 'spec.rules');
+    if (this.rules.length >= maxRules) fail(this, 'spec.rules', this.rules.length + 1, `exceeds ${maxRules} rules per HTTPRoute`, 'split the route into several HTTPRoutes');
     if (props.name !== undefined && this.rules.some((r) => r.name === props.name)) {
       fail(this, `spec.rules[${this.rules.length}].name`, props.name, 'is already the name of another rule of this route', 'give every rule a distinct name');
     }

@@ -4,6 +4,7 @@ import { CertificateOptions, CertManagerCert } from './cert-manager-cert';
 import { annotateGatewayForCertManager } from './cert-manager-checks';
 import type { IIssuer } from './cert-manager-issuer';
 import { checkHostname, checkPort, nameFromId } from './checks';
+import { gwLimit } from './limits';
 import { fail, freeId } from './errors';
 import { Gateway } from './gateway';
 import { HttpFilter, HttpFilterType } from './http-filter';
@@ -210,7 +211,8 @@ export class HttpsFrontDoor extends Construct {
       if (p) fail(this, 'hostnames', hostname, p, 'use a DNS name such as "www.example.com" or "*.example.com"');
       if (this.hosts.some((h) => h.hostname === hostname) || names.indexOf(hostname) !== names.lastIndexOf(hostname)) fail(this, 'hostnames', hostname, 'is served already', 'list each hostname once');
     }
-    if (this.hosts.length + names.length > 16) fail(this, 'hostnames', names, 'exceed 16 hostnames, the most one redirect HTTPRoute can hold', 'split the hosts over two front doors (with distinct redirectRouteName)');
+    const maxHosts = gwLimit('HTTPRoute', 'spec.hostnames');
+    if (this.hosts.length + names.length > maxHosts) fail(this, 'hostnames', names, `exceed ${maxHosts} hostnames, the most one redirect HTTPRoute can hold`, 'split the hosts over two front doors (with distinct redirectRouteName)');
     // names of the listener's certificate: after the listener name when given, else after the hostname
     const hostSlug = listenerHostname !== undefined ? listenerHostname.replace(/^\*\./, 'wildcard.').replace(/\./g, '-') : undefined;
     const slug = (options.name !== undefined ? nameFromId(options.name.replace(/^https-/, '')) : undefined) || hostSlug || 'https';

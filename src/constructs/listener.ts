@@ -1,5 +1,6 @@
 import { GATEWAY_GROUP } from '../model';
 import { checkHostname, checkLabelKey, checkLabelValue, checkPort, checkSectionName } from './checks';
+import { gwLimit } from './limits';
 import { fail } from './errors';
 
 /** Listener protocols of the standard channel. */
@@ -245,7 +246,8 @@ export class Listener {
     if (tlsMode === TlsMode.PASSTHROUGH && this.certificates.length > 0) {
       fail(undefined, `${field}.tls.certificateRefs`, this.certificates.map((c) => c.certificateRef.name), 'is set on a Passthrough listener, which never uses certificates', 'remove the certificates or use mode TlsMode.TERMINATE');
     }
-    if (this.certificates.length > 64) fail(undefined, `${field}.tls.certificateRefs`, this.certificates.length, 'has more than 64 entries', 'use at most 64 certificates');
+    const maxCerts = gwLimit('Gateway', 'spec.listeners[].tls.certificateRefs');
+    if (this.certificates.length > maxCerts) fail(undefined, `${field}.tls.certificateRefs`, this.certificates.length, `has more than ${maxCerts} entries`, `use at most ${maxCerts} certificates`);
     const allowed = Listener.supportedKinds(protocol, tlsMode);
     for (const k of this.routeKinds ?? []) {
       if (k.group === GATEWAY_GROUP && !allowed.includes(k.kind)) {

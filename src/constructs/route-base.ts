@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { GATEWAY_API_VERSION, GATEWAY_GROUP } from '../model';
 import { Backend } from './backend';
 import { checkHostname } from './checks';
+import { gwLimit } from './limits';
 import { fail } from './errors';
 import { ParentRef } from './parent';
 import { ensureReferenceGrant } from './reference-grant';
@@ -33,7 +34,8 @@ export abstract class RouteBase extends Resource {
     if (this.parents.some((p) => p._key(this.namespace) === parent._key(this.namespace))) {
       fail(this, 'spec.parentRefs', parent.name, 'is listed twice with the same sectionName and port', 'remove the duplicate parent');
     }
-    if (this.parents.length >= 32) fail(this, 'spec.parentRefs', this.parents.length + 1, 'exceeds 32 parents', 'attach to at most 32 parents');
+    const max = gwLimit(this.kind, 'spec.parentRefs');
+    if (this.parents.length >= max) fail(this, 'spec.parentRefs', this.parents.length + 1, `exceeds ${max} parents`, `attach to at most ${max} parents`);
     this.parents.push(parent);
   }
 

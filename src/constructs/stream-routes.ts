@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { Backend } from './backend';
 import { checkSectionName } from './checks';
+import { gwLimit } from './limits';
 import { fail } from './errors';
 import { ResourceProps } from './resource';
 import { renderBackendRef, RouteBase, RouteProps } from './route-base';
@@ -45,7 +46,8 @@ abstract class SingleRuleRoute extends RouteBase {
     this.backends = [...props.backends];
     this.ruleName = props.ruleName;
     if (this.backends.length === 0) fail(this, 'spec.rules[0].backendRefs', [], 'is empty', 'give at least one backend');
-    if (this.backends.length > 16) fail(this, 'spec.rules[0].backendRefs', this.backends.length, 'has more than 16 backends', 'use at most 16');
+    const maxBackends = gwLimit(kind, 'spec.rules[].backendRefs');
+    if (this.backends.length > maxBackends) fail(this, 'spec.rules[0].backendRefs', this.backends.length, `has more than ${maxBackends} backends`, `use at most ${maxBackends}`);
     if (this.ruleName !== undefined) {
       const p = checkSectionName(this.ruleName);
       if (p) fail(this, 'spec.rules[0].name', this.ruleName, p, 'use a lowercase name');
@@ -75,7 +77,7 @@ abstract class SingleRuleRoute extends RouteBase {
  */
 export class TlsRoute extends SingleRuleRoute {
   constructor(scope: Construct, id: string, props: TlsRouteProps) {
-    super(scope, id, 'TLSRoute', props, 1024);
+    super(scope, id, 'TLSRoute', props, gwLimit('TLSRoute', 'spec.hostnames'));
     if (props.hostnames.length === 0) fail(this, 'spec.hostnames', [], 'is empty', 'give at least one SNI hostname');
     props.hostnames.forEach((h) => this.addHostname(h));
   }
