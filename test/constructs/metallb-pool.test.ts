@@ -236,6 +236,15 @@ describe('MetalLbPool', () => {
       expect(() => synth(app)).not.toThrow();
     });
 
+    test('addL2Advertisement after a failed synth is seen by the next one (adding a construct invalidates the cached check)', () => {
+      const { app, chart } = newChart();
+      const pool = new MetalLbPool(chart, 'lan', { addresses: ['10.0.3.0/24'], advertisement: PoolAdvertisement.none() });
+      expect(synthError(app)).toMatch(/\[test\/lan\] metadata.name: "lan" is announced by no L2Advertisement/);
+      pool.addL2Advertisement('lan-l2');
+      const objs = synth(app);
+      expect(find(objs, 'L2Advertisement', 'lan-l2', 'metallb-system').spec).toEqual({ ipAddressPools: ['lan'] });
+    });
+
     test('a Gateway address outside every pool', () => {
       const { app, chart } = newChart();
       new MetalLbPool(chart, 'lan', { addresses: ['192.168.1.240-192.168.1.250'] });
