@@ -119,6 +119,13 @@ project.addTask('import-schemas', {
   exec: 'ts-node --project tsconfig.dev.json scripts/import-schemas.ts',
 });
 
+// The Gateway API CRDs GatewayApiCrds emits (assets/gateway-api-crds, from the vendored upstream CRDs)
+project.addTask('import-crds', {
+  description: 'Regenerate assets/gateway-api-crds/*.json.gz from the upstream CRDs in test/data/upstream/crds (--check: fail when stale)',
+  exec: 'ts-node --project tsconfig.dev.json scripts/import-crds.ts',
+  receiveArgs: true,
+});
+
 // Gateway API conformance cases served by real nginx (`npm run conformance -- [--cases FILE] [--json REPORT]`)
 project.addTask('conformance', {
   description: 'Run the Gateway API conformance cases: status steps by the resolver, traffic steps through real nginx',

@@ -46,7 +46,7 @@ try {
   // 1. the tarball
   const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', work], repo).stdout) as { filename: string; files: { path: string }[] }[];
   const files = packed[0].files.map((f) => f.path);
-  for (const need of ['lib/index.js', 'lib/index.d.ts', 'lib/cli/main.js', 'lib/pulumi/index.js', 'README.md', 'LICENSE', 'docs/dataplane.md', 'docs/bare-metal.md']) {
+  for (const need of ['lib/index.js', 'lib/index.d.ts', 'lib/cli/main.js', 'lib/pulumi/index.js', 'README.md', 'LICENSE', 'docs/dataplane.md', 'docs/bare-metal.md', 'assets/gateway-api-crds/standard.json.gz', 'assets/gateway-api-crds/experimental.json.gz']) {
     if (!files.includes(need)) fail(`the tarball has no ${need}`);
   }
   const local = files.filter((f) => /^(\.tmp|dist|test|src|examples|bench|scripts|node_modules)\//.test(f));
@@ -77,7 +77,7 @@ try {
     path.join(app, 'main.ts'),
     `import { App, Chart } from 'cdk8s';
 import * as kplus from '${plus}';
-import { AppNamespaces, Backend, Gateway, GatewayClass, GatewayProxy, Listener } from 'cdk8s-gateway';
+import { AppNamespaces, Backend, Gateway, GatewayApiCrds, GatewayClass, GatewayProxy, Listener } from 'cdk8s-gateway';
 
 const app = new App({ outdir: 'dist' });
 const chart = new Chart(app, 'web');
@@ -87,20 +87,30 @@ const gateway = new Gateway(chart, 'gateway', { name: 'web', namespace: 'gateway
 gateway.addHttpRoute('site-route', { name: 'site', namespace: 'gateway', rules: [{ backends: [Backend.fromService(service)] }] });
 new GatewayProxy(chart, 'proxy', { gateway });
 new AppNamespaces(chart, 'namespaces');
+// the CRDs in a chart of their own, applied first (read from the package's assets/)
+const crds = new Chart(app, 'crds');
+new GatewayApiCrds(crds, 'gateway-api');
+chart.addDependency(crds);
 app.synth();
 `,
   );
   run(path.join(app, 'node_modules/.bin/tsc'), ['-p', '.'], app);
   ok(`main.ts compiles (tsc --strict) with Backend.fromService(<${plus} Service>)`);
   run(process.execPath, ['out/main.js'], app);
-  const out = fs.readFileSync(path.join(app, 'dist', 'web.k8s.yaml'), 'utf8');
+  const written = fs.readdirSync(path.join(app, 'dist')).sort();
+  const webFile = written.find((f) => f.endsWith('web.k8s.yaml'));
+  const crdsFile = written.find((f) => f.endsWith('crds.k8s.yaml'));
+  if (!webFile || !crdsFile) fail(`synth wrote ${written.join(', ')}`);
+  const out = fs.readFileSync(path.join(app, 'dist', webFile), 'utf8');
   for (const need of ['kind: HTTPRoute', 'kind: ReferenceGrant', 'kind: Deployment', 'name: web-proxy-config', 'kind: Namespace']) {
     if (!out.includes(need)) fail(`the synthesized app has no "${need}"`);
   }
   if (out.includes('cdk8s.io/metadata.addr: web-proxy')) fail('the proxy pod template carries a hashed label');
-  ok('synth: route, grant, proxy, namespaces');
-  const check = spawnSync(path.join(app, 'node_modules/.bin/cdk8s-gateway'), ['check', 'dist/'], { cwd: app, encoding: 'utf8' });
-  if (check.status !== 0) fail(`cdk8s-gateway check dist/ exited ${check.status}:\n${check.stdout}${check.stderr}`);
+  const crdsOut = fs.readFileSync(path.join(app, 'dist', crdsFile), 'utf8');
+  if (!crdsOut.includes('name: httproutes.gateway.networking.k8s.io')) fail('the GatewayApiCrds chart has no HTTPRoute CRD');
+  ok('synth: route, grant, proxy, namespaces, and the Gateway API CRDs from the package');
+  const check = spawnSync(path.join(app, 'node_modules/.bin/cdk8s-gateway'), ['check', `dist/${webFile}`], { cwd: app, encoding: 'utf8' });
+  if (check.status !== 0) fail(`cdk8s-gateway check dist/${webFile} exited ${check.status}:\n${check.stdout}${check.stderr}`);
   ok(`the installed CLI: ${check.stdout.trim().split('\n').pop()}`);
 } finally {
   fs.rmSync(work, { recursive: true, force: true });
