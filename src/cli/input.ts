@@ -2,10 +2,10 @@
  * The part every command shares: load PATH…, stop on input errors, resolve, and find where each
  * object came from.
  */
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { BUILTIN_CONTROLLER_NAME, Diagnostic, GATEWAY_GROUP, KubeObject, ObjectRef, sortDiagnostics, splitApiVersion } from '../model';
 import { resolve, resolveControllers, ResolveOptions, ResolveResult } from '../resolve';
-import { load, LoadResult, Source } from './load';
+import { DEFAULT_MAX_INPUT_BYTES, load, LoadResult, Source } from './load';
 
 /** What a command needs from the outside world (injected, so commands are testable without spawning). */
 export interface CliIO {
@@ -15,8 +15,8 @@ export interface CliIO {
   stderr(text: string): void;
   /** Directory relative PATH arguments are resolved against. */
   readonly cwd: string;
-  /** Reads all of standard input (the `-` PATH). */
-  readonly readStdin?: () => Promise<string>;
+  /** Reads standard input (the `-` PATH), at most `maxBytes` (see `LoadOptions.readStdin`). */
+  readonly readStdin?: (maxBytes: number) => Promise<string>;
   /** Color text output (the caller decides: TTY and `NO_COLOR`). @default false */
   readonly color?: boolean;
 }
@@ -37,6 +37,8 @@ export interface InputOptions {
   readonly checkNamespaces?: boolean;
   /** Namespaces created by other means: never reported by the namespace check (`--external-namespace`). */
   readonly externalNamespace?: readonly string[];
+  /** Most MiB of input read in total (`--max-input-size`). @default 64 */
+  readonly maxInputSize?: number;
 }
 
 /** Adds the options of {@link InputOptions} to a command. */
@@ -44,7 +46,15 @@ export function addInputOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option('--controller-name <name>', `check Gateways as the controller with this controllerName would (default: ${BUILTIN_CONTROLLER_NAME}; \`check\` without it checks every controller of the input's GatewayClasses)`))
     .addOption(new Option('-n, --namespace <namespace>', 'namespace of objects without metadata.namespace').default('default'))
-    .addOption(new Option('--assume-external', 'treat referenced objects missing from the input (Services, Secrets, Gateways…, and for `check` namespaces) as existing elsewhere: reported as info, not checked'));
+    .addOption(new Option('--assume-external', 'treat referenced objects missing from the input (Services, Secrets, Gateways…, and for `check` namespaces) as existing elsewhere: reported as info, not checked'))
+    .addOption(new Option('--max-input-size <MiB>', 'most input read, files and stdin together, in MiB (larger input is refused with exit 2)').default(DEFAULT_MAX_INPUT_BYTES / 1024 / 1024).argParser(parseMiB));
+}
+
+/** `--max-input-size`: a whole number of MiB from 1 to 4096. */
+function parseMiB(value: string): number {
+  const n = Number(value);
+  if (!/^[0-9]+$/.test(value) || n < 1 || n > 4096) throw new InvalidArgumentError(`"${value}" is not a size in MiB from 1 to 4096.`);
+  return n;
 }
 
 /** Loaded and resolved input. */
@@ -67,7 +77,7 @@ export interface Resolved {
  * `error: FILE:LINE:COL: message` on stderr and returns `undefined` (exit 2).
  */
 export async function loadAndResolve(paths: readonly string[], opts: InputOptions, io: CliIO, allControllers = false): Promise<Resolved | undefined> {
-  const input = await load(paths, { cwd: io.cwd, readStdin: io.readStdin });
+  const input = await load(paths, { cwd: io.cwd, readStdin: io.readStdin, maxBytes: (opts.maxInputSize ?? DEFAULT_MAX_INPUT_BYTES / 1024 / 1024) * 1024 * 1024 });
   if (input.errors.length) {
     for (const e of input.errors) io.stderr(`error: ${e.location}: ${e.message}\n`);
     io.stderr(`${input.errors.length === 1 ? '1 input error' : `${input.errors.length} input errors`}: nothing was checked\n`);

@@ -12,6 +12,9 @@
  *   and the CLI exits 2. A document that parses but is not a Kubernetes object (no `apiVersion`,
  *   `kind` or `metadata.name`) is a `NotKubernetesObject` error diagnostic naming the file and the
  *   document, so the rest of the input is still checked.
+ * - Bounded: a PATH that is neither a regular file nor a folder (a device such as `/dev/zero`, a
+ *   FIFO, a socket) is an input error, and so is input past {@link DEFAULT_MAX_INPUT_BYTES} in
+ *   total (files and stdin together; `--max-input-size` raises it): nothing past the limit is read.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -66,9 +69,28 @@ export interface LoadResult {
 export interface LoadOptions {
   /** Directory relative paths are resolved against. */
   readonly cwd: string;
-  /** Reads all of standard input (for the `-` argument). */
-  readonly readStdin?: () => Promise<string>;
+  /**
+   * Reads standard input (for the `-` argument), at most `maxBytes` of it: past that it rejects
+   * with {@link InputTooLarge} without reading further.
+   */
+  readonly readStdin?: (maxBytes: number) => Promise<string>;
+  /** Most bytes read in total (files and stdin). @default DEFAULT_MAX_INPUT_BYTES */
+  readonly maxBytes?: number;
 }
+
+/** The default input limit: 64 MiB (manifests of thousands of objects are a few MiB). */
+export const DEFAULT_MAX_INPUT_BYTES = 64 * 1024 * 1024;
+
+/** Rejection of `readStdin` when standard input holds more than it may read. */
+export class InputTooLarge extends Error {
+  constructor(public readonly maxBytes: number) {
+    super(`more than ${maxBytes} bytes`);
+    this.name = 'InputTooLarge';
+  }
+}
+
+const mib = (n: number) => `${Math.round((n / 1024 / 1024) * 10) / 10} MiB`;
+const tooLarge = (what: string, max: number) => `${what} past the input limit of ${mib(max)}: nothing was checked. Fix: raise the limit with --max-input-size <MiB>, or check the files in smaller groups`;
 
 /** File extensions read from folders. */
 export const INPUT_EXTENSIONS: readonly string[] = ['.yaml', '.yml', '.json'];
@@ -87,6 +109,8 @@ export async function load(paths: readonly string[], options: LoadOptions): Prom
   const errors: InputError[] = [];
   const seen = new Set<string>();
   let stdinRead = false;
+  const max = options.maxBytes ?? DEFAULT_MAX_INPUT_BYTES;
+  let total = 0;
 
   const addText = (text: string, file: string) => {
     files.push(file);
@@ -104,7 +128,15 @@ export async function load(paths: readonly string[], options: LoadOptions): Prom
         errors.push({ location: STDIN_NAME, message: 'reading standard input is not available here' });
         continue;
       }
-      addText(await options.readStdin(), STDIN_NAME);
+      let text: string;
+      try {
+        text = await options.readStdin(max - total);
+      } catch (e) {
+        errors.push({ location: STDIN_NAME, message: e instanceof InputTooLarge ? tooLarge('standard input goes', max) : `cannot read standard input: ${(e as Error).message}` });
+        return { objects, files, diagnostics, errors };
+      }
+      total += Buffer.byteLength(text, 'utf8');
+      addText(text, STDIN_NAME);
       continue;
     }
     const found = collectFiles(arg, options.cwd);
@@ -112,9 +144,14 @@ export async function load(paths: readonly string[], options: LoadOptions): Prom
     for (const f of found.files) {
       if (seen.has(f.real)) continue;
       seen.add(f.real);
+      if (total + f.size > max) {
+        errors.push({ location: f.display, message: tooLarge(`${mib(f.size)} (${total ? `${mib(total + f.size)} with the files before it` : 'this file alone'}) goes`, max) });
+        return { objects, files, diagnostics, errors };
+      }
       let text: string;
       try {
         text = fs.readFileSync(f.absolute, 'utf8');
+        total += f.size;
       } catch (e) {
         errors.push({ location: f.display, message: `cannot read file: ${(e as Error).message}` });
         continue;
@@ -131,6 +168,8 @@ interface FoundFile {
   readonly absolute: string;
   /** realpath, to read each file once even when named twice. */
   readonly real: string;
+  /** Size in bytes (from stat). */
+  readonly size: number;
 }
 
 /** `p` with `/` separators (display names are the same on every platform). */
@@ -150,7 +189,8 @@ export function collectFiles(arg: string, cwd: string): { files: FoundFile[]; er
     return { files, errors: [{ location: arg, message: 'no such file or directory' }] };
   }
   if (!stat.isDirectory()) {
-    files.push({ display: slash(arg), absolute, real: realpath(absolute) });
+    if (!stat.isFile()) return { files, errors: [{ location: arg, message: `is not a regular file (${fileType(stat)}): give a YAML or JSON file, a folder, or - for standard input` }] };
+    files.push({ display: slash(arg), absolute, real: realpath(absolute), size: stat.size });
     return { files, errors };
   }
   const visited = new Set<string>();
@@ -177,12 +217,20 @@ export function collectFiles(arg: string, cwd: string): { files: FoundFile[]; er
       }
       if (s.isDirectory()) walk(abs, shown);
       else if (s.isFile() && INPUT_EXTENSIONS.includes(path.extname(name).toLowerCase())) {
-        files.push({ display: slash(shown), absolute: abs, real: realpath(abs) });
+        files.push({ display: slash(shown), absolute: abs, real: realpath(abs), size: s.size });
       }
     }
   };
   walk(absolute, arg);
   return { files, errors };
+}
+
+function fileType(s: fs.Stats): string {
+  if (s.isCharacterDevice()) return 'a character device';
+  if (s.isBlockDevice()) return 'a block device';
+  if (s.isFIFO()) return 'a FIFO';
+  if (s.isSocket()) return 'a socket';
+  return 'not a file or folder';
 }
 
 function realpath(p: string): string {

@@ -2,13 +2,27 @@
 /**
  * The `cdk8s-gateway` executable (package `bin`): wires {@link run} to the process.
  */
+import { InputTooLarge } from './load';
 import { run } from './run';
 import { useColor } from './style';
 
-function readStdin(): Promise<string> {
+/** All of standard input, or InputTooLarge as soon as more than `maxBytes` arrived (then stops reading). */
+function readStdin(maxBytes: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    process.stdin.on('data', (c: Buffer) => chunks.push(c));
+    let size = 0;
+    const onData = (c: Buffer) => {
+      size += c.length;
+      if (size > maxBytes) {
+        process.stdin.off('data', onData);
+        process.stdin.pause();
+        process.stdin.destroy();
+        reject(new InputTooLarge(maxBytes));
+        return;
+      }
+      chunks.push(c);
+    };
+    process.stdin.on('data', onData);
     process.stdin.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     process.stdin.on('error', reject);
   });
@@ -25,7 +39,9 @@ run(process.argv.slice(2), {
     process.exitCode = code;
   },
   (e: unknown) => {
-    process.stderr.write(`error: internal error: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    // a message, never a stack trace (CDK8S_GATEWAY_DEBUG=1 adds it, for a bug report)
+    const detail = e instanceof Error ? (process.env.CDK8S_GATEWAY_DEBUG === '1' ? e.stack ?? e.message : e.message) : String(e);
+    process.stderr.write(`error: internal error: ${detail}\n(please report it; CDK8S_GATEWAY_DEBUG=1 prints where it happened)\n`);
     process.exitCode = 2;
   },
 );
