@@ -78,8 +78,11 @@ export function evaluateClasses(ctx: Ctx): Map<string, GatewayClassState> {
       if (!ctx.inv.byGroupKind.has(groupKindKey(group, kind, ns, name)) && ctx.inv.assumeExternal) {
         assumeExternal(ctx.diags, c.ref, 'spec.parametersRef', shown, 'its content');
       } else if (!ctx.inv.byGroupKind.has(groupKindKey(group, kind, ns, name))) {
-        problem = { reason: REASON.InvalidParameters, message: `parametersRef ${shown} does not exist in the input` };
-        ctx.diags.push(diagnostic('error', REASON.InvalidParameters, c.ref, 'spec.parametersRef', problem.message, `create ${shown}, or remove spec.parametersRef`));
+        // the partial-input rule, as for a Gateway's infrastructure.parametersRef: an error when the
+        // input holds objects of that kind (so it would hold this one), else a warning
+        const present = [...ctx.inv.byGroupKind.values()].some((o) => o.group === group && o.kind === kind);
+        problem = { reason: REASON.InvalidParameters, message: `parametersRef ${shown} does not exist in the input${partialNote(present, kind)}`, uncertain: !present };
+        ctx.diags.push(diagnostic(missingSeverity(present), REASON.InvalidParameters, c.ref, 'spec.parametersRef', problem.message, `create ${shown}, or remove spec.parametersRef`));
       }
     }
     out.set(c.name, { obj: c, ours, problem });
@@ -114,9 +117,9 @@ export function evaluateGateways(ctx: Ctx, classes: ReadonlyMap<string, GatewayC
 function evaluateGateway(ctx: Ctx, g: Obj, className: string, cls: GatewayClassState | undefined): GatewayState {
   const listeners = arr(g.spec.listeners).map((l, i) => evaluateListener(ctx, g, g, i, l));
   const classProblem = cls?.problem
-    ? { reason: REASON.Invalid, message: `GatewayClass ${className} is not accepted: ${cls.problem.message}` }
+    ? { reason: REASON.Invalid, message: `GatewayClass ${className} is not accepted: ${cls.problem.message}`, uncertain: cls.problem.uncertain }
     : undefined;
-  if (classProblem) ctx.diags.push(diagnostic('error', REASON.Invalid, g.ref, 'spec.gatewayClassName', classProblem.message, `fix GatewayClass ${className} first`));
+  if (classProblem) ctx.diags.push(diagnostic(classProblem.uncertain ? 'warning' : 'error', REASON.Invalid, g.ref, 'spec.gatewayClassName', classProblem.message, `fix GatewayClass ${className} first`));
 
   // spec.infrastructure.parametersRef
   let parametersProblem: ListenerProblem | undefined;

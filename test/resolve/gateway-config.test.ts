@@ -14,6 +14,18 @@ describe('Gateway-level configuration', () => {
     expect(diag(res, 'Invalid')).toMatchObject({ field: 'spec.gatewayClassName', object: { kind: 'Gateway', name: 'web' } });
   });
 
+  test('GatewayClass parametersRef follows the partial-input rule of the Gateway\'s: a warning when the input holds no object of that kind, an error when it does', () => {
+    const cls = { ...gatewayClass(), spec: { controllerName: 'cdk8s-gateway.dev/nginx-proxy', parametersRef: { group: 'example.com', kind: 'Config', name: 'x', namespace: 'infra' } } };
+    const partial = resolve([cls, gateway('web', [http()])]);
+    expect(diag(partial, 'InvalidParameters')).toMatchObject({ severity: 'warning', field: 'spec.parametersRef' });
+    expect(diag(partial, 'InvalidParameters').message).toContain('(the input holds no Config objects, so it may be partial)');
+    expect(diag(partial, 'Invalid')).toMatchObject({ severity: 'warning', field: 'spec.gatewayClassName' });
+    const other: KubeObject = { apiVersion: 'example.com/v1', kind: 'Config', metadata: { name: 'other', namespace: 'infra' } } as KubeObject;
+    const whole = resolve([cls, other, gateway('web', [http()])]);
+    expect(diag(whole, 'InvalidParameters')).toMatchObject({ severity: 'error', field: 'spec.parametersRef' });
+    expect(diag(whole, 'Invalid')).toMatchObject({ severity: 'error', field: 'spec.gatewayClassName' });
+  });
+
   test('Gateway infrastructure.parametersRef: InvalidParameters, resolved when the object exists', () => {
     const ref = { infrastructure: { parametersRef: { group: '', kind: 'ConfigMap', name: 'params' } } };
     const res = resolve([gateway('web', [http()], ref)]);
