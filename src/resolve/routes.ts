@@ -1,4 +1,4 @@
-import { Diagnostic, GATEWAY_GROUP, ObjectRef, Severity } from '../model';
+import { BUILTIN_CONTROLLER_NAME, Diagnostic, GATEWAY_GROUP, ObjectRef, Severity } from '../model';
 import { diagnostic, REASON } from './conditions';
 import { assumeExternal } from './external';
 import { GatewayState, ListenerSetState } from './gateways';
@@ -386,6 +386,7 @@ function resolveRules(ctx: Ctx, r: Obj, kind: RouteKind, tlsLookup: BackendTlsLo
     const matches = kind === 'HTTPRoute' ? withDefaultHttpMatches(arr(rule.matches)) : kind === 'GRPCRoute' ? withDefaultGrpcMatches(arr(rule.matches)) : [];
     const check = checkFilters(ctx, r, kind, ri, filters);
     if (check.unsupported && !unsupported) unsupported = check.unsupported;
+    if (check.refProblem && !problem) problem = check.refProblem;
     return {
       index: ri,
       ...(str(rule.name) !== undefined ? { name: str(rule.name) } : {}),
@@ -419,6 +420,8 @@ interface FilterCheck {
   readonly unsupported?: string;
   /** An ExtensionRef filter that does not resolve: requests matching the rule get a 500. */
   readonly unresolved?: boolean;
+  /** A filter reference of a kind the controller does not support (route `ResolvedRefs` False, `InvalidKind`). */
+  readonly refProblem?: ListenerProblem;
 }
 
 /** Validates a rule's filters. */
@@ -427,6 +430,7 @@ function checkFilters(ctx: Ctx, r: Obj, kind: RouteKind, ri: number, filters: Re
   if (!known) return {};
   let unsupported: string | undefined;
   let unresolved = false;
+  let refProblem: ListenerProblem | undefined;
   filters.forEach((f, fi) => {
     const type = str(f.type) ?? '';
     const field = `spec.rules[${ri}].filters[${fi}]`;
@@ -460,6 +464,13 @@ function checkFilters(ctx: Ctx, r: Obj, kind: RouteKind, ri: number, filters: Re
             `create ${shown} (a kind the Gateway's controller understands), or remove the filter`,
           ),
         );
+      } else if (ctx.inv.controllerName === BUILTIN_CONTROLLER_NAME) {
+        // the built-in data plane implements no extension filter: an unsupported kind (as render says)
+        const shown = `${group ? `${group}/` : ''}${ekind} ${r.namespace}/${name}`;
+        const message = `ExtensionRef filter ${shown}: the built-in nginx data plane understands no ExtensionRef filter kind, so requests matching rule ${ri} are answered with HTTP 500`;
+        unresolved = true;
+        refProblem ??= { reason: REASON.InvalidKind, message };
+        ctx.diags.push(diagnostic('error', REASON.InvalidKind, r.ref, `${field}.extensionRef`, message, `remove the filter, or attach the route to a Gateway whose controller implements ${ekind}`));
       }
     }
   });
@@ -478,7 +489,7 @@ function checkFilters(ctx: Ctx, r: Obj, kind: RouteKind, ri: number, filters: Re
       ),
     );
   }
-  return { ...(invalid ? { invalid } : {}), ...(unsupported ? { unsupported } : {}), ...(unresolved ? { unresolved } : {}) };
+  return { ...(invalid ? { invalid } : {}), ...(unsupported ? { unsupported } : {}), ...(unresolved ? { unresolved } : {}), ...(refProblem ? { refProblem } : {}) };
 }
 
 function resolveBackend(ctx: Ctx, r: Obj, kind: RouteKind, b: Record<string, unknown>, field: string, tlsLookup: BackendTlsLookup): ResolvedBackend {

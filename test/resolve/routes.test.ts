@@ -1,5 +1,5 @@
 import { resolve } from '../../src/resolve';
-import { cond, diag, gateway, grant, http, https, listenerOf, namespace, parentOf, route, service, statusOf, tlsSecret } from './fixtures';
+import { cond, diag, gateway, gatewayClass, grant, http, https, listenerOf, namespace, parentOf, route, service, statusOf, tlsSecret } from './fixtures';
 
 const backend = { backendRefs: [{ name: 'app', port: 8080 }] };
 
@@ -228,10 +228,19 @@ describe('rule filters', () => {
     const d = diag(res, 'ExtensionRefNotFound');
     expect(d).toMatchObject({ severity: 'warning', field: 'spec.rules[1].filters[0].extensionRef' });
     expect(d.message).toContain('example.com/Magic infra/m');
+    // the object exists: a controller that implements the kind serves the rule…
     const magic = { apiVersion: 'example.com/v1', kind: 'Magic', metadata: { name: 'm', namespace: 'infra' } };
-    const resolved = resolve([gw, service('app'), magic, route('r', { parentRefs: [{ name: 'web' }], rules: [ext] })]);
+    const theirs = gateway('web', [http()], { gatewayClassName: 'magic' });
+    const resolved = resolve([gatewayClass('magic', 'example.com/magic-controller'), theirs, service('app'), magic, route('r', { parentRefs: [{ name: 'web' }], rules: [ext] })], { controllerName: 'example.com/magic-controller' });
     expect(resolved.model.routes[0].rules[0].errorStatus).toBeUndefined();
     expect(resolved.diagnostics).toEqual([]);
+    // …the built-in data plane implements no ExtensionRef kind: InvalidKind and 500, the verdict render gives
+    const builtin = resolve([gw, service('app'), magic, route('r', { parentRefs: [{ name: 'web' }], rules: [ext] })]);
+    expect(builtin.model.routes[0].rules[0].errorStatus).toBe(500);
+    expect(cond(parentOf(builtin, 'r').conditions, 'ResolvedRefs')).toMatchObject({ status: 'False', reason: 'InvalidKind' });
+    expect(cond(parentOf(builtin, 'r').conditions, 'Accepted').status).toBe('True');
+    expect(diag(builtin, 'InvalidKind')).toMatchObject({ severity: 'error', field: 'spec.rules[0].filters[0].extensionRef' });
+    expect(diag(builtin, 'InvalidKind').message).toContain('the built-in nginx data plane understands no ExtensionRef filter kind');
   });
 
   test('IncompatibleFilters: RequestRedirect with URLRewrite', () => {
