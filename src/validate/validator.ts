@@ -5,8 +5,10 @@
  * 1. decode: unknown fields are errors (and pruned), `null` in non-nullable fields is dropped;
  * 2. defaulting (`default` of absent properties, recursively);
  * 3. OpenAPI v3 value validation + `x-kubernetes-list-type` uniqueness + ObjectMeta validation;
- * 4. CEL `x-kubernetes-validations` on the defaulted object, unless step 3 found a type or enum
- *    error (Kubernetes skips CEL then, and says so).
+ * 4. CEL `x-kubernetes-validations` on the defaulted object, unless step 3 found a blocking error —
+ *    a wrong type, a value outside an enum, a missing required field, a string or list over its
+ *    maxLength / maxItems / maxProperties — (Kubernetes skips CEL then, and says so: one mistake,
+ *    one error, not a CEL `no such key` after it).
  *
  * The input is never mutated: defaulting copies what it changes.
  */
@@ -134,10 +136,11 @@ function canonicalJson(v: unknown): string {
 
 interface Ctx {
   readonly out: Violation[];
-  /** a type or enum error was found: CEL is skipped (Kubernetes `hasBlockingErr`) */
+  /**
+   * a type, enum, required, maxLength, maxItems or maxProperties error was found: CEL is skipped
+   * (the API server's `hasBlockingErr`: NotSupported, Required, TooLong, TooMany, TypeInvalid)
+   */
   blocking: boolean;
-  /** a list is far longer than its maxItems: CEL is skipped (the API server's CEL cost budget would run out) */
-  oversized?: boolean;
 }
 
 function schemaError(ctx: Ctx, path: FieldPath, message: string, rule: string, value?: unknown, blocking = false): void {
@@ -253,7 +256,7 @@ function check(node: SchemaNode, value: unknown, path: FieldPath, ctx: Ctx): voi
     if (node.maxLength !== undefined || node.minLength !== undefined) {
       const n = runeLength(value);
       if (node.maxLength !== undefined && n > node.maxLength) {
-        schemaError(ctx, path, `Too long: may not be more than ${node.maxLength} characters (got ${n})`, `maxLength: ${node.maxLength}`, value);
+        schemaError(ctx, path, `Too long: may not be more than ${node.maxLength} characters (got ${n})`, `maxLength: ${node.maxLength}`, value, true);
       }
       if (node.minLength !== undefined && n < node.minLength) {
         schemaError(ctx, path, `Invalid value: ${show(value)}: should be at least ${node.minLength} chars long`, `minLength: ${node.minLength}`, value);
@@ -285,8 +288,7 @@ function check(node: SchemaNode, value: unknown, path: FieldPath, ctx: Ctx): voi
 
 function checkArray(node: SchemaNode, value: unknown[], path: FieldPath, ctx: Ctx): void {
   if (node.maxItems !== undefined && value.length > node.maxItems) {
-    schemaError(ctx, path, `Too many: ${value.length}: must have at most ${node.maxItems} items`, `maxItems: ${node.maxItems}`);
-    if (value.length > 2 * node.maxItems + 16) ctx.oversized = true;
+    schemaError(ctx, path, `Too many: ${value.length}: must have at most ${node.maxItems} items`, `maxItems: ${node.maxItems}`, undefined, true);
   }
   if (node.minItems !== undefined && value.length < node.minItems) {
     schemaError(ctx, path, `Invalid value: ${value.length}: should have at least ${node.minItems} items`, `minItems: ${node.minItems}`);
@@ -336,7 +338,7 @@ function checkObject(node: SchemaNode, value: Record<string, unknown>, path: Fie
   if (node.maxProperties !== undefined || node.minProperties !== undefined) {
     const n = Object.keys(value).length;
     if (node.maxProperties !== undefined && n > node.maxProperties) {
-      schemaError(ctx, path, `Too many: ${n}: must have at most ${node.maxProperties} properties`, `maxProperties: ${node.maxProperties}`);
+      schemaError(ctx, path, `Too many: ${n}: must have at most ${node.maxProperties} properties`, `maxProperties: ${node.maxProperties}`, undefined, true);
     }
     if (node.minProperties !== undefined && n < node.minProperties) {
       schemaError(ctx, path, `Invalid value: ${n}: should have at least ${node.minProperties} properties`, `minProperties: ${node.minProperties}`);
@@ -344,7 +346,7 @@ function checkObject(node: SchemaNode, value: Record<string, unknown>, path: Fie
   }
   if (node.required) {
     for (const r of node.required) {
-      if (value[r] === undefined) schemaError(ctx, path.child(r), 'Required value', 'required');
+      if (value[r] === undefined) schemaError(ctx, path.child(r), 'Required value', 'required', undefined, true);
     }
   }
   const props = node.properties;
@@ -445,7 +447,7 @@ function metaTypeOk(t: MetaFieldType, v: unknown): boolean {
 /** ObjectMeta of an object (or embedded resource): strict fields, name, namespace, labels, annotations, finalizers. */
 function checkMetadata(md: unknown, path: FieldPath, ctx: Ctx, namespaced: boolean, metaSchema: SchemaNode | undefined, nameRequired: boolean): void {
   if (md === undefined || md === null) {
-    if (nameRequired) schemaError(ctx, path.child('name'), 'Required value: name or generateName is required', 'required');
+    if (nameRequired) schemaError(ctx, path.child('name'), 'Required value: name or generateName is required', 'required', undefined, true);
     return;
   }
   if (!isPlainObject(md)) {
@@ -473,7 +475,7 @@ function checkMetadata(md: unknown, path: FieldPath, ctx: Ctx, namespaced: boole
       schemaError(ctx, path.child('generateName'), `Invalid value: ${show(generateName)}: ${DNS1123_SUBDOMAIN_MESSAGE}`, 'DNS-1123 subdomain prefix', generateName);
     }
   } else if (nameRequired) {
-    schemaError(ctx, path.child('name'), 'Required value: name or generateName is required', 'required');
+    schemaError(ctx, path.child('name'), 'Required value: name or generateName is required', 'required', undefined, true);
   }
   // the CRD schema may constrain metadata.name / generateName
   if (metaSchema?.properties) {
@@ -499,7 +501,7 @@ function checkMetadata(md: unknown, path: FieldPath, ctx: Ctx, namespaced: boole
       total += k.length + (typeof v === 'string' ? Buffer.byteLength(v) : 0);
     }
     if (total > TOTAL_ANNOTATION_SIZE_LIMIT) {
-      schemaError(ctx, path.child('annotations'), `Too long: must have at most ${TOTAL_ANNOTATION_SIZE_LIMIT} bytes`, 'annotations size');
+      schemaError(ctx, path.child('annotations'), `Too long: must have at most ${TOTAL_ANNOTATION_SIZE_LIMIT} bytes`, 'annotations size', undefined, true);
     }
   }
   if (Array.isArray(md.finalizers)) {
@@ -519,7 +521,7 @@ function checkEmbedded(node: SchemaNode, value: unknown, path: FieldPath, ctx: C
   if (!isPlainObject(value)) return;
   if (!node.preserveUnknownFields) {
     for (const k of ['apiVersion', 'kind']) {
-      if (typeof value[k] !== 'string' || value[k] === '') schemaError(ctx, path.child(k), 'Required value: must not be empty', 'x-kubernetes-embedded-resource');
+      if (typeof value[k] !== 'string' || value[k] === '') schemaError(ctx, path.child(k), 'Required value: must not be empty', 'x-kubernetes-embedded-resource', undefined, true);
     }
   }
   checkMetadata(value.metadata, path.child('metadata'), ctx, true, node.properties?.get('metadata'), false);
@@ -625,7 +627,7 @@ export function validateAgainst(root: SchemaNode, obj: KubeObject, crd: CrdInfo)
   }
   // 3: value validation
   for (const k of ['apiVersion', 'kind']) {
-    if (typeof value[k] !== 'string') schemaError(ctx, rootPath.child(k), 'Required value', 'required');
+    if (typeof value[k] !== 'string') schemaError(ctx, rootPath.child(k), 'Required value', 'required', undefined, true);
   }
   check(root, stripResourceFields(value), rootPath, ctx);
   checkMetadata(value.metadata, rootPath.child('metadata'), ctx, crd.scope === 'Namespaced', root.properties?.get('metadata'), true);
@@ -636,13 +638,6 @@ export function validateAgainst(root: SchemaNode, obj: KubeObject, crd: CrdInfo)
         field: '',
         type: 'cel',
         message: 'some validation rules were not checked because the object was invalid; correct the existing errors to complete validation',
-      });
-    } else if (ctx.oversized) {
-      // Kubernetes bounds CEL work by a cost budget computed from maxItems; far longer lists exhaust it
-      ctx.out.push({
-        field: '',
-        type: 'cel',
-        message: 'validation rules were not checked because a list is far longer than its maxItems (the API server would exceed its CEL cost budget); correct the existing errors to complete validation',
       });
     } else {
       celWalk(root, value, rootPath, ctx, new Map(), true);

@@ -106,17 +106,19 @@ describe('value validation', () => {
     const hostnames = Array.from({ length: 17 }, (_, i) => `h${i}.example.com`);
     expect(validateObject(httpRoute({ hostnames }))).toEqual([
       { field: 'spec.hostnames', type: 'schema', message: 'Too many: 17: must have at most 16 items', rule: 'maxItems: 16' },
+      // TooMany blocks CEL, as on the API server (hasBlockingErr)
+      { field: '', type: 'cel', message: 'some validation rules were not checked because the object was invalid; correct the existing errors to complete validation' },
     ]);
   });
 
-  test('a list far beyond maxItems skips CEL (cost budget) instead of running quadratic rules', () => {
+  test('a list far beyond maxItems skips CEL (a blocking error) instead of running quadratic rules', () => {
     const listeners = Array.from({ length: 5000 }, (_, i) => ({ name: `l${i}`, port: 80, protocol: 'HTTP' }));
     const t0 = Date.now();
     const vs = validateObject(gateway({ listeners }));
     expect(Date.now() - t0).toBeLessThan(3000);
     expect(summary(vs)).toEqual([
       'schema spec.listeners: Too many: 5000: must have at most 64 items',
-      'cel : validation rules were not checked because a list is far longer than its maxItems (the API server would exceed its CEL cost budget); correct the existing errors to complete validation',
+      'cel : some validation rules were not checked because the object was invalid; correct the existing errors to complete validation',
     ]);
   });
 
@@ -138,9 +140,11 @@ describe('value validation', () => {
   test('required', () => {
     expect(validateObject(httpRoute({ rules: [{ backendRefs: [{ port: 8080 }] }] }))).toEqual([
       { field: 'spec.rules[0].backendRefs[0].name', type: 'schema', message: 'Required value', rule: 'required' },
+      // Required blocks CEL, as on the API server (hasBlockingErr)
+      { field: '', type: 'cel', message: 'some validation rules were not checked because the object was invalid; correct the existing errors to complete validation' },
     ]);
     const { spec: _spec, ...noSpec } = gateway({});
-    expect(summary(validateObject(noSpec as any))).toEqual(['schema spec: Required value']);
+    expect(summary(validateObject(noSpec as any))).toEqual(['schema spec: Required value', 'cel : some validation rules were not checked because the object was invalid; correct the existing errors to complete validation']);
   });
 
   test('list-type set: duplicates', () => {
@@ -187,13 +191,13 @@ describe('value validation', () => {
 
   test('null in a non-nullable field is dropped (then defaulted or reported as missing)', () => {
     // rules[].matches: null → dropped, then defaulted; parentRefs[0].name: null → dropped → required.
-    // A missing required field does not block CEL (only type and enum errors do), so the parentRefs rules
-    // run and fail to evaluate on the missing key, exactly like on a real API server.
+    // A missing required field blocks CEL (the API server's hasBlockingErr: NotSupported, Required,
+    // TooLong, TooMany, TypeInvalid), so the parentRefs rules do not run and fail on the missing key:
+    // one mistake, one error (and the note that rules were skipped)
     const vs = validateObject(httpRoute({ parentRefs: [{ name: null }], rules: [{ matches: null, backendRefs: [backend] }] }));
     expect(summary(vs)).toEqual([
       'schema spec.parentRefs[0].name: Required value',
-      'cel spec.parentRefs: no such key: name evaluating rule: sectionName must be specified when parentRefs includes 2 or more references to the same parent',
-      'cel spec.parentRefs: no such key: name evaluating rule: sectionName must be unique when parentRefs includes 2 or more references to the same parent',
+      'cel : some validation rules were not checked because the object was invalid; correct the existing errors to complete validation',
     ]);
   });
 });
@@ -212,7 +216,7 @@ describe('metadata', () => {
 
   test('name is required unless generateName is set', () => {
     const route = { ...httpRoute({}), metadata: { namespace: 'apps' } };
-    expect(summary(validateObject(route))).toEqual(['schema metadata.name: Required value: name or generateName is required']);
+    expect(summary(validateObject(route))).toEqual(['schema metadata.name: Required value: name or generateName is required', 'cel : some validation rules were not checked because the object was invalid; correct the existing errors to complete validation']);
     expect(validateObject({ ...route, metadata: { generateName: 'web-', namespace: 'apps' } })).toEqual([]);
   });
 
