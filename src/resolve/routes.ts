@@ -531,10 +531,11 @@ function resolveBackend(ctx: Ctx, r: Obj, kind: RouteKind, b: Record<string, unk
     return invalid(
       REASON.BackendNotFound,
       `${bkind} ${namespace}/${name} does not exist` + (present ? ` (${bkind}s in ${namespace}: ${names(others)})` : partialNote(false, bkind)),
-      closest(name, others)
+      (closest(name, others)
         ? `did you mean ${closest(name, others)}? set name to it, or create ${bkind} ${namespace}/${name}`
         : others.length
-          ? `set name to one of ${names(others)}, or create ${bkind} ${namespace}/${name}` : `create ${bkind} ${namespace}/${name}, or fix the name`,
+          ? `set name to one of ${names(others)}, or create ${bkind} ${namespace}/${name}` : `create ${bkind} ${namespace}/${name}, or fix the name`) +
+        ` (if it is deployed by other means, as cdk8s synth assumes for Backend.fromName: check with --assume-external)`,
       missingSeverity(present),
     );
   }
