@@ -310,7 +310,7 @@ function embed(ctx: RenderContext, index: ReadonlyMap<string, KubeObject>, files
     for (const key of ['tls.crt', 'tls.key'] as const) {
       const v = obj ? decode(obj.data, obj.stringData, key) : undefined;
       if (v === undefined) {
-        ctx.diags.push({ severity: 'error', code: 'SecretNotEmbedded', message: `Secret ${s.namespace}/${s.name} key ${key} is not in the input, so ${secretPath(s, key)} cannot be written; nginx will not start without it`, object: gw, fix: `add the Secret to the input, or render with embedSecrets: false and mount it` });
+        ctx.diags.push({ severity: 'error', code: 'SecretNotEmbedded', message: `Secret ${s.namespace}/${s.name} key ${key} is not in the input, so ${secretPath(s, key)} cannot be written; nginx will not start without it`, object: gw, fix: `add Secret ${s.namespace}/${s.name} to the input (for local work a throwaway one: kubectl create secret tls ${s.name} -n ${s.namespace} --cert=FILE --key=FILE --dry-run=client -o yaml); compileNginx / renderNginx callers can pass embedSecrets: false and mount it instead` });
         continue;
       }
       files[secretPath(s, key)] = v;
@@ -320,7 +320,7 @@ function embed(ctx: RenderContext, index: ReadonlyMap<string, KubeObject>, files
     const obj = index.get(`ConfigMap/${c.namespace}/${c.name}`);
     const raw = obj && obj.data && typeof obj.data === 'object' ? (obj.data as Record<string, unknown>)['ca.crt'] : undefined;
     if (typeof raw !== 'string') {
-      ctx.diags.push({ severity: 'error', code: 'SecretNotEmbedded', message: `ConfigMap ${c.namespace}/${c.name} key ca.crt is not in the input, so ${caPath(c, ctx.opts.caFiles)} cannot be written; nginx will not start without it`, object: gw, fix: 'add the ConfigMap to the input, or render with embedSecrets: false and mount it' });
+      ctx.diags.push({ severity: 'error', code: 'SecretNotEmbedded', message: `ConfigMap ${c.namespace}/${c.name} key ca.crt is not in the input, so ${caPath(c, ctx.opts.caFiles)} cannot be written; nginx will not start without it`, object: gw, fix: `add ConfigMap ${c.namespace}/${c.name} with key ca.crt to the input (kubectl create configmap ${c.name} -n ${c.namespace} --from-file=ca.crt=FILE --dry-run=client -o yaml); compileNginx / renderNginx callers can pass embedSecrets: false and mount it instead` });
       continue;
     }
     files[caPath(c)] = raw;
