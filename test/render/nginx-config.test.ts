@@ -75,6 +75,16 @@ describeNginx('nginx -t accepts the rendered configuration', () => {
     expect(await expectAllValid(objects, { backends: { 'default/a:8080': '127.0.0.1:1', 'default/b:8080': '127.0.0.1:2', 'default/g:8080': '127.0.0.1:3', 'default/ws:8080': '127.0.0.1:4' } })).toEqual([]);
   }, 60000);
 
+  test('values quoted in comments are bounded: a rule name of 5,000 characters (found by the fuzz test) still passes nginx -t', async () => {
+    const objects: KubeObject[] = [
+      gatewayClass(),
+      gateway('gw', [{ name: 'http', port: 80, protocol: 'HTTP' }]),
+      service('a'),
+      httpRoute('r', { rules: [{ name: 'x'.repeat(5000), matches: [{ path: { type: 'PathPrefix', value: '/a' } }], backendRefs: [to('a')] }] }),
+    ];
+    expect(await expectAllValid(objects, { backends: { 'default/a:8080': '127.0.0.1:1' } })).toEqual([]);
+  });
+
   test('1,000 header-matched routes: render and nginx -t in reasonable time', async () => {
     const objects: KubeObject[] = [gatewayClass(), gateway('gw', [{ name: 'http', port: 80, protocol: 'HTTP' }]), service('a')];
     for (let i = 0; i < 1000; i++) {

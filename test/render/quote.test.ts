@@ -1,4 +1,5 @@
 import { checkPcre, quote } from '../../src/render/nginx';
+import { comment, COMMENT_MAX_CODE_POINTS } from '../../src/render/nginx/quote';
 
 const { complex, literal, regex, hostname, headerName, headerVariable, headerValue, pathValue, duration, integer, escapeRegexLiteral, UnsafeValueError } = quote;
 
@@ -112,5 +113,16 @@ describe('checkPcre', () => {
   });
   test.each(['(?<=a)b', '(?<!a)b', '(?>a)', '(?#c)', '(?(1)a|b)', '(?R)', '\\p{L}', '\\u0041', '\\Qa\\E', '\\A', '\\z', '[]', '[^]', '[]a]', '[[:alpha:]]', '(unclosed', 'a{2,1}', 'é', 'a\nb', '\\', '[\\b]', 'x'.repeat(1025)])('rejects %j', (re) => {
     expect(() => checkPcre(re)).toThrow(UnsafeValueError);
+  });
+});
+
+describe('comment', () => {
+  test('a long user value is cut to what nginx reads as one token (4,096 bytes), on a code point', () => {
+    const long = comment(`HTTPRoute default/x rule 0 (${'😀'.repeat(5000)}) match 0`);
+    expect(Array.from(long).length).toBe(COMMENT_MAX_CODE_POINTS + 2);
+    expect(long.endsWith('…')).toBe(true);
+    expect(Buffer.byteLength(long)).toBeLessThan(4096);
+    expect(long).not.toMatch(/[\uD800-\uDBFF]…$/);
+    expect(comment('short\nline')).toBe('# short?line');
   });
 });

@@ -172,8 +172,16 @@ export function identifier(v: string): string {
   return v.replace(/[^A-Za-z0-9_]/g, '_');
 }
 
-/** A `# comment` line: control characters (a newline would end the comment) become `?`. */
+/** Most code points of a comment: nginx reads a comment as one token of at most 4,096 bytes ("too long parameter"). */
+export const COMMENT_MAX_CODE_POINTS = 512;
+
+/**
+ * A `# comment` line: control characters (a newline would end the comment) become `?`; past
+ * {@link COMMENT_MAX_CODE_POINTS} (a user value is quoted in it) it is cut, ending in `…`.
+ */
 export function comment(text: string): string {
+  const points = Array.from(text);
+  const bounded = points.length > COMMENT_MAX_CODE_POINTS ? `${points.slice(0, COMMENT_MAX_CODE_POINTS - 1).join('')}…` : text;
   // eslint-disable-next-line no-control-regex
-  return `# ${text.replace(/[\u0000-\u001f\u007f]/g, '?')}`;
+  return `# ${bounded.replace(/[\u0000-\u001f\u007f]/g, '?')}`;
 }
