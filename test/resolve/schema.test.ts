@@ -1,5 +1,6 @@
 import { KubeObject } from '../../src/model';
 import { resolve } from '../../src/resolve';
+import * as validate from '../../src/validate';
 import { cond, gateway, gatewayClass, GW, http, parentOf, route, service } from './fixtures';
 
 /** The schema stage: CRD schema + CEL validation of every input object, through resolve(). */
@@ -90,15 +91,20 @@ describe('schema validation', () => {
     expect(codes(res, 'HTTPRoute')).toEqual(['info CelRulesNotChecked ', 'error SchemaViolation spec.rules[0].matches[0].path.type']);
   });
 
-  test('1,000 routes are validated once each, in well under a second', () => {
+  test('1,000 routes are schema-validated once each', () => {
     const objs: KubeObject[] = [...base];
     for (let i = 0; i < 1000; i++) {
       objs.push(route(`r${i}`, { parentRefs: [{ name: 'web' }], hostnames: [`h${i}.example.com`], rules: [{ matches: [{ path: { type: 'PathPrefix', value: `/p${i}` }, headers: [{ name: 'x', value: `${i}` }] }], ...ok }] }));
     }
-    resolve(objs); // warm-up (schema compilation)
-    const t = Date.now();
-    const res = resolve(objs);
-    expect(Date.now() - t).toBeLessThan(1500);
-    expect(res.diagnostics).toEqual([]);
+    const spy = jest.spyOn(validate, 'validateObject');
+    try {
+      const res = resolve(objs);
+      expect(res.diagnostics).toEqual([]);
+      const routes = spy.mock.calls.map(([o]) => o).filter((o) => o.kind === 'HTTPRoute');
+      expect(routes.length).toBe(1000);
+      expect(new Set(routes.map((o) => o.metadata.name)).size).toBe(1000);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });

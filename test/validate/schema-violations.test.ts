@@ -113,9 +113,7 @@ describe('value validation', () => {
 
   test('a list far beyond maxItems skips CEL (a blocking error) instead of running quadratic rules', () => {
     const listeners = Array.from({ length: 5000 }, (_, i) => ({ name: `l${i}`, port: 80, protocol: 'HTTP' }));
-    const t0 = Date.now();
     const vs = validateObject(gateway({ listeners }));
-    expect(Date.now() - t0).toBeLessThan(3000);
     expect(summary(vs)).toEqual([
       'schema spec.listeners: Too many: 5000: must have at most 64 items',
       'cel : some validation rules were not checked because the object was invalid; correct the existing errors to complete validation',
