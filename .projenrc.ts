@@ -126,6 +126,13 @@ project.addTask('import-crds', {
   receiveArgs: true,
 });
 
+// The implementation profiles check uses (src/resolve/implementations/reports.json, from the vendored conformance reports)
+project.addTask('import-reports', {
+  description: 'Regenerate src/resolve/implementations/reports.json from the implementation conformance reports in test/data/upstream/implementation-reports (--check: fail when stale)',
+  exec: 'ts-node --project tsconfig.dev.json scripts/import-reports.ts',
+  receiveArgs: true,
+});
+
 // Gateway API conformance cases served by real nginx (`npm run conformance -- [--cases FILE] [--json REPORT]`)
 project.addTask('conformance', {
   description: 'Run the Gateway API conformance cases: status steps by the resolver, traffic steps through real nginx',

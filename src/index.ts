@@ -24,6 +24,9 @@ export type {
   ResolvedBackendTLS,
   NamespacedName,
 } from './resolve';
+// implementation profiles: what each implementation's published conformance report claims (docs/cli.md)
+export { IMPLEMENTATION_REPORTS, CONTROLLER_IMPLEMENTATIONS, featureUses, implementationFindings, implementationNames, reportFor, reportForController } from './resolve';
+export type { ImplementationReport, ImplementationFindings, ReportProfile, FeatureUse } from './resolve';
 export { hasSchema, validateObject } from './validate';
 export type { Channel, ValidateOptions, Violation, ViolationType } from './validate';
 export { compileNginx, renderNginx } from './render/nginx';

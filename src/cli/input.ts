@@ -4,7 +4,7 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { BUILTIN_CONTROLLER_NAME, Diagnostic, GATEWAY_GROUP, KubeObject, ObjectRef, sortDiagnostics, splitApiVersion } from '../model';
-import { resolve, resolveControllers, ResolveOptions, ResolveResult } from '../resolve';
+import { ImplementationReport, implementationFindings, reportFor, resolve, resolveControllers, ResolveOptions, ResolveResult } from '../resolve';
 import { DEFAULT_MAX_INPUT_BYTES, load, LoadResult, Source } from './load';
 
 /** What a command needs from the outside world (injected, so commands are testable without spawning). */
@@ -39,6 +39,11 @@ export interface InputOptions {
   readonly externalNamespace?: readonly string[];
   /** Most MiB of input read in total (`--max-input-size`). @default 64 */
   readonly maxInputSize?: number;
+  /**
+   * `NAME[@VERSION]` of a bundled conformance report to judge the Gateways of other controllers by
+   * (`--implementation`); default: the report of each controller's implementation, when known.
+   */
+  readonly implementation?: string;
 }
 
 /** Adds the options of {@link InputOptions} to a command. */
@@ -47,7 +52,15 @@ export function addInputOptions(cmd: Command): Command {
     .addOption(new Option('--controller-name <name>', `check Gateways as the controller with this controllerName would (default: ${BUILTIN_CONTROLLER_NAME}; \`check\` without it checks every controller of the input's GatewayClasses)`))
     .addOption(new Option('-n, --namespace <namespace>', 'namespace of objects without metadata.namespace').default('default'))
     .addOption(new Option('--assume-external', 'treat referenced objects missing from the input (Services, Secrets, Gateways…, and for `check` namespaces) as existing elsewhere: reported as info, not checked'))
+    .addOption(new Option('--implementation <name[@version]>', 'judge the Gateways of other controllers by this implementation\'s published conformance report (e.g. nginx-gateway-fabric, istio@1.28); default: the report of each GatewayClass controller\'s implementation, when known').argParser(parseImplementation))
     .addOption(new Option('--max-input-size <MiB>', 'most input read, files and stdin together, in MiB (larger input is refused with exit 2)').default(DEFAULT_MAX_INPUT_BYTES / 1024 / 1024).argParser(parseMiB));
+}
+
+/** `--implementation`: the name (and version) of a bundled report. */
+function parseImplementation(value: string): string {
+  const r = reportFor(value);
+  if (typeof r === 'string') throw new InvalidArgumentError(`${r}.`);
+  return value;
 }
 
 /** `--max-input-size`: a whole number of MiB from 1 to 4096. */
@@ -70,6 +83,8 @@ export interface Resolved {
   readonly resolveOptions: ResolveOptions;
   /** Each controller's own result, by controllerName (one entry unless `allControllers`). */
   readonly results: ReadonlyMap<string, ResolveResult>;
+  /** The conformance report each controller of a known implementation was judged by. */
+  readonly implementations: ReadonlyMap<string, ImplementationReport>;
 }
 
 /**
@@ -93,14 +108,16 @@ export async function loadAndResolve(paths: readonly string[], opts: InputOption
   // `allControllers` (check and explain without --controller-name): every Gateway as its own
   // controller would see it, as the constructs do; otherwise one controller and a warning for the
   // Gateways of others
-  const multi = allControllers && opts.controllerName === undefined ? resolveControllers(objects, resolveOptions) : undefined;
+  const multi = allControllers && opts.controllerName === undefined ? resolveControllers(objects, { ...resolveOptions, implementation: opts.implementation }) : undefined;
   // (merged: every controller's findings and status; the model stays per controller, in `results`)
   const result: ResolveResult = multi
     ? { diagnostics: multi.diagnostics, status: multi.status, model: multi.results.get(BUILTIN_CONTROLLER_NAME)!.model }
     : resolve(objects, resolveOptions);
+  // one controller: its implementation's report (resolveControllers does this for every controller)
+  const single = multi ? undefined : implementationFindings(objects, [resolveOptions.controllerName!], { implementation: opts.implementation, defaultNamespace: resolveOptions.defaultNamespace });
   const own = new Map<Diagnostic, Source>();
   for (const d of input.diagnostics) own.set(d.diagnostic, d.source);
-  const diagnostics = sortDiagnostics([...result.diagnostics, ...input.diagnostics.map((d) => d.diagnostic), ...(multi ? [] : otherControllers(objects, result, resolveOptions))]);
+  const diagnostics = sortDiagnostics([...result.diagnostics, ...input.diagnostics.map((d) => d.diagnostic), ...(multi ? [] : [...otherControllers(objects, result, resolveOptions), ...single!.diagnostics])]);
   const index = sourceIndex(input, resolveOptions.defaultNamespace!);
   return {
     input,
@@ -109,6 +126,7 @@ export async function loadAndResolve(paths: readonly string[], opts: InputOption
     diagnostics,
     resolveOptions,
     results: multi ? multi.results : new Map([[resolveOptions.controllerName!, result]]),
+    implementations: multi ? multi.implementations : single!.reports,
     sourceOf: (d) => own.get(d) ?? lookup(index, d.object),
   };
 }

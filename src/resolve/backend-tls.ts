@@ -1,7 +1,7 @@
 import { Diagnostic } from '../model';
 import { condition, diagnostic, REASON } from './conditions';
 import { assumeExternal } from './external';
-import { Inventory, Obj } from './inventory';
+import { Inventory, judgedAsBuiltin, Obj } from './inventory';
 import { caConfigMapProblem, ListenerProblem, missingSeverity, partialNote } from './listeners';
 import { NamespacedName, ResolvedBackendTLS } from './model';
 import { RouteState } from './routes';
@@ -100,6 +100,11 @@ export function evaluatePolicies(ctx: Ctx): PolicyState[] {
       const kind = str(x.kind) ?? '';
       const name = str(x.name) ?? '';
       const field = `spec.validation.caCertificateRefs[${i}]`;
+      if ((group !== '' || kind !== 'ConfigMap') && !judgedAsBuiltin(ctx.inv)) {
+        // other kinds (a Secret, which NGINX Gateway Fabric takes, or the controller's own) are implementation-specific
+        caUncertain = true;
+        return;
+      }
       if (group !== '' || kind !== 'ConfigMap') {
         const message = `caCertificateRef ${group ? `${group}/` : ''}${kind} ${name} is not a ConfigMap`;
         refProblem ??= { reason: REASON.InvalidKind, message };

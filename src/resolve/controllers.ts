@@ -7,6 +7,7 @@
  * of an object reported by several runs joined (`parents` / `ancestors` concatenated).
  */
 import { BUILTIN_CONTROLLER_NAME, Diagnostic, GATEWAY_GROUP, KubeObject, sortDiagnostics, splitApiVersion } from '../model';
+import { ImplementationReport, implementationFindings } from './implementations';
 import { resolve } from './resolve';
 import { ObjectStatus, ResolveOptions, ResolveResult } from './types';
 import { cmp, cmpTuple } from './util';
@@ -32,6 +33,11 @@ export interface ControllersResult {
   readonly diagnostics: Diagnostic[];
   /** the merged status, sorted by kind / namespace / name */
   readonly status: ObjectStatus[];
+  /**
+   * The published conformance report each controller of a known implementation was judged by
+   * (`FeatureNotClaimed` warnings for what the input uses and the report does not claim).
+   */
+  readonly implementations: ReadonlyMap<string, ImplementationReport>;
 }
 
 /**
@@ -40,9 +46,13 @@ export interface ControllersResult {
  */
 export function resolveControllers(
   objects: readonly KubeObject[],
-  options: Omit<ResolveOptions, 'controllerName'> & { readonly controllers?: readonly string[] } = {},
+  options: Omit<ResolveOptions, 'controllerName'> & {
+    readonly controllers?: readonly string[];
+    /** `NAME[@VERSION]` of a bundled conformance report, for every controller but the built-in one (default: the report of the controller's implementation, when known) */
+    readonly implementation?: string;
+  } = {},
 ): ControllersResult {
-  const { controllers: given, ...rest } = options;
+  const { controllers: given, implementation, ...rest } = options;
   const controllers = given ? [...new Set(given)].sort(cmp) : controllersOf(objects);
   const results = new Map<string, ResolveResult>();
   const seen = new Set<string>();
@@ -69,9 +79,18 @@ export function resolveControllers(
       status.set(k, prev ? mergeStatus(prev, s) : s);
     }
   });
+  const profiles = implementationFindings(objects, controllers, { implementation, defaultNamespace: rest.defaultNamespace });
+  for (const d of profiles.diagnostics) {
+    const k = JSON.stringify(d);
+    if (!seen.has(k)) {
+      seen.add(k);
+      diagnostics.push(d);
+    }
+  }
   return {
     controllers,
     results,
+    implementations: profiles.reports,
     diagnostics: sortDiagnostics(diagnostics),
     status: [...status.values()].sort((a, b) => cmpTuple([a.kind, a.namespace ?? '', a.name], [b.kind, b.namespace ?? '', b.name])),
   };

@@ -2,7 +2,7 @@ import { Diagnostic, GATEWAY_GROUP } from '../model';
 import { diagnostic, REASON } from './conditions';
 import { assumeExternal } from './external';
 import { grantFix, refPermitted } from './grants';
-import { groupKindKey, Inventory, Obj, promisedSecret } from './inventory';
+import { groupKindKey, Inventory, judgedAsBuiltin, Obj, promisedSecret } from './inventory';
 import {
   admitNamespace,
   blockingProblem,
@@ -149,7 +149,8 @@ function evaluateGateway(ctx: Ctx, g: Obj, className: string, cls: GatewayClassS
     const type = str(x.type) ?? 'IPAddress';
     const value = str(x.value);
     addresses.push(value !== undefined ? { type, value } : { type });
-    if (type !== 'IPAddress' && !addressProblem) {
+    // other address types are implementation-specific: only the built-in data plane's limit is known here
+    if (type !== 'IPAddress' && !addressProblem && judgedAsBuiltin(ctx.inv)) {
       addressProblem = { reason: REASON.UnsupportedAddress, message: `address type ${type} is not supported (the built-in data plane takes IPAddress addresses, e.g. from a MetalLB pool)` };
       ctx.diags.push(diagnostic('error', REASON.UnsupportedAddress, g.ref, `spec.addresses[${i}].type`, addressProblem.message, 'use type IPAddress, or remove the address'));
     }

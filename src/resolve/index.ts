@@ -69,3 +69,15 @@ export {
   resolveWithAcmeChallenges,
 } from './acme';
 export type { AcmeHttp01Challenge, ResolvedWithAcme } from './acme';
+export {
+  IMPLEMENTATION_REPORTS,
+  CONTROLLER_IMPLEMENTATIONS,
+  implementationFindings,
+  implementationName,
+  implementationNames,
+  reportFor,
+  reportForController,
+  reportLabel,
+  featureUses,
+} from './implementations';
+export type { ImplementationReport, ImplementationFindings, ReportProfile, FeatureUse } from './implementations';

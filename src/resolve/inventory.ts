@@ -1,4 +1,4 @@
-import { CERT_MANAGER_ANNOTATIONS, Diagnostic, GATEWAY_API_BUNDLE_VERSION, GATEWAY_GROUP, KubeObject, ObjectRef, splitApiVersion } from '../model';
+import { BUILTIN_CONTROLLER_NAME, CERT_MANAGER_ANNOTATIONS, Diagnostic, GATEWAY_API_BUNDLE_VERSION, GATEWAY_GROUP, KubeObject, ObjectRef, splitApiVersion } from '../model';
 import { cmpTuple, Json, key, num, rec, str } from './util';
 
 /** Route kinds the resolver understands. */
@@ -133,6 +133,16 @@ export function wrap(o: KubeObject, defaultNamespace: string): Obj {
     spec: rec((o as Json).spec),
     creationTimestamp: str(meta.creationTimestamp),
   };
+}
+
+/**
+ * Whether the input is judged as the built-in data plane (its own limits apply) rather than
+ * another controller, whose implementation-specific choices (address types, custom protocols,
+ * backend and CA reference kinds, extra route kinds per listener) are left to that controller
+ * and to its published conformance report (src/resolve/implementations).
+ */
+export function judgedAsBuiltin(inv: Pick<Inventory, 'controllerName'>): boolean {
+  return inv.controllerName === BUILTIN_CONTROLLER_NAME;
 }
 
 /** Indexes the input. Later duplicates of the same object replace earlier ones (and are reported). */

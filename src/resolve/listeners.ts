@@ -2,7 +2,7 @@ import { Diagnostic, GATEWAY_GROUP, Severity } from '../model';
 import { diagnostic, REASON } from './conditions';
 import { assumeExternal } from './external';
 import { grantFix, refPermitted } from './grants';
-import { Inventory, namespaceLabels, Obj, promisedSecret } from './inventory';
+import { Inventory, judgedAsBuiltin, namespaceLabels, Obj, promisedSecret } from './inventory';
 import { NamespacedName } from './model';
 import { arr, closest, decodeSecretValue, describeSelector, key, list, names, num, rec, selectorMatches, str } from './util';
 
@@ -130,11 +130,14 @@ export function evaluateListener(ctx: EvalContext, owner: Obj, gateway: Obj, ind
   const hostname = str(l.hostname) || undefined;
   const tls = rec(l.tls);
   const allowedRoutes = rec(l.allowedRoutes);
+  const builtin = judgedAsBuiltin(ctx.inv);
   const protocolSupported = (SUPPORTED_PROTOCOLS as readonly string[]).includes(protocol);
+  // another controller's domain-prefixed protocol (e.g. "example.com/PROXY") is its own business
+  const customProtocol = !builtin && !protocolSupported && protocol.includes('/');
   let tlsMode: 'Terminate' | 'Passthrough' | undefined;
   let acceptProblem: ListenerProblem | undefined;
 
-  if (!protocolSupported) {
+  if (!protocolSupported && !customProtocol) {
     acceptProblem = {
       reason: REASON.UnsupportedProtocol,
       message: `protocol "${protocol}" of listener ${name} is not supported (supported: ${SUPPORTED_PROTOCOLS.join(', ')})`,
@@ -158,7 +161,9 @@ export function evaluateListener(ctx: EvalContext, owner: Obj, gateway: Obj, ind
   }
 
   // Route kinds
-  const defaults = routeKindsFor(protocol);
+  // a TLS listener that terminates may take TCPRoutes where the implementation supports it (Gateway
+  // API's TLS guide: implementation-specific): not judged for other controllers
+  const defaults = !builtin && protocol === 'TLS' && tlsMode === 'Terminate' ? ['TLSRoute', 'TCPRoute'] : routeKindsFor(protocol);
   const supportedKinds: { group: string; kind: string }[] = [];
   const invalidKinds: string[] = [];
   const kindsSpec = arr(allowedRoutes.kinds);
@@ -169,8 +174,10 @@ export function evaluateListener(ctx: EvalContext, owner: Obj, gateway: Obj, ind
       const x = rec(k);
       const group = str(x.group) ?? GATEWAY_GROUP;
       const kind = str(x.kind) ?? '';
-      if (group === GATEWAY_GROUP && defaults.includes(kind)) {
-        if (!supportedKinds.some((s) => s.kind === kind)) supportedKinds.push({ group, kind });
+      // another controller may accept more kinds than the protocol's defaults (a TCPRoute on a TLS
+      // listener, its own route kinds): implementation-specific, left to it
+      if ((group === GATEWAY_GROUP && defaults.includes(kind)) || (!builtin && kind !== '')) {
+        if (!supportedKinds.some((s) => s.group === group && s.kind === kind)) supportedKinds.push({ group, kind });
       } else {
         const shown = group === GATEWAY_GROUP ? kind : `${group}/${kind}`;
         invalidKinds.push(shown);

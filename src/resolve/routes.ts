@@ -3,7 +3,7 @@ import { diagnostic, REASON } from './conditions';
 import { assumeExternal } from './external';
 import { GatewayState, ListenerSetState } from './gateways';
 import { grantFix, refPermitted } from './grants';
-import { groupKindKey, Inventory, MCS_GROUP, Obj, RouteKind } from './inventory';
+import { groupKindKey, Inventory, judgedAsBuiltin, MCS_GROUP, Obj, RouteKind } from './inventory';
 import { admitNamespace, ListenerProblem, ListenerState, missingSeverity, partialNote } from './listeners';
 import { ResolvedBackend, ResolvedBackendTLS, ResolvedRule } from './model';
 import { arr, closest, effectiveHostnames, intersectHostname, key, list, names, num, oldestFirst, rec, str, uniqSorted } from './util';
@@ -508,6 +508,11 @@ function resolveBackend(ctx: Ctx, r: Obj, kind: RouteKind, b: Record<string, unk
   };
   const isService = group === '' && bkind === 'Service';
   const isImport = group === MCS_GROUP && bkind === 'ServiceImport';
+  if (!isService && !isImport && !judgedAsBuiltin(ctx.inv)) {
+    // backend kinds beyond Service are implementation-specific: another controller decides
+    ctx.diags.push(diagnostic('info', 'BackendNotChecked', r.ref, field, `backendRef kind ${shownKind} (${name}) is implementation-specific: not checked for controller ${ctx.inv.controllerName}`));
+    return { ...base, valid: true };
+  }
   if (!isService && !isImport) {
     return invalid(REASON.InvalidKind, `backendRef kind ${shownKind} (${name}) is not supported (supported: Service, ${MCS_GROUP}/ServiceImport)`, 'reference a Service: remove group and kind, or set group "" and kind Service');
   }

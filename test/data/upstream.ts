@@ -31,6 +31,12 @@ export const CONFORMANCE_CASES = path.join(CONFORMANCE, 'cases.json');
 export const CONFORMANCE_BASE_MANIFESTS = path.join(CONFORMANCE, 'base-manifests.yaml');
 
 /**
+ * The conformance reports Gateway API implementations publish upstream
+ * (`<gateway-api version>/<implementation>/<report>.yaml`), read by `npm run import-reports`.
+ */
+export const IMPLEMENTATION_REPORTS = path.join(UPSTREAM_DIR, 'implementation-reports');
+
+/**
  * The folder the vendored copy mirrors (same layout below it), when it sits beside the repository
  * (`../shared` of a workspace checkout; absent in a plain clone). Only the vendoring check
  * (test/data/vendored.test.ts) reads it.

@@ -6,9 +6,10 @@
  * What "noticed" covers (the rest of the mirrored folder is not vendored and not looked at):
  * - every vendored file must exist there with the same bytes;
  * - the CRD folders are read as a whole (every `*.yaml` / `*.yml`, see `readYamlDocuments`), so a
- *   CRD file added there and not here fails too. The conformance folder is read by file name
+ *   CRD file added there and not here fails too; so is the implementation-reports tree (every report
+ *   below it, scripts/import-reports.ts). The conformance folder is read by file name
  *   (cases.json, base-manifests.yaml), so other files appearing there do not matter. Files outside
- *   the vendored folders (install bundles, implementation reports…) are not read by any test.
+ *   the vendored folders (install bundles…) are not read by any test.
  *
  * In a plain clone the mirrored folder is absent: the comparison is reported as not done (one
  * passing test whose name says so, plus a console line), the completeness checks still run.
@@ -16,7 +17,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { BUNDLE_SOURCES } from '../../scripts/schema-extract';
-import { CONFORMANCE, CONFORMANCE_BASE_MANIFESTS, CONFORMANCE_CASES, CRDS, MIRRORED_DIR, REPO_ROOT, UPSTREAM_DIR } from './upstream';
+import { CONFORMANCE, CONFORMANCE_BASE_MANIFESTS, CONFORMANCE_CASES, CRDS, IMPLEMENTATION_REPORTS, MIRRORED_DIR, REPO_ROOT, UPSTREAM_DIR } from './upstream';
 
 /** Files of the vendored folder that are ours, not copies. */
 const OWN_FILES = new Set(['README.md']);
@@ -37,6 +38,8 @@ const relToUpstream = (p: string): string => path.relative(UPSTREAM_DIR, p).spli
 
 /** The CRD folders the schema extraction reads as a whole, relative to UPSTREAM_DIR. */
 const WHOLE_FOLDERS = [...new Set(BUNDLE_SOURCES.flatMap((b) => b.dirs))].map((d) => relToUpstream(path.join(CRDS, d)));
+/** The tree read as a whole, every report below it (scripts/import-reports.ts), relative to UPSTREAM_DIR. */
+const WHOLE_TREE = relToUpstream(IMPLEMENTATION_REPORTS);
 /** The files read by name, relative to UPSTREAM_DIR. */
 const NAMED_FILES = [CONFORMANCE_CASES, CONFORMANCE_BASE_MANIFESTS].map(relToUpstream);
 
@@ -49,6 +52,7 @@ describe('the vendored upstream data (test/data/upstream)', () => {
     for (const f of NAMED_FILES) expect(fs.statSync(path.join(UPSTREAM_DIR, f)).size).toBeGreaterThan(0);
     for (const d of WHOLE_FOLDERS) expect(yamlIn(UPSTREAM_DIR, d).length).toBeGreaterThan(0);
     expect(fs.existsSync(path.join(CONFORMANCE, 'README.md'))).toBe(true);
+    expect(filesUnder(IMPLEMENTATION_REPORTS).filter(isYaml).length).toBeGreaterThan(0);
     expect(fs.existsSync(path.join(UPSTREAM_DIR, 'README.md'))).toBe(true);
   });
 
@@ -56,6 +60,7 @@ describe('the vendored upstream data (test/data/upstream)', () => {
     const extra = vendored.filter((f) => {
       if (path.posix.basename(f) === 'README.md') return false;
       if (NAMED_FILES.includes(f)) return false;
+      if (isYaml(f) && f.startsWith(`${WHOLE_TREE}/`)) return false;
       return !(isYaml(f) && WHOLE_FOLDERS.includes(path.posix.dirname(f)));
     });
     expect(extra).toEqual([]);
@@ -90,6 +95,12 @@ if (!mirrored) {
       const original = path.join(MIRRORED_DIR, d);
       expect(fs.existsSync(original)).toBe(true);
       expect(yamlIn(MIRRORED_DIR, d)).toEqual(yamlIn(UPSTREAM_DIR, d));
+    });
+
+    test(`${WHOLE_TREE}: the same set of reports (read as a whole tree)`, () => {
+      const original = path.join(MIRRORED_DIR, WHOLE_TREE);
+      expect(fs.existsSync(original)).toBe(true);
+      expect(filesUnder(original).filter(isYaml)).toEqual(filesUnder(IMPLEMENTATION_REPORTS).filter(isYaml));
     });
   });
 }
