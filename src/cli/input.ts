@@ -44,6 +44,8 @@ export interface InputOptions {
    * (`--implementation`); default: the report of each controller's implementation, when known.
    */
   readonly implementation?: string;
+  /** The Gateway API channel the cluster's CRDs come from (`--channel`); default: inferred from the input. */
+  readonly channel?: 'standard' | 'experimental';
 }
 
 /** Adds the options of {@link InputOptions} to a command. */
@@ -52,6 +54,7 @@ export function addInputOptions(cmd: Command): Command {
     .addOption(new Option('--controller-name <name>', `check Gateways as the controller with this controllerName would (default: ${BUILTIN_CONTROLLER_NAME}; \`check\` without it checks every controller of the input's GatewayClasses)`))
     .addOption(new Option('-n, --namespace <namespace>', 'namespace of objects without metadata.namespace').default('default'))
     .addOption(new Option('--assume-external', 'treat referenced objects missing from the input (Services, Secrets, Gateways…, and for `check` namespaces) as existing elsewhere: reported as info, not checked'))
+    .addOption(new Option('--channel <channel>', 'the Gateway API release channel of the cluster\'s CRDs: validate against its schemas and CEL rules (default: experimental when the input holds experimental CRDs or kinds/versions only that channel serves, else standard)').choices(['standard', 'experimental']))
     .addOption(new Option('--implementation <name[@version]>', 'judge the Gateways of other controllers by this implementation\'s published conformance report (e.g. nginx-gateway-fabric, istio@1.28); default: the report of each GatewayClass controller\'s implementation, when known').argParser(parseImplementation))
     .addOption(new Option('--max-input-size <MiB>', 'most input read, files and stdin together, in MiB (larger input is refused with exit 2)').default(DEFAULT_MAX_INPUT_BYTES / 1024 / 1024).argParser(parseMiB));
 }
@@ -102,6 +105,7 @@ export async function loadAndResolve(paths: readonly string[], opts: InputOption
     controllerName: opts.controllerName ?? BUILTIN_CONTROLLER_NAME,
     defaultNamespace: opts.namespace ?? 'default',
     ...(opts.assumeExternal ? { assumeExternal: true } : {}),
+    ...(opts.channel ? { channel: opts.channel } : {}),
     ...(opts.checkNamespaces ? { namespaces: { external: [...(opts.externalNamespace ?? [])], assumeExternal: !!opts.assumeExternal } } : {}),
   };
   const objects = input.objects.map((o) => o.object);

@@ -83,7 +83,7 @@ export function resolve(objects: readonly KubeObject[], options: ResolveOptions 
   appendAll(diags, pathDroppedDiagnostics(inv.routes), shadowedRuleDiagnostics(inv.routes, model));
   const removed = removedShapeDiagnostics(objects, defaultNamespace);
   appendAll(diags, removed);
-  if (options.schemaValidation ?? true) appendAll(diags, schemaDiagnostics(objects, defaultNamespace));
+  if (options.schemaValidation ?? true) appendAll(diags, schemaDiagnostics(objects, defaultNamespace, options.channel));
   if (options.namespaces) appendAll(diags, namespaceDiagnostics(objects, defaultNamespace, options.namespaces));
   const covered = coveredBy(removed);
   return { status, diagnostics: sortDiagnostics(diags.filter((d) => !covered(d))), model };

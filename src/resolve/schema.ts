@@ -9,7 +9,9 @@ import { rec, str, uniqSorted } from './util';
 /**
  * Stage "schema": every input object that has a bundled CRD schema (Gateway API, MetalLB,
  * cert-manager) is validated as the API server would on create — structural schema, strict unknown
- * fields, defaults, CEL rules — against the standard channel. An object that fails there but
+ * fields, defaults, CEL rules. Under the experimental channel (`channel`, or inferred by
+ * {@link experimentalEvidence}) Gateway API objects are validated against its CRDs only. Under the
+ * standard channel (the default) an object that fails there but
  * passes with the experimental-channel CRDs gets one `ExperimentalField` warning naming the fields;
  * otherwise each violation is an error:
  *
@@ -22,8 +24,11 @@ import { rec, str, uniqSorted } from './util';
  * (`UnsupportedVersion`) and removed kinds (`RemovedKind`) are not validated again; versions only the
  * experimental channel serves are validated against it.
  */
-export function schemaDiagnostics(objects: readonly KubeObject[], defaultNamespace: string): Diagnostic[] {
+export function schemaDiagnostics(objects: readonly KubeObject[], defaultNamespace: string, channel?: 'standard' | 'experimental'): Diagnostic[] {
   const out: Diagnostic[] = [];
+  // inferred silently: the evidence is something the input says itself (it installs the
+  // experimental CRDs, or uses a kind or version only they serve, which UnsupportedVersion reports)
+  const experimentalChannel = channel === 'experimental' || (channel === undefined && experimentalEvidence(objects, defaultNamespace) !== undefined);
   for (const raw of objects) {
     if (!raw || typeof raw !== 'object' || typeof raw.kind !== 'string' || typeof raw.apiVersion !== 'string') continue;
     const { group, version } = splitApiVersion(raw.apiVersion);
@@ -33,6 +38,10 @@ export function schemaDiagnostics(objects: readonly KubeObject[], defaultNamespa
     const ref = refFor(raw, group, version, defaultNamespace);
     if (group === GATEWAY_GROUP && STANDARD_VERSIONS[raw.kind] && !STANDARD_VERSIONS[raw.kind].includes(version)) {
       // served only by the experimental channel (UnsupportedVersion warning): check its content there
+      out.push(...validateSafely(raw, 'experimental', ref).map((v) => toDiagnostic(v, ref, raw)));
+      continue;
+    }
+    if (experimentalChannel && gatewayApi) {
       out.push(...validateSafely(raw, 'experimental', ref).map((v) => toDiagnostic(v, ref, raw)));
       continue;
     }
@@ -54,6 +63,31 @@ export function schemaDiagnostics(objects: readonly KubeObject[], defaultNamespa
     out.push(...experimental.map((v) => toDiagnostic(v, ref, raw)));
   }
   return out;
+}
+
+/** The annotation upstream's Gateway API CRDs carry, `standard` or `experimental`. */
+const CHANNEL_ANNOTATION = 'gateway.networking.k8s.io/channel';
+
+/**
+ * Why the input is for the experimental channel, if it is: a Gateway API CRD of that channel in the
+ * input (as `GatewayApiCrds` emits), a kind of the experimental API group
+ * (`gateway.networking.x-k8s.io`), or a version of a kind only that channel serves.
+ */
+export function experimentalEvidence(objects: readonly KubeObject[], defaultNamespace: string): { ref: ObjectRef; why: string } | undefined {
+  for (const o of objects) {
+    if (!o || typeof o.apiVersion !== 'string' || typeof o.kind !== 'string') continue;
+    const { group, version } = splitApiVersion(o.apiVersion);
+    if (o.kind === 'CustomResourceDefinition' && group === 'apiextensions.k8s.io') {
+      const ann = rec(rec(o.metadata).annotations)[CHANNEL_ANNOTATION];
+      if (ann === 'experimental') return { ref: { apiVersion: o.apiVersion, kind: o.kind, name: str(rec(o.metadata).name) ?? '' }, why: `the input installs CustomResourceDefinition ${str(rec(o.metadata).name)} of that channel (annotation ${CHANNEL_ANNOTATION}: experimental)` };
+      continue;
+    }
+    if (group === 'gateway.networking.x-k8s.io') return { ref: refFor(o, group, version, defaultNamespace), why: `the input holds a ${o.kind} (${o.apiVersion}), a kind only that channel serves` };
+    if (group === GATEWAY_GROUP && STANDARD_VERSIONS[o.kind] && !STANDARD_VERSIONS[o.kind].includes(version) && SERVED_VERSIONS[o.kind]?.includes(version)) {
+      return { ref: refFor(o, group, version, defaultNamespace), why: `the input holds a ${o.kind} of version ${version}, which only that channel serves` };
+    }
+  }
+  return undefined;
 }
 
 /** The validator must never make the resolver throw; an internal failure becomes one violation. */

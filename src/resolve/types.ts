@@ -43,6 +43,16 @@ export interface ResolveOptions {
    */
   readonly schemaValidation?: boolean;
   /**
+   * The Gateway API release channel the cluster's CRDs come from (`--channel`). `experimental`
+   * validates every Gateway API object against the experimental CRDs and their CEL rules only;
+   * `standard` against the standard ones, an object valid only for the experimental channel getting
+   * an `ExperimentalField` warning.
+   * @default - experimental when the input holds Gateway API CRDs of the experimental channel (their
+   * `gateway.networking.k8s.io/channel` annotation, e.g. from `GatewayApiCrds`) or an object of a kind
+   * or version only that channel serves; standard otherwise
+   */
+  readonly channel?: 'standard' | 'experimental';
+  /**
    * Report namespaces that objects of the input use but no `v1 Namespace` of the input creates
    * (`NamespaceNotCreated` warnings, one per namespace; `default`, `kube-system`, `kube-public` and
    * `kube-node-lease` exist on every cluster and are never reported). Off when absent: the
