@@ -91,10 +91,17 @@ export interface Resolved {
 }
 
 /**
- * Loads PATH… and resolves it. On input errors (unreadable paths, invalid YAML) prints them as
- * `error: FILE:LINE:COL: message` on stderr and returns `undefined` (exit 2).
+ * A command's own step between loading and resolving (`render --self-signed`, `--serve-valid`): the
+ * objects to resolve instead, and findings about the change.
  */
-export async function loadAndResolve(paths: readonly string[], opts: InputOptions, io: CliIO, allControllers = false): Promise<Resolved | undefined> {
+export type PrepareInput = (objects: KubeObject[], options: ResolveOptions) => { objects: KubeObject[]; diagnostics: Diagnostic[] };
+
+/**
+ * Loads PATH… and resolves it (after `prepare`, when given). On input errors (unreadable paths,
+ * invalid YAML) prints them as `error: FILE:LINE:COL: message` on stderr and returns `undefined` (exit 2).
+ */
+
+export async function loadAndResolve(paths: readonly string[], opts: InputOptions, io: CliIO, allControllers = false, prepare?: PrepareInput): Promise<Resolved | undefined> {
   const input = await load(paths, { cwd: io.cwd, readStdin: io.readStdin, maxBytes: (opts.maxInputSize ?? DEFAULT_MAX_INPUT_BYTES / 1024 / 1024) * 1024 * 1024 });
   if (input.errors.length) {
     for (const e of input.errors) io.stderr(`error: ${e.location}: ${e.message}\n`);
@@ -108,7 +115,8 @@ export async function loadAndResolve(paths: readonly string[], opts: InputOption
     ...(opts.channel ? { channel: opts.channel } : {}),
     ...(opts.checkNamespaces ? { namespaces: { external: [...(opts.externalNamespace ?? [])], assumeExternal: !!opts.assumeExternal } } : {}),
   };
-  const objects = input.objects.map((o) => o.object);
+  const prepared = prepare?.(input.objects.map((o) => o.object), resolveOptions);
+  const objects = prepared ? prepared.objects : input.objects.map((o) => o.object);
   // `allControllers` (check and explain without --controller-name): every Gateway as its own
   // controller would see it, as the constructs do; otherwise one controller and a warning for the
   // Gateways of others
@@ -121,7 +129,7 @@ export async function loadAndResolve(paths: readonly string[], opts: InputOption
   const single = multi ? undefined : implementationFindings(objects, [resolveOptions.controllerName!], { implementation: opts.implementation, defaultNamespace: resolveOptions.defaultNamespace });
   const own = new Map<Diagnostic, Source>();
   for (const d of input.diagnostics) own.set(d.diagnostic, d.source);
-  const diagnostics = sortDiagnostics([...result.diagnostics, ...input.diagnostics.map((d) => d.diagnostic), ...(multi ? [] : [...otherControllers(objects, result, resolveOptions), ...single!.diagnostics])]);
+  const diagnostics = sortDiagnostics([...result.diagnostics, ...(prepared?.diagnostics ?? []), ...input.diagnostics.map((d) => d.diagnostic), ...(multi ? [] : [...otherControllers(objects, result, resolveOptions), ...single!.diagnostics])]);
   const index = sourceIndex(input, resolveOptions.defaultNamespace!);
   return {
     input,

@@ -6,7 +6,9 @@
  * certificates from the input's Secrets written next to it).
  *
  * Exit codes: 0 rendered, 1 the input has errors (nothing is written: bad input never produces a
- * config that would fail or misroute), 2 usage / input errors.
+ * config that would fail or misroute), 2 usage / input errors. For local work, `--self-signed`
+ * serves a throwaway certificate for every certificate Secret the input lacks and `--serve-valid`
+ * renders what a conformant controller would serve despite errors (src/cli/render-local.ts).
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -16,7 +18,8 @@ import { sortDiagnostics } from '../model';
 import { renderNginx } from '../render/nginx';
 import { ACME_CHALLENGE_PREFIX, ACME_SOLVER_PORT, acmeServiceName, resolveWithAcmeChallenges } from '../resolve';
 import { checkExitCode, formatDiagnosticLine } from './check';
-import { addInputOptions, CliIO, InputOptions, loadAndResolve } from './input';
+import { addInputOptions, CliIO, InputOptions, loadAndResolve, PrepareInput } from './input';
+import { addSelfSignedSecrets, withoutRefusedObjects } from './render-local';
 import { plural } from './style';
 
 /** Reasons for references that do not resolve (warnings in `check` when the input is partial). */
@@ -42,6 +45,10 @@ export interface RenderCliOptions extends InputOptions {
   readonly portOffset?: string;
   readonly modulesPath?: string;
   readonly resolver?: string;
+  /** A throwaway self-signed certificate for every listener certificate Secret not in the input. */
+  readonly selfSigned?: boolean;
+  /** Render despite errors, as a conformant controller would serve the input. */
+  readonly serveValid?: boolean;
 }
 
 /** The `render` subcommand; `done` receives the exit code. */
@@ -54,7 +61,9 @@ export function renderCommand(io: CliIO, done: (code: number) => void): Command 
     .option('--listen-host <addr>', 'address the listeners bind to (default: all)')
     .addOption(new Option('--port-offset <n>', 'added to every listener port (redirects keep the declared ports)').default('0'))
     .option('--modules-path <dir>', 'where ngx_stream_module.so lives', '/usr/lib/nginx/modules')
-    .option('--resolver <addr>', 'DNS resolver for backend names at request time');
+    .option('--resolver <addr>', 'DNS resolver for backend names at request time')
+    .option('--self-signed', 'local work: serve a throwaway self-signed certificate for every listener certificate Secret the input lacks (a warning each)')
+    .option('--serve-valid', 'local work: render what a conformant controller would serve despite errors (objects the API server would refuse left out, invalid routes answer 500, unattached routes absent); the errors are printed, exit 0');
   addInputOptions(cmd);
   return cmd.action(async (paths: string[], opts: RenderCliOptions) => done(await render(paths, opts, io)));
 }
@@ -80,7 +89,14 @@ export async function render(paths: readonly string[], opts: RenderCliOptions, i
       return 2;
     }
   }
-  const r = await loadAndResolve(paths, opts, io);
+  const prepare: PrepareInput | undefined = opts.selfSigned || opts.serveValid
+    ? (objects, options) => {
+      const valid = opts.serveValid ? withoutRefusedObjects(objects, options) : { objects, diagnostics: [] };
+      const signed = opts.selfSigned ? addSelfSignedSecrets(valid.objects, options.defaultNamespace ?? 'default') : { objects: valid.objects, diagnostics: [] };
+      return { objects: signed.objects, diagnostics: [...valid.diagnostics, ...signed.diagnostics] };
+    }
+    : undefined;
+  const r = await loadAndResolve(paths, opts, io, false, prepare);
   if (!r) return 2;
   // cert-manager's HTTP-01 challenges through these Gateways: their run-time routes and solver
   // Services, known in advance, are compiled in (as the built-in proxy does)
@@ -112,7 +128,10 @@ export async function render(paths: readonly string[], opts: RenderCliOptions, i
     if (d.severity === 'info' && !opts.assumeExternal) continue;
     if (d.severity !== 'info') io.stderr(`${formatDiagnosticLine(d, r.sourceOf(d))}\n`);
   }
-  if (checkExitCode(diagnostics) !== 0) {
+  const errors = diagnostics.filter((d) => d.severity === 'error').length;
+  if (opts.serveValid && errors > 0) {
+    io.stderr(`${plural(errors, 'error')}: rendered as a conformant controller would serve the input (--serve-valid): objects the API server would refuse are left out, invalid routes answer 500, unattached routes are absent\n`);
+  } else if (checkExitCode(diagnostics) !== 0) {
     const n = diagnostics.filter((d) => d.severity === 'error').length;
     io.stderr(`${plural(n, 'error')}: nothing was rendered (run \`cdk8s-gateway check\` for the full report)\n`);
     return 1;
