@@ -135,11 +135,6 @@ export function evaluateExpression(text: string, bindings: Record<string, unknow
   return r;
 }
 
-/** Number of distinct expressions compiled so far. */
-export function compiledExpressionCount(): number {
-  return programCache.size;
-}
-
 /** Compiles one `x-kubernetes-validations` entry. */
 export function compileRule(raw: Record<string, unknown>): CompiledRule {
   const rule = String(raw.rule ?? '');

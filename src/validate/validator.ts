@@ -33,11 +33,8 @@ export interface CrdInfo {
   readonly statusSubresource?: boolean;
 }
 
-/**
- * Validates a whole object against a compiled root schema (exposed for tests with synthetic schemas;
- * `validateObject` is the public entry point).
- */
-export function validateAgainst(root: SchemaNode, obj: KubeObject, crd: CrdInfo): Violation[] {
+/** Validates a whole object against a compiled root schema (entry points: `validateObject`, `validateWithSchema`). */
+function validateAgainst(root: SchemaNode, obj: KubeObject, crd: CrdInfo): Violation[] {
   const ctx: Ctx = { out: [], blocking: false };
   const rootPath = FieldPath.ROOT;
   // 1+2: strict decoding + defaulting

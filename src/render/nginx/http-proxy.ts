@@ -10,10 +10,10 @@ import { caPath } from './paths';
 import { complex, complexParts, duration, escapeRegexLiteral, hostname as hostnameToken, literal, pathValue, regex } from './quote';
 
 /** Internal URI prefix for mirror subrequest locations. */
-export const INTERNAL_PREFIX = '/_cdk8s_gateway_internal';
+const INTERNAL_PREFIX = '/_cdk8s_gateway_internal';
 
 /** System CA bundle (Debian / the official nginx image) for `WellKnownCACertificates: System`. */
-export const SYSTEM_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
+const SYSTEM_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
 /** How many times a request may be sent (1 + retries). */
 export function tries(a: ActionIR): number {
   return a.retry ? Math.min(a.retry.attempts, 10) + 1 : 1;

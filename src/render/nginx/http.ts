@@ -9,8 +9,6 @@ import { defaultRequestHeaders } from './http-headers';
 import { caPath } from './paths';
 import { hostname as hostnameToken, integer, literal } from './quote';
 import { appendAll } from '../../model/arrays';
-
-export { INTERNAL_PREFIX, SYSTEM_CA_BUNDLE } from './http-proxy';
 export { secretPathOf as secretPath, caPath } from './paths';
 
 function listenAddress(ctx: RenderContext, port: number): string {
