@@ -7,7 +7,8 @@ import type CertManagerJson from './schemas/cert-manager.json';
 import type ExperimentalJson from './schemas/gateway-api-experimental.json';
 import type StandardJson from './schemas/gateway-api-standard.json';
 import type MetallbJson from './schemas/metallb.json';
-import { compileSchema, SchemaNode } from './schema';
+import { compileSchema } from './schema';
+import { SchemaNode } from './schema-types';
 
 /** @internal the JSON documents this module loads (kept for the emit of the files). */
 export type BundledJsonFiles = typeof StandardJson | typeof ExperimentalJson | typeof MetallbJson | typeof CertManagerJson;

@@ -8,9 +8,7 @@ import { celEnv, CelEnv, celList, celMap, CelValue, isCelError, parse, plan } fr
 import { strings } from '@bufbuild/cel/ext';
 import { K8S_FUNCS } from './cel-ext';
 import { compileRe2 } from './regex';
-import type { SchemaNode } from './schema';
-
-type Program = (ctx: Record<string, unknown>) => unknown;
+import type { CompiledRule, Program, SchemaNode } from './schema-types';
 
 let env: CelEnv | undefined;
 
@@ -27,21 +25,6 @@ export function celEnvironment(): CelEnv {
     env = celEnv({ funcs: [...strings, ...K8S_FUNCS], ...(re2 ? { re2 } : {}) });
   }
   return env;
-}
-
-/** One `x-kubernetes-validations` entry, compiled. */
-export interface CompiledRule {
-  readonly rule: string;
-  readonly message?: string;
-  readonly messageExpression?: string;
-  readonly fieldPath?: string;
-  readonly reason?: string;
-  /** uses `oldSelf` (or `optionalOldSelf`): a transition rule, not evaluated on create */
-  readonly transition: boolean;
-  readonly program?: Program;
-  readonly messageProgram?: Program;
-  /** parse/plan error (Kubernetes would have rejected the CRD) */
-  readonly compileError?: string;
 }
 
 interface Planned {
@@ -150,11 +133,6 @@ export function evaluateExpression(text: string, bindings: Record<string, unknow
   const r = p.program(bindings);
   if (isCelError(r)) throw new Error(k8sErrorText(r.message));
   return r;
-}
-
-/** Number of distinct expressions compiled so far. */
-export function compiledExpressionCount(): number {
-  return programCache.size;
 }
 
 /** Compiles one `x-kubernetes-validations` entry. */

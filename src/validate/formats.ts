@@ -67,9 +67,6 @@ export function formatChecker(format: string): ((s: string) => boolean) | undefi
   return Object.prototype.hasOwnProperty.call(CHECKS, format) ? CHECKS[format] : undefined;
 }
 
-/** Names of the string formats that are validated. */
-export const VALIDATED_FORMATS: readonly string[] = Object.keys(CHECKS).sort();
-
 /** DNS-1123 subdomain (object names of most kinds). */
 export function isDns1123Subdomain(s: string): boolean {
   return s.length > 0 && s.length <= 253 && DNS1123_SUBDOMAIN.test(s);

@@ -2,58 +2,10 @@
  * A Kubernetes structural OpenAPI v3 schema compiled once into a tree of nodes that the validator
  * walks (patterns compiled, enums as sets, CEL rules planned, "anything below needs CEL?" flags).
  */
-import { compileRule, CompiledRule } from './cel';
+import { compileRule } from './cel';
 import { formatChecker } from './formats';
-import { compilePattern, Matcher } from './regex';
-
-export type SchemaType = 'object' | 'array' | 'string' | 'integer' | 'number' | 'boolean';
-
-/** One compiled schema node. */
-export interface SchemaNode {
-  readonly type?: SchemaType;
-  readonly nullable: boolean;
-  readonly enum?: readonly unknown[];
-  /** enum of scalars, for O(1) lookup */
-  readonly enumSet?: ReadonlySet<unknown>;
-  readonly pattern?: { readonly source: string; readonly matcher: Matcher };
-  readonly format?: string;
-  readonly formatCheck?: (s: string) => boolean;
-  readonly minLength?: number;
-  readonly maxLength?: number;
-  readonly minItems?: number;
-  readonly maxItems?: number;
-  readonly uniqueItems?: boolean;
-  readonly minProperties?: number;
-  readonly maxProperties?: number;
-  readonly minimum?: number;
-  readonly maximum?: number;
-  readonly exclusiveMinimum?: boolean;
-  readonly exclusiveMaximum?: boolean;
-  readonly multipleOf?: number;
-  readonly required?: readonly string[];
-  readonly properties?: ReadonlyMap<string, SchemaNode>;
-  /** schema of map values; `true` = any value; undefined = not declared */
-  readonly additionalProperties?: SchemaNode | boolean;
-  readonly items?: SchemaNode;
-  readonly intOrString: boolean;
-  readonly preserveUnknownFields: boolean;
-  readonly embeddedResource: boolean;
-  readonly listType?: 'atomic' | 'set' | 'map';
-  readonly listMapKeys?: readonly string[];
-  readonly allOf?: readonly SchemaNode[];
-  readonly anyOf?: readonly SchemaNode[];
-  readonly oneOf?: readonly SchemaNode[];
-  readonly not?: SchemaNode;
-  readonly hasDefault: boolean;
-  readonly default?: unknown;
-  /** properties that carry a default (applied when absent) */
-  readonly defaultedProperties?: readonly string[];
-  readonly rules?: readonly CompiledRule[];
-  /** this node or a descendant (through properties/items/additionalProperties) has CEL rules */
-  readonly celBelow: boolean;
-  /** escaped CEL field name per declared property (absent when not accessible from CEL) */
-  readonly celNames?: ReadonlyMap<string, string>;
-}
+import { compilePattern } from './regex';
+import { SchemaNode, SchemaType } from './schema-types';
 
 type Raw = Record<string, unknown>;
 

@@ -1,0 +1,16 @@
+/** Per-server rendering state shared by the location dispatch and the action bodies. */
+import { ActionIR, HttpPortIR, HttpServerIR } from '../../ir/types';
+
+export interface ServerState {
+  readonly port: HttpPortIR;
+  readonly server: HttpServerIR;
+  readonly actions: Map<string, ActionIR>;
+  /** action id → named location (only for dispatched actions). */
+  readonly named: Map<string, string>;
+  /** The values of `named` (taken location names). */
+  readonly namedTaken: Set<string>;
+  readonly namedBodies: string[];
+  readonly internal: string[];
+  readonly reserved: Set<string>;
+  readonly rendered: Map<string, string[]>;
+}
