@@ -38,20 +38,20 @@ export function schemaDiagnostics(objects: readonly KubeObject[], defaultNamespa
     const ref = refFor(raw, group, version, defaultNamespace);
     if (group === GATEWAY_GROUP && STANDARD_VERSIONS[raw.kind] && !STANDARD_VERSIONS[raw.kind].includes(version)) {
       // served only by the experimental channel (UnsupportedVersion warning): check its content there
-      out.push(...validateSafely(raw, 'experimental', ref).map((v) => toDiagnostic(v, ref, raw)));
+      out.push(...validateSafely(raw, 'experimental').map((v) => toDiagnostic(v, ref, raw)));
       continue;
     }
     if (experimentalChannel && gatewayApi) {
-      out.push(...validateSafely(raw, 'experimental', ref).map((v) => toDiagnostic(v, ref, raw)));
+      out.push(...validateSafely(raw, 'experimental').map((v) => toDiagnostic(v, ref, raw)));
       continue;
     }
-    const standard = validateSafely(raw, 'standard', ref);
+    const standard = validateSafely(raw, 'standard');
     if (!standard.length) continue;
     if (!gatewayApi) {
       out.push(...standard.map((v) => toDiagnostic(v, ref, raw)));
       continue;
     }
-    const experimental = validateSafely(raw, 'experimental', ref);
+    const experimental = validateSafely(raw, 'experimental');
     const k = (v: Violation) => `${v.type}|${v.field}`;
     const inExperimental = new Set(experimental.map(k));
     const onlyStandard = standard.filter((v) => !inExperimental.has(k(v)) && !isNotChecked(v));
@@ -91,7 +91,7 @@ export function experimentalEvidence(objects: readonly KubeObject[], defaultName
 }
 
 /** The validator must never make the resolver throw; an internal failure becomes one violation. */
-function validateSafely(obj: KubeObject, channel: 'standard' | 'experimental', _ref: ObjectRef): Violation[] {
+function validateSafely(obj: KubeObject, channel: 'standard' | 'experimental'): Violation[] {
   try {
     return validateObject(obj, { channel });
   } catch (e) {
