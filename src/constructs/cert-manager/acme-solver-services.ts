@@ -12,7 +12,7 @@ import { Construct, IConstruct } from 'constructs';
 import { BUILTIN_CONTROLLER_NAME } from '../../model';
 import { acmeServiceName, acmeSolverService } from '../../resolve/acme';
 import { acmeSolvers, selectSolver } from './cert-manager-checks';
-import type { IIssuer } from './cert-manager-issuer';
+import type { IIssuer } from './types';
 import { AcmeChallengeType } from './cert-manager-solver';
 import { Gateway } from '../gateway-api/gateway';
 import { GatewayClass } from '../gateway-api/gateway-class';

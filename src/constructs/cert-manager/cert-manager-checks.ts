@@ -6,8 +6,8 @@
  */
 import { IConstruct } from 'constructs';
 import { appObjects, describeListener, listenerAdmitsHttpRoutes, listenerHostnameAccepts, problem, refOf } from '../core/app-tree';
-import type { CertificateOptions } from './cert-manager-cert';
-import type { IIssuer } from './cert-manager-issuer';
+import type { CertificateOptions } from './types';
+import type { IIssuer } from './types';
 import { AcmeChallengeType, AcmeSolver } from './cert-manager-solver';
 import { CERT_MANAGER_ANNOTATIONS } from '../../model';
 import { selectAcmeSolver } from '../../resolve/acme';

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { appObjects, problem } from '../core/app-tree';
-import type { CertificateOptions } from './cert-manager-cert';
+import { CERT_MANAGER_API_VERSION, CERT_MANAGER_GROUP, CERT_MANAGER_NAMESPACE, CertificateOptions, IIssuer, IssuerReference } from './types';
 import { annotateGatewayForCertManager } from './cert-manager-checks';
 import { AcmeSolver, SecretKeySelector } from './cert-manager-solver';
 import { checkDnsSubdomain } from '../core/checks';
@@ -9,32 +9,10 @@ import type { Gateway } from '../gateway-api/gateway';
 import { Resource, ResourceProps } from '../core/resource';
 import { touch } from '../core/validation';
 
-/** cert-manager's API version. */
-export const CERT_MANAGER_API_VERSION = 'cert-manager.io/v1';
-/** cert-manager's API group. */
-export const CERT_MANAGER_GROUP = 'cert-manager.io';
-/** The namespace cert-manager runs in (and reads ClusterIssuer Secrets from) by default. */
-export const CERT_MANAGER_NAMESPACE = 'cert-manager';
 /** Let's Encrypt's production ACME directory. */
 export const LETS_ENCRYPT_PRODUCTION = 'https://acme-v02.api.letsencrypt.org/directory';
 /** Let's Encrypt's staging ACME directory (untrusted certificates, generous rate limits). */
 export const LETS_ENCRYPT_STAGING = 'https://acme-staging-v02.api.letsencrypt.org/directory';
-
-/** A Certificate's `issuerRef`. */
-export interface IssuerReference {
-  readonly name: string;
-  /** `Issuer`, `ClusterIssuer` or an external issuer's kind. */
-  readonly kind: string;
-  /** `cert-manager.io` or an external issuer's group. */
-  readonly group: string;
-  /** The namespace of a namespaced issuer, when known. @default - none */
-  readonly namespace?: string;
-}
-
-/** Something that issues certificates: an `Issuer`/`ClusterIssuer` of the app, or a reference. */
-export interface IIssuer {
-  readonly issuerRef: IssuerReference;
-}
 
 /** A reference to an issuer that is not part of the app. */
 export class IssuerRef implements IIssuer {

@@ -1,8 +1,9 @@
 import { Construct } from 'constructs';
 import { addAcmeSolverServices } from '../cert-manager/acme-solver-services';
-import { CertificateOptions, CertManagerCert } from '../cert-manager/cert-manager-cert';
+import { CertManagerCert } from '../cert-manager/cert-manager-cert';
+import type { CertificateOptions } from '../cert-manager/types';
 import { annotateGatewayForCertManager } from '../cert-manager/cert-manager-checks';
-import type { IIssuer } from '../cert-manager/cert-manager-issuer';
+import type { IIssuer } from '../cert-manager/types';
 import { checkHostname, checkPort, nameFromId } from '../core/checks';
 import { gwLimit } from '../core/limits';
 import { fail, freeId } from '../core/errors';

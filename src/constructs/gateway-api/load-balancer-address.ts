@@ -1,4 +1,4 @@
-import type { GatewayAddress } from './gateway';
+import type { GatewayAddress } from './gateway-address';
 
 /** Options of {@link ILoadBalancerAddress.serviceAnnotations}. */
 export interface ServiceAnnotationOptions {

@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { METALLB_ADDRESS_POOL, METALLB_DEPRECATED_PREFIX, METALLB_LOAD_BALANCER_IPS } from '../../model';
 import { AppObject, appObjects, problem, refOf, selectorMatches } from '../core/app-tree';
 import { fail } from '../core/errors';
-import { GatewayAddress } from '../gateway-api/gateway';
+import { GatewayAddress } from '../gateway-api/gateway-address';
 import { IpAddress, IpRange, isBuggyIp, parseIp, parsePoolEntry, rangeContains, rangesOverlap } from '../core/ip-address';
 import type { LabelSelector } from '../gateway-api/listener';
 import { ILoadBalancerAddress, ServiceAnnotationOptions } from '../gateway-api/load-balancer-address';
