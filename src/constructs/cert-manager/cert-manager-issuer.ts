@@ -7,7 +7,6 @@ import { checkDnsSubdomain } from '../core/checks';
 import { fail } from '../core/errors';
 import type { Gateway } from '../gateway-api/gateway';
 import { Resource, ResourceProps } from '../core/resource';
-import { touch } from '../core/validation';
 
 /** Let's Encrypt's production ACME directory. */
 export const LETS_ENCRYPT_PRODUCTION = 'https://acme-v02.api.letsencrypt.org/directory';
@@ -230,10 +229,11 @@ export abstract class IssuerBase extends Resource implements IIssuer {
 
   /** Adds an ACME solver and returns it. */
   public addSolver(solver: AcmeSolver): AcmeSolver {
-    touch();
-    if (this.type.type !== 'acme') fail(this, 'spec.acme.solvers', solver.provider, `is given to a ${this.type.type} issuer, which solves no challenges`, 'use an ACME issuer');
-    this.solvers.push(solver);
-    return solver;
+    return this._mutate(() => {
+      if (this.type.type !== 'acme') fail(this, 'spec.acme.solvers', solver.provider, `is given to a ${this.type.type} issuer, which solves no challenges`, 'use an ACME issuer');
+      this.solvers.push(solver);
+      return solver;
+    });
   }
 
   /**
@@ -245,7 +245,7 @@ export abstract class IssuerBase extends Resource implements IIssuer {
    * app writes the same Secret.
    */
   public annotateGateway(gateway: Gateway, options: CertificateOptions = {}): void {
-    annotateGatewayForCertManager(gateway, this, options);
+    gateway._mutate(() => annotateGatewayForCertManager(gateway, this, options));
   }
 
   protected renderSpec(): unknown {

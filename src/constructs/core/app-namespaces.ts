@@ -4,7 +4,7 @@ import { CLUSTER_NAMESPACES, uncreatedNamespaces } from '../../resolve/namespace
 import { checkDnsLabel, checkLabelKey, checkLabelValue } from './checks';
 import { fail, freeId } from './errors';
 import { Resource, ResourceProps } from './resource';
-import { declaredExternalNamespaces, lightRef, registerPreparation, registerValidation } from './validation';
+import { declaredExternalNamespaces, lightRef, mutate, registerPreparation, registerValidation } from './validation';
 
 /** Props of {@link AppNamespaces}. */
 export interface AppNamespacesProps {
@@ -97,10 +97,12 @@ export class AppNamespaces extends Construct {
    * @returns this
    */
   public addLabels(namespace: string, labels: { readonly [key: string]: string }): AppNamespaces {
-    this.addNamespace(namespace);
-    const checked = checkLabels(this, `namespaceLabels.${namespace}`, labels);
-    this.perNamespace.set(namespace, { ...(this.perNamespace.get(namespace) ?? {}), ...checked });
-    return this;
+    return mutate(() => {
+      this.addNamespace(namespace);
+      const checked = checkLabels(this, `namespaceLabels.${namespace}`, labels);
+      this.perNamespace.set(namespace, { ...(this.perNamespace.get(namespace) ?? {}), ...checked });
+      return this;
+    });
   }
 
   /**

@@ -2,7 +2,7 @@ import { ApiObject, App, Chart, ImplicitTokenResolver, JsonPatch, Lazy, LazyReso
 import { Construct } from 'constructs';
 import { checkDnsLabel, checkLabelKey, checkLabelValue, checkObjectName, nameFromId } from './checks';
 import { fail, freeId } from './errors';
-import { currentEpoch, registerLibraryObject, registerValidation, SynthEpoch, touch } from './validation';
+import { currentEpoch, mutate, registerLibraryObject, registerValidation, SynthEpoch } from './validation';
 
 /** Metadata props every construct of this library accepts. */
 export interface ResourceProps {
@@ -38,23 +38,19 @@ export interface IObjectReference {
 export const DEFAULT_NAMESPACE = 'default';
 
 class GatewayApiObject extends ApiObject {
-  constructor(scope: Construct, id: string, private readonly clusterScoped: boolean, props: ConstructorParameters<typeof ApiObject>[2]) {
-    super(scope, id, props);
+  constructor(private readonly owner: Resource, id: string, private readonly clusterScoped: boolean, props: ConstructorParameters<typeof ApiObject>[2]) {
+    super(owner, id, props);
     registerLibraryObject(this, () => this.sharedJson());
-    // JSON patches and metadata changes change the synthesized object (see `touch`)
+    // JSON patches and metadata changes change the synthesized object (see `Resource._mutate`)
     const metadata = this.metadata as unknown as Record<string, unknown>;
     for (const m of ['addLabel', 'addAnnotation', 'addFinalizers', 'addOwnerReference', 'add']) {
       const original = metadata[m];
       if (typeof original !== 'function') continue;
-      metadata[m] = (...args: unknown[]) => {
-        touch();
-        return (original as (...a: unknown[]) => unknown).apply(this.metadata, args);
-      };
+      metadata[m] = (...args: unknown[]) => owner._mutate(() => (original as (...a: unknown[]) => unknown).apply(this.metadata, args));
     }
   }
   public addJsonPatch(...ops: JsonPatch[]): void {
-    touch();
-    super.addJsonPatch(...ops);
+    this.owner._mutate(() => super.addJsonPatch(...ops));
   }
   public toJson(): any {
     // within one epoch (cdk8s validates, validates again per chart, then serializes) the object
@@ -201,6 +197,16 @@ export abstract class Resource extends Construct implements IObjectReference {
   /** The namespace used for references (`default` when none is set). */
   public get effectiveNamespace(): string {
     return this.namespace ?? DEFAULT_NAMESPACE;
+  }
+
+  /**
+   * Applies a change of state the synthesized objects depend on (see `mutate`). Every mutating
+   * method of a resource goes through here: the change is recorded first, so the synth-validation
+   * snapshot and the serialization cache are not reused after it.
+   * @internal
+   */
+  public _mutate<T>(change: () => T): T {
+    return mutate(change);
   }
 
   /** Produces `spec` at synth time. */

@@ -86,12 +86,15 @@ export function currentEpoch(root: IConstruct): SynthEpoch | undefined {
 }
 
 /**
- * Records a change of a construct's state that its synthesized object depends on
- * (called by every mutating method of the library).
+ * Applies a change of state that synthesized objects depend on, recording it first (so the
+ * validation snapshot and the serialization cache are not reused after it). Every mutating
+ * method of the library goes through here: `Resource._mutate` for the resources, directly for
+ * the app-wide registries and constructs that are not a Resource.
  * @internal
  */
-export function touch(): void {
+export function mutate<T>(change: () => T): T {
   generation++;
+  return change();
 }
 
 function keyOf(ref: { apiVersion: string; kind: string; namespace?: string; name: string }): string {
@@ -123,7 +126,7 @@ const libraryObjects = new WeakMap<ApiObject, () => KubeObject>();
 
 /**
  * Marks an ApiObject whose JSON depends only on this library's state (every change goes through
- * `touch`): its serialization may be reused within an epoch. `shared` returns that serialization
+ * `mutate`): its serialization may be reused within an epoch. `shared` returns that serialization
  * itself, deeply frozen (no copy): the checks and the proxy compile only read it.
  * @internal
  */
@@ -194,10 +197,11 @@ export function declaredExternalNamespaces(scope: IConstruct): string[] {
  */
 export function declareExternalNamespaces(scope: IConstruct, namespaces: readonly string[]): void {
   const root = scope.node.root;
-  const set = externalNamespaces.get(root) ?? new Set<string>();
-  for (const ns of namespaces) set.add(ns);
-  externalNamespaces.set(root, set);
-  touch();
+  mutate(() => {
+    const set = externalNamespaces.get(root) ?? new Set<string>();
+    for (const ns of namespaces) set.add(ns);
+    externalNamespaces.set(root, set);
+  });
 }
 
 /** The identity of an ApiObject without synthesizing it (for objects the checks do not read). @internal */

@@ -12,7 +12,6 @@ import { GatewayAttributes, IGateway, ParentRef } from './parent';
 import { ensureReferenceGrant } from './reference-grant';
 import { IObjectReference, Resource, ResourceProps } from '../core/resource';
 import { GatewayStreamRouteProps, GatewayTlsRouteProps, TcpRoute, TlsRoute, UdpRoute } from './stream-routes';
-import { touch } from '../core/validation';
 
 /** `spec.infrastructure`: what the implementation puts on the resources it creates. */
 export interface GatewayInfrastructure {
@@ -178,75 +177,81 @@ export class Gateway extends Resource implements IGateway {
 
   /** Adds a listener; returns it. Names and (port, protocol, hostname) must be unique. */
   public addListener(listener: Listener): Listener {
-    touch();
-    const i = this.listeners.length;
-    if (i >= 64) fail(this, 'spec.listeners', i + 1, 'exceeds 64 listeners', 'use ListenerSets for more listeners');
-    const sameName = this.listeners.find((l) => l.name === listener.name);
-    if (sameName) {
-      fail(this, `spec.listeners[${i}].name`, listener.name, 'is already the name of another listener of this Gateway', `pass a distinct \`name\` to the listener factory (e.g. "${listener.protocol.toLowerCase()}-${listener.port}")`);
-    }
-    const dup = this.listeners.find((l) => l.port === listener.port && l.protocol === listener.protocol && (l.hostname ?? '') === (listener.hostname ?? ''));
-    if (dup) {
-      fail(this, `spec.listeners[${i}]`, `${listener.protocol} ${listener.port} ${listener.hostname ?? '(any host)'}`, `duplicates listener "${dup.name}" (same port, protocol and hostname)`, 'change the hostname or port, or merge the two listeners');
-    }
-    const conflict = this.listeners.find((l) => l.port === listener.port && !compatibleOnPort(l.protocol, listener.protocol));
-    if (conflict) {
-      fail(this, `spec.listeners[${i}].port`, listener.port, `is already used by ${conflict.protocol} listener "${conflict.name}"; ${listener.protocol} cannot share it (ProtocolConflict)`, 'use another port');
-    }
-    this.listeners.push(listener);
-    listener.certificates.forEach((c) => {
-      const r = c.certificateRef;
-      if (r.namespace !== undefined && r.namespace !== this.effectiveNamespace && r.referenceGrant !== false) {
-        ensureReferenceGrant(this, {
-          fromGroup: GATEWAY_GROUP,
-          fromKind: 'Gateway',
-          fromNamespace: this.effectiveNamespace,
-          toGroup: r.group ?? '',
-          toKind: r.kind ?? 'Secret',
-          toName: r.name,
-          toNamespace: r.namespace,
-        });
+    return this._mutate(() => {
+      const i = this.listeners.length;
+      if (i >= 64) fail(this, 'spec.listeners', i + 1, 'exceeds 64 listeners', 'use ListenerSets for more listeners');
+      const sameName = this.listeners.find((l) => l.name === listener.name);
+      if (sameName) {
+        fail(this, `spec.listeners[${i}].name`, listener.name, 'is already the name of another listener of this Gateway', `pass a distinct \`name\` to the listener factory (e.g. "${listener.protocol.toLowerCase()}-${listener.port}")`);
       }
+      const dup = this.listeners.find((l) => l.port === listener.port && l.protocol === listener.protocol && (l.hostname ?? '') === (listener.hostname ?? ''));
+      if (dup) {
+        fail(this, `spec.listeners[${i}]`, `${listener.protocol} ${listener.port} ${listener.hostname ?? '(any host)'}`, `duplicates listener "${dup.name}" (same port, protocol and hostname)`, 'change the hostname or port, or merge the two listeners');
+      }
+      const conflict = this.listeners.find((l) => l.port === listener.port && !compatibleOnPort(l.protocol, listener.protocol));
+      if (conflict) {
+        fail(this, `spec.listeners[${i}].port`, listener.port, `is already used by ${conflict.protocol} listener "${conflict.name}"; ${listener.protocol} cannot share it (ProtocolConflict)`, 'use another port');
+      }
+      this.listeners.push(listener);
+      listener.certificates.forEach((c) => {
+        const r = c.certificateRef;
+        if (r.namespace !== undefined && r.namespace !== this.effectiveNamespace && r.referenceGrant !== false) {
+          ensureReferenceGrant(this, {
+            fromGroup: GATEWAY_GROUP,
+            fromKind: 'Gateway',
+            fromNamespace: this.effectiveNamespace,
+            toGroup: r.group ?? '',
+            toKind: r.kind ?? 'Secret',
+            toName: r.name,
+            toNamespace: r.namespace,
+          });
+        }
+      });
+      return listener;
     });
-    return listener;
   }
 
   /** Creates an HTTPRoute attached to this Gateway (in this Gateway's scope) and returns it. */
   public addHttpRoute(id: string, props: GatewayHttpRouteProps = {}): HttpRoute {
-    touch();
-    const { sectionName, port, ...rest } = props;
-    return new HttpRoute(this.node.scope as Construct, id, {
-      ...rest,
-      parents: [ParentRef.gateway(this, { sectionName, port })],
+    return this._mutate(() => {
+      const { sectionName, port, ...rest } = props;
+      return new HttpRoute(this.node.scope as Construct, id, {
+        ...rest,
+        parents: [ParentRef.gateway(this, { sectionName, port })],
+      });
     });
   }
 
   /** Creates a GRPCRoute attached to this Gateway (in this Gateway's scope) and returns it. */
   public addGrpcRoute(id: string, props: GatewayGrpcRouteProps = {}): GrpcRoute {
-    touch();
-    const { sectionName, port, ...rest } = props;
-    return new GrpcRoute(this.node.scope as Construct, id, { ...rest, parents: [ParentRef.gateway(this, { sectionName, port })] });
+    return this._mutate(() => {
+      const { sectionName, port, ...rest } = props;
+      return new GrpcRoute(this.node.scope as Construct, id, { ...rest, parents: [ParentRef.gateway(this, { sectionName, port })] });
+    });
   }
 
   /** Creates a TLSRoute attached to this Gateway and returns it. */
   public addTlsRoute(id: string, props: GatewayTlsRouteProps): TlsRoute {
-    touch();
-    const { sectionName, port, ...rest } = props;
-    return new TlsRoute(this.node.scope as Construct, id, { ...rest, parents: [ParentRef.gateway(this, { sectionName, port })] });
+    return this._mutate(() => {
+      const { sectionName, port, ...rest } = props;
+      return new TlsRoute(this.node.scope as Construct, id, { ...rest, parents: [ParentRef.gateway(this, { sectionName, port })] });
+    });
   }
 
   /** Creates a TCPRoute attached to this Gateway and returns it. */
   public addTcpRoute(id: string, props: GatewayStreamRouteProps): TcpRoute {
-    touch();
-    const { sectionName, port, ...rest } = props;
-    return new TcpRoute(this.node.scope as Construct, id, { ...rest, parents: [ParentRef.gateway(this, { sectionName, port })] });
+    return this._mutate(() => {
+      const { sectionName, port, ...rest } = props;
+      return new TcpRoute(this.node.scope as Construct, id, { ...rest, parents: [ParentRef.gateway(this, { sectionName, port })] });
+    });
   }
 
   /** Creates a UDPRoute attached to this Gateway and returns it. */
   public addUdpRoute(id: string, props: GatewayStreamRouteProps): UdpRoute {
-    touch();
-    const { sectionName, port, ...rest } = props;
-    return new UdpRoute(this.node.scope as Construct, id, { ...rest, parents: [ParentRef.gateway(this, { sectionName, port })] });
+    return this._mutate(() => {
+      const { sectionName, port, ...rest } = props;
+      return new UdpRoute(this.node.scope as Construct, id, { ...rest, parents: [ParentRef.gateway(this, { sectionName, port })] });
+    });
   }
 
   protected renderSpec(): unknown {

@@ -7,7 +7,6 @@ import { HttpFilter, HttpFilterType } from './http-filter';
 import { HeaderMatch, MatchType } from './http-match';
 import { ResourceProps } from '../core/resource';
 import { renderBackendRef, RouteBase, RouteProps } from './route-base';
-import { touch } from '../core/validation';
 
 const GRPC_SERVICE = /^\.?[a-z_][a-z_0-9]*(\.[a-z_][a-z_0-9]*)*$/i;
 const GRPC_METHOD = /^[A-Za-z_][A-Za-z_0-9]*$/;
@@ -139,33 +138,34 @@ export class GrpcRoute extends RouteBase {
 
   /** Adds a rule and returns its index. */
   public addRule(rule: GrpcRouteRuleProps): number {
-    touch();
-    const i = this.rules.length;
-    const f = `spec.rules[${i}]`;
-    if (i >= 16) fail(this, 'spec.rules', i + 1, 'exceeds 16 rules per GRPCRoute', 'split the route');
-    if (rule.name !== undefined) {
-      const p = checkSectionName(rule.name);
-      if (p) fail(this, `${f}.name`, rule.name, p, 'use a lowercase name');
-      if (this.rules.some((r) => r.name === rule.name)) fail(this, `${f}.name`, rule.name, 'is already the name of another rule', 'give every rule a distinct name');
-    }
-    if ((rule.matches?.length ?? 0) > 64) fail(this, `${f}.matches`, rule.matches!.length, 'has more than 64 matches', 'split the rule');
-    const total = this.rules.reduce((n, r) => n + Math.max(1, r.matches?.length ?? 0), 0) + Math.max(1, rule.matches?.length ?? 0);
-    if (total > 128) fail(this, 'spec.rules[].matches', total, 'exceeds 128 matches across the rules of one GRPCRoute', 'split the route');
-    const filters = rule.filters ?? [];
-    for (const [where, list] of [[`${f}.filters`, filters], ...(rule.backends ?? []).map((b, bi) => [`${f}.backendRefs[${bi}].filters`, b.filters] as const)] as const) {
-      for (const x of list) {
-        if (!GRPC_FILTERS.includes(x.type)) fail(this, where, x.type, 'is not a filter GRPCRoute supports', `use ${GRPC_FILTERS.join(', ')}`);
+    return this._mutate(() => {
+      const i = this.rules.length;
+      const f = `spec.rules[${i}]`;
+      if (i >= 16) fail(this, 'spec.rules', i + 1, 'exceeds 16 rules per GRPCRoute', 'split the route');
+      if (rule.name !== undefined) {
+        const p = checkSectionName(rule.name);
+        if (p) fail(this, `${f}.name`, rule.name, p, 'use a lowercase name');
+        if (this.rules.some((r) => r.name === rule.name)) fail(this, `${f}.name`, rule.name, 'is already the name of another rule', 'give every rule a distinct name');
       }
-      for (const t of [HttpFilterType.REQUEST_HEADER_MODIFIER, HttpFilterType.RESPONSE_HEADER_MODIFIER]) {
-        if (list.filter((x) => x.type === t).length > 1) fail(this, where, t, 'appears more than once', `merge the ${t} filters into one`);
+      if ((rule.matches?.length ?? 0) > 64) fail(this, `${f}.matches`, rule.matches!.length, 'has more than 64 matches', 'split the rule');
+      const total = this.rules.reduce((n, r) => n + Math.max(1, r.matches?.length ?? 0), 0) + Math.max(1, rule.matches?.length ?? 0);
+      if (total > 128) fail(this, 'spec.rules[].matches', total, 'exceeds 128 matches across the rules of one GRPCRoute', 'split the route');
+      const filters = rule.filters ?? [];
+      for (const [where, list] of [[`${f}.filters`, filters], ...(rule.backends ?? []).map((b, bi) => [`${f}.backendRefs[${bi}].filters`, b.filters] as const)] as const) {
+        for (const x of list) {
+          if (!GRPC_FILTERS.includes(x.type)) fail(this, where, x.type, 'is not a filter GRPCRoute supports', `use ${GRPC_FILTERS.join(', ')}`);
+        }
+        for (const t of [HttpFilterType.REQUEST_HEADER_MODIFIER, HttpFilterType.RESPONSE_HEADER_MODIFIER]) {
+          if (list.filter((x) => x.type === t).length > 1) fail(this, where, t, 'appears more than once', `merge the ${t} filters into one`);
+        }
       }
-    }
-    const maxBackends = gwLimit('GRPCRoute', 'spec.rules[].backendRefs');
-    if ((rule.backends?.length ?? 0) > maxBackends) fail(this, `${f}.backendRefs`, rule.backends!.length, `has more than ${maxBackends} backends`, `use at most ${maxBackends}`);
-    this.rules.push(rule);
-    for (const b of rule.backends ?? []) this._onBackend(b);
-    for (const x of filters) if (x.mirrorBackend) this._onBackend(x.mirrorBackend);
-    return i;
+      const maxBackends = gwLimit('GRPCRoute', 'spec.rules[].backendRefs');
+      if ((rule.backends?.length ?? 0) > maxBackends) fail(this, `${f}.backendRefs`, rule.backends!.length, `has more than ${maxBackends} backends`, `use at most ${maxBackends}`);
+      this.rules.push(rule);
+      for (const b of rule.backends ?? []) this._onBackend(b);
+      for (const x of filters) if (x.mirrorBackend) this._onBackend(x.mirrorBackend);
+      return i;
+    });
   }
 
   protected renderSpec(): unknown {

@@ -7,7 +7,6 @@ import { HttpFilter, HttpFilterType } from './http-filter';
 import { HttpMatch, MatchType } from './http-match';
 import { ResourceProps } from '../core/resource';
 import { renderBackendRef, RouteBase, RouteProps } from './route-base';
-import { touch } from '../core/validation';
 
 /** Timeouts of a rule (Gateway API durations such as `10s`, `1m30s`, `500ms`; `0s` disables). */
 export interface HttpRouteTimeouts {
@@ -79,19 +78,21 @@ export class HttpRouteRule {
 
   /** Adds a backend (weights are relative to the rule's other backends). */
   public addBackend(backend: Backend): HttpRouteRule {
-    touch();
-    this.backends.push(backend);
-    this.check();
-    this.route._onBackend(backend);
-    return this;
+    return this.route._mutate(() => {
+      this.backends.push(backend);
+      this.check();
+      this.route._onBackend(backend);
+      return this;
+    });
   }
 
   /** Adds a match (the rule applies when any match holds). */
   public addMatch(match: HttpMatch): HttpRouteRule {
-    touch();
-    this.matches.push(match);
-    this.check();
-    return this;
+    return this.route._mutate(() => {
+      this.matches.push(match);
+      this.check();
+      return this;
+    });
   }
 
   private check(): void {
@@ -197,19 +198,20 @@ export class HttpRoute extends RouteBase {
 
   /** Adds a rule and returns it. */
   public addRule(props: HttpRouteRuleProps): HttpRouteRule {
-    touch();
-    const maxRules = gwLimit('HTTPRoute', 'spec.rules');
-    if (this.rules.length >= maxRules) fail(this, 'spec.rules', this.rules.length + 1, `exceeds ${maxRules} rules per HTTPRoute`, 'split the route into several HTTPRoutes');
-    if (props.name !== undefined && this.rules.some((r) => r.name === props.name)) {
-      fail(this, `spec.rules[${this.rules.length}].name`, props.name, 'is already the name of another rule of this route', 'give every rule a distinct name');
-    }
-    const total = this.rules.reduce((n, r) => n + Math.max(1, r.matches.length), 0) + Math.max(1, props.matches?.length ?? 0);
-    if (total > 128) fail(this, 'spec.rules[].matches', total, 'exceeds 128 matches across the rules of one HTTPRoute', 'split the route');
-    const rule = new HttpRouteRule(this, this.rules.length, props);
-    this.rules.push(rule);
-    for (const b of rule.backends) this._onBackend(b);
-    for (const f of rule.filters) if (f.mirrorBackend) this._onBackend(f.mirrorBackend);
-    return rule;
+    return this._mutate(() => {
+      const maxRules = gwLimit('HTTPRoute', 'spec.rules');
+      if (this.rules.length >= maxRules) fail(this, 'spec.rules', this.rules.length + 1, `exceeds ${maxRules} rules per HTTPRoute`, 'split the route into several HTTPRoutes');
+      if (props.name !== undefined && this.rules.some((r) => r.name === props.name)) {
+        fail(this, `spec.rules[${this.rules.length}].name`, props.name, 'is already the name of another rule of this route', 'give every rule a distinct name');
+      }
+      const total = this.rules.reduce((n, r) => n + Math.max(1, r.matches.length), 0) + Math.max(1, props.matches?.length ?? 0);
+      if (total > 128) fail(this, 'spec.rules[].matches', total, 'exceeds 128 matches across the rules of one HTTPRoute', 'split the route');
+      const rule = new HttpRouteRule(this, this.rules.length, props);
+      this.rules.push(rule);
+      for (const b of rule.backends) this._onBackend(b);
+      for (const f of rule.filters) if (f.mirrorBackend) this._onBackend(f.mirrorBackend);
+      return rule;
+    });
   }
 
   protected renderSpec(): unknown {

@@ -13,7 +13,6 @@ import { HttpRoute, HttpRouteRuleProps } from './http-route';
 import { ITlsCertificate, Listener, ListenerProtocol, RouteNamespaces, TlsCertificate } from './listener';
 import { ParentRef } from './parent';
 import { ResourceProps } from '../core/resource';
-import { touch } from '../core/validation';
 
 /** `Strict-Transport-Security` settings. */
 export interface HstsOptions {
@@ -187,8 +186,9 @@ export class HttpsFrontDoor extends Construct {
    * hostname to the redirect route.
    */
   public addHost(hostname: string, options: HttpsHostOptions = {}): Listener {
-    touch();
-    return this.addListener([hostname], hostname, options);
+    return this.gateway._mutate(() => {
+      return this.addListener([hostname], hostname, options);
+    });
   }
 
   /**
@@ -198,12 +198,13 @@ export class HttpsFrontDoor extends Construct {
    * Routes must still name one of the hostnames.
    */
   public addHosts(hostnames: string[], options: HttpsHostOptions = {}): Listener {
-    touch();
-    if (hostnames.length === 0) fail(this, 'hostnames', [], 'is empty', 'list the hostnames');
-    if (this.props.issuer && this.props.issuerMode === FrontDoorCertificates.GATEWAY_ANNOTATION && !options.certificates) {
-      fail(this, 'hostnames', hostnames, "share a listener without hostname, which cert-manager's Gateway annotation mode skips", 'add the hosts one by one (addHost), or use FrontDoorCertificates.CERTIFICATE_PER_HOST');
-    }
-    return this.addListener(hostnames, undefined, options);
+    return this.gateway._mutate(() => {
+      if (hostnames.length === 0) fail(this, 'hostnames', [], 'is empty', 'list the hostnames');
+      if (this.props.issuer && this.props.issuerMode === FrontDoorCertificates.GATEWAY_ANNOTATION && !options.certificates) {
+        fail(this, 'hostnames', hostnames, "share a listener without hostname, which cert-manager's Gateway annotation mode skips", 'add the hosts one by one (addHost), or use FrontDoorCertificates.CERTIFICATE_PER_HOST');
+      }
+      return this.addListener(hostnames, undefined, options);
+    });
   }
 
   private addListener(names: string[], listenerHostname: string | undefined, options: HttpsHostOptions): Listener {
@@ -260,28 +261,29 @@ export class HttpsFrontDoor extends Construct {
    * door's HSTS filter on every rule given in `props`. Created next to the front door.
    */
   public addHttpRoute(id: string, props: FrontDoorRouteProps): HttpRoute {
-    touch();
-    const { hostnames, rules, hsts, ...rest } = props;
-    if (!hostnames.length) fail(this, 'hostnames', [], 'is empty', 'list the hostnames the route serves');
-    const sections: string[] = [];
-    for (const h of hostnames) {
-      const listeners = this.listenersFor(h);
-      if (!listeners.length) fail(this, 'hostnames', h, `is served by no HTTPS listener of the front door (hosts: ${this.hostnames.join(', ') || 'none'})`, `serve it first: frontDoor.addHost("${h}")`);
-      for (const l of listeners) if (!sections.includes(l.name)) sections.push(l.name);
-    }
-    const withHsts = (hsts ?? true) && this.hstsFilter !== undefined;
-    const route = new HttpRoute(this.node.scope as Construct, id, {
-      ...rest,
-      parents: sections.map((sectionName) => ParentRef.gateway(this.gateway, { sectionName })),
-      hostnames,
-    });
-    for (const rule of rules ?? []) {
-      if (withHsts && (rule.filters ?? []).some((f) => f.type === HttpFilterType.RESPONSE_HEADER_MODIFIER)) {
-        fail(route, 'spec.rules[].filters', 'ResponseHeaderModifier', 'is already set on a rule that the front door adds HSTS to (one ResponseHeaderModifier per rule)', `add "${STS}" to your filter yourself (frontDoor.hsts(...) builds the header) and pass \`hsts: false\``);
+    return this.gateway._mutate(() => {
+      const { hostnames, rules, hsts, ...rest } = props;
+      if (!hostnames.length) fail(this, 'hostnames', [], 'is empty', 'list the hostnames the route serves');
+      const sections: string[] = [];
+      for (const h of hostnames) {
+        const listeners = this.listenersFor(h);
+        if (!listeners.length) fail(this, 'hostnames', h, `is served by no HTTPS listener of the front door (hosts: ${this.hostnames.join(', ') || 'none'})`, `serve it first: frontDoor.addHost("${h}")`);
+        for (const l of listeners) if (!sections.includes(l.name)) sections.push(l.name);
       }
-      route.addRule(withHsts ? { ...rule, filters: [...(rule.filters ?? []), this.hstsFilter!] } : rule);
-    }
-    return route;
+      const withHsts = (hsts ?? true) && this.hstsFilter !== undefined;
+      const route = new HttpRoute(this.node.scope as Construct, id, {
+        ...rest,
+        parents: sections.map((sectionName) => ParentRef.gateway(this.gateway, { sectionName })),
+        hostnames,
+      });
+      for (const rule of rules ?? []) {
+        if (withHsts && (rule.filters ?? []).some((f) => f.type === HttpFilterType.RESPONSE_HEADER_MODIFIER)) {
+          fail(route, 'spec.rules[].filters', 'ResponseHeaderModifier', 'is already set on a rule that the front door adds HSTS to (one ResponseHeaderModifier per rule)', `add "${STS}" to your filter yourself (frontDoor.hsts(...) builds the header) and pass \`hsts: false\``);
+        }
+        route.addRule(withHsts ? { ...rule, filters: [...(rule.filters ?? []), this.hstsFilter!] } : rule);
+      }
+      return route;
+    });
   }
 
   private static hstsHeaders(scope: Construct, maxAgeSeconds: number, options: HstsOptions): { [key: string]: string } {

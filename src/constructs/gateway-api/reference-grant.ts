@@ -4,7 +4,6 @@ import { GATEWAY_GROUP, REFERENCE_GRANT_API_VERSION } from '../../model';
 import { checkDnsLabel } from '../core/checks';
 import { fail } from '../core/errors';
 import { Resource, ResourceProps } from '../core/resource';
-import { touch } from '../core/validation';
 
 /** Who may refer (`spec.from[]`): a kind in a namespace. */
 export interface ReferenceGrantFrom {
@@ -50,18 +49,20 @@ export class ReferenceGrant extends Resource {
 
   /** Adds a `from` entry (deduplicated). */
   public addFrom(from: ReferenceGrantFrom): void {
-    touch();
-    const p = checkDnsLabel(from.namespace);
-    if (p) fail(this, 'spec.from[].namespace', from.namespace, p, 'name an existing namespace');
-    const f = { group: from.group ?? GATEWAY_GROUP, kind: from.kind, namespace: from.namespace };
-    if (!this.fromList.some((x) => x.group === f.group && x.kind === f.kind && x.namespace === f.namespace)) this.fromList.push(f);
+    this._mutate(() => {
+      const p = checkDnsLabel(from.namespace);
+      if (p) fail(this, 'spec.from[].namespace', from.namespace, p, 'name an existing namespace');
+      const f = { group: from.group ?? GATEWAY_GROUP, kind: from.kind, namespace: from.namespace };
+      if (!this.fromList.some((x) => x.group === f.group && x.kind === f.kind && x.namespace === f.namespace)) this.fromList.push(f);
+    });
   }
 
   /** Adds a `to` entry (deduplicated; a kind-wide entry covers named ones). */
   public addTo(to: ReferenceGrantTo): void {
-    touch();
-    const t = { group: to.group ?? '', kind: to.kind, ...(to.name !== undefined ? { name: to.name } : {}) };
-    if (!this.toList.some((x) => x.group === t.group && x.kind === t.kind && x.name === t.name)) this.toList.push(t);
+    this._mutate(() => {
+      const t = { group: to.group ?? '', kind: to.kind, ...(to.name !== undefined ? { name: to.name } : {}) };
+      if (!this.toList.some((x) => x.group === t.group && x.kind === t.kind && x.name === t.name)) this.toList.push(t);
+    });
   }
 
   protected renderSpec(): unknown {

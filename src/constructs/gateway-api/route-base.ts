@@ -7,7 +7,6 @@ import { fail } from '../core/errors';
 import { ParentRef } from './parent';
 import { ensureReferenceGrant } from './reference-grant';
 import { Resource, ResourceProps } from '../core/resource';
-import { touch } from '../core/validation';
 
 /** Props every route kind accepts. */
 export interface RouteProps extends ResourceProps {
@@ -30,24 +29,26 @@ export abstract class RouteBase extends Resource {
 
   /** Attaches the route to a parent (a Gateway or one of its listeners). */
   public addParentRef(parent: ParentRef): void {
-    touch();
-    if (this.parents.some((p) => p._key(this.namespace) === parent._key(this.namespace))) {
-      fail(this, 'spec.parentRefs', parent.name, 'is listed twice with the same sectionName and port', 'remove the duplicate parent');
-    }
-    const max = gwLimit(this.kind, 'spec.parentRefs');
-    if (this.parents.length >= max) fail(this, 'spec.parentRefs', this.parents.length + 1, `exceeds ${max} parents`, `attach to at most ${max} parents`);
-    this.parents.push(parent);
+    this._mutate(() => {
+      if (this.parents.some((p) => p._key(this.namespace) === parent._key(this.namespace))) {
+        fail(this, 'spec.parentRefs', parent.name, 'is listed twice with the same sectionName and port', 'remove the duplicate parent');
+      }
+      const max = gwLimit(this.kind, 'spec.parentRefs');
+      if (this.parents.length >= max) fail(this, 'spec.parentRefs', this.parents.length + 1, `exceeds ${max} parents`, `attach to at most ${max} parents`);
+      this.parents.push(parent);
+    });
   }
 
   /** Adds a hostname the route serves (`*.example.com` allowed). */
   public addHostname(hostname: string): void {
-    touch();
-    if (this.maxHostnames === 0) fail(this, 'spec.hostnames', hostname, `is set on a ${this.kind}, which has no hostnames`, 'remove it (TCP and UDP routes match by listener port only)');
-    const p = checkHostname(hostname);
-    if (p) fail(this, 'spec.hostnames', hostname, p, 'use a DNS name such as "api.example.com" or "*.example.com"');
-    if (this.hostnames.includes(hostname)) fail(this, 'spec.hostnames', hostname, 'is listed twice', 'remove the duplicate');
-    if (this.hostnames.length >= this.maxHostnames) fail(this, 'spec.hostnames', hostname, `exceeds ${this.maxHostnames} hostnames`, 'split the route');
-    this.hostnames.push(hostname);
+    this._mutate(() => {
+      if (this.maxHostnames === 0) fail(this, 'spec.hostnames', hostname, `is set on a ${this.kind}, which has no hostnames`, 'remove it (TCP and UDP routes match by listener port only)');
+      const p = checkHostname(hostname);
+      if (p) fail(this, 'spec.hostnames', hostname, p, 'use a DNS name such as "api.example.com" or "*.example.com"');
+      if (this.hostnames.includes(hostname)) fail(this, 'spec.hostnames', hostname, 'is listed twice', 'remove the duplicate');
+      if (this.hostnames.length >= this.maxHostnames) fail(this, 'spec.hostnames', hostname, `exceeds ${this.maxHostnames} hostnames`, 'split the route');
+      this.hostnames.push(hostname);
+    });
   }
 
   /** Derives the grant a cross-namespace backend needs. @internal */

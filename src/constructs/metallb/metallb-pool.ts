@@ -16,7 +16,6 @@ import {
 } from './metallb-advertisement';
 import { METALLB_NAMESPACE } from './metallb-bgp-peer';
 import { Resource, ResourceProps } from '../core/resource';
-import { touch } from '../core/validation';
 
 const DEPRECATED_PREFIX = METALLB_DEPRECATED_PREFIX;
 
@@ -164,16 +163,17 @@ export class MetalLbPool extends Resource implements IMetalLbPool {
    * Service's annotations (`metallb.io/loadBalancerIPs`).
    */
   public address(ip: string, options: MetalLbAddressOptions = {}): MetalLbAddress {
-    touch();
-    const parsed = parseIp(ip);
-    if (!parsed) fail(this, 'address', ip, 'is not an IP address', `give an address of the pool (${this.describe()})`);
-    if (!this._ranges.some((r) => rangeContains(r, parsed))) {
-      fail(this, 'address', ip, `is not in pool "${this.name}" (${this.describe()})`, 'pin an address of the pool, or add it to `addresses`');
-    }
-    if (this.props.avoidBuggyIPs && isBuggyIp(parsed)) {
-      fail(this, 'address', ip, 'ends in .0 or .255, which the pool never hands out (avoidBuggyIPs)', 'pin another address, or turn avoidBuggyIPs off');
-    }
-    return new MetalLbAddress(this, ip, options);
+    return this._mutate(() => {
+      const parsed = parseIp(ip);
+      if (!parsed) fail(this, 'address', ip, 'is not an IP address', `give an address of the pool (${this.describe()})`);
+      if (!this._ranges.some((r) => rangeContains(r, parsed))) {
+        fail(this, 'address', ip, `is not in pool "${this.name}" (${this.describe()})`, 'pin an address of the pool, or add it to `addresses`');
+      }
+      if (this.props.avoidBuggyIPs && isBuggyIp(parsed)) {
+        fail(this, 'address', ip, 'ends in .0 or .255, which the pool never hands out (avoidBuggyIPs)', 'pin another address, or turn avoidBuggyIPs off');
+      }
+      return new MetalLbAddress(this, ip, options);
+    });
   }
 
   /** Any free address of this pool (`metallb.io/address-pool`), also when `autoAssign` is off. */
@@ -183,13 +183,14 @@ export class MetalLbPool extends Resource implements IMetalLbPool {
 
   /** Adds an L2 announcement of this pool (named after `id`) and returns it. */
   public addL2Advertisement(id: string, options: L2AdvertisementOptions = {}): MetalLbL2Advertisement {
-    return new MetalLbL2Advertisement(this, id, { ...options, namespace: this.namespace, pools: [this] });
+    return this._mutate(() => new MetalLbL2Advertisement(this, id, { ...options, namespace: this.namespace, pools: [this] }));
   }
 
   /** Adds a BGP announcement of this pool (named after `id`) and returns it. */
   public addBgpAdvertisement(id: string, options: BgpAdvertisementOptions = {}): MetalLbBgpAdvertisement {
-    touch();
-    return new MetalLbBgpAdvertisement(this, id, { ...options, namespace: this.namespace, pools: [this] });
+    return this._mutate(() => {
+      return new MetalLbBgpAdvertisement(this, id, { ...options, namespace: this.namespace, pools: [this] });
+    });
   }
 
   /** Whether the pool contains `ip`. */
