@@ -295,12 +295,12 @@ function render(d: Diagnostic): string {
   return `${d.field ? `${d.field}: ` : ''}${d.message}${d.fix ? ` Fix: ${d.fix}` : ''} (${d.code})`;
 }
 
-function messagesFor(result: Computed, owner: IConstruct | undefined, root: IConstruct): string[] {
+function messagesFor(result: Computed, owner: IConstruct | undefined): string[] {
   const out: string[] = [];
   for (const d of result.diagnostics) {
     if (d.severity !== 'error') continue;
     const o = result.owners.get(keyOf(d.object));
-    if (owner ? o === owner : o === undefined || !registeredOwner(o, root)) {
+    if (owner ? o === owner : o === undefined || !registeredOwner(o)) {
       out.push(o && !owner ? `[${o.node.path}] ${render(d)}` : render(d));
     }
   }
@@ -308,7 +308,7 @@ function messagesFor(result: Computed, owner: IConstruct | undefined, root: ICon
 }
 
 const ownersWithValidation = new WeakSet<IConstruct>();
-function registeredOwner(c: IConstruct, _root: IConstruct): boolean {
+function registeredOwner(c: IConstruct): boolean {
   return ownersWithValidation.has(c);
 }
 
@@ -348,12 +348,12 @@ export function registerValidation(owner: IConstruct): void {
           const o = result.owners.get(keyOf(d.object));
           warnOnce(root, `[${o?.node.path ?? ''}] ${render(d)}`);
         }
-        return messagesFor(result, undefined, root);
+        return messagesFor(result, undefined);
       },
     });
   }
   owner.node.addValidation({
-    validate: () => messagesFor(lastResult.get(root) ?? compute(root), owner, root),
+    validate: () => messagesFor(lastResult.get(root) ?? compute(root), owner),
   });
 }
 

@@ -20,7 +20,7 @@ export enum TlsMode {
   PASSTHROUGH = 'Passthrough',
 }
 
-/** Something that yields a TLS certificate reference: a Secret, or (later) a cert-manager Certificate. */
+/** Something that yields a TLS certificate reference: a Secret (`TlsCertificate`) or a cert-manager Certificate (`CertManagerCert`). */
 export interface ITlsCertificate {
   /** the `certificateRefs[]` entry */
   readonly certificateRef: TlsCertificateRef;
