@@ -24,6 +24,7 @@ export * from './cert-manager/cert-manager-issuer';
 export * from './cert-manager/cert-manager-cert';
 export * from './gateway-api/external-service';
 export * from './gateway-api/https-front-door';
+export * from './proxy/props';
 export * from './proxy/gateway-proxy';
 export * from './core/external-namespaces';
 export * from './core/app-namespaces';
