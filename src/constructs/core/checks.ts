@@ -5,12 +5,12 @@
  * patterns so that what passes here also passes the API server.
  */
 
+import { isIPv4 } from '../../model/ip';
 import { isDns1123Label, isDns1123Subdomain } from '../../validate/formats';
 
 const GW_HOSTNAME = /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 /** RFC 7230 token, as the Gateway API HTTPHeaderName pattern */
 const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$/;
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
 export function checkDnsLabel(v: string): string | undefined {
   if (v.length > 63) return `is ${v.length} characters long; a DNS label has at most 63`;
@@ -26,7 +26,7 @@ export function checkDnsSubdomain(v: string): string | undefined {
 export function checkHostname(v: string): string | undefined {
   if (v.length > 253) return `is ${v.length} characters long; at most 253 are allowed`;
   if (v.includes(':')) return 'contains a ":"; hostnames carry no port or scheme';
-  if (IPV4.test(v)) return 'is an IP address; Gateway API hostnames must be DNS names';
+  if (isIPv4(v)) return 'is an IP address; Gateway API hostnames must be DNS names';
   if (v !== v.toLowerCase()) return 'has uppercase letters; hostnames are matched lowercase';
   return GW_HOSTNAME.test(v) ? undefined : 'is not a valid hostname (a DNS name, optionally starting with "*." as a whole label)';
 }

@@ -1,13 +1,13 @@
 import { checkHostname } from '../core/checks';
+import { isIP } from '../../model/ip';
 import { fail } from '../core/errors';
 
 /** An address requested for the Gateway (`spec.addresses[]`). */
 export class GatewayAddress {
   /** A specific IP (e.g. one from a MetalLB pool). */
   public static ipAddress(ip: string): GatewayAddress {
-    const v4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/.test(ip);
-    const v6 = !v4 && ip.includes(':') && /^[0-9a-fA-F:.]+$/.test(ip) && ip.split('::').length <= 2;
-    if (!v4 && !v6) fail(undefined, 'spec.addresses[].value', ip, 'is not an IPv4 or IPv6 address', 'write e.g. "192.168.1.240"');
+    // what the Gateway CRD's CEL rule checks (isIP: netip.ParseAddr, no zone)
+    if (!isIP(ip)) fail(undefined, 'spec.addresses[].value', ip, 'is not an IPv4 or IPv6 address', 'write e.g. "192.168.1.240"');
     return new GatewayAddress('IPAddress', ip);
   }
   /** A DNS name. */
