@@ -43,7 +43,7 @@ export class GatewayProxy extends Construct {
 
   constructor(scope: Construct, id: string, props: GatewayProxyProps) {
     super(scope, freeId(scope, id, 'GatewayProxy'));
-    // its objects are outputs of the compile, not inputs of the whole-app checks (see validation.ts)
+    // its objects are outputs of the compile, not inputs of the whole-app checks (see core/validation.ts)
     this.node.addMetadata(DERIVED_OBJECTS_METADATA, true);
     this.props = props;
     const gw = props.gateway;
