@@ -12,7 +12,7 @@ import * as kplus from 'cdk8s-plus-28';
 import { crdBundle } from '../../scripts/import-crds';
 import { extractBundle, readYamlDocuments, renderBundle } from '../../scripts/schema-extract';
 import { AppNamespaces, checkApp, Gateway, GatewayApiCrds, GatewayClass, HttpRoute, Listener, ParentRef } from '../../src';
-import { loadGatewayApiCrds } from '../../src/constructs/gateway-api-crds';
+import { loadGatewayApiCrds } from '../../src/constructs/gateway-api/gateway-api-crds';
 import { CRDS, REPO_ROOT } from '../data/upstream';
 import { newChart, synth } from '../util';
 

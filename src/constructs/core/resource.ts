@@ -1,0 +1,214 @@
+import { ApiObject, App, Chart, ImplicitTokenResolver, JsonPatch, Lazy, LazyResolver, NumberStringUnionResolver } from 'cdk8s';
+import { Construct } from 'constructs';
+import { checkDnsLabel, checkLabelKey, checkLabelValue, checkObjectName, nameFromId } from './checks';
+import { fail, freeId } from './errors';
+import { currentEpoch, mutate, registerLibraryObject, registerValidation, SynthEpoch } from './validation';
+
+/** Metadata props every construct of this library accepts. */
+export interface ResourceProps {
+  /**
+   * `metadata.name`. Explicit and stable: it never contains a hash, so renaming a
+   * construct id in code does not rename (and re-create) the object in the cluster
+   * once you pin it here.
+   * @default - the construct id, lowercased, with characters other than `a-z0-9.-` replaced by `-`
+   */
+  readonly name?: string;
+  /**
+   * `metadata.namespace` (ignored for cluster-scoped kinds).
+   * @default - the chart's namespace; without one the object is namespace-less and lands in `default`
+   */
+  readonly namespace?: string;
+  /** @default - none */
+  readonly labels?: { readonly [key: string]: string };
+  /** @default - none */
+  readonly annotations?: { readonly [key: string]: string };
+}
+
+/** A reference to any Kubernetes object by group, kind, name and namespace. */
+export interface IObjectReference {
+  /** API group (`''` for the core group) */
+  readonly group: string;
+  readonly kind: string;
+  readonly name: string;
+  /** undefined for cluster-scoped objects or unknown namespaces (then `default`) */
+  readonly namespace?: string;
+}
+
+/** The namespace objects without one end up in. */
+export const DEFAULT_NAMESPACE = 'default';
+
+class GatewayApiObject extends ApiObject {
+  constructor(private readonly owner: Resource, id: string, private readonly clusterScoped: boolean, props: ConstructorParameters<typeof ApiObject>[2]) {
+    super(owner, id, props);
+    registerLibraryObject(this, () => this.sharedJson());
+    // JSON patches and metadata changes change the synthesized object (see `Resource._mutate`)
+    const metadata = this.metadata as unknown as Record<string, unknown>;
+    for (const m of ['addLabel', 'addAnnotation', 'addFinalizers', 'addOwnerReference', 'add']) {
+      const original = metadata[m];
+      if (typeof original !== 'function') continue;
+      metadata[m] = (...args: unknown[]) => owner._mutate(() => (original as (...a: unknown[]) => unknown).apply(this.metadata, args));
+    }
+  }
+  public addJsonPatch(...ops: JsonPatch[]): void {
+    this.owner._mutate(() => super.addJsonPatch(...ops));
+  }
+  public toJson(): any {
+    // within one epoch (cdk8s validates, validates again per chart, then serializes) the object
+    // cannot have changed: serialize once, hand out copies
+    const epoch = currentEpoch(this.node.root);
+    if (epoch && this.cached?.epoch === epoch) return copyJson(this.cached.json);
+    const json = this.serialize();
+    if (json.fast && epoch) this.cached = { epoch, json: deepFreeze(copyJson(json.json)) };
+    return json.json;
+  }
+
+  /** The serialization of the current epoch itself, frozen (read-only users: the whole-app checks). */
+  private sharedJson(): any {
+    const epoch = currentEpoch(this.node.root);
+    if (epoch && this.cached?.epoch === epoch) return this.cached.json;
+    const json = this.serialize();
+    const frozen = deepFreeze(json.json);
+    if (json.fast && epoch) this.cached = { epoch, json: frozen };
+    return frozen;
+  }
+
+  private serialize(): { json: any; fast: boolean } {
+    const fast = fastToJson(this);
+    const json = fast ?? super.toJson();
+    if (this.clusterScoped && json.metadata) delete json.metadata.namespace;
+    return { json, fast: fast !== undefined };
+  }
+
+  private cached?: { epoch: SynthEpoch; json: unknown };
+}
+
+function deepFreeze<T>(v: T): T {
+  if (v === null || typeof v !== 'object' || Object.isFrozen(v)) return v;
+  for (const k of Object.keys(v as object)) deepFreeze((v as Record<string, unknown>)[k]);
+  return Object.freeze(v);
+}
+
+function copyJson(v: any): any {
+  if (v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) return v.map(copyJson);
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v)) out[k] = copyJson(v[k]);
+  return out;
+}
+
+const FALLBACK = Symbol('fallback');
+
+/**
+ * `ApiObject.toJson` for the objects of this library, without cdk8s's generic resolution walk
+ * (which asks every resolver about every value and dominates the synth time of large apps).
+ * The result is identical: Lazy values are produced, null and undefined dropped, keys sorted
+ * (unless CDK8S_DISABLE_SORT), JSON patches applied, apiVersion / kind / metadata first. Whenever
+ * anything is not plain data (an implicit token, a union value, a class instance) or the app has
+ * custom resolvers, it returns undefined and the caller uses cdk8s's own `toJson`.
+ */
+function fastToJson(obj: ApiObject): any {
+  const resolvers = App.of(obj).resolvers;
+  if (resolvers.length !== 3 || !(resolvers[0] instanceof LazyResolver) || !(resolvers[1] instanceof ImplicitTokenResolver) || !(resolvers[2] instanceof NumberStringUnionResolver)) return undefined;
+  const internals = obj as unknown as { props?: Record<string, unknown>; patches?: JsonPatch[] };
+  if (!internals.props || !Array.isArray(internals.patches)) return undefined;
+  const sortKeys = !process.env.CDK8S_DISABLE_SORT;
+  const walk = (v: any): any => {
+    if (v === null || v === undefined) return undefined;
+    if (typeof v !== 'object') return v;
+    if (v instanceof Lazy) return walk(v.produce());
+    if (typeof v.resolve === 'function') throw FALLBACK;
+    if (Array.isArray(v)) return v.map(walk);
+    if (v.constructor !== Object) throw FALLBACK;
+    const out: Record<string, unknown> = {};
+    const keys = Object.keys(v);
+    if (sortKeys) keys.sort();
+    for (const k of keys) {
+      const x = walk(v[k]);
+      if (x !== null && x !== undefined) out[k] = x;
+    }
+    return out;
+  };
+  let json: Record<string, unknown>;
+  try {
+    json = walk({ ...internals.props, metadata: obj.metadata.toJson() });
+  } catch (e) {
+    if (e === FALLBACK) return undefined;
+    // the same message as cdk8s's toJson
+    throw new Error(`Failed serializing construct at path '${obj.node.path}' with name '${obj.name}': ${e}`);
+  }
+  const patched = internals.patches.length ? JsonPatch.apply(json, ...internals.patches) : json;
+  const result: Record<string, unknown> = {};
+  for (const k of ['apiVersion', 'kind', 'metadata', ...Object.keys(patched)]) {
+    if (k in patched && !(k in result)) result[k] = patched[k];
+  }
+  return result;
+}
+
+/**
+ * Base of every construct in this library: one Kubernetes object with an explicit
+ * name, whose `spec` is produced lazily at synth time from the construct's state.
+ */
+export abstract class Resource extends Construct implements IObjectReference {
+  /** The underlying cdk8s ApiObject (escape hatch: `addJsonPatch`). */
+  public readonly apiObject: ApiObject;
+  public readonly apiVersion: string;
+  public readonly group: string;
+  public readonly kind: string;
+  public readonly name: string;
+  /** The namespace the object is emitted in (undefined for cluster-scoped kinds). */
+  public readonly namespace?: string;
+
+  protected constructor(scope: Construct, id: string, type: { apiVersion: string; kind: string; clusterScoped?: boolean }, props: ResourceProps = {}) {
+    super(scope, freeId(scope, id, type.kind));
+    this.apiVersion = type.apiVersion;
+    this.kind = type.kind;
+    this.group = type.apiVersion.includes('/') ? type.apiVersion.slice(0, type.apiVersion.lastIndexOf('/')) : '';
+    const name = props.name ?? nameFromId(id);
+    const problem = checkObjectName(name);
+    if (problem) {
+      fail(this, 'metadata.name', name, problem, props.name ? 'choose a lowercase DNS name such as "web-gateway"' : 'pass `name` explicitly: the construct id does not make a valid object name');
+    }
+    this.name = name;
+    if (!type.clusterScoped) {
+      this.namespace = props.namespace ?? Chart.of(this).namespace;
+      const nsProblem = this.namespace !== undefined ? checkDnsLabel(this.namespace) : undefined;
+      if (nsProblem) fail(this, 'metadata.namespace', this.namespace, nsProblem, 'use a namespace name: up to 63 lowercase letters, digits and "-"');
+    }
+    for (const [k, v] of Object.entries(props.labels ?? {})) {
+      const pk = checkLabelKey(k);
+      if (pk) fail(this, `metadata.labels[${k}]`, k, pk, 'use a Kubernetes label key such as "app.kubernetes.io/name"');
+      const pv = checkLabelValue(v);
+      if (pv) fail(this, `metadata.labels[${k}]`, v, pv, 'use up to 63 letters, digits, "-", "_" or "."');
+    }
+    this.apiObject = new GatewayApiObject(this, 'Resource', !!type.clusterScoped, {
+      apiVersion: type.apiVersion,
+      kind: type.kind,
+      metadata: {
+        name,
+        ...(this.namespace !== undefined ? { namespace: this.namespace } : {}),
+        ...(props.labels ? { labels: { ...props.labels } } : {}),
+        ...(props.annotations ? { annotations: { ...props.annotations } } : {}),
+      },
+      spec: Lazy.any({ produce: () => this.renderSpec() }),
+    });
+    registerValidation(this);
+  }
+
+  /** The namespace used for references (`default` when none is set). */
+  public get effectiveNamespace(): string {
+    return this.namespace ?? DEFAULT_NAMESPACE;
+  }
+
+  /**
+   * Applies a change of state the synthesized objects depend on (see `mutate`). Every mutating
+   * method of a resource goes through here: the change is recorded first, so the synth-validation
+   * snapshot and the serialization cache are not reused after it.
+   * @internal
+   */
+  public _mutate<T>(change: () => T): T {
+    return mutate(change);
+  }
+
+  /** Produces `spec` at synth time. */
+  protected abstract renderSpec(): unknown;
+}

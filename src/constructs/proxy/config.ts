@@ -1,0 +1,179 @@
+import * as crypto from 'crypto';
+import { IConstruct } from 'constructs';
+import { BUILTIN_CONTROLLER_NAME, Diagnostic, KubeObject } from '../../model';
+import { buildDataplane } from '../../ir';
+import { renderNginx, RenderedGateway } from '../../render/nginx';
+import { resolveWithAcmeChallenges } from '../../resolve';
+import { appSnapshot, warnOnce } from '../core/validation';
+import { GatewayProxyProps } from './props';
+import { PROXY_PATHS, proxyEntrypoint } from './proxy-entrypoint';
+
+/** What a compile of the app for one proxy gives. */
+export interface ProxyCompile {
+  readonly objects: readonly KubeObject[];
+  readonly result: RenderedGateway | undefined;
+  readonly diagnostics: Diagnostic[];
+}
+
+/**
+ * The configuration of a GatewayProxy: the app compiled to nginx (memoized per snapshot of the
+ * app), the files of its ConfigMaps, their checksum and their size checks.
+ * @internal
+ */
+export class ProxyConfig {
+  private rendered?: ProxyCompile & { key: string };
+
+  /**
+   * @param owner the GatewayProxy (its snapshot of the app, its warnings)
+   * @param name the proxy's name (its ConfigMaps are `<name>-config` and `<name>-ca`)
+   */
+  constructor(
+    private readonly owner: IConstruct,
+    private readonly props: GatewayProxyProps,
+    private readonly name: string,
+    private readonly namespace: string,
+    private readonly nginxVersion: string,
+  ) {}
+
+  /** The compiled configuration files (nginx.conf, tls.list, entrypoint.sh). */
+  public configFiles(): Record<string, string> {
+    const r = this.compile();
+    return {
+      'entrypoint.sh': proxyEntrypoint(),
+      'nginx.conf': r.result?.files['nginx.conf'] ?? '# the Gateway is not served: see the synth errors\n',
+      'tls.list': r.result?.files['tls.list'] ?? '',
+    };
+  }
+
+  /** Secrets the configuration cannot start without (TLS stream listeners on nginx before 1.25.5): their volumes are not optional. */
+  public requiredSecrets(): Set<string> {
+    const out = new Set<string>();
+    for (const t of this.compile().result?.tls ?? []) if (t.fallback === 'required') for (const x of t.secrets) out.add(x.name);
+    return out;
+  }
+
+  /** CA bundles the configuration reads, copied from the app's ConfigMaps (a pod cannot mount other namespaces' ConfigMaps). */
+  public caFiles(): Record<string, string> {
+    const r = this.compile();
+    const out: Record<string, string> = {};
+    for (const c of r.result?.references.configMaps ?? []) {
+      const pem = this.appConfigMap(c.namespace, c.name)?.['ca.crt'];
+      if (typeof pem === 'string') out[`${c.namespace}_${c.name}.crt`] = pem;
+    }
+    return out;
+  }
+
+  public appConfigMap(namespace: string, name: string): Record<string, unknown> | undefined {
+    // the objects the current configuration was compiled from
+    const o = this.compile().objects.find((x) => x.kind === 'ConfigMap' && x.apiVersion === 'v1' && (x.metadata.namespace ?? 'default') === namespace && x.metadata.name === name);
+    return o && typeof o.data === 'object' && o.data ? (o.data as Record<string, unknown>) : undefined;
+  }
+
+  public checksum(): string {
+    const files = this.configFiles();
+    const h = crypto.createHash('sha256').update(files['nginx.conf']).update(files['entrypoint.sh']).update(files['tls.list']);
+    for (const [k, v] of Object.entries(this.caFiles())) h.update(k).update(v);
+    return h.digest('hex');
+  }
+
+  /**
+   * Compiles the app's Gateway API objects. It starts from the whole-app validation's snapshot
+   * (the synthesized objects and the resolver's model for the built-in controller), so a synth
+   * synthesizes and resolves the app once for the checks and the compile together; memoized per
+   * snapshot content.
+   */
+  public compile(): ProxyCompile {
+    const snapshot = appSnapshot(this.owner);
+    if (this.rendered?.key === snapshot.key) return this.rendered;
+    const gw = this.props.gateway;
+    const served = (namespace: string, name: string) => namespace === gw.effectiveNamespace && name === gw.name;
+    // cert-manager's HTTP-01 challenges through this Gateway: the routes it creates at run time are
+    // known in advance (only the token is not) and compiled in, so the challenge is answered
+    // before any certificate exists
+    const acme = resolveWithAcmeChallenges(snapshot.objects, snapshot.resolved.get(BUILTIN_CONTROLLER_NAME)!.model, { controllerName: BUILTIN_CONTROLLER_NAME, assumeExternal: true, schemaValidation: false }, served);
+    const objects = acme.objects;
+    const all = acme.model;
+    const model = { ...all, gateways: all.gateways.filter((g) => served(g.namespace, g.name)) };
+    // Secrets written by cert-manager and Services deployed elsewhere are not in the app: the
+    // resolver run assumes them (assumeExternal)
+    const rendered = renderNginx(buildDataplane(model, objects), objects, {
+      backends: staticEndpoints(objects),
+      clusterDomain: this.props.clusterDomain ?? 'cluster.local',
+      resolver: this.props.resolver ?? 'auto',
+      runtimeDir: PROXY_PATHS.run,
+      nginxVersion: this.nginxVersion,
+      healthPort: this.props.healthPort ?? 8081,
+      embedSecrets: false,
+      caFiles: 'flat',
+      streamModule: (this.props.streamModule ?? 'builtin') as 'builtin' | 'dynamic',
+    });
+    const result = rendered.find((r) => served(r.namespace, r.name));
+    this.rendered = { key: snapshot.key, objects, result, diagnostics: [...(result?.diagnostics ?? []), ...acme.diagnostics] };
+    return this.rendered;
+  }
+
+  /**
+   * The compiled configuration must fit in its ConfigMap (an error: the apply would fail); past what
+   * client-side `kubectl apply` can record, a warning says to apply server-side.
+   */
+  public checkConfigMapSizes(): string[] {
+    const errors: string[] = [];
+    for (const [name, data] of [[`${this.name}-config`, this.configFiles()], [`${this.name}-ca`, this.caFiles()]] as const) {
+      const bytes = Object.entries(data).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
+      const kib = (bytes / 1024).toFixed(0);
+      if (bytes > CONFIGMAP_MAX_BYTES) {
+        errors.push(
+          `ConfigMap ${this.namespace}/${name}: the compiled configuration of Gateway ${this.props.gateway.effectiveNamespace}/${this.props.gateway.name} is ${kib} KiB; the API server stores at most 1,024 KiB in a ConfigMap, so applying it would fail. ` +
+            'Fix: spread the routes over several Gateways, each with its own GatewayProxy (about 1,500 routes with a header and a query match fit in one), or serve some hostnames with another Gateway',
+        );
+      } else if (bytes > ANNOTATIONS_MAX_BYTES / 2 && JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: this.namespace }, data }).length > ANNOTATIONS_MAX_BYTES) {
+        // (the configuration is printable ASCII and newlines, which JSON at most doubles: below half
+        // the limit it cannot reach it)
+        warnOnce(
+          this.owner,
+          `[${this.owner.node.path}] ConfigMap ${this.namespace}/${name} holds ${kib} KiB, more than client-side \`kubectl apply\` can record in its last-applied-configuration annotation (256 KiB for all annotations): ` +
+            'apply it server-side (`kubectl apply --server-side`, Argo CD sync option `ServerSideApply=true`; Flux and Pulumi apply server-side already)',
+        );
+      }
+    }
+    return errors;
+  }
+}
+
+/** What the API server stores in one ConfigMap: keys and values of `data`, in bytes (1 MiB). */
+const CONFIGMAP_MAX_BYTES = 1024 * 1024;
+/** All annotations of an object together, in bytes: kubectl's client-side apply records the whole object in one (256 KiB). */
+const ANNOTATIONS_MAX_BYTES = 256 * 1024;
+
+/**
+ * Backends whose endpoints the app declares statically (a selector-less Service with an
+ * EndpointSlice, e.g. an `ExternalService`): the proxy connects to the endpoint itself. kube-proxy
+ * does not serve FQDN EndpointSlices at all, and for IP ones this saves a hop.
+ */
+function staticEndpoints(objects: readonly KubeObject[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  const services = new Map<string, any>();
+  for (const o of objects) if (o.kind === 'Service' && o.apiVersion === 'v1') services.set(`${o.metadata.namespace ?? 'default'}/${o.metadata.name}`, o);
+  for (const o of objects as any[]) {
+    if (o.kind !== 'EndpointSlice' || !String(o.apiVersion).startsWith('discovery.k8s.io/')) continue;
+    const ns = o.metadata.namespace ?? 'default';
+    const svcName = o.metadata.labels?.['kubernetes.io/service-name'];
+    const svc = services.get(`${ns}/${svcName}`);
+    const address = o.endpoints?.find((e: any) => e.conditions?.ready !== false)?.addresses?.[0];
+    if (!svc || svc.spec?.selector || typeof address !== 'string' || !/^[A-Za-z0-9.:-]+$/.test(address)) continue;
+    const slicePorts: any[] = o.ports ?? [];
+    for (const sp of svc.spec?.ports ?? []) {
+      const match = slicePorts.find((p) => (p.name ?? '') === (sp.name ?? '')) ?? (slicePorts.length === 1 ? slicePorts[0] : undefined);
+      if (!match || typeof match.port !== 'number') continue;
+      const host = address.includes(':') ? `[${address}]` : address;
+      out[`${ns}/${svcName}:${sp.port}`] = `${host}:${match.port}`;
+    }
+  }
+  return out;
+}
+
+/** The nginx version of an image tag such as `nginx:1.28.0` or `registry/nginx:1.27.3-alpine`. */
+export function versionFromImage(image: string | undefined): string | undefined {
+  const m = image === undefined ? undefined : /:(\d+\.\d+\.\d+)(?:-[A-Za-z0-9.-]+)?$/.exec(image);
+  return m?.[1];
+}
