@@ -23,6 +23,14 @@ export type {
   ResolvedBackend,
   ResolvedBackendTLS,
   NamespacedName,
+  ResolvedMatch,
+  ResolvedHttpMatch,
+  ResolvedGrpcMatch,
+  ResolvedValueMatch,
+  ResolvedFilter,
+  HeaderModifierFilter,
+  PathModifierFilter,
+  RequestMirrorFilter,
 } from './resolve';
 export { hasSchema, validateObject } from './validate';
 export type { Channel, ValidateOptions, Violation, ViolationType } from './validate';

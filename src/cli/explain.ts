@@ -19,7 +19,8 @@
  */
 import { Command, Option } from 'commander';
 import { Diagnostic } from '../model';
-import { ResolvedBackend, ResolvedListener, ResolvedModel, ResolvedRule, RouteAttachment, ROUTE_KINDS } from '../resolve';
+import { mirrorPercent, orderEntries, ResolvedBackend, ResolvedListener, ResolvedModel, ResolvedRule, RouteAttachment, ROUTE_KINDS, splitPercentages } from '../resolve';
+import { cmp, rec } from '../resolve/util';
 import { addInputOptions, CliIO, InputOptions, loadAndResolve } from './input';
 import { Cell, plural, table } from './style';
 import { appendAll } from '../model/arrays';
@@ -287,10 +288,6 @@ export function sortHostnames(hostnames: readonly string[]): string[] {
   return [...hostnames].sort((a, b) => rank(a) - rank(b) || labels(b) - labels(a) || cmp(a, b));
 }
 
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 /** Fixes the key order of an entry (the JSON output is read by people too). */
 function toEntry(e: Omit<Unordered, 'creationTimestamp'> & { order: number }): ExplainEntry {
   return {
@@ -346,82 +343,10 @@ function respondStatus(rule: ResolvedRule): number | undefined {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Precedence
+// Precedence: see ../resolve/precedence
 
-/** What the ordering looks at for one entry. */
-export interface Rankable {
-  readonly route: RouteRef;
-  readonly creationTimestamp?: string;
-  readonly rule: number;
-  readonly matchIndex: number;
-  readonly match: Record<string, unknown> | null;
-  readonly valid?: boolean;
-}
-
-function rec(v: unknown): Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-}
-
-function count(v: unknown): number {
-  return Array.isArray(v) ? v.length : 0;
-}
-
-/** HTTPRoute match specificity, as a tuple compared element by element (smaller first). */
-function httpKey(m: Record<string, unknown> | null): number[] {
-  const path = rec(m?.path);
-  const type = typeof path.type === 'string' ? path.type : 'PathPrefix';
-  const value = typeof path.value === 'string' ? path.value : '/';
-  const typeRank = type === 'Exact' ? 0 : type === 'RegularExpression' ? 1 : 2;
-  return [typeRank, -value.length, m?.method !== undefined ? 0 : 1, -count(m?.headers), -count(m?.queryParams)];
-}
-
-/** GRPCRoute match specificity. */
-function grpcKey(m: Record<string, unknown> | null): number[] {
-  const method = rec(m?.method);
-  const len = (v: unknown) => (typeof v === 'string' ? v.length : 0);
-  return [-len(method.service), -len(method.method), -count(m?.headers)];
-}
-
-/** Milliseconds since the epoch; missing or unparsable timestamps count as newest. */
-function age(ts: string | undefined): number {
-  const t = ts === undefined ? NaN : Date.parse(ts);
-  return Number.isNaN(t) ? Number.POSITIVE_INFINITY : t;
-}
-
-const KIND_ORDER = ['HTTPRoute', 'GRPCRoute', 'TLSRoute', 'TCPRoute', 'UDPRoute'];
-
-/**
- * Compares two entries of the same hostname by Gateway API match precedence: the one a request is
- * tried against first sorts first. Dropped rules (`valid: false`) sort last.
- */
-export function compareMatchPrecedence(a: Rankable, b: Rankable): number {
-  const dropped = Number(a.valid === false) - Number(b.valid === false);
-  if (dropped) return dropped;
-  const kinds = kindRank(a.route.kind) - kindRank(b.route.kind);
-  if (kinds) return kinds;
-  const key = a.route.kind === 'HTTPRoute' ? httpKey : a.route.kind === 'GRPCRoute' ? grpcKey : () => [];
-  const ka = key(a.match);
-  const kb = key(b.match);
-  for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i]) return ka[i] - kb[i];
-  const ta = age(a.creationTimestamp);
-  const tb = age(b.creationTimestamp);
-  if (ta !== tb) return ta < tb ? -1 : 1;
-  return cmp(a.route.namespace, b.route.namespace) || cmp(a.route.name, b.route.name) || a.rule - b.rule || a.matchIndex - b.matchIndex;
-}
-
-function kindRank(kind: string): number {
-  const i = KIND_ORDER.indexOf(kind);
-  return i < 0 ? KIND_ORDER.length : i;
-}
-
-/** Sorts entries by {@link compareMatchPrecedence} and numbers them (dropped rules get 0). */
-export function orderEntries<T extends Rankable>(entries: readonly T[]): (Omit<T, 'creationTimestamp'> & { order: number })[] {
-  let n = 0;
-  return [...entries].sort(compareMatchPrecedence).map((e) => {
-    const { creationTimestamp: _ts, ...rest } = e as T & { creationTimestamp?: string };
-    return { order: e.valid === false ? 0 : ++n, ...rest };
-  });
-}
+export { compareMatchPrecedence, orderEntries } from '../resolve';
+export type { Rankable } from '../resolve';
 
 // ---------------------------------------------------------------------------------------------
 // Short forms
@@ -461,23 +386,11 @@ function backendName(b: Pick<ResolvedBackend, 'group' | 'kind' | 'namespace' | '
   return `${kind}${ns}${b.name}${b.port !== undefined ? `:${b.port}` : ''}`;
 }
 
-/**
- * Weights → percentages of the rule's traffic: each share floored to 2 decimals, the remainder
- * to the last backend with a non-zero weight, so the shares add up to exactly 100 (all 0 when every
- * weight is 0).
- */
-export function sharePercents(weights: readonly number[]): number[] {
-  const w = weights.map((x) => (Number.isFinite(x) && x > 0 ? x : 0));
-  const total = w.reduce((a, b) => a + b, 0);
-  if (total === 0) return w.map(() => 0);
-  const hundredths = w.map((x) => Math.floor((x * 10000) / total));
-  const last = w.map((x) => x > 0).lastIndexOf(true);
-  hundredths[last] += 10000 - hundredths.reduce((a, b) => a + b, 0);
-  return hundredths.map((h) => h / 100);
-}
+/** Weights → percentages of the rule's traffic (the data plane's split, see `splitPercentages`). */
+export const sharePercents = splitPercentages;
 
 function backendsOf(backends: readonly ResolvedBackend[], routeNamespace: string): ExplainBackend[] {
-  const percents = sharePercents(backends.map((b) => b.weight));
+  const percents = splitPercentages(backends.map((b) => b.weight));
   return backends.map((b, i) => {
     const extra = b.filters.length ? ` (${b.filters.flatMap((f) => filterText(f, undefined, routeNamespace)).join(', ')})` : '';
     const bad = b.valid ? '' : ` ✗ ${b.reason ?? 'Invalid'} → 500`;
@@ -498,17 +411,6 @@ function backendsOf(backends: readonly ResolvedBackend[], routeNamespace: string
   });
 }
 
-/** Percentage of requests a `requestMirror` copies: `percent`, else `fraction` (denominator default 100), else 100. */
-function mirrorPercent(m: Record<string, unknown>): number {
-  const fraction = rec(m.fraction);
-  if (typeof m.percent === 'number') return m.percent;
-  if (typeof fraction.numerator === 'number') {
-    const d = typeof fraction.denominator === 'number' && fraction.denominator > 0 ? fraction.denominator : 100;
-    return Math.floor((fraction.numerator * 10000) / d) / 100;
-  }
-  return 100;
-}
-
 function mirrorsOf(rule: ResolvedRule): ExplainMirror[] {
   const filters = rule.filters.filter((f) => f.type === 'RequestMirror');
   return rule.mirrors.map((m, i) => ({
@@ -517,7 +419,7 @@ function mirrorsOf(rule: ResolvedRule): ExplainMirror[] {
     namespace: m.namespace,
     name: m.name,
     ...(m.port !== undefined ? { port: m.port } : {}),
-    percent: mirrorPercent(rec(filters[i]?.requestMirror)),
+    percent: mirrorPercent(filters[i]?.requestMirror),
     valid: m.valid,
     ...(m.reason !== undefined ? { reason: m.reason } : {}),
   }));

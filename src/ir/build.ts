@@ -10,6 +10,9 @@ import type {
 } from '../resolve/model';
 import { compareSpecificity, covers, isWildcard, ownerOf, specificity } from './hostnames';
 import { appendAll } from '../model/arrays';
+import { compareRoutes, grpcSpecificity, httpSpecificity, mirrorPercent, normalizePrefix, splitPercentages } from '../resolve/precedence';
+import type { ResolvedGrpcMatch, ResolvedHttpMatch } from '../resolve/matches';
+import { arr, cmp, cmpTuple, Json, num, rec, str } from '../resolve/util';
 import {
   ActionIR,
   BackendIR,
@@ -34,27 +37,8 @@ import {
 /** Diagnostic code for everything the data plane cannot honour. */
 export const UNSUPPORTED_BY_DATAPLANE = 'UnsupportedByDataplane';
 
-type Json = Record<string, unknown>;
-const rec = (v: unknown): Json => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {});
-const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : undefined);
-
-/** Byte-wise comparison (locale independent). */
-export function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function cmpTuple(a: readonly (string | number)[], b: readonly (string | number)[]): number {
-  for (let i = 0; i < Math.min(a.length, b.length); i++) {
-    const x = a[i];
-    const y = b[i];
-    if (x === y) continue;
-    if (typeof x === 'number' && typeof y === 'number') return x - y;
-    return cmp(String(x), String(y));
-  }
-  return a.length - b.length;
-}
+/** Byte-wise comparison (locale independent); kept here for callers of the IR module. */
+export { cmp };
 
 interface Ctx {
   readonly diags: Diagnostic[];
@@ -211,7 +195,31 @@ interface MatchEntry {
   readonly pathType: 'Exact' | 'PathPrefix' | 'RegularExpression';
   readonly path: string;
   readonly conditions: ConditionIR[];
+  /** Hostname specificity, then match specificity (see {@link precedenceKey}). */
   readonly key: (string | number)[];
+  /** Ties: route precedence, then rule index and match index. */
+  readonly route: RouteAttachment;
+  readonly position: [number, number];
+}
+
+/** Entries in the order nginx must try them. */
+function compareEntries(a: MatchEntry, b: MatchEntry): number {
+  return cmpTuple(a.key, b.key) || compareRoutes(a.route, b.route) || cmpTuple(a.position, b.position);
+}
+
+/**
+ * A match's specificity for the location candidates (`../resolve/precedence`), one tuple shape for
+ * HTTP and GRPC matches on the same server: [path type, -path length, path, method, -headers,
+ * -query]; a GRPC match ranks as an Exact path by service length, then method length. The path
+ * itself breaks ties between different paths of one length, so candidate order is deterministic.
+ */
+function precedenceKey(kind: string, m: Json, path: string): (string | number)[] {
+  if (kind === 'GRPCRoute') {
+    const [service, method, headers] = grpcSpecificity(m as ResolvedGrpcMatch);
+    return [0, service * 100000 + method, '', 1, headers, 0];
+  }
+  const [type, length, method, headers, query] = httpSpecificity(m as ResolvedHttpMatch);
+  return [type, length, path, method, headers, query];
 }
 
 /** The HTTP routes of a listener by the hostnames they can serve (a server looks only at its candidates). */
@@ -277,7 +285,7 @@ function buildServer(ctx: Ctx, port: number, protocol: 'HTTP' | 'HTTPS', hostnam
       entries.push(...routeEntries(ctx, a, port, protocol, spec));
     }
   }
-  entries.sort((a, b) => cmpTuple(a.key, b.key));
+  entries.sort(compareEntries);
   const locations = buildLocations(entries);
   const used = new Set<string>();
   for (const l of locations) for (const c of l.candidates) used.add(c.action);
@@ -301,17 +309,11 @@ function keyOfUpstream(ctx: Ctx, name: string): string {
   return ctx.upstreamKeys.get(name)!;
 }
 
-/** Normalises a PathPrefix value: trailing slashes are ignored (element-wise matching). */
-export function normalizePrefix(p: string): string {
-  const s = p.replace(/\/+$/, '');
-  return s === '' ? '/' : s;
-}
+export { normalizePrefix, splitPercentages };
 
 function escapeRegex(s: string): string {
   return s.replace(/[\\^$.*+?()[\]{}|/-]/g, (c) => `\\${c}`);
 }
-
-const PATH_RANK = { Exact: 0, RegularExpression: 1, PathPrefix: 2 } as const;
 
 function routeEntries(ctx: Ctx, a: RouteAttachment, port: number, protocol: 'HTTP' | 'HTTPS', spec: [number, number]): MatchEntry[] {
   const out: MatchEntry[] = [];
@@ -324,13 +326,10 @@ function routeEntries(ctx: Ctx, a: RouteAttachment, port: number, protocol: 'HTT
       const conditions: ConditionIR[] = [];
       let pathType: 'Exact' | 'PathPrefix' | 'RegularExpression' = 'PathPrefix';
       let path = '/';
-      /** GRPCRoute precedence: characters of the matching service, then of the method. */
-      let grpcRank: number | undefined;
       if (a.kind === 'GRPCRoute') {
         const method = rec(m.method);
         const service = str(method.service);
         const meth = str(method.method);
-        grpcRank = (service?.length ?? 0) * 100000 + (meth?.length ?? 0);
         if (str(method.type) === 'RegularExpression') {
           if (service !== undefined || meth !== undefined) {
             pathType = 'RegularExpression';
@@ -384,33 +383,7 @@ function routeEntries(ctx: Ctx, a: RouteAttachment, port: number, protocol: 'HTT
         conditions.push({ kind: 'query', name, type, value: str(q.value) ?? '' });
       }
       const action = buildAction(ctx, a, rule, mi, { type: pathType, value: path }, port, protocol, ref);
-      const methodCount = conditions.some((c) => c.kind === 'method') ? 0 : 1;
-      const headers = conditions.filter((c) => c.kind === 'header').length;
-      const query = conditions.filter((c) => c.kind === 'query').length;
-      const ts = a.creationTimestamp ?? '';
-      out.push({
-        action,
-        pathType,
-        path,
-        conditions,
-        key: [
-          -spec[0],
-          -spec[1],
-          grpcRank !== undefined ? 0 : PATH_RANK[pathType],
-          grpcRank !== undefined ? -grpcRank : -path.length,
-          grpcRank !== undefined ? '' : path,
-          methodCount,
-          -headers,
-          -query,
-          ts ? 0 : 1,
-          ts,
-          a.namespace,
-          a.name,
-          a.kind,
-          rule.index,
-          mi,
-        ],
-      });
+      out.push({ action, pathType, path, conditions, key: [-spec[0], -spec[1], ...precedenceKey(a.kind, m, path)], route: a, position: [rule.index, mi] });
     });
   }
   return out;
@@ -547,20 +520,6 @@ function backendTls(t: ResolvedBackendTLS | undefined): BackendTlsIR | undefined
   return { policy: t.policy, valid: t.valid, hostname: t.hostname, caCertificates: t.caCertificates, system: t.wellKnownCACertificates === 'System', subjectAltNames: sans };
 }
 
-/** Splits 100% over weights: floor to 2 decimals, the remainder to the last non-zero weight. */
-export function splitPercentages(weights: readonly number[]): number[] {
-  const total = weights.reduce((s, w) => s + (w > 0 ? w : 0), 0);
-  if (total <= 0) return weights.map(() => 0);
-  const out = weights.map((w) => (w > 0 ? Math.floor((w / total) * 10000) / 100 : 0));
-  let last = -1;
-  weights.forEach((w, i) => {
-    if (w > 0) last = i;
-  });
-  const others = out.reduce((s, p, i) => (i === last ? s : s + Math.round(p * 100)), 0);
-  out[last] = (10000 - others) / 100;
-  return out;
-}
-
 function buildAction(
   ctx: Ctx,
   a: RouteAttachment,
@@ -636,16 +595,7 @@ function buildAction(
   rule.filters.forEach((f) => {
     if (str(f.type) !== 'RequestMirror') return;
     const target = rule.mirrors[mirrorIndex++];
-    const x = rec(f.requestMirror);
-    let percent = 100;
-    if (num(x.percent) !== undefined) percent = num(x.percent)!;
-    else if (x.fraction !== undefined) {
-      const fr = rec(x.fraction);
-      const n = num(fr.numerator) ?? 0;
-      const d = num(fr.denominator) ?? 100;
-      percent = d > 0 ? (n / d) * 100 : 0;
-    }
-    percent = Math.max(0, Math.min(100, Math.floor(percent * 100) / 100));
+    const percent = mirrorPercent(f.requestMirror);
     if (!target || percent <= 0) return;
     const upstream = target.valid && target.port !== undefined ? ctx.upstreamNames.get(upstreamKey(target.namespace, target.name, target.port)) : undefined;
     const tls = backendTls(target.tls);
@@ -744,20 +694,13 @@ function l4Backends(ctx: Ctx, rule: ResolvedRule | undefined): BackendIR[] {
   });
 }
 
-function routeOrder(a: RouteAttachment, b: RouteAttachment): number {
-  const ta = a.creationTimestamp ?? '';
-  const tb = b.creationTimestamp ?? '';
-  if (ta !== tb) return !ta ? 1 : !tb ? -1 : cmp(ta, tb);
-  return cmpTuple([a.namespace, a.name, a.kind], [b.namespace, b.name, b.kind]);
-}
-
 function buildTlsPort(ctx: Ctx, port: number, tls: ResolvedListener[], https: ResolvedListener[]): StreamPortIR {
   const byHost = new Map<string, TlsRouteIR>();
   let def: TlsRouteIR | undefined;
   // listeners in specificity order; within, routes oldest first: the first claim of a hostname wins
   const sorted = [...tls].sort((a, b) => compareSpecificity(specificity(a.hostname), specificity(b.hostname)));
   for (const l of sorted) {
-    for (const a of [...l.routes].filter((x) => x.kind === 'TLSRoute').sort(routeOrder)) {
+    for (const a of [...l.routes].filter((x) => x.kind === 'TLSRoute').sort(compareRoutes)) {
       const ref = refOfRoute(ctx, a.kind, a.namespace, a.name);
       if (a.rules.length > 1) unsupported(ctx, ref, 'spec.rules', 'TLSRoute rules beyond the first are not served (one backend set per hostname)');
       const route: TlsRouteIR = {
@@ -786,7 +729,7 @@ function buildTlsPort(ctx: Ctx, port: number, tls: ResolvedListener[], https: Re
 
 function buildL4Port(ctx: Ctx, port: number, protocol: 'TCP' | 'UDP', listeners: ResolvedListener[]): StreamPortIR {
   const kind = protocol === 'TCP' ? 'TCPRoute' : 'UDPRoute';
-  const routes = listeners.flatMap((l) => l.routes.filter((a) => a.kind === kind)).sort(routeOrder);
+  const routes = listeners.flatMap((l) => l.routes.filter((a) => a.kind === kind)).sort(compareRoutes);
   const chosen = routes[0];
   for (const r of routes.slice(1)) {
     if (r.namespace === chosen.namespace && r.name === chosen.name) continue;
