@@ -5,7 +5,7 @@ import { mirrorPercent, splitPercentages } from '../resolve/precedence';
 import { arr, cmp, Json, num, rec, str } from '../resolve/util';
 import { Ctx, unsupported } from './context';
 import { ActionIR, BackendIR, CorsIR, HeaderModifierIR, MirrorIR, PathModifierIR, RedirectIR } from './types';
-import { backendProtocol, backendTls, upstreamOf } from './upstreams';
+import { backendIR, backendProtocol, backendTls, upstreamOf } from './upstreams';
 
 function headerModifier(v: unknown): HeaderModifierIR {
   const x = rec(v);
@@ -118,7 +118,6 @@ export function buildAction(
   });
   const percents = splitPercentages(rule.backends.map((b) => b.weight));
   const backends: BackendIR[] = rule.backends.map((b, i) => {
-    const upstream = upstreamOf(ctx, b);
     const tls = backendTls(b.tls);
     const bf = (type: string) => b.filters.find((f) => str(f.type) === type);
     const brh = bf('RequestHeaderModifier');
@@ -130,15 +129,7 @@ export function buildAction(
       }
     });
     return {
-      field: b.field,
-      namespace: b.namespace,
-      name: b.name,
-      ...(b.port !== undefined ? { port: b.port } : {}),
-      weight: b.weight,
-      percent: percents[i],
-      ...(upstream ? { upstream } : {}),
-      ...(b.reason ? { reason: b.reason } : {}),
-      protocol: backendProtocol(b, grpc),
+      ...backendIR(ctx, b, percents[i], backendProtocol(b, grpc)),
       ...(tls ? { tls } : {}),
       ...(brh ? { requestHeaders: headerModifier(brh.requestHeaderModifier) } : {}),
       ...(bsh ? { responseHeaders: headerModifier(bsh.responseHeaderModifier) } : {}),

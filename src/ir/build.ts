@@ -9,10 +9,12 @@ import { normalizePrefix, splitPercentages } from '../resolve/precedence';
 import { cmp } from '../resolve/util';
 import { Ctx, dedupeDiags, unsupported, UNSUPPORTED_BY_DATAPLANE } from './context';
 import { buildHttpPort } from './http';
+import { inputsOf } from './inputs';
 import { buildLocations, underPrefix } from './locations';
 import { buildL4Port, buildTlsPort } from './stream';
 import { DataplaneIR, GatewayIR, HttpPortIR, StreamPortIR, UpstreamIR } from './types';
 import { allBackends, upstreamKey, upstreamNames } from './upstreams';
+import { validateDataplane } from './validate';
 
 export { buildLocations, cmp, normalizePrefix, splitPercentages, underPrefix, upstreamKey, upstreamNames, UNSUPPORTED_BY_DATAPLANE };
 
@@ -32,7 +34,9 @@ export function buildDataplane(model: ResolvedModel, objects: readonly KubeObjec
   }
   for (const r of model.routes) for (const rule of r.rules) for (const b of [...rule.backends, ...rule.mirrors]) if (b.kind === 'ServiceImport') serviceImports.add(`${b.namespace}/${b.name}`);
   const gateways = model.gateways.filter((g) => g.accepted).map((g) => buildGateway(g, apiVersions, serviceImports));
-  return { gateways };
+  const ir: DataplaneIR = { gateways, inputs: inputsOf(gateways, objects) };
+  validateDataplane(ir);
+  return ir;
 }
 
 function buildGateway(g: ResolvedGateway, apiVersions: ReadonlyMap<string, string>, serviceImports: ReadonlySet<string>): GatewayIR {

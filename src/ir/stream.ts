@@ -5,25 +5,15 @@ import { cmp } from '../resolve/util';
 import { Ctx, refOfRoute, unsupported } from './context';
 import { compareSpecificity, ownerOf, specificity } from './hostnames';
 import { BackendIR, StreamPortIR, TlsRouteIR } from './types';
-import { upstreamKey, upstreamOf } from './upstreams';
+import { backendIR, upstreamKey } from './upstreams';
 
 function l4Backends(ctx: Ctx, rule: ResolvedRule | undefined): BackendIR[] {
   if (!rule) return [];
   const percents = splitPercentages(rule.backends.map((b) => b.weight));
   return rule.backends.map((b, i) => {
-    const upstream = upstreamOf(ctx, b);
-    if (upstream) ctx.used.add(upstreamKey(b.namespace, b.name, b.port!));
-    return {
-      field: b.field,
-      namespace: b.namespace,
-      name: b.name,
-      ...(b.port !== undefined ? { port: b.port } : {}),
-      weight: b.weight,
-      percent: percents[i],
-      ...(upstream ? { upstream } : {}),
-      ...(b.reason ? { reason: b.reason } : {}),
-      protocol: 'http' as const,
-    };
+    const ir = backendIR(ctx, b, percents[i], 'http');
+    if (ir.upstream) ctx.used.add(upstreamKey(b.namespace, b.name, b.port!));
+    return ir;
   });
 }
 

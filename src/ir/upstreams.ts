@@ -51,3 +51,19 @@ export function backendTls(t: ResolvedBackendTLS | undefined): BackendTlsIR | un
 export function upstreamOf(ctx: Ctx, b: ResolvedBackend): string | undefined {
   return b.valid && b.port !== undefined ? ctx.upstreamNames.get(upstreamKey(b.namespace, b.name, b.port)) : undefined;
 }
+
+/** The IR of one backend: its share of the rule and its upstream when it resolves (TLS and filters are the caller's). */
+export function backendIR(ctx: Ctx, b: ResolvedBackend, percent: number, protocol: BackendIR['protocol']): BackendIR {
+  const upstream = upstreamOf(ctx, b);
+  return {
+    field: b.field,
+    namespace: b.namespace,
+    name: b.name,
+    ...(b.port !== undefined ? { port: b.port } : {}),
+    weight: b.weight,
+    percent,
+    ...(upstream ? { upstream } : {}),
+    ...(b.reason ? { reason: b.reason } : {}),
+    protocol,
+  };
+}
