@@ -23,6 +23,14 @@ export type {
   ResolvedBackend,
   ResolvedBackendTLS,
   NamespacedName,
+  ResolvedMatch,
+  ResolvedHttpMatch,
+  ResolvedGrpcMatch,
+  ResolvedValueMatch,
+  ResolvedFilter,
+  HeaderModifierFilter,
+  PathModifierFilter,
+  RequestMirrorFilter,
 } from './resolve';
 // implementation profiles: what each implementation's published conformance report claims (docs/cli.md)
 export { IMPLEMENTATION_REPORTS, CONTROLLER_IMPLEMENTATIONS, featureUses, implementationFindings, implementationNames, reportFor, reportForController } from './resolve';

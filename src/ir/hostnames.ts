@@ -4,10 +4,9 @@
  * like nginx's leading-wildcard `server_name`.
  */
 
-/** Whether `h` is a wildcard hostname. */
-export function isWildcard(h: string): boolean {
-  return h.startsWith('*.');
-}
+import { isWildcard } from '../resolve/util';
+
+export { isWildcard };
 
 /**
  * Whether hostname `pattern` (exact or wildcard) covers hostname `name` (exact or wildcard): every

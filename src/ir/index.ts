@@ -8,4 +8,6 @@
  */
 export { buildDataplane, splitPercentages, normalizePrefix, underPrefix, upstreamNames, upstreamKey, UNSUPPORTED_BY_DATAPLANE } from './build';
 export { covers, ownerOf, isWildcard } from './hostnames';
+export { inputsOf, withInputs } from './inputs';
+export { IrInvariantError, validateDataplane } from './validate';
 export type * from './types';

@@ -15,6 +15,31 @@ import { NamespacedName } from '../resolve/model';
 /** The whole data plane: one entry per Gateway handled by the controller. */
 export interface DataplaneIR {
   readonly gateways: GatewayIR[];
+  /**
+   * What rendering needs from the input objects besides the model: apiVersions (diagnostics name
+   * objects as written) and the referenced certificate / CA material. Set by `buildDataplane`
+   * (and by `renderNginx` from its `objects`); absent in IRs built by hand.
+   */
+  readonly inputs?: DataplaneInputsIR;
+}
+
+/** The input data the renderer reads, keyed as noted (see {@link DataplaneIR.inputs}). */
+export interface DataplaneInputsIR {
+  /** `Kind/namespace/name` → apiVersion of every input object. */
+  readonly apiVersions: Readonly<Record<string, string>>;
+  /**
+   * The Secrets (`namespace/name`) the IR references (server certificates, TLS listeners, the
+   * Gateway's client certificate) that the input holds: `tls.crt` / `tls.key` decoded, when set.
+   */
+  readonly secrets: Readonly<Record<string, SecretMaterialIR>>;
+  /** The CA ConfigMaps (`namespace/name`) the IR references whose `ca.crt` the input holds: that `ca.crt`. */
+  readonly caBundles: Readonly<Record<string, string>>;
+}
+
+/** The keys of a `kubernetes.io/tls` Secret, decoded. */
+export interface SecretMaterialIR {
+  readonly tlsCrt?: string;
+  readonly tlsKey?: string;
 }
 
 /** Everything one Gateway's proxy serves. */

@@ -48,6 +48,32 @@ export type {
   ResolvedBackendTLS,
   NamespacedName,
 } from './model';
+export type {
+  ResolvedMatch,
+  ResolvedHttpMatch,
+  ResolvedGrpcMatch,
+  ResolvedValueMatch,
+  ResolvedFilter,
+  HeaderModifierFilter,
+  PathModifierFilter,
+  RequestMirrorFilter,
+} from './matches';
+export {
+  compareMatchPrecedence,
+  compareRoutes,
+  distinctNames,
+  grpcSpecificity,
+  httpSpecificity,
+  matchSpecificity,
+  mirrorPercent,
+  normalizePrefix,
+  orderEntries,
+  PATH_TYPE_RANK,
+  rankedPath,
+  splitPercentages,
+  compareKeys,
+} from './precedence';
+export type { Rankable, RankedRoute } from './precedence';
 export { SERVED_VERSIONS, STANDARD_VERSIONS, EXPERIMENTAL_VERSIONS, ROUTE_KINDS } from './inventory';
 export type { RouteKind } from './inventory';
 export { SUPPORTED_PROTOCOLS, routeKindsFor } from './listeners';

@@ -8,6 +8,7 @@
  * order, then each attached ListenerSet's, ListenerSets ordered oldest first, then by
  * namespace/name); routes by kind/namespace/name; rules and backends in spec order.
  */
+import type { ResolvedFilter, ResolvedMatch } from './matches';
 
 /** A reference to a namespaced object of a kind implied by the field. */
 export interface NamespacedName {
@@ -140,10 +141,11 @@ export interface ResolvedRule {
    * Matches with the CRD defaults applied (HTTPRoute: no matches = `[{path: {type: PathPrefix,
    * value: "/"}}]`; path type PathPrefix; header / query-param / GRPC method type Exact). Empty for
    * kinds without matches (TLS/TCP/UDP) and for GRPCRoute rules that match everything.
+   * `ResolvedHttpMatch` for HTTPRoute, `ResolvedGrpcMatch` for GRPCRoute.
    */
-  readonly matches: Record<string, unknown>[];
+  readonly matches: ResolvedMatch[];
   /** Rule filters as written. */
-  readonly filters: Record<string, unknown>[];
+  readonly filters: ResolvedFilter[];
   /** Backends in spec order, invalid ones included (`valid: false`: the data plane answers 500 for their share). */
   readonly backends: ResolvedBackend[];
   /** Resolved `RequestMirror` filter targets, in filter order. */
@@ -186,7 +188,7 @@ export interface ResolvedBackend {
   /** `appProtocol` of the Service port, when set (e.g. `kubernetes.io/h2c`, `kubernetes.io/ws`). */
   readonly appProtocol?: string;
   /** backendRef-level filters as written (HTTPRoute / GRPCRoute). */
-  readonly filters: Record<string, unknown>[];
+  readonly filters: ResolvedFilter[];
   /** Upstream TLS from an accepted BackendTLSPolicy targeting the Service (and port). */
   readonly tls?: ResolvedBackendTLS;
 }

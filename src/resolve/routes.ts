@@ -5,6 +5,7 @@ import { GatewayState, ListenerSetState } from './gateways';
 import { grantFix, refPermitted } from './grants';
 import { groupKindKey, Inventory, judgedAsBuiltin, MCS_GROUP, Obj, RouteKind } from './inventory';
 import { admitNamespace, ListenerProblem, ListenerState, missingSeverity, partialNote } from './listeners';
+import type { ResolvedFilter, ResolvedGrpcMatch, ResolvedHttpMatch } from './matches';
 import { ResolvedBackend, ResolvedBackendTLS, ResolvedRule } from './model';
 import { arr, closest, effectiveHostnames, intersectHostname, key, list, names, num, oldestFirst, rec, str, uniqSorted } from './util';
 
@@ -342,7 +343,7 @@ function attach(
 // Rules and backends
 
 /** HTTPRoute matches with the CRD defaults applied (see {@link ResolvedRule.matches}). */
-export function withDefaultHttpMatches(matches: unknown[]): Record<string, unknown>[] {
+export function withDefaultHttpMatches(matches: unknown[]): ResolvedHttpMatch[] {
   const ms = matches.length ? matches : [{}];
   return ms.map((m) => {
     const x = { ...rec(m) };
@@ -350,16 +351,16 @@ export function withDefaultHttpMatches(matches: unknown[]): Record<string, unkno
     x.path = { type: str(path.type) ?? 'PathPrefix', value: str(path.value) ?? '/' };
     if (x.headers !== undefined) x.headers = arr(x.headers).map((h) => ({ type: 'Exact', ...rec(h) }));
     if (x.queryParams !== undefined) x.queryParams = arr(x.queryParams).map((q) => ({ type: 'Exact', ...rec(q) }));
-    return x;
+    return x as ResolvedHttpMatch;
   });
 }
 
-function withDefaultGrpcMatches(matches: unknown[]): Record<string, unknown>[] {
+function withDefaultGrpcMatches(matches: unknown[]): ResolvedGrpcMatch[] {
   return matches.map((m) => {
     const x = { ...rec(m) };
     if (x.method !== undefined) x.method = { type: 'Exact', ...rec(x.method) };
     if (x.headers !== undefined) x.headers = arr(x.headers).map((h) => ({ type: 'Exact', ...rec(h) }));
-    return x;
+    return x as ResolvedGrpcMatch;
   });
 }
 
@@ -370,7 +371,7 @@ function resolveRules(ctx: Ctx, r: Obj, kind: RouteKind, tlsLookup: BackendTlsLo
     const rule = rec(raw);
     const extra: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(rule)) if (!['name', 'matches', 'filters', 'backendRefs'].includes(k)) extra[k] = v;
-    const filters = arr(rule.filters).map(rec);
+    const filters = arr(rule.filters).map(rec) as ResolvedFilter[];
     const backends = arr(rule.backendRefs).map((b, bi) => {
       const res = resolveBackend(ctx, r, kind, rec(b), `spec.rules[${ri}].backendRefs[${bi}]`, tlsLookup);
       if (!res.valid && !problem) problem = { reason: res.reason!, message: res.message! };
@@ -499,7 +500,7 @@ function resolveBackend(ctx: Ctx, r: Obj, kind: RouteKind, b: Record<string, unk
   const namespace = str(b.namespace) ?? r.namespace;
   const port = num(b.port);
   const weight = num(b.weight) ?? 1;
-  const filters = arr(b.filters).map(rec);
+  const filters = arr(b.filters).map(rec) as ResolvedFilter[];
   const base = { field, group, kind: bkind, namespace, name, ...(port !== undefined ? { port } : {}), weight, filters };
   const shownKind = group ? `${group}/${bkind}` : bkind;
   const invalid = (reason: string, message: string, fix: string, severity: Severity = 'error'): ResolvedBackend => {

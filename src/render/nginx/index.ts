@@ -7,7 +7,9 @@
  * @packageDocumentation
  */
 import { buildDataplane } from '../../ir/build';
-import { DataplaneIR, GatewayIR } from '../../ir/types';
+import { dedupeDiags } from '../../ir/context';
+import { withInputs } from '../../ir/inputs';
+import { DataplaneInputsIR, DataplaneIR, GatewayIR } from '../../ir/types';
 import { Diagnostic, KubeObject, sortDiagnostics } from '../../model';
 import { NamespacedName, resolve } from '../../resolve';
 import { block, Options, RenderContext, TlsSet } from './context';
@@ -139,26 +141,23 @@ function checkOptions(o: Options): void {
  * Renders one nginx configuration per Gateway of the IR.
  *
  * @param ir output of `buildDataplane`
- * @param objects the input objects (Secrets / ConfigMaps for `embedSecrets`, apiVersions for diagnostics)
+ * @param objects the input objects (Secrets / ConfigMaps for `embedSecrets`, apiVersions for
+ * diagnostics): they become the IR's `inputs`, the only input data the renderer reads
  */
 export function renderNginx(ir: DataplaneIR, objects: readonly KubeObject[], opts: NginxRenderOptions = {}): RenderedGateway[] {
+  return renderDataplane(withInputs(ir, objects), opts);
+}
+
+/** Renders an IR that carries its `inputs` (see {@link renderNginx}): reads nothing but the IR and the options. */
+function renderDataplane(ir: DataplaneIR, opts: NginxRenderOptions): RenderedGateway[] {
   const base = options(opts);
   checkOptions(base);
-  const apiVersions = new Map<string, string>();
-  const index = new Map<string, KubeObject>();
-  const available = new Set<string>();
-  for (const obj of objects) {
-    if (!obj || typeof obj !== 'object' || !obj.metadata) continue;
-    const k = `${obj.kind}/${obj.metadata.namespace ?? 'default'}/${obj.metadata.name ?? ''}`;
-    apiVersions.set(k, obj.apiVersion);
-    index.set(k, obj);
-    if (obj.kind === 'Secret' && decode(obj.data, obj.stringData, 'tls.crt') !== undefined && decode(obj.data, obj.stringData, 'tls.key') !== undefined) {
-      available.add(`${obj.metadata.namespace ?? 'default'}/${obj.metadata.name ?? ''}`);
-    }
-  }
+  const inputs = ir.inputs ?? { apiVersions: {}, secrets: {}, caBundles: {} };
+  const apiVersions = new Map(Object.entries(inputs.apiVersions));
+  const available = new Set(Object.entries(inputs.secrets).filter(([, m]) => m.tlsCrt !== undefined && m.tlsKey !== undefined).map(([k]) => k));
   // embedding: a Secret that is not in the input leaves its server rejecting handshakes (a warning)
   const o: Options = base.embedSecrets && base.runtimeDir === undefined ? { ...base, availableSecrets: available } : base;
-  return ir.gateways.map((g) => renderGateway(g, o, apiVersions, index));
+  return ir.gateways.map((g) => renderGateway(g, o, apiVersions, inputs));
 }
 
 /**
@@ -168,12 +167,12 @@ export function renderNginx(ir: DataplaneIR, objects: readonly KubeObject[], opt
 export function compileNginx(objects: readonly KubeObject[], opts: NginxRenderOptions & { controllerName?: string; assumeExternal?: boolean } = {}): RenderedGateway[] {
   const { controllerName, assumeExternal, ...rest } = opts;
   const { model } = resolve(objects, { ...(controllerName !== undefined ? { controllerName } : {}), ...(assumeExternal ? { assumeExternal } : {}), schemaValidation: false });
-  return renderNginx(buildDataplane(model, objects), objects, rest);
+  return renderDataplane(buildDataplane(model, objects), rest);
 }
 
 const TEMP_PATHS = ['client_body_temp_path client_body_temp;', 'proxy_temp_path proxy_temp;', 'fastcgi_temp_path fastcgi_temp;', 'uwsgi_temp_path uwsgi_temp;', 'scgi_temp_path scgi_temp;'];
 
-function renderGateway(g: GatewayIR, o: Options, apiVersions: ReadonlyMap<string, string>, index: ReadonlyMap<string, KubeObject>): RenderedGateway {
+function renderGateway(g: GatewayIR, o: Options, apiVersions: ReadonlyMap<string, string>, inputs: DataplaneInputsIR): RenderedGateway {
   const ctx = new RenderContext(g, o, apiVersions);
   const servers: string[] = [];
   for (const p of g.httpPorts) appendAll(servers, renderHttpPort(ctx, p));
@@ -249,13 +248,13 @@ function renderGateway(g: GatewayIR, o: Options, apiVersions: ReadonlyMap<string
   }
   const files: Record<string, string> = { 'nginx.conf': lines.join('\n') + '\n' };
   if (o.runtimeDir !== undefined) files['tls.list'] = tlsList(ctx);
-  if (o.embedSecrets) embed(ctx, index, files);
+  if (o.embedSecrets) embed(ctx, inputs, files);
   const byName = (a: NamespacedName, b: NamespacedName) => (`${a.namespace}/${a.name}` < `${b.namespace}/${b.name}` ? -1 : 1);
   return {
     namespace: g.namespace,
     name: g.name,
     files: sortedFiles(files),
-    diagnostics: sortDiagnostics(dedupe([...g.diagnostics, ...ctx.diags])),
+    diagnostics: sortDiagnostics(dedupeDiags([...g.diagnostics, ...ctx.diags])),
     references: { secrets: [...ctx.secrets.values()].sort(byName), configMaps: [...ctx.configMaps.values()].sort(byName) },
     tls: [...ctx.tlsSets.values()],
   };
@@ -285,30 +284,12 @@ function sortedFiles(files: Record<string, string>): Record<string, string> {
   return out;
 }
 
-function dedupe(d: Diagnostic[]): Diagnostic[] {
-  const seen = new Set<string>();
-  return d.filter((x) => {
-    const k = JSON.stringify(x);
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
-}
-
-function decode(data: unknown, stringData: unknown, key: string): string | undefined {
-  const s = stringData && typeof stringData === 'object' ? (stringData as Record<string, unknown>)[key] : undefined;
-  if (typeof s === 'string') return s;
-  const d = data && typeof data === 'object' ? (data as Record<string, unknown>)[key] : undefined;
-  if (typeof d === 'string') return Buffer.from(d, 'base64').toString('utf8');
-  return undefined;
-}
-
-function embed(ctx: RenderContext, index: ReadonlyMap<string, KubeObject>, files: Record<string, string>): void {
+function embed(ctx: RenderContext, inputs: DataplaneInputsIR, files: Record<string, string>): void {
   const gw = ctx.ref('Gateway', ctx.gw.namespace, ctx.gw.name);
   for (const s of [...ctx.secrets.values()].sort((a, b) => (`${a.namespace}/${a.name}` < `${b.namespace}/${b.name}` ? -1 : 1))) {
-    const obj = index.get(`Secret/${s.namespace}/${s.name}`);
+    const material = inputs.secrets[`${s.namespace}/${s.name}`];
     for (const key of ['tls.crt', 'tls.key'] as const) {
-      const v = obj ? decode(obj.data, obj.stringData, key) : undefined;
+      const v = key === 'tls.crt' ? material?.tlsCrt : material?.tlsKey;
       if (v === undefined) {
         ctx.diags.push({ severity: 'error', code: 'SecretNotEmbedded', message: `Secret ${s.namespace}/${s.name} key ${key} is not in the input, so ${secretPath(s, key)} cannot be written; nginx will not start without it`, object: gw, fix: `add Secret ${s.namespace}/${s.name} to the input (for local work a throwaway one: kubectl create secret tls ${s.name} -n ${s.namespace} --cert=FILE --key=FILE --dry-run=client -o yaml); compileNginx / renderNginx callers can pass embedSecrets: false and mount it instead` });
         continue;
@@ -317,9 +298,8 @@ function embed(ctx: RenderContext, index: ReadonlyMap<string, KubeObject>, files
     }
   }
   for (const c of [...ctx.configMaps.values()]) {
-    const obj = index.get(`ConfigMap/${c.namespace}/${c.name}`);
-    const raw = obj && obj.data && typeof obj.data === 'object' ? (obj.data as Record<string, unknown>)['ca.crt'] : undefined;
-    if (typeof raw !== 'string') {
+    const raw = inputs.caBundles[`${c.namespace}/${c.name}`];
+    if (raw === undefined) {
       ctx.diags.push({ severity: 'error', code: 'SecretNotEmbedded', message: `ConfigMap ${c.namespace}/${c.name} key ca.crt is not in the input, so ${caPath(c, ctx.opts.caFiles)} cannot be written; nginx will not start without it`, object: gw, fix: `add ConfigMap ${c.namespace}/${c.name} with key ca.crt to the input (kubectl create configmap ${c.name} -n ${c.namespace} --from-file=ca.crt=FILE --dry-run=client -o yaml); compileNginx / renderNginx callers can pass embedSecrets: false and mount it instead` });
       continue;
     }

@@ -1,0 +1,223 @@
+/** HTTP(S) ports: servers per hostname, the match entries of their routes in precedence order, and their locations. */
+import type { ResolvedGrpcMatch, ResolvedHttpMatch } from '../resolve/matches';
+import type { ResolvedListener, RouteAttachment } from '../resolve/model';
+import { compareRoutes, grpcSpecificity, httpSpecificity, normalizePrefix } from '../resolve/precedence';
+import { arr, cmp, cmpTuple, Json, rec, str } from '../resolve/util';
+import { buildAction } from './actions';
+import { Ctx, keyOfUpstream, refOfRoute, unsupported } from './context';
+import { compareSpecificity, covers, isWildcard, ownerOf, specificity } from './hostnames';
+import { buildLocations, MatchEntry } from './locations';
+import { ConditionIR, HttpPortIR, HttpServerIR } from './types';
+
+export const HTTP_KINDS = new Set(['HTTPRoute', 'GRPCRoute']);
+
+export function buildHttpPort(ctx: Ctx, port: number, protocol: 'HTTP' | 'HTTPS', listeners: ResolvedListener[], behindStream: boolean): HttpPortIR {
+  const names = new Set<string>();
+  for (const l of listeners) {
+    if (l.hostname !== undefined) names.add(l.hostname.toLowerCase());
+    for (const a of l.routes) if (HTTP_KINDS.has(a.kind)) for (const h of a.hostnames) names.add(h.toLowerCase());
+  }
+  const servers: HttpServerIR[] = [];
+  for (const name of [...names].sort(cmp)) {
+    const owner = ownerOf(listeners, name);
+    servers.push(buildServer(ctx, port, protocol, name, owner));
+  }
+  servers.push(buildServer(ctx, port, protocol, undefined, ownerOf(listeners, undefined)));
+  const out: HttpPortIR = {
+    port,
+    protocol,
+    listeners: listeners.map((l) => ({ id: l.id, ...(l.hostname !== undefined ? { hostname: l.hostname.toLowerCase() } : {}), protocol: l.protocol })),
+    servers,
+    ...(behindStream ? { behindStream: true } : {}),
+  };
+  if (protocol === 'HTTPS' && listeners.length > 1) {
+    const sniOwners = listeners
+      .filter((l) => l.hostname !== undefined)
+      .map((l) => ({ hostname: l.hostname!.toLowerCase(), listener: l.id }))
+      .sort((a, b) => cmp(a.hostname, b.hostname));
+    const def = ownerOf(listeners, undefined);
+    return { ...out, sniOwners, ...(def ? { sniDefaultOwner: def.id } : {}) };
+  }
+  return out;
+}
+
+
+function compareEntries(a: MatchEntry, b: MatchEntry): number {
+  return cmpTuple(a.key, b.key) || compareRoutes(a.route, b.route) || cmpTuple(a.position, b.position);
+}
+
+/**
+ * A match's specificity for the location candidates (`../resolve/precedence`), one tuple shape for
+ * HTTP and GRPC matches on the same server: [path type, -path length, path, method, -headers,
+ * -query]; a GRPC match ranks as an Exact path by service length, then method length. The path
+ * itself breaks ties between different paths of one length, so candidate order is deterministic.
+ */
+function precedenceKey(kind: string, m: Json, path: string): (string | number)[] {
+  if (kind === 'GRPCRoute') {
+    const [service, method, headers] = grpcSpecificity(m as ResolvedGrpcMatch);
+    return [0, service * 100000 + method, '', 1, headers, 0];
+  }
+  const [type, length, method, headers, query] = httpSpecificity(m as ResolvedHttpMatch);
+  return [type, length, path, method, headers, query];
+}
+
+/** The HTTP routes of a listener by the hostnames they can serve (a server looks only at its candidates). */
+interface RouteIndex {
+  /** routes without hostnames: every server */
+  readonly any: number[];
+  /** lower-cased exact hostname → routes listing it */
+  readonly exact: Map<string, number[]>;
+  /** routes with a wildcard hostname: checked against every server name */
+  readonly wildcard: number[];
+}
+const routeIndexes = new WeakMap<ResolvedListener, RouteIndex>();
+
+function routeIndex(l: ResolvedListener): RouteIndex {
+  let ix = routeIndexes.get(l);
+  if (ix) return ix;
+  ix = { any: [], exact: new Map(), wildcard: [] };
+  l.routes.forEach((a, i) => {
+    if (!HTTP_KINDS.has(a.kind)) return;
+    if (!a.hostnames.length) {
+      ix!.any.push(i);
+      return;
+    }
+    let wild = false;
+    for (const h of new Set(a.hostnames.map((x) => x.toLowerCase()))) {
+      if (isWildcard(h)) {
+        wild = true;
+        continue;
+      }
+      const list = ix!.exact.get(h);
+      if (list) list.push(i);
+      else ix!.exact.set(h, [i]);
+    }
+    if (wild) ix!.wildcard.push(i);
+  });
+  routeIndexes.set(l, ix);
+  return ix;
+}
+
+/** Indices (in listener order) of the routes that may serve `hostname` (`covers` decides). */
+function candidateRoutes(l: ResolvedListener, hostname: string | undefined): number[] {
+  const ix = routeIndex(l);
+  if (hostname === undefined) return ix.any;
+  return [...new Set([...ix.any, ...(ix.exact.get(hostname.toLowerCase()) ?? []), ...ix.wildcard])].sort((a, b) => a - b);
+}
+
+function buildServer(ctx: Ctx, port: number, protocol: 'HTTP' | 'HTTPS', hostname: string | undefined, owner: ResolvedListener | undefined): HttpServerIR {
+  const entries: MatchEntry[] = [];
+  if (owner) {
+    for (const i of candidateRoutes(owner, hostname)) {
+      const a = owner.routes[i];
+      if (!HTTP_KINDS.has(a.kind)) continue;
+      let spec: [number, number] | undefined;
+      if (!a.hostnames.length) spec = [0, 0];
+      else {
+        for (const h of a.hostnames) {
+          if (hostname === undefined || !covers(h, hostname)) continue;
+          const s = specificity(h.toLowerCase());
+          if (!spec || compareSpecificity(s, spec) < 0) spec = s;
+        }
+      }
+      if (!spec) continue;
+      entries.push(...routeEntries(ctx, a, port, protocol, spec));
+    }
+  }
+  entries.sort(compareEntries);
+  const locations = buildLocations(entries);
+  const used = new Set<string>();
+  for (const l of locations) for (const c of l.candidates) used.add(c.action);
+  const actions = [...new Map(entries.filter((e) => used.has(e.action.id)).map((e) => [e.action.id, e.action])).values()].sort((a, b) => cmp(a.id, b.id));
+  for (const a of actions) {
+    for (const b of a.backends) if (b.upstream) ctx.used.add(keyOfUpstream(ctx, b.upstream));
+    for (const m of a.mirrors) if (m.upstream) ctx.used.add(keyOfUpstream(ctx, m.upstream));
+  }
+  return {
+    ...(hostname !== undefined ? { hostname } : {}),
+    ...(owner ? { listener: owner.id } : {}),
+    ...(protocol === 'HTTPS' && owner
+      ? { tls: { certificates: owner.certificates, ...(owner.clientValidation ? { clientValidation: owner.clientValidation } : {}) } }
+      : {}),
+    locations,
+    actions,
+  };
+}
+
+function escapeRegex(s: string): string {
+  return s.replace(/[\\^$.*+?()[\]{}|/-]/g, (c) => `\\${c}`);
+}
+
+function routeEntries(ctx: Ctx, a: RouteAttachment, port: number, protocol: 'HTTP' | 'HTTPS', spec: [number, number]): MatchEntry[] {
+  const out: MatchEntry[] = [];
+  const ref = refOfRoute(ctx, a.kind, a.namespace, a.name);
+  for (const rule of a.rules) {
+    if (!rule.valid) continue;
+    const matches: Json[] = a.kind === 'GRPCRoute' && !rule.matches.length ? [{}] : rule.matches;
+    matches.forEach((m, mi) => {
+      const field = `spec.rules[${rule.index}].matches[${mi}]`;
+      const conditions: ConditionIR[] = [];
+      let pathType: 'Exact' | 'PathPrefix' | 'RegularExpression' = 'PathPrefix';
+      let path = '/';
+      if (a.kind === 'GRPCRoute') {
+        const method = rec(m.method);
+        const service = str(method.service);
+        const meth = str(method.method);
+        if (str(method.type) === 'RegularExpression') {
+          if (service !== undefined || meth !== undefined) {
+            pathType = 'RegularExpression';
+            path = `/${service !== undefined ? `(?:${service})` : '[^/]+'}/${meth !== undefined ? `(?:${meth})` : '[^/]+'}`;
+          }
+        } else if (service !== undefined && meth !== undefined) {
+          pathType = 'Exact';
+          path = `/${service}/${meth}`;
+        } else if (service !== undefined) {
+          pathType = 'PathPrefix';
+          path = `/${service}`;
+        } else if (meth !== undefined) {
+          pathType = 'RegularExpression';
+          path = `/[^/]+/${escapeRegex(meth)}`;
+        }
+      } else {
+        const p = rec(m.path);
+        const t = str(p.type) ?? 'PathPrefix';
+        if (t !== 'Exact' && t !== 'PathPrefix' && t !== 'RegularExpression') {
+          unsupported(ctx, ref, `${field}.path.type`, `path match type ${t} is not supported; the match is not served`);
+          return;
+        }
+        pathType = t;
+        path = str(p.value) ?? '/';
+        if (t === 'PathPrefix') path = normalizePrefix(path);
+        const method = str(m.method);
+        if (method !== undefined) conditions.push({ kind: 'method', value: method });
+      }
+      const seenHeaders = new Set<string>();
+      for (const h of arr(m.headers).map(rec)) {
+        const name = str(h.name) ?? '';
+        if (seenHeaders.has(name.toLowerCase())) continue;
+        seenHeaders.add(name.toLowerCase());
+        const type = str(h.type) ?? 'Exact';
+        if (type !== 'Exact' && type !== 'RegularExpression') {
+          unsupported(ctx, ref, `${field}.headers`, `header match type ${type} is not supported; the match is not served`);
+          return;
+        }
+        conditions.push({ kind: 'header', name: name.toLowerCase(), type, value: str(h.value) ?? '' });
+      }
+      const seenQuery = new Set<string>();
+      for (const q of arr(m.queryParams).map(rec)) {
+        const name = str(q.name) ?? '';
+        if (seenQuery.has(name)) continue;
+        seenQuery.add(name);
+        const type = str(q.type) ?? 'Exact';
+        if (type !== 'Exact' && type !== 'RegularExpression') {
+          unsupported(ctx, ref, `${field}.queryParams`, `query parameter match type ${type} is not supported; the match is not served`);
+          return;
+        }
+        conditions.push({ kind: 'query', name, type, value: str(q.value) ?? '' });
+      }
+      const action = buildAction(ctx, a, rule, mi, { type: pathType, value: path }, port, protocol, ref);
+      out.push({ action, pathType, path, conditions, key: [-spec[0], -spec[1], ...precedenceKey(a.kind, m, path)], route: a, position: [rule.index, mi] });
+    });
+  }
+  return out;
+}

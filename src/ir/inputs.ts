@@ -1,0 +1,79 @@
+/**
+ * The input data the renderer needs besides the model ({@link DataplaneInputsIR}): apiVersions of
+ * the input objects, and the certificate / CA material the IR references, read from the Secrets and
+ * ConfigMaps of the input. With it the IR is all the renderer reads.
+ */
+import { KubeObject } from '../model';
+import type { NamespacedName } from '../resolve/model';
+import { DataplaneInputsIR, DataplaneIR, GatewayIR, SecretMaterialIR } from './types';
+
+/** `namespace/name`. */
+export function nsName(r: NamespacedName): string {
+  return `${r.namespace}/${r.name}`;
+}
+
+/** The Secrets and CA ConfigMaps the IR of one Gateway references. */
+export function referencedMaterial(g: GatewayIR): { secrets: Set<string>; configMaps: Set<string> } {
+  const secrets = new Set<string>();
+  const configMaps = new Set<string>();
+  const backendCas = (bs: readonly { readonly tls?: { readonly caCertificates: NamespacedName[] } }[]) => {
+    for (const b of bs) for (const c of b.tls?.caCertificates ?? []) configMaps.add(nsName(c));
+  };
+  if (g.backendClientCertificate) secrets.add(nsName(g.backendClientCertificate));
+  for (const p of g.httpPorts) {
+    for (const s of p.servers) {
+      for (const c of s.tls?.certificates ?? []) secrets.add(nsName(c));
+      for (const c of s.tls?.clientValidation?.caCertificates ?? []) configMaps.add(nsName(c));
+      for (const a of s.actions) {
+        backendCas(a.backends);
+        backendCas(a.mirrors);
+      }
+    }
+  }
+  for (const p of g.streamPorts) {
+    for (const r of [...(p.tlsRoutes ?? []), ...(p.tlsDefault ? [p.tlsDefault] : [])]) for (const c of r.certificates) secrets.add(nsName(c));
+  }
+  return { secrets, configMaps };
+}
+
+function decode(data: unknown, stringData: unknown, key: string): string | undefined {
+  const s = stringData && typeof stringData === 'object' ? (stringData as Record<string, unknown>)[key] : undefined;
+  if (typeof s === 'string') return s;
+  const d = data && typeof data === 'object' ? (data as Record<string, unknown>)[key] : undefined;
+  if (typeof d === 'string') return Buffer.from(d, 'base64').toString('utf8');
+  return undefined;
+}
+
+/** The {@link DataplaneInputsIR} of `gateways` from the input objects (the last object of a name wins). */
+export function inputsOf(gateways: readonly GatewayIR[], objects: readonly KubeObject[]): DataplaneInputsIR {
+  const secretsUsed = new Set<string>();
+  const configMapsUsed = new Set<string>();
+  for (const g of gateways) {
+    const m = referencedMaterial(g);
+    for (const s of m.secrets) secretsUsed.add(s);
+    for (const c of m.configMaps) configMapsUsed.add(c);
+  }
+  const apiVersions: Record<string, string> = {};
+  const secrets: Record<string, SecretMaterialIR> = {};
+  const caBundles: Record<string, string> = {};
+  for (const obj of objects) {
+    if (!obj || typeof obj !== 'object' || !obj.metadata) continue;
+    const ns = `${obj.metadata.namespace ?? 'default'}/${obj.metadata.name ?? ''}`;
+    apiVersions[`${obj.kind}/${ns}`] = obj.apiVersion;
+    if (obj.kind === 'Secret' && secretsUsed.has(ns)) {
+      const tlsCrt = decode(obj.data, obj.stringData, 'tls.crt');
+      const tlsKey = decode(obj.data, obj.stringData, 'tls.key');
+      secrets[ns] = { ...(tlsCrt !== undefined ? { tlsCrt } : {}), ...(tlsKey !== undefined ? { tlsKey } : {}) };
+    } else if (obj.kind === 'ConfigMap' && configMapsUsed.has(ns)) {
+      const raw = obj.data && typeof obj.data === 'object' ? (obj.data as Record<string, unknown>)['ca.crt'] : undefined;
+      if (typeof raw === 'string') caBundles[ns] = raw;
+      else delete caBundles[ns];
+    }
+  }
+  return { apiVersions, secrets, caBundles };
+}
+
+/** `ir` with its {@link DataplaneIR.inputs} read from `objects`. */
+export function withInputs(ir: DataplaneIR, objects: readonly KubeObject[]): DataplaneIR {
+  return { ...ir, inputs: inputsOf(ir.gateways, objects) };
+}
