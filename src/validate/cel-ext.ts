@@ -5,7 +5,7 @@
  */
 import { celFunc, celList, celMethod, CelList, CelScalar, CelValue, listType, objectType } from '@bufbuild/cel';
 import { DNS1123_LABEL_MESSAGE, DNS1123_SUBDOMAIN_MESSAGE, formatChecker, isDns1123Label, isDns1123Subdomain, labelValueErrors, qualifiedNameErrors } from './formats';
-import { isCIDR, isIP } from './ip';
+import { isCIDR, isIP } from '../model/ip';
 
 const { STRING, INT, BOOL, DYN } = CelScalar;
 const LIST = listType(DYN);

@@ -3,7 +3,7 @@
  * for CRDs (kube-openapi `strfmt`). Unknown formats (and non-string formats such as `int32`/`int64`)
  * are accepted, like Kubernetes does.
  */
-import { isCIDRFormat, isIPv4Format, isIPv6Format } from './ip';
+import { isCIDRFormat, isIPv4Format, isIPv6Format } from '../model/ip';
 
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const HOSTNAME =

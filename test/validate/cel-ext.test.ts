@@ -5,7 +5,7 @@
 import * as fc from 'fast-check';
 import { evaluateExpression as ev } from '../../src/validate/cel';
 import { K8S_EXTENSION_FUNCTIONS } from '../../src/validate/cel-ext';
-import { isCIDR, isIP, isIPv4Format, isIPv6Format, parseAddr } from '../../src/validate/ip';
+import { isCIDR, isIP, isIPv4Format, isIPv6Format, parseAddr } from '../../src/model/ip';
 
 function list(v: unknown): unknown[] {
   return [...(v as Iterable<unknown>)];
