@@ -31,7 +31,7 @@ export function explainCommand(io: CliIO, done: (code: number) => void): Command
 export async function explainPaths(paths: readonly string[], opts: ExplainOptions, io: CliIO): Promise<number> {
   const r = await loadAndResolve(paths, opts, io, true);
   if (!r) return 2;
-  const e = explainControllers(r.results, { routes: routeRefs(r.objects, r.resolveOptions.defaultNamespace!), diagnostics: r.diagnostics });
+  const e = explainControllers(r.results, { routes: routeRefs(r.objects, r.resolveOptions.defaultNamespace!), diagnostics: r.diagnostics, implementations: r.implementations });
   const format = opts.format ?? 'text';
   io.stdout(format === 'json' ? `${JSON.stringify(e, null, 2)}\n` : format === 'mermaid' ? formatExplainMermaid(e) : formatExplainText(e));
   const errors = r.diagnostics.filter((d) => d.severity === 'error').length;

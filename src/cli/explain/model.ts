@@ -3,7 +3,7 @@
  * each with its matches in Gateway API precedence (`../../resolve/precedence`), filters and
  * backend shares; then the routes that did not attach.
  */
-import { mirrorPercent, orderEntries, ResolvedBackend, ResolvedListener, ResolvedModel, ResolvedRule, RouteAttachment, ROUTE_KINDS, splitPercentages } from '../../resolve';
+import { implementationName, mirrorPercent, orderEntries, ResolvedBackend, ResolvedListener, ResolvedModel, ResolvedRule, RouteAttachment, ROUTE_KINDS, splitPercentages } from '../../resolve';
 import { cmp } from '../../resolve/util';
 import { backendName, filterText, matchText } from './short-forms';
 import type { ExplainBackend, ExplainContext, ExplainEntry, ExplainGateway, ExplainListener, ExplainMirror, ExplainUnattached, Explanation, RouteRef } from './types';
@@ -55,6 +55,8 @@ export function explainControllers(results: ReadonlyMap<string, { readonly model
 
 /** Builds the explanation from the resolved model. Pure and deterministic. */
 export function explain(model: ResolvedModel, ctx: ExplainContext = {}): Explanation {
+  const report = ctx.controllerName !== undefined ? ctx.implementations?.get(ctx.controllerName) : undefined;
+  const implementation = report ? `${implementationName(report)} ${report.version} (Gateway API ${report.gatewayAPIVersion}, report ${report.file})` : undefined;
   const gateways: ExplainGateway[] = model.gateways.map((g) => ({
     namespace: g.namespace,
     name: g.name,
@@ -62,6 +64,7 @@ export function explain(model: ResolvedModel, ctx: ExplainContext = {}): Explana
     accepted: g.accepted,
     addresses: g.addresses.map((a) => (a.type === 'IPAddress' ? a.value ?? '' : `${a.type}:${a.value ?? ''}`)),
     listeners: g.listeners.map(explainListener),
+    ...(implementation ? { implementation } : {}),
   }));
   return { gateways, unattached: unattached(model, ctx) };
 }

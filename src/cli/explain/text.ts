@@ -33,6 +33,7 @@ export function formatExplainText(e: Explanation): string {
     if (g.addresses.length) head.push(`address ${g.addresses.join(', ')}`);
     if (!g.accepted) head.push('✗ not accepted (run check)');
     out.push(head.join('  '));
+    if (g.implementation) out.push(`  judged by the conformance report of ${g.implementation}`);
     for (const l of g.listeners) {
       out.push(`  ${listenerLine(l)}`);
       if (!l.routes.length) {

@@ -1,5 +1,6 @@
 /** The explanation's data (the JSON format of `explain`). */
 import { Diagnostic } from '../../model';
+import { ImplementationReport } from '../../resolve';
 
 /** A route reference. */
 export interface RouteRef {
@@ -107,6 +108,11 @@ export interface ExplainGateway {
   readonly accepted: boolean;
   readonly addresses: string[];
   readonly listeners: ExplainListener[];
+  /**
+   * The published conformance report the Gateway's implementation is judged by (`FeatureNotClaimed`),
+   * as `NAME VERSION (Gateway API V, report FILE)`; absent for the built-in proxy and unknown controllers.
+   */
+  readonly implementation?: string;
 }
 
 /** A parentRef through which a route did not attach. */
@@ -139,4 +145,6 @@ export interface ExplainContext {
   readonly diagnostics?: readonly Diagnostic[];
   /** Named in the reason of routes no parent of which is handled. */
   readonly controllerName?: string;
+  /** The report each controller is judged by (see `ExplainGateway.implementation`). */
+  readonly implementations?: ReadonlyMap<string, ImplementationReport>;
 }
