@@ -1,17 +1,20 @@
 /**
- * `npm run conformance -- [--cases FILE] [--json REPORT] [--only NAME[,NAME…]] [--parallel N] [--keep] [--quiet]`
+ * `npm run conformance -- [--cases FILE] [--json REPORT] [--report YAML] [--only NAME[,NAME…]] [--parallel N] [--keep] [--quiet]`
  *
  * Runs the Gateway API conformance cases (default: the vendored
  * test/data/upstream/conformance/cases.json): status steps by the offline resolver, traffic steps
  * through real nginx. Prints one line per case, then
  * `conformance: N passed, N failed, N skipped` with per-profile counts; writes the report to
- * `--json REPORT`; exits 1 when a case fails, 2 on usage errors or when nginx is missing.
+ * `--json REPORT`, and an upstream-style `ConformanceReport` to `--report YAML` (default
+ * .tmp/conformance-report.yaml; test/conformance/report.ts); exits 1 when a case fails, 2 on usage errors or when nginx is missing.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { Command } from 'commander';
 import { opensslAvailable } from './certs';
 import { nginxAvailable, NGINX_BIN, stopAllNginx } from './nginx';
+import { GATEWAY_API_BUNDLE_VERSION } from '../../src/model';
+import { conformanceReportYaml } from './report';
 import { CaseReport, DEFAULT_CASES, reportJson, runConformance, summarize } from './runner';
 
 async function main(argv: string[]): Promise<number> {
@@ -20,6 +23,7 @@ async function main(argv: string[]): Promise<number> {
     .description('Gateway API conformance cases: status by the resolver, traffic through real nginx')
     .option('--cases <file>', 'cases JSON file', DEFAULT_CASES)
     .option('--json <report>', 'write the JSON report here')
+    .option('--report <yaml>', 'write an upstream-style ConformanceReport YAML here', path.join('.tmp', 'conformance-report.yaml'))
     .option('--only <names...>', 'run only these cases (names, comma- or space-separated)')
     .option('--parallel <n>', 'cases run at once', '1')
     .option('--keep', 'keep the nginx prefixes and generated certificates (prints the work directory)')
@@ -30,7 +34,7 @@ async function main(argv: string[]): Promise<number> {
   } catch (e) {
     return (e as { exitCode?: number }).exitCode === 0 ? 0 : 2;
   }
-  const o = program.opts<{ cases: string; json?: string; only?: string[]; parallel: string; keep?: boolean; quiet?: boolean }>();
+  const o = program.opts<{ cases: string; json?: string; report: string; only?: string[]; parallel: string; keep?: boolean; quiet?: boolean }>();
   const casesFile = path.resolve(o.cases);
   if (!fs.existsSync(casesFile)) {
     process.stderr.write(`conformance: no cases file ${casesFile}\n`);
@@ -68,6 +72,14 @@ async function main(argv: string[]): Promise<number> {
   if (o.json) {
     fs.mkdirSync(path.dirname(path.resolve(o.json)), { recursive: true });
     fs.writeFileSync(o.json, reportJson(reports));
+  }
+  if (!only.length) {
+    // a report covers the whole suite; a run of a few cases would misstate the profiles
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const version = (require('../../package.json') as { version: string }).version;
+    fs.mkdirSync(path.dirname(path.resolve(o.report)), { recursive: true });
+    fs.writeFileSync(o.report, conformanceReportYaml(reports, { version, gatewayAPIVersion: GATEWAY_API_BUNDLE_VERSION, gatewayAPIChannel: 'experimental', date: new Date().toISOString().replace(/\.\d+Z$/, 'Z') }));
+    process.stdout.write(`  ConformanceReport: ${o.report}\n`);
   }
   return reports.some((r) => r.result === 'fail') ? 1 : 0;
 }
