@@ -11,7 +11,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Command } from 'commander';
 import { opensslAvailable } from './certs';
-import { nginxAvailable, NGINX_BIN, stopAllNginx } from './nginx';
+import { NGINX_BIN, nginxAvailable, stopAllNginx } from '../harness/nginx';
 import { CaseReport, DEFAULT_CASES, reportJson, runConformance, summarize } from './runner';
 
 async function main(argv: string[]): Promise<number> {

@@ -10,7 +10,7 @@ import * as tls from 'tls';
 import { App } from 'cdk8s';
 import { KubeObject } from '../../src';
 import * as fx from '../fixtures';
-import { selfSigned } from '../render/nginx-harness';
+import { selfSigned } from '../harness/openssl';
 
 const examplesDir = path.join(__dirname, '..', '..', 'examples');
 

@@ -8,7 +8,9 @@ import * as https from 'https';
 import * as net from 'net';
 import { compileNginx, RenderedGateway } from '../../src/render/nginx';
 import { caConfigMap, gateway, gatewayClass, httpRoute, NS, service, to } from './fixtures';
-import { describeNginx, EchoServer, freeOffset, request, RunningNginx, selfSigned, startEcho, startNginx } from './nginx-harness';
+import { EchoServer, request, startEcho } from '../harness/echo';
+import { describeNginx, freeOffset, RunningNginx, startNginx } from '../harness/nginx';
+import { selfSigned } from '../harness/openssl';
 
 const cert = selfSigned(['secure.internal']);
 const d = cert ? describeNginx : describe.skip;
