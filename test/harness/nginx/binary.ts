@@ -7,7 +7,7 @@
 import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { removeDir, writePrefix } from './prefix';
+import { removeDir, writePrefix } from '../temp';
 
 function executable(p: string): boolean {
   try {

@@ -4,7 +4,7 @@
  * conformance runner's {@link NginxInstance}), each in its own process group.
  */
 export * from './binary';
-export * from './prefix';
+export * from '../temp';
 export * from './ports';
 export * from './process';
 export * from './instance';

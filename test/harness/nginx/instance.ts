@@ -16,7 +16,7 @@ import * as path from 'path';
 import { sleep } from '../async';
 import { nginxBinary } from './binary';
 import { connects, ListenPort, listenPorts, udpFree } from './ports';
-import { removeDir, writePrefix } from './prefix';
+import { removeDir, writePrefix } from '../temp';
 import { NginxProcess, spawnNginx } from './process';
 
 /** A running nginx started by {@link startNginx}. */
