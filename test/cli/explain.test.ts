@@ -120,13 +120,18 @@ describe('short forms', () => {
     expect(sortHostnames(['*', '*.example.com', 'b.example.com', '*.a.example.com', 'a.example.com'])).toEqual(['a.example.com', 'b.example.com', '*.a.example.com', '*.example.com', '*']);
   });
 
-  test('weights become percentages adding up to 100 (floored to 2 decimals, remainder to the last non-zero)', () => {
-    expect(sharePercents([90, 10])).toEqual([90, 10]);
-    expect(sharePercents([1, 1, 1])).toEqual([33.33, 33.33, 33.34]);
-    expect(sharePercents([100, 0])).toEqual([100, 0]);
-    expect(sharePercents([0, 1, 0])).toEqual([0, 100, 0]);
-    expect(sharePercents([0, 0])).toEqual([0, 0]);
-    expect(sharePercents([1])).toEqual([100]);
+  test.each([
+    [[90, 10], [90, 10]],
+    [[1, 1, 1], [33.33, 33.33, 33.34]],
+    [[100, 0], [100, 0]],
+    [[0, 1, 0], [0, 100, 0]],
+    [[0, 0], [0, 0]],
+    [[1], [100]],
+  ])('weights %j become percentages %j (floored to 2 decimals, remainder to the last non-zero)', (weights, percents) => {
+    expect(sharePercents(weights)).toEqual(percents);
+  });
+
+  test('weights become percentages adding up to 100, zero weights staying 0 (property)', () => {
     fc.assert(
       fc.property(fc.array(fc.nat(1_000_000), { minLength: 1, maxLength: 16 }), (ws) => {
         const p = sharePercents(ws);
@@ -137,20 +142,20 @@ describe('short forms', () => {
     );
   });
 
-  test('filters', () => {
-    const f = (x: Record<string, unknown>) => filterText(x, undefined, 'ns');
-    expect(f({ type: 'RequestRedirect', requestRedirect: { scheme: 'https', statusCode: 301 } })).toEqual(['redirect https 301']);
-    expect(f({ type: 'RequestRedirect', requestRedirect: { hostname: 'b.com', port: 8443, path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/new' } } })).toEqual(['redirect host b.com port 8443 prefix /new 302']);
-    expect(f({ type: 'URLRewrite', urlRewrite: { path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/' } } })).toEqual(['rewrite prefix /']);
-    expect(f({ type: 'URLRewrite', urlRewrite: { hostname: 'in.svc', path: { type: 'ReplaceFullPath', replaceFullPath: '/x' } } })).toEqual(['rewrite host in.svc path /x']);
-    expect(f({ type: 'RequestHeaderModifier', requestHeaderModifier: { set: [{ name: 'X', value: 'v' }], add: [{ name: 'Y', value: 'w' }], remove: ['Z'] } })).toEqual(['set-header X: v', 'add-header Y: w', 'remove-header Z']);
-    expect(f({ type: 'ResponseHeaderModifier', responseHeaderModifier: { set: [{ name: 'Strict-Transport-Security', value: 'max-age=63072000' }] } })).toEqual([
-      'set-response-header Strict-Transport-Security: max-age=63072000',
-    ]);
-    expect(f({ type: 'RequestMirror', requestMirror: { backendRef: { name: 'shadow', port: 8080 }, percent: 10 } })).toEqual(['mirror shadow:8080 10%']);
-    expect(f({ type: 'RequestMirror', requestMirror: { backendRef: { name: 'shadow', namespace: 'other', port: 80 }, fraction: { numerator: 1, denominator: 3 } } })).toEqual(['mirror other/shadow:80 33.33%']);
-    expect(f({ type: 'ExtensionRef', extensionRef: { group: 'x.io', kind: 'Auth', name: 'a' } })).toEqual(['extension Auth/a']);
-    expect(f({ type: 'CORS', cors: {} })).toEqual(['cors']);
+  const FILTERS: [string, Record<string, unknown>, string[]][] = [
+    ['redirect to https', { type: 'RequestRedirect', requestRedirect: { scheme: 'https', statusCode: 301 } }, ['redirect https 301']],
+    ['redirect to host, port and prefix', { type: 'RequestRedirect', requestRedirect: { hostname: 'b.com', port: 8443, path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/new' } } }, ['redirect host b.com port 8443 prefix /new 302']],
+    ['rewrite of the prefix', { type: 'URLRewrite', urlRewrite: { path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/' } } }, ['rewrite prefix /']],
+    ['rewrite of host and full path', { type: 'URLRewrite', urlRewrite: { hostname: 'in.svc', path: { type: 'ReplaceFullPath', replaceFullPath: '/x' } } }, ['rewrite host in.svc path /x']],
+    ['request headers set, added, removed', { type: 'RequestHeaderModifier', requestHeaderModifier: { set: [{ name: 'X', value: 'v' }], add: [{ name: 'Y', value: 'w' }], remove: ['Z'] } }, ['set-header X: v', 'add-header Y: w', 'remove-header Z']],
+    ['response header set', { type: 'ResponseHeaderModifier', responseHeaderModifier: { set: [{ name: 'Strict-Transport-Security', value: 'max-age=63072000' }] } }, ['set-response-header Strict-Transport-Security: max-age=63072000']],
+    ['mirror with percent', { type: 'RequestMirror', requestMirror: { backendRef: { name: 'shadow', port: 8080 }, percent: 10 } }, ['mirror shadow:8080 10%']],
+    ['mirror to another namespace with a fraction', { type: 'RequestMirror', requestMirror: { backendRef: { name: 'shadow', namespace: 'other', port: 80 }, fraction: { numerator: 1, denominator: 3 } } }, ['mirror other/shadow:80 33.33%']],
+    ['extension reference', { type: 'ExtensionRef', extensionRef: { group: 'x.io', kind: 'Auth', name: 'a' } }, ['extension Auth/a']],
+    ['CORS', { type: 'CORS', cors: {} }, ['cors']],
+  ];
+  test.each(FILTERS)('filter: %s', (_what, filter, text) => {
+    expect(filterText(filter, undefined, 'ns')).toEqual(text);
   });
 });
 

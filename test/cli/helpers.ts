@@ -1,7 +1,6 @@
-import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { run } from '../../src/cli/run';
+import { writeTempTree } from '../harness/temp';
 
 /** The repository root (tests run the CLI with it as cwd, so paths in output are repo-relative). */
 export const ROOT = path.join(__dirname, '..', '..');
@@ -29,13 +28,7 @@ export async function cli(argv: string[], options: { cwd?: string; stdin?: strin
 
 /** A fresh temporary folder with the given files (relative path → content). */
 export function tempTree(files: Record<string, string>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-gateway-cli-'));
-  for (const [rel, content] of Object.entries(files)) {
-    const p = path.join(dir, rel);
-    fs.mkdirSync(path.dirname(p), { recursive: true });
-    fs.writeFileSync(p, content);
-  }
-  return dir;
+  return writeTempTree(files, 'cdk8s-gateway-cli-');
 }
 
 /** A small valid setup: Gateway + Service + HTTPRoute in namespace `ns`, as YAML documents. */

@@ -11,7 +11,8 @@ import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { acmeServiceName, KubeObject } from '../../src';
 import { backendKeys, loadExample } from '../examples/helpers';
-import { describeNginx, freeOffset, request, startEcho, startNginx } from '../render/nginx-harness';
+import { request, startEcho } from '../harness/echo';
+import { describeNginx, freeOffset, startNginx } from '../harness/nginx';
 import { cli, tempTree } from './helpers';
 
 function homelabYaml(): { yaml: string; objects: KubeObject[] } {

@@ -10,7 +10,8 @@ import { parseAllDocuments } from 'yaml';
 import { acmeServiceName, KubeObject } from '../../src';
 import { selfSignedCertificate } from '../../src/cli/self-signed';
 import { backendKeys, httpsGet, loadExample } from '../examples/helpers';
-import { describeNginx, freeOffset, request, startEcho, startNginx } from '../render/nginx-harness';
+import { request, startEcho } from '../harness/echo';
+import { describeNginx, freeOffset, startNginx } from '../harness/nginx';
 import { cli, tempTree } from './helpers';
 
 function homelab(): { yaml: string; objects: KubeObject[] } {

@@ -1,6 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { describeNginx, freeOffset, request, selfSigned, startEcho, startNginx } from '../render/nginx-harness';
+import { request, startEcho } from '../harness/echo';
+import { describeNginx, freeOffset, startNginx } from '../harness/nginx';
+import { selfSigned } from '../harness/openssl';
 import { cli, tempTree } from './helpers';
 
 const CLASS = `apiVersion: gateway.networking.k8s.io/v1

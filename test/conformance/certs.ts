@@ -16,12 +16,10 @@ import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { KubeObject } from '../../src/model';
+import { caConfigMap, PemPair, tlsSecret } from '../fixtures';
 
 /** PEM pair. */
-export interface Pem {
-  readonly cert: string;
-  readonly key: string;
-}
+export type Pem = PemPair;
 
 /** Everything the suite generates, by role. */
 export interface SuiteCerts {
@@ -106,20 +104,6 @@ function signed(dir: string, name: string, caName: string, cn: string, sans: rea
   fs.writeFileSync(path.join(dir, `${name}.ext`), ext + '\n');
   openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', `${caName}.crt`, '-CAkey', `${caName}.key`, '-CAcreateserial', '-days', '3650', '-extfile', `${name}.ext`, '-out', `${name}.crt`], dir);
   return read(dir, name);
-}
-
-function tlsSecret(namespace: string, name: string, pem: Pem): KubeObject {
-  return {
-    apiVersion: 'v1',
-    kind: 'Secret',
-    metadata: { name, namespace },
-    type: 'kubernetes.io/tls',
-    data: { 'tls.crt': Buffer.from(pem.cert).toString('base64'), 'tls.key': Buffer.from(pem.key).toString('base64') },
-  };
-}
-
-function caConfigMap(namespace: string, name: string, cert: string): KubeObject {
-  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace }, data: { 'ca.crt': cert } };
 }
 
 /** Generates the certificates into `dir` (created if needed). Takes ~0.2 s. */

@@ -13,7 +13,7 @@ import * as path from 'path';
 import { generateSuiteCerts, opensslAvailable, SuiteCerts } from './certs';
 import { EchoRig } from './echo/rig';
 import { unsupportedFeature } from './features';
-import { nginxAvailable, NGINX_BIN } from './nginx';
+import { NGINX_BIN, nginxAvailable } from '../harness/nginx';
 import { KubeObject } from '../../src/model';
 import { baseManifestsPath, baseObjects, CaseReport, CompileNginx, DEFAULT_CASES, loadCasesFile, loadCompiler, runOneCase, summarize } from './runner';
 

@@ -9,7 +9,7 @@ import * as path from 'path';
 import { generateSuiteCerts, opensslAvailable, SuiteCerts } from './certs';
 import { dnsQuery, goMatchHostname, grpcCall, httpRoundTrip, LineConn, serverRequestsClientCert, tlsHandshakeOutcome, udpRequest, wsExchange } from './client';
 import { EchoRig, podNameFor } from './echo/rig';
-import { listenPorts, nginxAvailable, NginxInstance, portsFree } from './nginx';
+import { listenPorts, nginxAvailable, NginxInstance, portsFree } from '../harness/nginx';
 import { baseObjects } from './runner';
 
 type J = Record<string, any>;

@@ -12,8 +12,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Command } from 'commander';
 import { opensslAvailable } from './certs';
-import { nginxAvailable, NGINX_BIN, stopAllNginx } from './nginx';
 import { GATEWAY_API_BUNDLE_VERSION } from '../../src/model';
+import { NGINX_BIN, nginxAvailable, stopAllNginx } from '../harness/nginx';
 import { conformanceReportYaml } from './report';
 import { CaseReport, DEFAULT_CASES, reportJson, runConformance, summarize } from './runner';
 

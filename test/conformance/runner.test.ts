@@ -4,7 +4,7 @@
  */
 import { loadBase, runCase, STATUS_STEPS } from '../resolve/conformance-harness';
 import { UNSUPPORTED_FEATURES, unsupportedFeature } from './features';
-import { listenPorts } from './nginx';
+import { listenPorts } from '../harness/nginx';
 import { CaseReport, DEFAULT_CASES, flattenSteps, loadCasesFile, prepareCase, reportJson, summarize } from './runner';
 
 type J = Record<string, any>;

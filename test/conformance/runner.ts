@@ -25,7 +25,7 @@ import { applyMutation, applyPlaceholders, CaseResult, CLAIMED_FEATURES, CLASS_N
 import { configValue, generateSuiteCerts, secretPem, SuiteCerts } from './certs';
 import { EchoRig } from './echo/rig';
 import { claims, unsupportedFeature } from './features';
-import { NginxInstance, nginxVersion, portsFree } from './nginx';
+import { NginxInstance, nginxVersion, portsFree } from '../harness/nginx';
 import { runProbe, StepFail } from './steps';
 
 type J = Record<string, any>;

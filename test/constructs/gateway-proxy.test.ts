@@ -17,7 +17,8 @@ import {
   RouteNamespaces,
   TlsCertificate,
 } from '../../src';
-import { describeNginx, nginxTest, selfSigned } from '../render/nginx-harness';
+import { describeNginx, nginxTest } from '../harness/nginx';
+import { selfSigned } from '../harness/openssl';
 import { find, newChart, synth, synthError } from '../util';
 
 function proxyApp(options: { resolver?: string; tcp?: boolean; streamModule?: string; nginxVersion?: string } = {}) {

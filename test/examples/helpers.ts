@@ -9,7 +9,8 @@ import * as path from 'path';
 import * as tls from 'tls';
 import { App } from 'cdk8s';
 import { KubeObject } from '../../src';
-import { selfSigned } from '../render/nginx-harness';
+import * as fx from '../fixtures';
+import { selfSigned } from '../harness/openssl';
 
 const examplesDir = path.join(__dirname, '..', '..', 'examples');
 
@@ -35,13 +36,7 @@ export function tlsSecret(namespace: string, name: string, names: string[]): { s
   if (!c) throw new Error('openssl is needed to generate a test certificate');
   return {
     cert: c.cert,
-    secret: {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name, namespace },
-      type: 'kubernetes.io/tls',
-      data: { 'tls.crt': Buffer.from(c.cert).toString('base64'), 'tls.key': Buffer.from(c.key).toString('base64') },
-    } as KubeObject,
+    secret: fx.tlsSecret(namespace, name, c),
   };
 }
 

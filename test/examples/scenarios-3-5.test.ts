@@ -6,7 +6,9 @@
  */
 import * as https from 'https';
 import { checkApp, compileNginx, KubeObject } from '../../src';
-import { describeNginx, EchoServer, freeOffset, pool, request, RunningNginx, sleep, startEcho, startNginx, startTcpEcho } from '../render/nginx-harness';
+import { pool, sleep } from '../harness/async';
+import { EchoServer, request, startEcho, startTcpEcho } from '../harness/echo';
+import { describeNginx, freeOffset, RunningNginx, startNginx } from '../harness/nginx';
 import { find, synth } from '../util';
 import { backendKeys, httpsGet as get, loadExample, tcpRoundTrip, tlsSecret } from './helpers';
 

@@ -4,7 +4,9 @@
  * every backend Service pointed at an echo server on 127.0.0.1.
  */
 import { compileNginx } from '../../src';
-import { describeNginx, EchoServer, freeOffset, request, RunningNginx, selfSigned, startEcho, startNginx, startTcpEcho } from '../render/nginx-harness';
+import { EchoServer, request, startEcho, startTcpEcho } from '../harness/echo';
+import { describeNginx, freeOffset, RunningNginx, startNginx } from '../harness/nginx';
+import { selfSigned } from '../harness/openssl';
 import { synth } from '../util';
 import { backendKeys, httpsGet, loadExample, tcpRoundTrip, tlsSecret } from './helpers';
 

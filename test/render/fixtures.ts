@@ -1,14 +1,15 @@
 /** Small builders of Gateway API input for renderer tests. */
 import * as fs from 'fs';
 import * as YAML from 'yaml';
-import { BUILTIN_CONTROLLER_NAME, KubeObject } from '../../src/model';
+import { KubeObject } from '../../src/model';
 import { CONFORMANCE_BASE_MANIFESTS, CONFORMANCE_CASES } from '../data/upstream';
+import * as fx from '../fixtures';
 
 export const NS = 'default';
-const GW = 'gateway.networking.k8s.io/v1';
 
+/** GatewayClass `nginx` of the built-in controller. */
 export function gatewayClass(): KubeObject {
-  return { apiVersion: GW, kind: 'GatewayClass', metadata: { name: 'nginx' }, spec: { controllerName: BUILTIN_CONTROLLER_NAME } };
+  return fx.gatewayClass('nginx');
 }
 
 export interface ListenerSpec {
@@ -20,48 +21,35 @@ export interface ListenerSpec {
   allowedRoutes?: Record<string, unknown>;
 }
 
+/** A Gateway of class `nginx` in {@link NS}; listeners allow routes from all namespaces unless they say otherwise. */
 export function gateway(name: string, listeners: ListenerSpec[], extra: Record<string, unknown> = {}): KubeObject {
-  return {
-    apiVersion: GW,
-    kind: 'Gateway',
-    metadata: { name, namespace: NS },
-    spec: { gatewayClassName: 'nginx', listeners: listeners.map((l) => ({ allowedRoutes: { namespaces: { from: 'All' } }, ...l })), ...extra },
-  };
+  return fx.gateway({ name, namespace: NS, className: 'nginx', listeners: listeners.map((l) => ({ allowedRoutes: { namespaces: { from: 'All' } }, ...l })), spec: extra });
 }
 
-export function service(name: string, ports: (number | { port: number; appProtocol?: string })[] = [8080], namespace = NS): KubeObject {
-  return {
-    apiVersion: 'v1',
-    kind: 'Service',
-    metadata: { name, namespace },
-    spec: { ports: ports.map((p) => (typeof p === 'number' ? { port: p } : p)) },
-  };
+export function service(name: string, ports: fx.ServicePort[] = [8080], namespace = NS): KubeObject {
+  return fx.service(namespace, name, ports);
 }
 
 let seq = 0;
 /** An HTTPRoute attached to `gw`; creationTimestamp increases with each call unless given. */
 export function httpRoute(name: string, spec: Record<string, unknown>, opts: { gateway?: string; kind?: string; created?: string; namespace?: string } = {}): KubeObject {
   seq++;
-  return {
-    apiVersion: GW,
-    kind: opts.kind ?? 'HTTPRoute',
-    metadata: { name, namespace: opts.namespace ?? NS, creationTimestamp: opts.created ?? `2024-01-01T00:00:${String(seq % 60).padStart(2, '0')}Z` },
-    spec: { parentRefs: [{ name: opts.gateway ?? 'gw' }], ...spec },
-  };
+  return fx.route({
+    kind: opts.kind,
+    name,
+    namespace: opts.namespace ?? NS,
+    created: opts.created ?? `2024-01-01T00:00:${String(seq % 60).padStart(2, '0')}Z`,
+    parentRefs: [{ name: opts.gateway ?? 'gw' }],
+    spec,
+  });
 }
 
 export function tlsSecret(name: string, cert: string, key: string, namespace = NS): KubeObject {
-  return {
-    apiVersion: 'v1',
-    kind: 'Secret',
-    metadata: { name, namespace },
-    type: 'kubernetes.io/tls',
-    data: { 'tls.crt': Buffer.from(cert).toString('base64'), 'tls.key': Buffer.from(key).toString('base64') },
-  };
+  return fx.tlsSecret(namespace, name, { cert, key });
 }
 
 export function caConfigMap(name: string, ca: string, namespace = NS): KubeObject {
-  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace }, data: { 'ca.crt': ca } };
+  return fx.caConfigMap(namespace, name, ca);
 }
 
 /** backend rule shorthand. */

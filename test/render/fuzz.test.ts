@@ -7,7 +7,9 @@ import * as fc from 'fast-check';
 import { compileNginx } from '../../src/render/nginx';
 import { KubeObject } from '../../src/model';
 import { gateway, gatewayClass, httpRoute, service, to } from './fixtures';
-import { describeNginx, EchoServer, freeOffset, nginxTestAsync, request, selfSigned, startEcho, startNginx } from './nginx-harness';
+import { EchoServer, request, startEcho } from '../harness/echo';
+import { describeNginx, freeOffset, nginxTestAsync, startNginx } from '../harness/nginx';
+import { selfSigned } from '../harness/openssl';
 
 const SPECIAL = [';', '{', '}', '"', "'", '$', '${', '#', '\n', '\r', '\t', ' ', '\\', '\\"', '/', '*', '.', '%', '?', '&', '=', '~', '^', '(', ')', '[', ']', '|', '+', 'é', '😀', '\u0000', 'a', 'Z', '0', '-'];
 

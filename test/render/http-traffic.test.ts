@@ -4,7 +4,8 @@
  */
 import { compileNginx, RenderedGateway } from '../../src/render/nginx';
 import { gateway, gatewayClass, httpRoute, service, to } from './fixtures';
-import { describeNginx, EchoServer, freeOffset, request, RunningNginx, startEcho, startNginx } from './nginx-harness';
+import { EchoServer, request, startEcho } from '../harness/echo';
+import { describeNginx, freeOffset, RunningNginx, startNginx } from '../harness/nginx';
 
 describeNginx('HTTP traffic through the rendered nginx', () => {
   let echoes: Record<string, EchoServer>;

@@ -6,7 +6,10 @@ import { performance } from 'perf_hooks';
 import { compileNginx, NginxRenderOptions } from '../../src/render/nginx';
 import { KubeObject } from '../../src/model';
 import { caConfigMap, conformanceCases, conformanceInput, gateway, gatewayClass, httpRoute, service, tlsSecret, to } from './fixtures';
-import { describeNginx, freeOffset, nginxBinaryVersion, nginxTestAsync, pool, request, selfSigned, startEcho, startNginx } from './nginx-harness';
+import { pool } from '../harness/async';
+import { request, startEcho } from '../harness/echo';
+import { describeNginx, freeOffset, nginxBinaryVersion, nginxTestAsync, startNginx } from '../harness/nginx';
+import { selfSigned } from '../harness/openssl';
 
 const pem = selfSigned(['*.example.com', 'example.com']);
 

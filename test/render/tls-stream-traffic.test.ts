@@ -9,7 +9,9 @@ import * as net from 'net';
 import * as tls from 'tls';
 import { compileNginx, RenderedGateway } from '../../src/render/nginx';
 import { gateway, gatewayClass, httpRoute, service, tlsSecret, to } from './fixtures';
-import { describeNginx, EchoServer, freeOffset, RunningNginx, selfSigned, startEcho, startNginx, startTcpEcho } from './nginx-harness';
+import { EchoServer, startEcho, startTcpEcho } from '../harness/echo';
+import { describeNginx, freeOffset, RunningNginx, startNginx } from '../harness/nginx';
+import { selfSigned } from '../harness/openssl';
 
 const cert = selfSigned(['example.org', 'second.example.org', '*.example.com', 'web.example.com', 'pt.example.com', 'term.example.com']);
 const d = cert ? describeNginx : describe.skip;

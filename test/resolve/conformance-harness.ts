@@ -7,6 +7,7 @@ import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { BUILTIN_CONTROLLER_NAME, KubeObject } from '../../src/model';
 import { resolve, ResolveResult } from '../../src/resolve';
 import { CONFORMANCE_BASE_MANIFESTS, CONFORMANCE_CASES } from '../data/upstream';
+import * as fx from '../fixtures';
 
 export const CLASS_NAME = 'cdk8s-gateway';
 export const CONTROLLER = BUILTIN_CONTROLLER_NAME;
@@ -79,17 +80,11 @@ const PEM_CERT = '-----BEGIN CERTIFICATE-----\nMIIBdummy\n-----END CERTIFICATE--
 const PEM_KEY = '-----BEGIN PRIVATE KEY-----\nMIIBdummy\n-----END PRIVATE KEY-----\n';
 
 function tlsSecret(namespace: string, name: string): KubeObject {
-  return {
-    apiVersion: 'v1',
-    kind: 'Secret',
-    metadata: { name, namespace },
-    type: 'kubernetes.io/tls',
-    data: { 'tls.crt': Buffer.from(PEM_CERT).toString('base64'), 'tls.key': Buffer.from(PEM_KEY).toString('base64') },
-  };
+  return fx.tlsSecret(namespace, name, { cert: PEM_CERT, key: PEM_KEY });
 }
 
 function caConfigMap(namespace: string, name: string): KubeObject {
-  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace }, data: { 'ca.crt': PEM_CERT } };
+  return fx.caConfigMap(namespace, name, PEM_CERT);
 }
 
 /** Suite-generated objects (README: created at setup, not in YAML). */
@@ -126,7 +121,7 @@ export function loadBase(): KubeObject[] {
   const docs = parseAllDocuments(text)
     .map((d) => d.toJSON() as KubeObject)
     .filter((d) => d && typeof d === 'object');
-  const cls: KubeObject = { apiVersion: `${GROUP}/v1`, kind: 'GatewayClass', metadata: { name: CLASS_NAME }, spec: { controllerName: CONTROLLER } };
+  const cls = fx.gatewayClass(CLASS_NAME, CONTROLLER);
   return [cls, ...docs.map(applyPlaceholders), ...suiteGenerated()];
 }
 

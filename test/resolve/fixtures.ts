@@ -1,15 +1,16 @@
 import { KubeObject } from '../../src/model';
 import { ObjectStatus, ResolveResult } from '../../src/resolve';
+import * as fx from '../fixtures';
 
-/** Builders for small hand-written inputs. */
-export const GW = 'gateway.networking.k8s.io/v1';
+/** Builders for small hand-written inputs (namespace `infra`, class `ours`), on test/fixtures.ts. */
+export const GW = fx.GATEWAY_API_V1;
 
-export function gatewayClass(name = 'ours', controllerName = 'cdk8s-gateway.dev/nginx-proxy'): KubeObject {
-  return { apiVersion: GW, kind: 'GatewayClass', metadata: { name }, spec: { controllerName } };
+export function gatewayClass(name = 'ours', controllerName?: string): KubeObject {
+  return fx.gatewayClass(name, controllerName);
 }
 
 export function gateway(name: string, listeners: Record<string, unknown>[], extra: Record<string, unknown> = {}, namespace = 'infra'): KubeObject {
-  return { apiVersion: GW, kind: 'Gateway', metadata: { name, namespace }, spec: { gatewayClassName: 'ours', listeners, ...extra } };
+  return fx.gateway({ name, namespace, className: 'ours', listeners, spec: extra });
 }
 
 export function http(name = 'http', port = 80, extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -21,26 +22,27 @@ export function https(name = 'https', secret = 'cert', extra: Record<string, unk
 }
 
 export function route(name: string, spec: Record<string, unknown>, namespace = 'infra', kind = 'HTTPRoute'): KubeObject {
-  return { apiVersion: GW, kind, metadata: { name, namespace }, spec };
+  return fx.route({ kind, name, namespace, spec });
 }
 
 export function service(name: string, ports: number[] = [8080], namespace = 'infra'): KubeObject {
-  return { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace }, spec: { ports: ports.map((port) => ({ port })) } };
+  return fx.service(namespace, name, ports);
 }
 
-export function namespace(name: string, labels: Record<string, string> = {}): KubeObject {
-  return { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } };
-}
+export const namespace = fx.namespace;
 
-const PEM = Buffer.from('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n').toString('base64');
-const KEY = Buffer.from('-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n').toString('base64');
+/** A placeholder certificate (not parsable; the resolver only checks that both keys are there). */
+const PLACEHOLDER_PEM: fx.PemPair = {
+  cert: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n',
+  key: '-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n',
+};
 
 export function tlsSecret(name: string, namespace = 'infra'): KubeObject {
-  return { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace }, type: 'kubernetes.io/tls', data: { 'tls.crt': PEM, 'tls.key': KEY } };
+  return fx.tlsSecret(namespace, name, PLACEHOLDER_PEM);
 }
 
 export function grant(namespace: string, from: Record<string, unknown>[], to: Record<string, unknown>[], name = 'grant'): KubeObject {
-  return { apiVersion: GW, kind: 'ReferenceGrant', metadata: { name, namespace }, spec: { from, to } };
+  return fx.referenceGrant(namespace, name, from, to);
 }
 
 export function statusOf(res: ResolveResult, kind: string, name: string, namespace?: string): Record<string, any> {

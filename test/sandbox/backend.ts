@@ -3,18 +3,10 @@
  * address (the host side of the pod's veth), and a small HTTP client for requests to the pod.
  */
 import * as http from 'http';
-import * as net from 'net';
+import { Echo, startEcho } from '../harness/echo';
 
 /** What the echo backend answers (JSON). */
-export interface EchoReply {
-  readonly name: string;
-  readonly path: string;
-  readonly host: string;
-  readonly method: string;
-  readonly headers: Record<string, string | string[]>;
-  readonly body: string;
-  readonly remoteAddress: string;
-}
+export type EchoReply = Echo;
 
 export interface Backend {
   readonly name: string;
@@ -26,49 +18,12 @@ export interface Backend {
 }
 
 /**
- * An HTTP echo backend on `address:port` answering JSON {@link EchoReply}. `?status=N` answers N;
- * `?delay=MS` waits first; `?bytes=N` answers N bytes of body instead of JSON.
+ * An HTTP echo backend (test/harness/echo) on `address:port` answering JSON {@link EchoReply}.
+ * `?status=N` answers N; `?delay=MS` waits first; `?bytes=N` answers N bytes of body instead of JSON.
  */
 export async function startBackend(name: string, address: string, port: number): Promise<Backend> {
-  const hits: string[] = [];
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (d) => (body += String(d)));
-    req.on('end', () => {
-      hits.push(req.url ?? '');
-      const u = new URL(req.url ?? '/', 'http://x');
-      const reply = () => {
-        res.statusCode = Number(u.searchParams.get('status') ?? 200);
-        const bytes = u.searchParams.get('bytes');
-        if (bytes) {
-          res.setHeader('content-type', 'application/octet-stream');
-          res.end(Buffer.alloc(Number(bytes), 'x'));
-          return;
-        }
-        res.setHeader('content-type', 'application/json');
-        res.end(JSON.stringify({ name, path: req.url, host: req.headers.host, method: req.method, headers: req.headers, body, remoteAddress: req.socket.remoteAddress }));
-      };
-      const delay = Number(u.searchParams.get('delay') ?? 0);
-      if (delay) setTimeout(reply, delay);
-      else reply();
-    });
-  });
-  server.keepAliveTimeout = 1000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, address, () => resolve());
-  });
-  return {
-    name,
-    address,
-    port: (server.address() as net.AddressInfo).port,
-    hits,
-    close: () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
-  };
+  const echo = await startEcho(name, { host: address, port });
+  return { name, address, port: echo.port, hits: echo.hits, close: () => echo.close() };
 }
 
 export interface HttpReply {

@@ -25,7 +25,7 @@ import * as tls from 'tls';
 import { App } from 'cdk8s';
 import { HomelabChart } from '../../examples/homelab/app';
 import { Backend, DEFAULT_PROXY_NGINX_VERSION, HttpFilter, PathMatch } from '../../src';
-import { selfSigned } from '../render/nginx-harness';
+import { selfSigned } from '../harness/openssl';
 import { find, synth } from '../util';
 import { Cluster, describeSandbox, httpRequest, nginxVersion, Pod, ROOTFS_TIMEOUT_MS, sandboxRootfs, startBackend, startPod } from '.';
 import type { Backend as HostBackend } from '.';

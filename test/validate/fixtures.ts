@@ -1,17 +1,21 @@
 /** Small object builders for the validator tests. */
 import { KubeObject } from '../../src/model';
 import { Violation } from '../../src/validate';
+import * as fx from '../fixtures';
 
-export function gateway(spec: Record<string, unknown>, apiVersion = 'gateway.networking.k8s.io/v1'): KubeObject {
-  return { apiVersion, kind: 'Gateway', metadata: { name: 'gw', namespace: 'infra' }, spec: { gatewayClassName: 'nginx', ...spec } };
+/** Gateway infra/gw of class nginx with the given spec fields. */
+export function gateway(spec: Record<string, unknown>, apiVersion = fx.GATEWAY_API_V1): KubeObject {
+  return fx.gateway({ apiVersion, name: 'gw', namespace: 'infra', className: 'nginx', spec });
 }
 
-export function httpRoute(spec: Record<string, unknown>, apiVersion = 'gateway.networking.k8s.io/v1'): KubeObject {
-  return { apiVersion, kind: 'HTTPRoute', metadata: { name: 'web', namespace: 'apps' }, spec: { parentRefs: [{ name: 'gw', namespace: 'infra' }], ...spec } };
+/** HTTPRoute apps/web attached to infra/gw. */
+export function httpRoute(spec: Record<string, unknown>, apiVersion = fx.GATEWAY_API_V1): KubeObject {
+  return fx.route({ apiVersion, kind: 'HTTPRoute', name: 'web', namespace: 'apps', parentRefs: [{ name: 'gw', namespace: 'infra' }], spec });
 }
 
-export function tlsRoute(spec: Record<string, unknown>, apiVersion = 'gateway.networking.k8s.io/v1'): KubeObject {
-  return { apiVersion, kind: 'TLSRoute', metadata: { name: 'tls', namespace: 'apps' }, spec: { parentRefs: [{ name: 'gw', namespace: 'infra' }], ...spec } };
+/** TLSRoute apps/tls attached to infra/gw. */
+export function tlsRoute(spec: Record<string, unknown>, apiVersion = fx.GATEWAY_API_V1): KubeObject {
+  return fx.route({ apiVersion, kind: 'TLSRoute', name: 'tls', namespace: 'apps', parentRefs: [{ name: 'gw', namespace: 'infra' }], spec });
 }
 
 export const HTTP_LISTENER = { name: 'http', port: 80, protocol: 'HTTP' };
