@@ -18,29 +18,14 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
+import type { ImplementationReport, ReportProfile } from '../src/resolve/implementations/profiles';
 import { IMPLEMENTATION_REPORTS } from '../test/data/upstream';
 
 const repoRoot = path.resolve(__dirname, '..');
 const target = path.join(repoRoot, 'src', 'resolve', 'implementations', 'reports.json');
 
-interface Profile {
-  readonly core: string;
-  readonly extended?: string;
-  readonly supported: string[];
-  readonly unsupported: string[];
-}
-
-/** One report as the table holds it. */
-export interface ReportEntry {
-  readonly implementation: string;
-  readonly folder: string;
-  readonly version: string;
-  readonly gatewayAPIVersion: string;
-  readonly channel: string;
-  readonly mode: string;
-  readonly file: string;
-  readonly profiles: Record<string, Profile>;
-}
+/** One report as the table holds it (the type the package reads it as). */
+export type ReportEntry = ImplementationReport;
 
 function filesUnder(dir: string, prefix = ''): string[] {
   const out: string[] = [];
@@ -65,7 +50,7 @@ export function reportsTable(dir = IMPLEMENTATION_REPORTS): string {
     const doc = parse(fs.readFileSync(path.join(dir, file), 'utf8')) as Record<string, any>;
     if (doc?.kind !== 'ConformanceReport') throw new Error(`${file}: not a ConformanceReport (kind ${doc?.kind})`);
     const impl = doc.implementation ?? {};
-    const profiles: Record<string, Profile> = {};
+    const profiles: Record<string, ReportProfile> = {};
     for (const p of (doc.profiles ?? []) as Record<string, any>[]) {
       const name = str(p.name, 'profiles[].name', file);
       const ext = p.extended ?? {};
