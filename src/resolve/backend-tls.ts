@@ -1,4 +1,4 @@
-import { Diagnostic } from '../model';
+import { BUILTIN_CONTROLLER_NAME, Diagnostic } from '../model';
 import { condition, diagnostic, REASON } from './conditions';
 import { assumeExternal } from './external';
 import { Inventory, judgedAsBuiltin, Obj } from './inventory';
@@ -41,11 +41,42 @@ function targetKey(t: PolicyTarget): string {
 /** Policy precedence: oldest first, then namespace/name. */
 const order = oldestFirst;
 
+/**
+ * Services the input's routes use only through Gateways of other controllers (never through one of
+ * the built-in controller, nor through a Gateway the input lacks): a policy targeting only those is
+ * theirs to judge, not the built-in data plane's.
+ */
+function servicesOfOtherControllers(inv: Inventory): Set<string> {
+  const other = new Set<string>();
+  const builtin = new Set<string>();
+  for (const r of inv.routes) {
+    const parents = arr(r.spec.parentRefs).map(rec).filter((p) => (str(p.kind) ?? 'Gateway') === 'Gateway');
+    const controllers = parents.map((p) => {
+      const g = inv.gateways.get(key(str(p.namespace) ?? r.namespace, str(p.name) ?? ''));
+      return g ? str(rec(inv.gatewayClasses.get(str(g.spec.gatewayClassName) ?? '')?.spec).controllerName) : undefined;
+    });
+    const onlyOthers = controllers.length > 0 && controllers.every((c) => c !== undefined && c !== BUILTIN_CONTROLLER_NAME);
+    for (const rule of arr(r.spec.rules).map(rec)) {
+      for (const b of arr(rule.backendRefs).map(rec)) {
+        if ((str(b.group) ?? '') !== '' || (str(b.kind) ?? 'Service') !== 'Service') continue;
+        (onlyOthers ? other : builtin).add(key(str(b.namespace) ?? r.namespace, str(b.name) ?? ''));
+      }
+    }
+  }
+  for (const k of builtin) other.delete(k);
+  return other;
+}
+
 /** Evaluates every BackendTLSPolicy: targets, CA references, conflicts. */
 export function evaluatePolicies(ctx: Ctx): PolicyState[] {
   const out: PolicyState[] = [];
   const winners = new Map<string, PolicyState>();
+  const othersOnly = judgedAsBuiltin(ctx.inv) ? servicesOfOtherControllers(ctx.inv) : undefined;
   for (const p of [...ctx.inv.backendTLSPolicies].sort(order)) {
+    // CA reference kinds are implementation-specific: the built-in data plane's limit (ConfigMap)
+    // applies to its own controller, and to policies not only of other controllers' backends
+    const targetsOthersOnly = arr(p.spec.targetRefs).map(rec).length > 0 && arr(p.spec.targetRefs).map(rec).every((t) => othersOnly?.has(key(p.namespace, str(t.name) ?? '')));
+    const judgeCaKinds = judgedAsBuiltin(ctx.inv) && !targetsOthersOnly;
     const targets: PolicyTarget[] = [];
     let acceptProblem: ListenerProblem | undefined;
     let refProblem: ListenerProblem | undefined;
@@ -100,9 +131,9 @@ export function evaluatePolicies(ctx: Ctx): PolicyState[] {
       const kind = str(x.kind) ?? '';
       const name = str(x.name) ?? '';
       const field = `spec.validation.caCertificateRefs[${i}]`;
-      if ((group !== '' || kind !== 'ConfigMap') && !judgedAsBuiltin(ctx.inv)) {
-        // other kinds (a Secret, which NGINX Gateway Fabric takes, or the controller's own) are implementation-specific
-        caUncertain = true;
+      if ((group !== '' || kind !== 'ConfigMap') && !judgeCaKinds) {
+        // other kinds (a Secret, which NGINX Gateway Fabric takes, or the controller's own) are the controller's to judge
+        caCertificates.push({ namespace: p.namespace, name });
         return;
       }
       if (group !== '' || kind !== 'ConfigMap') {

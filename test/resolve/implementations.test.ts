@@ -142,3 +142,16 @@ describe('a GatewayClass of another controller is not judged by the built-in dat
     expect(kinds(withAddress(BUILTIN_CONTROLLER_NAME))).toEqual(['UnsupportedAddress spec.addresses[0].type']);
   });
 });
+
+test('a BackendTLSPolicy CA of kind Secret: the built-in proxy refuses it, NGINX Gateway Fabric\'s backends are its own to judge', () => {
+  const policy = (c: string): KubeObject[] => [
+    ...app(c, { rules: [{ backendRefs: [{ name: 'web', port: 80 }] }] }),
+    {
+      apiVersion: 'gateway.networking.k8s.io/v1', kind: 'BackendTLSPolicy', metadata: { name: 'tls', namespace: 'apps' },
+      spec: { targetRefs: [{ group: '', kind: 'Service', name: 'web' }], validation: { hostname: 'web', caCertificateRefs: [{ group: '', kind: 'Secret', name: 'ca' }] } },
+    },
+  ];
+  const errors = (objs: KubeObject[]) => resolveControllers(objs).diagnostics.filter((d) => d.severity !== 'info' && d.object.kind === 'BackendTLSPolicy').map((d) => `${d.severity} ${d.code}`);
+  expect(errors(policy(NGF))).toEqual([]);
+  expect(errors(policy(BUILTIN_CONTROLLER_NAME))).toEqual(['error NoValidCACertificate', 'error InvalidKind']);
+});
