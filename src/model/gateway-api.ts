@@ -6,18 +6,5 @@ export const REFERENCE_GRANT_API_VERSION = `${GATEWAY_GROUP}/v1`;
 /** The Gateway API release whose CRDs the library validates against. */
 export const GATEWAY_API_BUNDLE_VERSION = 'v1.6.1';
 
-export const KIND = {
-  GatewayClass: 'GatewayClass',
-  Gateway: 'Gateway',
-  ListenerSet: 'ListenerSet',
-  HTTPRoute: 'HTTPRoute',
-  GRPCRoute: 'GRPCRoute',
-  TLSRoute: 'TLSRoute',
-  TCPRoute: 'TCPRoute',
-  UDPRoute: 'UDPRoute',
-  ReferenceGrant: 'ReferenceGrant',
-  BackendTLSPolicy: 'BackendTLSPolicy',
-} as const;
-
 /** controllerName of the project's built-in proxy (GatewayClass `spec.controllerName`). */
 export const BUILTIN_CONTROLLER_NAME = 'cdk8s-gateway.dev/nginx-proxy';
