@@ -113,7 +113,7 @@ export async function loadAndResolve(paths: readonly string[], opts: InputOption
     defaultNamespace: opts.namespace ?? 'default',
     ...(opts.assumeExternal ? { assumeExternal: true } : {}),
     ...(opts.channel ? { channel: opts.channel } : {}),
-    ...(opts.checkNamespaces ? { namespaces: { external: [...(opts.externalNamespace ?? [])], assumeExternal: !!opts.assumeExternal } } : {}),
+    ...(opts.checkNamespaces ? { namespaces: { external: [...(opts.externalNamespace ?? [])], assumeExternal: !!opts.assumeExternal }, metallb: true } : {}),
   };
   const prepared = prepare?.(input.objects.map((o) => o.object), resolveOptions);
   const objects = prepared ? prepared.objects : input.objects.map((o) => o.object);

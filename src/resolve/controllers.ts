@@ -65,6 +65,7 @@ export function resolveControllers(
       controllerName,
       schemaValidation: i === 0 ? (rest.schemaValidation ?? true) : false,
       namespaces: i === 0 ? rest.namespaces : undefined,
+      metallb: i === 0 ? rest.metallb : false,
     });
     results.set(controllerName, r);
     for (const d of r.diagnostics) {

@@ -5,6 +5,7 @@ import { allListenersValid, evaluateClasses, evaluateGateways, GatewayState, lis
 import { buildInventory } from './inventory';
 import { blockingProblem, derivedSeverity, listenerAccepted, listenerProgrammed, listenerResolved, ListenerState } from './listeners';
 import { ResolvedGateway, ResolvedListener, ResolvedModel, ResolvedRoute, RouteAttachment } from './model';
+import { metallbDiagnostics } from './metallb';
 import { namespaceDiagnostics } from './namespaces';
 import { coveredBy, removedShapeDiagnostics } from './removed';
 import { pathDroppedDiagnostics } from './rewrites';
@@ -85,6 +86,7 @@ export function resolve(objects: readonly KubeObject[], options: ResolveOptions 
   appendAll(diags, removed);
   if (options.schemaValidation ?? true) appendAll(diags, schemaDiagnostics(objects, defaultNamespace, options.channel));
   if (options.namespaces) appendAll(diags, namespaceDiagnostics(objects, defaultNamespace, options.namespaces));
+  if (options.metallb) appendAll(diags, metallbDiagnostics(objects, defaultNamespace));
   const covered = coveredBy(removed);
   return { status, diagnostics: sortDiagnostics(diags.filter((d) => !covered(d))), model };
 }

@@ -60,6 +60,13 @@ export interface ResolveOptions {
    * @default - no namespace check
    */
   readonly namespaces?: NamespaceCheckOptions;
+  /**
+   * Run the MetalLB checks (src/resolve/metallb.ts: pool entries and overlaps, pools nothing
+   * announces, the addresses Gateways and LoadBalancer Services ask for). `cdk8s-gateway check`
+   * turns it on; the constructs run the same function from `MetalLbPool` at synth.
+   * @default false
+   */
+  readonly metallb?: boolean;
 }
 
 /** `True` / `False` / `Unknown`, as in `metav1.Condition`. */

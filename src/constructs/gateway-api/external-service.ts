@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { GATEWAY_API_VERSION } from '../../model';
 import { checkDnsLabel, checkDnsSubdomain, checkHostname, checkPort, nameFromId } from '../core/checks';
 import { fail, freeId } from '../core/errors';
-import { parseIp } from '../core/ip-address';
+import { parseIp } from '../../model/ip-range';
 import { ResourceProps } from '../core/resource';
 
 /** Well-known `appProtocol` values of a Service port (what the gateway speaks to the backend). */

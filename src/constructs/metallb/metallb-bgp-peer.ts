@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { fail } from '../core/errors';
-import { parseIp } from '../core/ip-address';
+import { parseIp } from '../../model/ip-range';
 import type { LabelSelector } from '../gateway-api/listener';
 import { Resource, ResourceProps } from '../core/resource';
 

@@ -1,9 +1,10 @@
 import { Construct } from 'constructs';
-import { METALLB_ADDRESS_POOL, METALLB_DEPRECATED_PREFIX, METALLB_LOAD_BALANCER_IPS } from '../../model';
-import { AppObject, appObjects, problem, refOf, selectorMatches } from '../core/app-tree';
+import { METALLB_ADDRESS_POOL, METALLB_LOAD_BALANCER_IPS, ObjectRef } from '../../model';
+import { metallbFindings } from '../../resolve/metallb';
+import { appObjects, problem } from '../core/app-tree';
 import { fail } from '../core/errors';
 import { GatewayAddress } from '../gateway-api/gateway-address';
-import { IpAddress, IpRange, isBuggyIp, parseIp, parsePoolEntry, rangeContains, rangesOverlap } from '../core/ip-address';
+import { IpRange, isBuggyIp, parseIp, parsePoolEntry, rangeContains, rangesOverlap } from '../../model/ip-range';
 import type { LabelSelector } from '../gateway-api/listener';
 import { ILoadBalancerAddress, ServiceAnnotationOptions } from '../gateway-api/load-balancer-address';
 import {
@@ -17,7 +18,6 @@ import {
 import { METALLB_NAMESPACE } from './metallb-bgp-peer';
 import { Resource, ResourceProps } from '../core/resource';
 
-const DEPRECATED_PREFIX = METALLB_DEPRECATED_PREFIX;
 
 /** Which Services may take addresses from a pool (`serviceAllocation`). */
 export interface MetalLbServiceAllocation {
@@ -223,124 +223,31 @@ export class MetalLbPool extends Resource implements IMetalLbPool {
     return this._ranges.map((r) => r.text).join(', ');
   }
 
-  /** Whole-app checks (run at synth). */
+  /**
+   * Whole-app checks (run at synth), by the same function `cdk8s-gateway check` runs
+   * (src/resolve/metallb.ts): this pool's own findings, and — reported once, by the first pool of
+   * the app — those about objects no MetalLbPool construct owns (Gateways, Services, plain pools).
+   */
   private appProblems(): string[] {
+    const pools = appObjects(this, 'metallb.io', ['IPAddressPool']);
+    const objects = [
+      ...pools,
+      ...appObjects(this, 'metallb.io', ['L2Advertisement', 'BGPAdvertisement']),
+      ...appObjects(this, 'gateway.networking.k8s.io', ['Gateway']),
+      ...appObjects(this, '', ['Service']),
+    ];
+    const same = (r: ObjectRef, o: { kind: string; metadata: { name: string; namespace?: string } }) => r.kind === o.kind && r.name === o.metadata.name && (r.namespace ?? 'default') === (o.metadata.namespace ?? 'default');
+    const constructPools = pools.filter((p) => p.source.node.scope instanceof MetalLbPool);
+    const firstPool = constructPools.map((p) => p.source.node.scope)[0];
     const out: string[] = [];
-    const pools = appObjects(this, 'metallb.io', ['IPAddressPool']).map((o) => ({ obj: o, ranges: rangesOf(o) }));
-    const own = pools.find((p) => p.obj.source === this.apiObject);
-    const key = (o: AppObject) => refOf(o);
-
-    // overlaps with the app's other pools (reported once, by the pool that sorts last)
-    for (const other of pools) {
-      if (other === own) continue;
-      const otherIsConstruct = other.obj.source.node.scope instanceof MetalLbPool;
-      if (otherIsConstruct && key(other.obj) > refOf({ metadata: { name: this.name, namespace: this.effectiveNamespace } })) continue;
-      this._ranges.forEach((r, i) => {
-        const hit = other.ranges.find((o) => rangesOverlap(o, r));
-        if (hit) {
-          out.push(problem(`spec.addresses[${i}]`, r.text, `overlaps ${JSON.stringify(hit.text)} of IPAddressPool ${key(other.obj)}, and MetalLB rejects overlapping pools`, 'make the pools disjoint (shrink one of them)'));
-        }
-      });
+    for (const f of metallbFindings(objects)) {
+      if (f.object.kind === 'IPAddressPool' && same(f.object, { kind: 'IPAddressPool', metadata: { name: this.name, namespace: this.effectiveNamespace } })) {
+        out.push(problem(f.field, f.value, f.what, f.fix));
+      } else if (firstPool === this && !constructPools.some((p) => same(f.object, p))) {
+        out.push(problem(`${f.object.kind} ${f.object.namespace ?? 'default'}/${f.object.name} ${f.field}`, f.value, f.what, f.fix));
+      }
     }
-
-    // a pool that nothing announces
-    const adverts = appObjects(this, 'metallb.io', ['L2Advertisement', 'BGPAdvertisement']).filter((a) => (a.metadata.namespace ?? 'default') === this.effectiveNamespace);
-    const labels: Record<string, string> = own?.obj.metadata.labels ?? {};
-    const announced = adverts.some((a) => {
-      const names: string[] = a.spec?.ipAddressPools ?? [];
-      const selectors: LabelSelector[] = a.spec?.ipAddressPoolSelectors ?? [];
-      if (!names.length && !selectors.length) return true;
-      return names.includes(this.name) || selectors.some((s) => selectorMatches(s, labels));
-    });
-    if (!announced) {
-      out.push(problem('metadata.name', this.name, `is announced by no L2Advertisement or BGPAdvertisement in ${this.effectiveNamespace}: MetalLB hands out its addresses but nothing answers for them`, 'keep the default `advertisement` (PoolAdvertisement.l2()), or add an advertisement that selects the pool (`pool.addL2Advertisement(...)`)'));
-    }
-
-    // app-wide address requests: reported once, by the first pool of the app
-    const firstPool = pools.map((p) => p.obj.source.node.scope).find((s): s is MetalLbPool => s instanceof MetalLbPool);
-    if (firstPool === this) out.push(...addressRequestProblems(this, pools));
     return out;
   }
 }
 
-function rangesOf(pool: AppObject): IpRange[] {
-  const out: IpRange[] = [];
-  for (const a of (pool.spec?.addresses ?? []) as unknown[]) {
-    if (typeof a !== 'string') continue;
-    const r = parsePoolEntry(a);
-    if (!('problem' in r)) out.push(r);
-  }
-  return out;
-}
-
-interface PoolInfo {
-  readonly obj: AppObject;
-  readonly ranges: IpRange[];
-}
-
-/** Addresses pinned by Gateways and LoadBalancer Services of the app, against the app's pools. */
-function addressRequestProblems(scope: Construct, pools: PoolInfo[]): string[] {
-  const out: string[] = [];
-  const poolNames = pools.map((p) => p.obj.metadata.name);
-  const summary = pools.map((p) => `${p.obj.metadata.name}: ${p.ranges.map((r) => r.text).join(', ')}`).join('; ');
-  const check = (who: string, field: string, ip: string, poolName: string | undefined) => {
-    const parsed: IpAddress | undefined = parseIp(ip.trim());
-    if (!parsed) {
-      out.push(problem(`${who} ${field}`, ip, 'is not an IP address', 'write a plain IPv4 or IPv6 address'));
-      return;
-    }
-    const inPools = pools.filter((p) => p.ranges.some((r) => rangeContains(r, parsed)));
-    if (!inPools.length) {
-      out.push(problem(`${who} ${field}`, ip, `is outside every MetalLB pool of the app (${summary}): MetalLB never assigns it and the Service stays <pending>`, 'pin an address of a pool (`pool.address(...)`), or add the address to a pool'));
-      return;
-    }
-    if (poolName !== undefined && !inPools.some((p) => p.obj.metadata.name === poolName)) {
-      out.push(problem(`${who} ${field}`, ip, `is not in pool "${poolName}" named by ${METALLB_ADDRESS_POOL} (it is in ${inPools.map((p) => p.obj.metadata.name).join(', ')}), and MetalLB refuses the pair`, 'name the pool that holds the address, or pin an address of the named pool'));
-    }
-    const buggy = inPools.find((p) => p.obj.spec?.avoidBuggyIPs === true);
-    if (buggy && isBuggyIp(parsed)) {
-      out.push(problem(`${who} ${field}`, ip, `ends in .0 or .255, which pool "${buggy.obj.metadata.name}" never hands out (avoidBuggyIPs)`, 'pin another address'));
-    }
-  };
-  const checkPoolName = (who: string, field: string, name: string) => {
-    if (!poolNames.includes(name)) {
-      out.push(problem(`${who} ${field}`, name, `names no MetalLB pool of the app (pools: ${poolNames.join(', ')})`, 'use the name of a pool (`pool.anyAddress()`)'));
-    }
-  };
-
-  for (const gw of appObjects(scope, 'gateway.networking.k8s.io', ['Gateway'])) {
-    const who = `Gateway ${refOf(gw)}`;
-    const ann: Record<string, string> = gw.spec?.infrastructure?.annotations ?? {};
-    const poolName = ann[METALLB_ADDRESS_POOL];
-    if (poolName !== undefined) checkPoolName(who, `spec.infrastructure.annotations[${METALLB_ADDRESS_POOL}]`, poolName);
-    for (const k of Object.keys(ann)) {
-      if (k.startsWith(DEPRECATED_PREFIX)) out.push(problem(`${who} spec.infrastructure.annotations`, k, 'is a deprecated MetalLB annotation key', `use "metallb.io/${k.slice(DEPRECATED_PREFIX.length)}"`));
-    }
-    ((gw.spec?.addresses ?? []) as any[]).forEach((a, i) => {
-      if ((a?.type ?? 'IPAddress') === 'IPAddress' && typeof a?.value === 'string') check(who, `spec.addresses[${i}].value`, a.value, poolName);
-    });
-    const ips = ann[METALLB_LOAD_BALANCER_IPS];
-    if (ips !== undefined) {
-      ips.split(',').forEach((ip) => check(who, `spec.infrastructure.annotations[${METALLB_LOAD_BALANCER_IPS}]`, ip.trim(), poolName));
-    }
-  }
-
-  for (const svc of appObjects(scope, '', ['Service'])) {
-    const who = `Service ${refOf(svc)}`;
-    const ann: Record<string, string> = svc.metadata.annotations ?? {};
-    for (const k of Object.keys(ann)) {
-      if (k.startsWith(DEPRECATED_PREFIX)) out.push(problem(`${who} metadata.annotations`, k, 'is a deprecated MetalLB annotation key', `use "metallb.io/${k.slice(DEPRECATED_PREFIX.length)}"`));
-    }
-    if (svc.spec?.type !== 'LoadBalancer') continue;
-    const poolName = ann[METALLB_ADDRESS_POOL];
-    if (poolName !== undefined) checkPoolName(who, `metadata.annotations[${METALLB_ADDRESS_POOL}]`, poolName);
-    const ips = ann[METALLB_LOAD_BALANCER_IPS];
-    const field = svc.spec?.loadBalancerIP;
-    if (ips !== undefined && typeof field === 'string' && field !== '') {
-      out.push(problem(`${who} spec.loadBalancerIP`, field, `is set together with the ${METALLB_LOAD_BALANCER_IPS} annotation, and MetalLB refuses such a Service`, `drop spec.loadBalancerIP (deprecated) and keep the annotation`));
-    }
-    if (ips !== undefined) ips.split(',').forEach((ip) => check(who, `metadata.annotations[${METALLB_LOAD_BALANCER_IPS}]`, ip.trim(), poolName));
-    else if (typeof field === 'string' && field !== '') check(who, 'spec.loadBalancerIP', field, poolName);
-  }
-  return out;
-}

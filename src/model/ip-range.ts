@@ -3,7 +3,7 @@
  * Parsing follows Go's `netip.ParseAddr` (no leading zeros, no zones), which is
  * what MetalLB and the Kubernetes API server accept.
  */
-import { parseAddr } from '../../model/ip';
+import { parseAddr } from './ip';
 
 /** An inclusive range of addresses of one family. @internal */
 export interface IpRange {
