@@ -29,6 +29,21 @@ export function sortDiagnostics(diags: readonly Diagnostic[]): Diagnostic[] {
   return [...diags].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
 
+/**
+ * A user value as messages quote it: JSON, cut at 120 characters. The constructs' errors and the
+ * checks both constructs and the CLI run (e.g. the MetalLB checks) use it, so one finding reads the
+ * same at synth and in `check`.
+ */
+export function showValue(value: unknown): string {
+  let s: string;
+  try {
+    s = JSON.stringify(value) ?? String(value);
+  } catch {
+    s = String(value);
+  }
+  return s.length > 120 ? `${s.slice(0, 117)}...` : s;
+}
+
 /** Renders one diagnostic as a single readable line. */
 export function formatDiagnostic(d: Diagnostic): string {
   const obj = d.object.namespace !== undefined ? `${d.object.kind} ${d.object.namespace}/${d.object.name}` : `${d.object.kind} ${d.object.name}`;

@@ -6,7 +6,7 @@
  * named, a `.0`/`.255` address an `avoidBuggyIPs` pool never hands out, `spec.loadBalancerIP` next
  * to the annotation, a pool name that does not exist, deprecated annotation keys).
  */
-import { Diagnostic, KubeObject, METALLB_ADDRESS_POOL, METALLB_DEPRECATED_PREFIX, METALLB_LOAD_BALANCER_IPS, ObjectRef, refOf, splitApiVersion } from '../model';
+import { Diagnostic, KubeObject, METALLB_ADDRESS_POOL, showValue, METALLB_DEPRECATED_PREFIX, METALLB_LOAD_BALANCER_IPS, ObjectRef, refOf, splitApiVersion } from '../model';
 import { IpAddress, IpRange, isBuggyIp, parseIp, parsePoolEntry, rangeContains, rangesOverlap } from '../model/ip-range';
 import { selectorMatches } from './util';
 
@@ -157,9 +157,4 @@ export function metallbDiagnostics(objects: readonly KubeObject[], defaultNamesp
     message: `${showValue(f.value)} ${f.what}`,
     fix: f.fix,
   }));
-}
-
-function showValue(v: unknown): string {
-  const s = JSON.stringify(v) ?? String(v);
-  return s.length > 120 ? `${s.slice(0, 117)}...` : s;
 }

@@ -1,4 +1,5 @@
 import { IConstruct } from 'constructs';
+import { showValue as show } from '../../model';
 
 /**
  * Thrown by constructors and `add*` methods for mistakes that are local to one value
@@ -18,16 +19,8 @@ export class GatewayConfigError extends Error {
   }
 }
 
-/** Prints a user value for an error message (quoted, truncated). */
-export function show(value: unknown): string {
-  let s: string;
-  try {
-    s = typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
-  } catch {
-    s = String(value);
-  }
-  return s.length > 120 ? `${s.slice(0, 117)}...` : s;
-}
+/** Prints a user value for an error message (quoted, truncated): the model's `showValue`. */
+export { show };
 
 /** Throws a GatewayConfigError: `<field> <value>: <problem>. Fix: <fix>`. */
 export function fail(scope: IConstruct | undefined, field: string, value: unknown, problem: string, fix: string): never {
