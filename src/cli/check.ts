@@ -70,7 +70,7 @@ function acmeDiagnostics(r: Resolved): Diagnostic[] {
   if (!builtin) return [];
   // only the model is needed from this second run: no schema or namespace findings again
   const { namespaces: _n, ...options } = r.resolveOptions;
-  return resolveWithAcmeChallenges(r.objects, builtin.model, { ...options, controllerName: BUILTIN_CONTROLLER_NAME, schemaValidation: false }).diagnostics;
+  return resolveWithAcmeChallenges(r.objects, builtin.model, { ...options, controllerName: BUILTIN_CONTROLLER_NAME }).diagnostics;
 }
 
 /** 1 when any diagnostic is an error, else 0. */

@@ -92,15 +92,15 @@ export interface Resolved {
 
 /**
  * A command's own step between loading and resolving (`render --self-signed`, `--serve-valid`): the
- * objects to resolve instead, and findings about the change.
+ * objects to resolve instead, and findings about the change. `schemaChecked`: the findings hold the
+ * schema stage's verdict on those objects, so the resolver does not validate them again.
  */
-export type PrepareInput = (objects: KubeObject[], options: ResolveOptions) => { objects: KubeObject[]; diagnostics: Diagnostic[] };
+export type PrepareInput = (objects: KubeObject[], options: ResolveOptions) => { objects: KubeObject[]; diagnostics: Diagnostic[]; schemaChecked?: boolean };
 
 /**
  * Loads PATH… and resolves it (after `prepare`, when given). On input errors (unreadable paths,
  * invalid YAML) prints them as `error: FILE:LINE:COL: message` on stderr and returns `undefined` (exit 2).
  */
-
 export async function loadAndResolve(paths: readonly string[], opts: InputOptions, io: CliIO, allControllers = false, prepare?: PrepareInput): Promise<Resolved | undefined> {
   const input = await load(paths, { cwd: io.cwd, readStdin: io.readStdin, maxBytes: (opts.maxInputSize ?? DEFAULT_MAX_INPUT_BYTES / 1024 / 1024) * 1024 * 1024 });
   if (input.errors.length) {
@@ -108,7 +108,7 @@ export async function loadAndResolve(paths: readonly string[], opts: InputOption
     io.stderr(`${input.errors.length === 1 ? '1 input error' : `${input.errors.length} input errors`}: nothing was checked\n`);
     return undefined;
   }
-  const resolveOptions: ResolveOptions = {
+  let resolveOptions: ResolveOptions = {
     controllerName: opts.controllerName ?? BUILTIN_CONTROLLER_NAME,
     defaultNamespace: opts.namespace ?? 'default',
     ...(opts.assumeExternal ? { assumeExternal: true } : {}),
@@ -117,6 +117,7 @@ export async function loadAndResolve(paths: readonly string[], opts: InputOption
   };
   const prepared = prepare?.(input.objects.map((o) => o.object), resolveOptions);
   const objects = prepared ? prepared.objects : input.objects.map((o) => o.object);
+  if (prepared?.schemaChecked) resolveOptions = { ...resolveOptions, schemaValidation: false };
   // `allControllers` (check and explain without --controller-name): every Gateway as its own
   // controller would see it, as the constructs do; otherwise one controller and a warning for the
   // Gateways of others

@@ -71,14 +71,17 @@ export function addSelfSignedSecrets(objects: KubeObject[], defaultNamespace: st
 
 /**
  * Leaves out every object the API server would refuse on create (schema and CEL errors under the
- * channel in use): a controller never sees them. Their errors are returned, to be printed.
+ * channel in use): a controller never sees them. Returns the schema stage's findings on the whole
+ * input (the refused objects' errors, to be printed, and the others' warnings), so the resolver
+ * does not validate again.
  */
-export function withoutRefusedObjects(objects: KubeObject[], options: ResolveOptions): { objects: KubeObject[]; diagnostics: Diagnostic[] } {
+export function withoutRefusedObjects(objects: KubeObject[], options: ResolveOptions): { objects: KubeObject[]; diagnostics: Diagnostic[]; schemaChecked: true } {
   const ns = options.defaultNamespace ?? 'default';
-  const errors = schemaDiagnostics(objects, ns, options.channel).filter((d) => d.severity === 'error');
-  if (!errors.length) return { objects, diagnostics: [] };
+  const diagnostics = schemaDiagnostics(objects, ns, options.channel);
+  const errors = diagnostics.filter((d) => d.severity === 'error');
+  if (!errors.length) return { objects, diagnostics, schemaChecked: true };
   // a cluster-scoped object's reference has no namespace
   const refused = (o: KubeObject) => errors.some(({ object: r }) =>
     r.apiVersion === o.apiVersion && r.kind === o.kind && r.name === (o.metadata?.name ?? '') && (r.namespace === undefined || r.namespace === (o.metadata?.namespace ?? ns)));
-  return { objects: objects.filter((o) => !o || typeof o !== 'object' || !refused(o)), diagnostics: errors };
+  return { objects: objects.filter((o) => !o || typeof o !== 'object' || !refused(o)), diagnostics, schemaChecked: true };
 }

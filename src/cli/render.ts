@@ -91,9 +91,10 @@ export async function render(paths: readonly string[], opts: RenderCliOptions, i
   }
   const prepare: PrepareInput | undefined = opts.selfSigned || opts.serveValid
     ? (objects, options) => {
-      const valid = opts.serveValid ? withoutRefusedObjects(objects, options) : { objects, diagnostics: [] };
+      const valid = opts.serveValid ? withoutRefusedObjects(objects, options) : { objects, diagnostics: [], schemaChecked: false };
+      // the made-up Secrets are core objects: no schema to check, so the verdict above still holds
       const signed = opts.selfSigned ? addSelfSignedSecrets(valid.objects, options.defaultNamespace ?? 'default') : { objects: valid.objects, diagnostics: [] };
-      return { objects: signed.objects, diagnostics: [...valid.diagnostics, ...signed.diagnostics] };
+      return { objects: signed.objects, diagnostics: [...valid.diagnostics, ...signed.diagnostics], schemaChecked: valid.schemaChecked };
     }
     : undefined;
   const r = await loadAndResolve(paths, opts, io, false, prepare);

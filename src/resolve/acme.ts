@@ -300,8 +300,9 @@ export interface ResolvedWithAcme {
  * The one way the built-in data plane's callers (GatewayProxy, `render`, `check`) take cert-manager's
  * HTTP-01 challenges into account: add the stand-ins of every challenge through a Gateway `served`
  * says is compiled at synth time (by default: every Gateway of `model`), resolve again when there
- * are any (with `options`, the run that gave `model`), and warn about challenges that would not be
- * routed.
+ * are any (with `options`, the run that gave `model`; only the model is taken from that second run,
+ * so the input-wide checks — schema, namespaces, MetalLB — are not made again), and warn about
+ * challenges that would not be routed.
  */
 export function resolveWithAcmeChallenges(
   objects: readonly KubeObject[],
@@ -311,7 +312,7 @@ export function resolveWithAcmeChallenges(
 ): ResolvedWithAcme {
   const acme = withAcmeChallenges(objects, served);
   if (!acme.challenges.length) return { objects, model, challenges: [], diagnostics: [] };
-  const withChallenges = resolve(acme.objects, options).model;
+  const withChallenges = resolve(acme.objects, { ...options, schemaValidation: false, namespaces: undefined, metallb: false }).model;
   return { objects: acme.objects, model: withChallenges, challenges: acme.challenges, diagnostics: acmeChallengeDiagnostics(acme.challenges, withChallenges, served) };
 }
 

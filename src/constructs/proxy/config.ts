@@ -90,7 +90,7 @@ export class ProxyConfig {
     // cert-manager's HTTP-01 challenges through this Gateway: the routes it creates at run time are
     // known in advance (only the token is not) and compiled in, so the challenge is answered
     // before any certificate exists
-    const acme = resolveWithAcmeChallenges(snapshot.objects, snapshot.resolved.get(BUILTIN_CONTROLLER_NAME)!.model, { controllerName: BUILTIN_CONTROLLER_NAME, assumeExternal: true, schemaValidation: false }, served);
+    const acme = resolveWithAcmeChallenges(snapshot.objects, snapshot.resolved.get(BUILTIN_CONTROLLER_NAME)!.model, { controllerName: BUILTIN_CONTROLLER_NAME, assumeExternal: true }, served);
     const objects = acme.objects;
     const all = acme.model;
     const model = { ...all, gateways: all.gateways.filter((g) => served(g.namespace, g.name)) };
