@@ -19,6 +19,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
 import type { ImplementationReport, ReportProfile } from '../src/resolve/implementations/profiles';
+import { cmp } from '../src/resolve/util';
 import { IMPLEMENTATION_REPORTS } from '../test/data/upstream';
 
 const repoRoot = path.resolve(__dirname, '..');
@@ -37,7 +38,6 @@ function filesUnder(dir: string, prefix = ''): string[] {
   return out.sort();
 }
 
-const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 const str = (v: unknown, what: string, file: string): string => {
   if (typeof v !== 'string' || v === '') throw new Error(`${file}: ${what} is missing or not a string`);
   return v;

@@ -75,7 +75,8 @@ export function evaluatePolicies(ctx: Ctx): PolicyState[] {
   for (const p of [...ctx.inv.backendTLSPolicies].sort(order)) {
     // CA reference kinds are implementation-specific: the built-in data plane's limit (ConfigMap)
     // applies to its own controller, and to policies not only of other controllers' backends
-    const targetsOthersOnly = arr(p.spec.targetRefs).map(rec).length > 0 && arr(p.spec.targetRefs).map(rec).every((t) => othersOnly?.has(key(p.namespace, str(t.name) ?? '')));
+    const targetRefs = arr(p.spec.targetRefs).map(rec);
+    const targetsOthersOnly = targetRefs.length > 0 && targetRefs.every((t) => othersOnly?.has(key(p.namespace, str(t.name) ?? '')));
     const judgeCaKinds = judgedAsBuiltin(ctx.inv) && !targetsOthersOnly;
     const targets: PolicyTarget[] = [];
     let acceptProblem: ListenerProblem | undefined;

@@ -10,6 +10,7 @@
  * are the features its extended cases test beyond those its core cases test.
  */
 import { stringify } from 'yaml';
+import { cmp } from '../../src/resolve/util';
 import { claims } from './features';
 import { CaseReport } from './runner';
 
@@ -24,7 +25,6 @@ export interface ReportMeta {
 
 type Stats = { Failed: number; Passed: number; Skipped: number };
 
-const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 function stats(cases: readonly CaseReport[]): Stats {
   return {

@@ -4,6 +4,7 @@
  * reports; a test fails when it is stale), and which `controllerName`s belong to which
  * implementation.
  */
+import { cmp } from '../util';
 import table from './reports.json';
 
 /** One profile of a report (GATEWAY-HTTP, GATEWAY-GRPC, …). */
@@ -102,7 +103,7 @@ function newest(reports: readonly ImplementationReport[]): ImplementationReport 
     compareVersions(b.gatewayAPIVersion, a.gatewayAPIVersion)
     || compareVersions(b.version, a.version)
     || Number(b.mode === 'default') - Number(a.mode === 'default')
-    || (a.file < b.file ? -1 : a.file > b.file ? 1 : 0))[0];
+    || cmp(a.file, b.file))[0];
 }
 
 /** The newest report of the implementation behind `controllerName`, if it is a known one. */
