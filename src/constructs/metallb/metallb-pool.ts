@@ -239,9 +239,10 @@ export class MetalLbPool extends Resource implements IMetalLbPool {
     const same = (r: ObjectRef, o: { kind: string; metadata: { name: string; namespace?: string } }) => r.kind === o.kind && r.name === o.metadata.name && (r.namespace ?? 'default') === (o.metadata.namespace ?? 'default');
     const constructPools = pools.filter((p) => p.source.node.scope instanceof MetalLbPool);
     const firstPool = constructPools.map((p) => p.source.node.scope)[0];
+    const mine = { kind: 'IPAddressPool', metadata: { name: this.name, namespace: this.effectiveNamespace } };
     const out: string[] = [];
     for (const f of metallbFindings(objects)) {
-      if (f.object.kind === 'IPAddressPool' && same(f.object, { kind: 'IPAddressPool', metadata: { name: this.name, namespace: this.effectiveNamespace } })) {
+      if (same(f.object, mine)) {
         out.push(problem(f.field, f.value, f.what, f.fix));
       } else if (firstPool === this && !constructPools.some((p) => same(f.object, p))) {
         out.push(problem(`${f.object.kind} ${f.object.namespace ?? 'default'}/${f.object.name} ${f.field}`, f.value, f.what, f.fix));
