@@ -1,4 +1,4 @@
-import { Diagnostic, ObjectRef } from '../model';
+import { Diagnostic, EXTERNAL_BACKENDS_ANNOTATION, ObjectRef, parseExternalBackends } from '../model';
 import { diagnostic } from './conditions';
 
 /** Diagnostic code for a reference to an object absent from the input, assumed to exist (`assumeExternal`). */
@@ -23,3 +23,34 @@ export function assumeExternal(diags: Diagnostic[], referrer: ObjectRef, field: 
     ),
   );
 }
+
+/**
+ * The backends a route's `cdk8s-gateway.dev/external-backends` annotation (written by synth for
+ * `Backend.fromName` / `Backend.fromServiceImport`) declares as existing outside the input, as keys
+ * `group|kind|namespace|name`; a warning for every entry that does not parse.
+ */
+export function declaredExternalBackends(diags: Diagnostic[], route: ObjectRef, annotations: unknown): ReadonlySet<string> {
+  const value = annotations && typeof annotations === 'object' ? (annotations as Record<string, unknown>)[EXTERNAL_BACKENDS_ANNOTATION] : undefined;
+  if (typeof value !== 'string') return EMPTY;
+  const { entries, bad } = parseExternalBackends(value);
+  for (const b of bad) {
+    diags.push(
+      diagnostic(
+        'warning',
+        'InvalidAnnotation',
+        route,
+        `metadata.annotations[${EXTERNAL_BACKENDS_ANNOTATION}]`,
+        `entry ${JSON.stringify(b.slice(0, 100))} is not of the form "Kind[.group] namespace/name": ignored`,
+        'write entries such as "Service docs/docserver", separated by ", " (synth writes this annotation for Backend.fromName), or remove the annotation',
+      ),
+    );
+  }
+  return new Set(entries.map((e) => externalBackendKey(e.group, e.kind, e.namespace, e.name)));
+}
+
+/** The key of a backend in {@link declaredExternalBackends}. */
+export function externalBackendKey(group: string, kind: string, namespace: string, name: string): string {
+  return `${group}|${kind}|${namespace}|${name}`;
+}
+
+const EMPTY: ReadonlySet<string> = new Set();

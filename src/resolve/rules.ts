@@ -3,9 +3,9 @@
  * kind and the controller, and backends resolved (kind, grants, existence, ports, BackendTLSPolicy).
  * Split from routes.ts (attachment, conflicts), which calls {@link resolveRules} per route.
  */
-import { BUILTIN_CONTROLLER_NAME, GATEWAY_GROUP, Severity } from '../model';
+import { BUILTIN_CONTROLLER_NAME, EXTERNAL_BACKENDS_ANNOTATION, GATEWAY_GROUP, Severity } from '../model';
 import { diagnostic, REASON } from './conditions';
-import { assumeExternal } from './external';
+import { assumeExternal, declaredExternalBackends, externalBackendKey } from './external';
 import { grantFix, refPermitted } from './grants';
 import { groupKindKey, judgedAsBuiltin, MCS_GROUP, Obj, RouteKind } from './inventory';
 import { EvalContext, ListenerProblem, missingSeverity, partialNote } from './listeners';
@@ -41,20 +41,21 @@ function withDefaultGrpcMatches(matches: unknown[]): ResolvedGrpcMatch[] {
 export function resolveRules(ctx: EvalContext, r: Obj, kind: RouteKind, tlsLookup: BackendTlsLookup): { rules: ResolvedRule[]; problem?: ListenerProblem; unsupported?: string } {
   let problem: ListenerProblem | undefined;
   let unsupported: string | undefined;
+  const declared = declaredExternalBackends(ctx.diags, r.ref, rec(r.raw.metadata).annotations);
   const rules: ResolvedRule[] = arr(r.spec.rules).map((raw, ri) => {
     const rule = rec(raw);
     const extra: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(rule)) if (!['name', 'matches', 'filters', 'backendRefs'].includes(k)) extra[k] = v;
     const filters = arr(rule.filters).map(rec) as ResolvedFilter[];
     const backends = arr(rule.backendRefs).map((b, bi) => {
-      const res = resolveBackend(ctx, r, kind, rec(b), `spec.rules[${ri}].backendRefs[${bi}]`, tlsLookup);
+      const res = resolveBackend(ctx, r, kind, rec(b), `spec.rules[${ri}].backendRefs[${bi}]`, tlsLookup, declared);
       if (!res.valid && !problem) problem = { reason: res.reason!, message: res.message! };
       return res;
     });
     const mirrors: ResolvedBackend[] = [];
     filters.forEach((f, fi) => {
       if (str(f.type) !== 'RequestMirror') return;
-      const res = resolveBackend(ctx, r, kind, rec(rec(f.requestMirror).backendRef), `spec.rules[${ri}].filters[${fi}].requestMirror.backendRef`, tlsLookup);
+      const res = resolveBackend(ctx, r, kind, rec(rec(f.requestMirror).backendRef), `spec.rules[${ri}].filters[${fi}].requestMirror.backendRef`, tlsLookup, declared);
       if (!res.valid && !problem) problem = { reason: res.reason!, message: res.message! };
       mirrors.push(res);
     });
@@ -167,7 +168,7 @@ function checkFilters(ctx: EvalContext, r: Obj, kind: RouteKind, ri: number, fil
   return { ...(invalid ? { invalid } : {}), ...(unsupported ? { unsupported } : {}), ...(unresolved ? { unresolved } : {}), ...(refProblem ? { refProblem } : {}) };
 }
 
-function resolveBackend(ctx: EvalContext, r: Obj, kind: RouteKind, b: Record<string, unknown>, field: string, tlsLookup: BackendTlsLookup): ResolvedBackend {
+function resolveBackend(ctx: EvalContext, r: Obj, kind: RouteKind, b: Record<string, unknown>, field: string, tlsLookup: BackendTlsLookup, declaredExternal: ReadonlySet<string>): ResolvedBackend {
   const group = str(b.group) ?? '';
   const bkind = str(b.kind) ?? 'Service';
   const name = str(b.name) ?? '';
@@ -197,7 +198,7 @@ function resolveBackend(ctx: EvalContext, r: Obj, kind: RouteKind, b: Record<str
   }
   const pool = isService ? ctx.inv.services : ctx.inv.serviceImports;
   const target = pool.get(key(namespace, name));
-  if (!target && ctx.inv.assumeExternal) {
+  if (!target && (ctx.inv.assumeExternal || declaredExternal.has(externalBackendKey(group, bkind, namespace, name)))) {
     if (port === undefined) {
       return invalid(REASON.BackendNotFound, `backendRef ${bkind} ${namespace}/${name} has no port`, `set port to the ${bkind} port to send traffic to`);
     }
@@ -215,7 +216,7 @@ function resolveBackend(ctx: EvalContext, r: Obj, kind: RouteKind, b: Record<str
         ? `did you mean ${closest(name, others)}? set name to it, or create ${bkind} ${namespace}/${name}`
         : others.length
           ? `set name to one of ${names(others)}, or create ${bkind} ${namespace}/${name}` : `create ${bkind} ${namespace}/${name}, or fix the name`) +
-        ` (if it is deployed by other means, as cdk8s synth assumes for Backend.fromName: check with --assume-external)`,
+        ` (if it is deployed by other means: list it in the route's annotation ${EXTERNAL_BACKENDS_ANNOTATION}, as synth does for Backend.fromName, or check with --assume-external)`,
       missingSeverity(present),
     );
   }

@@ -28,8 +28,8 @@ describe('exit codes', () => {
     // (namespace app is created elsewhere: the one warning is the missing Service)
     const r = await cli(['check', '--external-namespace', 'app', 'x.yaml'], { cwd: dir });
     expect(r.stdout).toMatch(/^x\.yaml:\d+: warning BackendNotFound /m);
-    // the fix names the flag for Services deployed by other means (what synth assumes for Backend.fromName)
-    expect(r.stdout).toMatch(/BackendNotFound .*\(if it is deployed by other means, as cdk8s synth assumes for Backend\.fromName: check with --assume-external\)/);
+    // the fix names the annotation synth writes for Backend.fromName and the flag, for Services deployed by other means
+    expect(r.stdout).toMatch(/BackendNotFound .*\(if it is deployed by other means: list it in the route's annotation cdk8s-gateway\.dev\/external-backends, as synth does for Backend\.fromName, or check with --assume-external\)/);
     expect(r.stdout).toMatch(/^0 errors, 1 warning \(2 objects in 1 file\)$/m);
     expect(r.code).toBe(0);
   });

@@ -87,11 +87,11 @@ export class Backend {
   }
   /** A Service by name, e.g. one deployed by another tool. */
   public static fromName(name: string, options: NamedBackendOptions): Backend {
-    return new Backend({ ...options, group: '', kind: 'Service', name });
+    return new Backend({ ...options, group: '', kind: 'Service', name }, true);
   }
   /** A multi-cluster `ServiceImport` (group `multicluster.x-k8s.io`). */
   public static fromServiceImport(name: string, options: NamedBackendOptions): Backend {
-    return new Backend({ ...options, group: 'multicluster.x-k8s.io', kind: 'ServiceImport', name });
+    return new Backend({ ...options, group: 'multicluster.x-k8s.io', kind: 'ServiceImport', name }, true);
   }
   /** Any backend kind an implementation supports. */
   public static fromRef(props: BackendRefProps): Backend {
@@ -106,8 +106,13 @@ export class Backend {
   public readonly weight?: number;
   public readonly filters: HttpFilter[];
   public readonly referenceGrant: boolean;
+  /**
+   * Referenced by name, not defined by the app (`fromName`, `fromServiceImport`): routes list it in
+   * their `cdk8s-gateway.dev/external-backends` annotation. @internal
+   */
+  public readonly _external: boolean;
 
-  private constructor(props: BackendRefProps) {
+  private constructor(props: BackendRefProps, external = false) {
     this.group = props.group ?? '';
     this.kind = props.kind ?? 'Service';
     this.name = props.name;
@@ -116,6 +121,7 @@ export class Backend {
     this.weight = props.weight;
     this.filters = [...(props.filters ?? [])];
     this.referenceGrant = props.referenceGrant ?? true;
+    this._external = external;
     const pn = this.kind === 'Service' ? checkDnsLabel(this.name) : checkDnsSubdomain(this.name);
     if (pn) fail(undefined, 'backendRefs[].name', this.name, pn, `use the ${this.kind}'s metadata.name`);
     if (this.namespace !== undefined) {
@@ -136,12 +142,12 @@ export class Backend {
 
   /** The same backend with another weight. */
   public withWeight(weight: number): Backend {
-    return new Backend({ ...this.props(), weight });
+    return new Backend({ ...this.props(), weight }, this._external);
   }
 
   /** The same backend with backend-level filters. */
   public withFilters(...filters: HttpFilter[]): Backend {
-    return new Backend({ ...this.props(), filters: [...this.filters, ...filters] });
+    return new Backend({ ...this.props(), filters: [...this.filters, ...filters] }, this._external);
   }
 
   private props(): BackendRefProps {

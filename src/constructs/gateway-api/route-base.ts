@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { GATEWAY_API_VERSION, GATEWAY_GROUP } from '../../model';
+import { EXTERNAL_BACKENDS_ANNOTATION, ExternalBackendEntry, formatExternalBackends, GATEWAY_API_VERSION, GATEWAY_GROUP } from '../../model';
 import { Backend } from './backend';
 import { checkHostname } from '../core/checks';
 import { gwLimit } from '../core/limits';
@@ -21,6 +21,7 @@ export interface RouteProps extends ResourceProps {
 export abstract class RouteBase extends Resource {
   protected readonly parents: ParentRef[] = [];
   protected readonly hostnames: string[] = [];
+  private readonly externalBackends: ExternalBackendEntry[] = [];
 
   protected constructor(scope: Construct, id: string, kind: string, props: RouteProps, private readonly maxHostnames: number) {
     super(scope, id, { apiVersion: GATEWAY_API_VERSION, kind }, props);
@@ -51,10 +52,18 @@ export abstract class RouteBase extends Resource {
     });
   }
 
-  /** Derives the grant a cross-namespace backend needs. @internal */
+  /**
+   * Derives the grant a cross-namespace backend needs, and lists a backend the app references by
+   * name in the `cdk8s-gateway.dev/external-backends` annotation (so `check` of the synthesized
+   * YAML assumes it exists outside the input, as synth does). @internal
+   */
   public _onBackend(b: Backend): void {
     for (const f of b.filters) if (f.mirrorBackend) this._onBackend(f.mirrorBackend);
     const from = this.effectiveNamespace;
+    if (b._external) {
+      this.externalBackends.push({ group: b.group, kind: b.kind, namespace: b.namespace ?? from, name: b.name });
+      this.apiObject.metadata.addAnnotation(EXTERNAL_BACKENDS_ANNOTATION, formatExternalBackends(this.externalBackends));
+    }
     if (b.namespace === undefined || b.namespace === from || !b.referenceGrant) return;
     ensureReferenceGrant(this, {
       fromGroup: GATEWAY_GROUP,
