@@ -27,6 +27,7 @@ export * from './gateway-api/https-front-door';
 export * from './proxy/props';
 export * from './proxy/gateway-proxy';
 export * from './core/external-namespaces';
+export { ClusterGatewayApi } from './gateway-api/cluster-channel';
 export * from './core/app-namespaces';
 export { GatewayApiCrds } from './gateway-api/gateway-api-crds';
 export type { GatewayApiCrdsProps, GatewayApiChannel } from './gateway-api/gateway-api-crds';

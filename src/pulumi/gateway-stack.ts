@@ -2,6 +2,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { App, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import * as YAML from 'yaml';
+import { ClusterGatewayApi } from '../constructs/gateway-api/cluster-channel';
 import { BUILTIN_CONTROLLER_NAME, KubeObject } from '../model';
 import { registerObject } from './kinds';
 import { controllerOf, PlannedObject, planObjects, Prerequisite, proxyServicesOf } from './plan';
@@ -73,7 +74,7 @@ function isApp(x: unknown): x is App {
 }
 
 /** Synthesizes with validation; returns the objects and the construct tree root. */
-function synthesize(source: AppSource): { objects: KubeObject[]; root: IConstruct } {
+function synthesize(source: AppSource, channel?: 'standard' | 'experimental'): { objects: KubeObject[]; root: IConstruct } {
   let app: App;
   let chart: Chart | undefined;
   if (typeof source === 'function') {
@@ -89,6 +90,8 @@ function synthesize(source: AppSource): { objects: KubeObject[]; root: IConstruc
   } else {
     throw new Error('cdk8s-gateway/pulumi: `app` must be a cdk8s App, a Chart or a function (app) => void');
   }
+  // the CRDs the stack installs are the cluster's: validate the app against their channel
+  if (channel) ClusterGatewayApi.of(app).useChannel(channel);
   // synthYaml() runs every construct's validation first: whole-app errors throw here
   const yaml = app.synthYaml();
   let objects: KubeObject[];
@@ -178,7 +181,8 @@ export class GatewayStack extends pulumi.ComponentResource {
 
   constructor(name: string, args: GatewayStackArgs, opts: pulumi.ComponentResourceOptions = {}) {
     // synthesize (and validate) before anything is registered: an invalid app registers nothing
-    const { objects, root } = synthesize(args.app);
+    const crds = args.prerequisites?.gatewayApiCrds;
+    const { objects, root } = synthesize(args.app, crds ? (typeof crds === 'object' ? crds.channel ?? 'standard' : 'standard') : undefined);
     const plan = topological(planObjects(objects));
     if (args.prerequisites?.gatewayApiCrds) {
       // the app's own Gateway API CRDs (GatewayApiCrds) and the prerequisite would both manage them

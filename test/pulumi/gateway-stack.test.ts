@@ -12,7 +12,7 @@ const rec = installMocks({ state: (_type, name) => statuses[name] });
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { ApiObject, App, Chart } from 'cdk8s';
-import { GatewayApiCrds } from '../../src';
+import { ClusterGatewayApi, GatewayApiCrds } from '../../src';
 import { GatewayStack, GatewayStackArgs, PHASES, planObjects } from '../../src/pulumi';
 import { fixtureChart, FixtureOptions } from './fixtures';
 
@@ -251,6 +251,26 @@ describe('prerequisites', () => {
   test('experimental channel', async () => {
     await deploy({ prerequisites: { gatewayApiCrds: { channel: 'experimental' } } });
     expect(rec.byName('stack/gateway-api-crds').inputs.file).toBe('https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.6.1/experimental-install.yaml');
+  });
+
+  test("the app is validated against the channel of the CRDs the stack installs (that channel's CEL rules)", () => {
+    // a CR/LF in a header value: the standard CRDs accept it, the experimental ones refuse it
+    const app = (a: App) => {
+      new ApiObject(fixtureChart(a), 'crlf', {
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'HTTPRoute',
+        metadata: { name: 'crlf', namespace: 'web' },
+        spec: { parentRefs: [{ name: 'edge', namespace: 'infra' }], rules: [{ matches: [{ headers: [{ name: 'x', value: 'a\r\nb' }] }], backendRefs: [{ name: 'web', port: 80 }] }] },
+      });
+    };
+    expect(() => new GatewayStack('std', { app, prerequisites: { gatewayApiCrds: true } })).not.toThrow();
+    expect(() => new GatewayStack('exp', { app, prerequisites: { gatewayApiCrds: { channel: 'experimental' } } })).toThrow(/spec\.rules\[0\]\.matches\[0\]\.headers\[0\]\.value/);
+    // an app that declared another channel contradicts the CRDs the stack installs
+    const declared = (a: App) => {
+      fixtureChart(a);
+      ClusterGatewayApi.of(a).useChannel('standard');
+    };
+    expect(() => new GatewayStack('both', { app: declared, prerequisites: { gatewayApiCrds: { channel: 'experimental' } } })).toThrow(/contradicts the channel declared before \(standard\)/);
   });
 
   test('MetalLB and cert-manager Helm releases, pinned, before the objects that need them', async () => {

@@ -204,6 +204,18 @@ export function declareExternalNamespaces(scope: IConstruct, namespaces: readonl
   });
 }
 
+const clusterChannels = new WeakMap<IConstruct, 'standard' | 'experimental'>();
+
+/** The Gateway API channel declared for the cluster of the app `scope` belongs to (`ClusterGatewayApi`). @internal */
+export function declaredClusterChannel(scope: IConstruct): 'standard' | 'experimental' | undefined {
+  return clusterChannels.get(scope.node.root);
+}
+
+/** Declares the Gateway API channel of the cluster of the app `scope` belongs to. @internal */
+export function declareClusterChannel(scope: IConstruct, channel: 'standard' | 'experimental'): void {
+  mutate(() => clusterChannels.set(scope.node.root, channel));
+}
+
 /** The identity of an ApiObject without synthesizing it (for objects the checks do not read). @internal */
 export function lightRef(o: ApiObject): ObjectRef {
   const ns = o.metadata.namespace;
@@ -235,9 +247,10 @@ function compute(root: IConstruct): Computed {
     if (!owners.has(keyOf(ref))) owners.set(keyOf(ref), c);
   }
   const external = declaredExternalNamespaces(root);
+  const channel = declaredClusterChannel(root);
   const untrackedKey = untrackedKeyOf(apiObjects, objects);
   // what the checks read besides the objects
-  const extraInputs = JSON.stringify({ external, derived });
+  const extraInputs = JSON.stringify({ external, derived, channel });
   const previous = lastResult.get(root);
   // the content is hashed only to compare with an earlier result (a second synth of the app)
   const hash = previous ? crypto.createHash('sha256').update(JSON.stringify(objects)).digest('hex') : undefined;
@@ -258,6 +271,7 @@ function compute(root: IConstruct): Computed {
   // warning (`NamespaceNotCreated`).
   const { diagnostics, results: resolved } = resolveControllers(objects, {
     assumeExternal: true,
+    ...(channel ? { channel } : {}),
     namespaces: { external, alsoUsedBy: derived },
   });
   const result: Computed = { diagnostics, objects, owners, key, resolved, untrackedKey, extraInputs, ...marks, ...(hash ? { contentHash: hash } : {}) };
