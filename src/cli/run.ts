@@ -11,6 +11,7 @@ import * as path from 'path';
 import { Command, CommanderError } from 'commander';
 import { checkCommand } from './check';
 import { explainCommand } from './explain';
+import { importCommand } from './import';
 import { renderCommand } from './render';
 import { CliIO } from './input';
 
@@ -20,7 +21,7 @@ export type { CliIO } from './input';
 export type CommandFactory = (io: CliIO, done: (code: number) => void) => Command;
 
 /** The subcommands, in help order. */
-export const COMMANDS: readonly CommandFactory[] = [checkCommand, explainCommand, renderCommand];
+export const COMMANDS: readonly CommandFactory[] = [checkCommand, explainCommand, importCommand, renderCommand];
 
 /** Usage / input error exit code. */
 export const EXIT_USAGE = 2;

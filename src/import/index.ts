@@ -1,0 +1,7 @@
+/**
+ * `cdk8s-gateway import`: ingress-nginx Ingresses → Gateway API (see docs/migration.md).
+ */
+export * from './model';
+export * from './annotations';
+export * from './convert';
+export * from './output';
