@@ -229,8 +229,9 @@ export function convert(input: ImportInput, options: ImportOptions = {}): Import
       const rules: Json[] = [];
       const redirectRules: Json[] = [];
       const routeName = hosts.length === 1 ? ing.name : `${ing.name}-${host ? slug(host) : 'any-host'}`;
-      // app-root: `if ($uri = /) { return 302 …}` before anything else of the location
-      if (ctx.appRoot && locs.some((l) => l.path.path === '/' && l.path.pathType !== 'Exact')) {
+      // app-root: a server-level `if ($uri = /) { return 302 $scheme://$http_host<app-root>; }`,
+      // before any location (and before the HTTPS redirect): the host's "/" whatever the paths
+      if (ctx.appRoot && locs.length) {
         const r = { name: 'app-root', matches: [{ path: { type: 'Exact', value: '/' } }], filters: [{ type: 'RequestRedirect', requestRedirect: { path: { type: 'ReplaceFullPath', replaceFullPath: ctx.appRoot }, statusCode: 302 } }] };
         rules.push(r);
         redirectRules.push(r);
@@ -421,7 +422,7 @@ function annotationsOf(ing: Ingress, item: ItemFn, handled: (i: Ingress, n: stri
   if (root !== undefined) {
     if (/^\/[^\s?#"\\{}]*$/.test(root)) {
       out.appRoot = root;
-      report('app-root', 'converted', `"/" redirects with 302 to ${root}: an Exact "/" rule with a RequestRedirect (ReplaceFullPath)`);
+      report('app-root', 'converted', `"/" of the Ingress's hosts redirects with 302 to ${root} (HTTP and HTTPS): an Exact "/" rule with a RequestRedirect (ReplaceFullPath) on both listeners`);
     } else report('app-root', 'unsupported', `"${root}" is not a path starting with "/" (ingress-nginx rejects it too)`);
   }
   // temporal-redirect wins over permanent-redirect (ingress-nginx's redirect parser reads it first)
