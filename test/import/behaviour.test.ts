@@ -65,6 +65,25 @@ const INGRESSES = [
   // use-regex: case-insensitive prefix regexes; rewrite-target without captures
   ing('regex', 'regex.test', { 'use-regex': 'true' }, path('/v[0-9]+/items', 'ImplementationSpecific', 'app') + path('/', 'Prefix', 'root')),
   ing('full', 'full.test', { 'rewrite-target': '/index.html' }, path('/home', 'ImplementationSpecific', 'app')),
+  // ImplementationSpecific: a string prefix in ingress-nginx, element-wise here (approximated)
+  ing('impl', 'impl.test', {}, path('/docs', 'ImplementationSpecific', 'app') + path('/', 'Prefix', 'root')),
+  // two Ingresses on one host: merged; the older one owns the duplicated path
+  ing('merge-b', 'merge.test', {}, path('/', 'Prefix', 'preview') + path('/extra', 'Prefix', 'app')).replace('namespace: web', 'namespace: web\n  creationTimestamp: "2025-02-01T00:00:00Z"'),
+  ing('merge-a', 'merge.test', {}, path('/', 'Prefix', 'stable')).replace('namespace: web', 'namespace: web\n  creationTimestamp: "2024-02-01T00:00:00Z"'),
+  // an Ingress without rules and with a default backend: the catch-all of unknown hosts
+  `apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: catch-all
+  namespace: web
+spec:
+  ingressClassName: nginx
+  defaultBackend:
+    service:
+      name: admin
+      port:
+        number: 80
+`,
 ];
 const SERVICES = ['root', 'app', 'admin', 'login', 'stable', 'preview'];
 const FILES = { 'ingresses.yaml': INGRESSES.join('---\n'), 'services.yaml': SERVICES.map((s) => svc(s)).join('---\n') };
@@ -149,6 +168,19 @@ describeNginx('import slice behaviour on nginx', () => {
     const forced = await request(http, '/f', { host: 'forced.test' });
     expect(forced.status).toBe(308);
     expect(forced.headers.location).toBe('https://forced.test/f');
+  });
+
+  test('ImplementationSpecific: /docs/… and /docs reach the path; /docsx (a string-prefix match in ingress-nginx) does not — the reported approximation', async () => {
+    expect(await who('impl.test', '/docs')).toBe(key('app'));
+    expect(await who('impl.test', '/docs/guide')).toBe(key('app'));
+    expect(await who('impl.test', '/docsx')).toBe(key('root'));
+    expect(s.report.items.find((i) => i.ingress === 'web/impl')).toMatchObject({ annotation: 'spec.rules[0].http.paths[0]', result: 'approximated' });
+  });
+
+  test('several Ingresses on one host merge; the older owns a duplicated path; unknown hosts reach the default backend', async () => {
+    expect(await who('merge.test', '/x')).toBe(key('stable'));
+    expect(await who('merge.test', '/extra/1')).toBe(key('app'));
+    expect(await who('nobody.test', '/anything')).toBe(key('admin'));
   });
 
   test('use-regex: case-insensitive prefix regexes; rewrite-target without captures replaces the path', async () => {
