@@ -295,12 +295,17 @@ export function convert(input: ImportInput, options: ImportOptions = {}): Import
       }
     }
     reportRemaining(ing, converted.get(ik) ?? new Set(), item);
+    const rt = `${NGINX_PREFIX}rewrite-target`;
+    if (ing.annotations[rt] !== undefined && !report.some((i) => i.ingress === ik && i.annotation === rt)) {
+      item(ik, rt, 'unsupported', 'no converted path of the Ingress to rewrite: no effect');
+    }
   }
   for (const c of canaries) {
     const used = locations.some((l) => l.canary?.ingress === c);
     if (used) canaryOf(c, item, handled, canaryCache);
     const set = converted.get(key(c)) ?? new Set<string>();
     for (const a of Object.keys(c.annotations)) {
+      if (a === 'cert-manager.io/cluster-issuer' || a === 'cert-manager.io/issuer') continue; // reported with the Gateway
       const name = a.startsWith(NGINX_PREFIX) ? a.slice(NGINX_PREFIX.length) : undefined;
       if (name !== undefined && set.has(name)) continue;
       if (name === 'canary' || (name !== undefined && name.startsWith('canary-'))) {
@@ -628,7 +633,7 @@ function regexMatch(path: string, l: Location, item: ItemFn, report = false): Pa
 
 function reportRemaining(ing: Ingress, handled: Set<string>, item: ItemFn): void {
   for (const a of Object.keys(ing.annotations)) {
-    if (a.startsWith('cert-manager.io/cluster-issuer') || a === 'cert-manager.io/issuer') continue; // reported with the Gateway
+    if (a === 'cert-manager.io/cluster-issuer' || a === 'cert-manager.io/issuer') continue; // reported with the Gateway
     if (!a.startsWith(NGINX_PREFIX)) {
       item(key(ing), a, a === 'kubernetes.io/ingress.class' ? 'converted' : 'unsupported', a === 'kubernetes.io/ingress.class' ? 'selects ingress-nginx: the routes attach to the imported Gateway' : 'not an ingress-nginx annotation: not carried over to the Gateway API objects');
       continue;

@@ -144,3 +144,21 @@ test('CLI: everything converted exits 0', async () => {
   const check = await cli(['check', 'out/gateway-api.yaml', '--format', 'json'], { cwd: dir });
   expect(JSON.parse(check.stdout).diagnostics.filter((d: any) => d.severity === 'error')).toEqual([]);
 });
+
+test('nothing is dropped silently: every annotation of every Ingress has a report item', () => {
+  const input =
+    ingress('main', 'app', { 'nginx.ingress.kubernetes.io/use-regex': 'true', 'nginx.ingress.kubernetes.io/proxy-body-size': '1m', 'team': 'a' }, rule('a.test', '/v[0-9]/x', 'ImplementationSpecific')) +
+    ingress('canary', 'app', { 'nginx.ingress.kubernetes.io/canary': 'true', 'nginx.ingress.kubernetes.io/canary-by-header': 'X-C', 'nginx.ingress.kubernetes.io/affinity': 'cookie', 'cert-manager.io/cluster-issuer': 'le' }, rule('a.test', '/v[0-9]/x', 'ImplementationSpecific', 'next')) +
+    ingress('norules', 'app', { 'nginx.ingress.kubernetes.io/rewrite-target': '/', 'nginx.ingress.kubernetes.io/permanent-redirect-code': '308' }, '  defaultBackend: { service: { name: web, port: { number: 80 } } }');
+  const r = run(input);
+  for (const [ing, keys] of [['app/main', ['nginx.ingress.kubernetes.io/use-regex', 'nginx.ingress.kubernetes.io/proxy-body-size', 'team']], ['app/canary', ['nginx.ingress.kubernetes.io/canary', 'nginx.ingress.kubernetes.io/canary-by-header', 'nginx.ingress.kubernetes.io/affinity', 'cert-manager.io/cluster-issuer']], ['app/norules', ['nginx.ingress.kubernetes.io/rewrite-target', 'nginx.ingress.kubernetes.io/permanent-redirect-code']]] as const) {
+    for (const k of keys) expect([ing, k, r.report.filter((i) => i.ingress === ing && i.annotation === k).length]).toEqual([ing, k, 1]);
+  }
+  // the canary's header rule uses the main's regex match
+  const rules = routes(r.objects).find((x) => x.metadata.name === 'main').spec.rules;
+  expect(rules.map((x: any) => [x.matches[0].path.value, x.matches[0].headers?.[0].value ?? '', x.backendRefs.map((b: any) => b.name).join(',')])).toEqual([
+    ['(?i)(?:/v[0-9]/x).*', 'always', 'next'],
+    ['(?i)(?:/v[0-9]/x).*', 'never', 'web'],
+    ['(?i)(?:/v[0-9]/x).*', '', 'web'],
+  ]);
+});
