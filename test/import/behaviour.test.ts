@@ -6,7 +6,7 @@
  */
 import { request } from '../harness/echo';
 import { describeNginx } from '../harness/nginx';
-import { binomialBounds, httpsGet, importAndServe, Served } from './helpers';
+import { binomialBounds, httpsGet, importAndServe, Served, udpExchange } from './helpers';
 
 const ing = (name: string, host: string, annotations: Record<string, string>, paths: string, extra = '') => `apiVersion: networking.k8s.io/v1
 kind: Ingress
@@ -86,14 +86,32 @@ spec:
 `,
 ];
 const SERVICES = ['root', 'app', 'admin', 'login', 'stable', 'preview'];
-const FILES = { 'ingresses.yaml': INGRESSES.join('---\n'), 'services.yaml': SERVICES.map((s) => svc(s)).join('---\n') };
+const UDP = `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: udp-services
+  namespace: ingress-nginx
+data:
+  "9053": web/dns:53
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: dns
+  namespace: web
+spec:
+  ports:
+    - port: 53
+      protocol: UDP
+`;
+const FILES = { 'ingresses.yaml': INGRESSES.join('---\n'), 'services.yaml': SERVICES.map((s) => svc(s)).join('---\n'), 'udp.yaml': UDP };
 const key = (s: string) => `web/${s}:80`;
 
 describeNginx('import slice behaviour on nginx', () => {
   let s: Served;
   let http: number;
   beforeAll(async () => {
-    s = await importAndServe(FILES, SERVICES.map(key));
+    s = await importAndServe(FILES, SERVICES.map(key), { udp: ['web/dns:53'], ports: [80, 443, 9053] });
     http = 80 + s.offset;
   }, 60000);
   afterAll(async () => s?.stop());
@@ -181,6 +199,11 @@ describeNginx('import slice behaviour on nginx', () => {
     expect(await who('merge.test', '/x')).toBe(key('stable'));
     expect(await who('merge.test', '/extra/1')).toBe(key('app'));
     expect(await who('nobody.test', '/anything')).toBe(key('admin'));
+  });
+
+  test('udp-services: a UDP listener on the ConfigMap\'s port reaches the Service', async () => {
+    expect(await udpExchange(9053 + s.offset, 'query')).toBe('web/dns:53:query');
+    expect(s.report.items.find((i) => i.ingress === 'ConfigMap ingress-nginx/udp-services')).toMatchObject({ annotation: 'data["9053"]', result: 'converted' });
   });
 
   test('use-regex: case-insensitive prefix regexes; rewrite-target without captures replaces the path', async () => {

@@ -1,3 +1,4 @@
+import * as dgram from 'dgram';
 import * as fs from 'fs';
 import * as https from 'https';
 import * as path from 'path';
@@ -35,7 +36,7 @@ export function readTree(dir: string): Record<string, string> {
  * served by echo backends on loopback) → nginx. `services` are `ns/name:port` keys; the echo
  * backend of each answers with that key as its name. `tcp` keys get a TCP echo.
  */
-export async function importAndServe(files: Record<string, string>, services: readonly string[], opts: { tcp?: readonly string[]; importArgs?: string[]; ports?: number[] } = {}): Promise<Served> {
+export async function importAndServe(files: Record<string, string>, services: readonly string[], opts: { tcp?: readonly string[]; udp?: readonly string[]; importArgs?: string[]; ports?: number[] } = {}): Promise<Served> {
   const dir = tempTree(files);
   const imp = await cli(['import', '.', '--out', 'out', ...(opts.importArgs ?? [])], { cwd: dir });
   if (imp.code === 2) throw new Error(`import failed: ${imp.stderr}`);
@@ -55,6 +56,14 @@ export async function importAndServe(files: Record<string, string>, services: re
     echoes.set(s, e);
     backends[s] = e.address;
   }
+  const sockets: dgram.Socket[] = [];
+  for (const name of opts.udp ?? []) {
+    const sock = dgram.createSocket('udp4');
+    sock.on('message', (m, r) => sock.send(`${name}:${String(m)}`, r.port, r.address));
+    await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
+    sockets.push(sock);
+    backends[name] = `127.0.0.1:${sock.address().port}`;
+  }
   fs.writeFileSync(path.join(dir, 'backends.json'), JSON.stringify(backends));
   const offset = await freeOffset(opts.ports ?? [80, 443]);
   const r = await cli(['render', 'out/gateway-api.yaml', '--out', 'rendered', '--backends', 'backends.json', '--listen-host', '127.0.0.1', '--port-offset', String(offset), '--self-signed'], { cwd: dir });
@@ -62,7 +71,14 @@ export async function importAndServe(files: Record<string, string>, services: re
   const gwDirs: string[] = [];
   for (const ns of fs.readdirSync(path.join(dir, 'rendered'))) for (const gw of fs.readdirSync(path.join(dir, 'rendered', ns))) gwDirs.push(path.join(dir, 'rendered', ns, gw));
   if (gwDirs.length !== 1) throw new Error(`expected one Gateway, rendered ${gwDirs.length}`);
-  const nginx = await startNginx(readTree(gwDirs[0]), 80 + offset);
+  let nginx: RunningNginx;
+  try {
+    nginx = await startNginx(readTree(gwDirs[0]), 80 + offset);
+  } catch (e) {
+    for (const x of echoes.values()) await x.close();
+    for (const u of sockets) u.close();
+    throw e;
+  }
   return {
     dir,
     offset,
@@ -73,6 +89,7 @@ export async function importAndServe(files: Record<string, string>, services: re
     stop: async () => {
       await nginx.stop();
       for (const e of echoes.values()) await e.close();
+      for (const u of sockets) u.close();
     },
   };
 }
@@ -108,4 +125,21 @@ export function binomialBounds(n: number, p: number): [number, number] {
   const mean = n * p;
   const sd = Math.sqrt(n * p * (1 - p));
   return [Math.floor(mean - 5 * sd), Math.ceil(mean + 5 * sd)];
+}
+
+/** One UDP datagram to 127.0.0.1:port and its first answer. */
+export function udpExchange(port: number, message: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const sock = dgram.createSocket('udp4');
+    const timer = setTimeout(() => {
+      sock.close();
+      reject(new Error('udp timeout'));
+    }, 5000);
+    sock.on('message', (m) => {
+      clearTimeout(timer);
+      sock.close();
+      resolve(String(m));
+    });
+    sock.send(message, port, '127.0.0.1');
+  });
 }
