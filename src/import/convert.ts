@@ -17,7 +17,7 @@
 import { BUILTIN_CONTROLLER_NAME, KubeObject } from '../model';
 import { checkPcre } from '../render/nginx/pcre';
 import { CONVERTED_ANNOTATIONS, NGINX_PREFIX, unsupportedReason } from './annotations';
-import { ImportInput, ImportInputError, Ingress, IngressBackend, IngressPath, INGRESS_NGINX_CONTROLLER, StreamService } from './model';
+import { ImportInput, ImportInputError, Ingress, IngressBackend, IngressPath, INGRESS_NGINX_CONTROLLER } from './model';
 
 /** How one annotation (or field) of the input fared. */
 export type ReportResult = 'converted' | 'approximated' | 'unsupported';
@@ -59,6 +59,8 @@ export const DEFAULT_GATEWAY_NAMESPACE = 'gateway-system';
 export const DEFAULT_GATEWAY_CLASS = 'cdk8s-gateway';
 
 const GW = 'gateway.networking.k8s.io';
+/** ingress-nginx's default Strict-Transport-Security on TLS hosts (ConfigMap hsts, hsts-max-age, hsts-include-subdomains). */
+export const HSTS = 'max-age=31536000; includeSubDomains';
 const GW_V1 = `${GW}/v1`;
 
 type Json = Record<string, unknown>;
@@ -149,6 +151,9 @@ export function convert(input: ImportInput, options: ImportOptions = {}): Import
       }
       if (!t.secretName) item(key(ing), t.field, 'unsupported', `no secretName: ingress-nginx served ${t.hosts.join(', ')} with its default (self-signed) certificate; the HTTPS listener needs a Secret: add secretName`);
       for (const h of t.hosts) if (!tlsHosts.has(h) && t.secretName) tlsHosts.set(h, { ingress: ing, secret: t.secretName, field: t.field });
+      if (t.secretName) {
+        item(key(ing), t.field, 'converted', `HTTPS listener(s) for ${t.hosts.join(', ')} with Secret ${t.secretName}; proxied answers carry ingress-nginx's default HSTS header (${HSTS}) through a ResponseHeaderModifier — remove it if your ingress-nginx ConfigMap set hsts: "false" (import does not read that ConfigMap)`);
+      }
     }
   }
 
@@ -253,6 +258,8 @@ export function convert(input: ImportInput, options: ImportOptions = {}): Import
         if (ctx.vhost) rewrite.hostname = ctx.vhost;
         if (Object.keys(rewrite).length) filters.push({ type: 'URLRewrite', urlRewrite: rewrite });
         if (ctx.forwardedPrefix !== undefined) filters.push({ type: 'RequestHeaderModifier', requestHeaderModifier: { set: [{ name: 'X-Forwarded-Prefix', value: ctx.forwardedPrefix }] } });
+        // ingress-nginx's defaults (hsts: true, max-age one year, includeSubDomains) on TLS hosts
+        if (tlsHosts.has(l.host)) filters.push({ type: 'ResponseHeaderModifier', responseHeaderModifier: { set: [{ name: 'Strict-Transport-Security', value: HSTS }] } });
         const base: Json = { matches: [match], ...(filters.length ? { filters } : {}) };
         const timeouts = ctx.timeout ? { timeouts: { backendRequest: ctx.timeout, request: ctx.timeout } } : {};
         const ref = (b: BackendRef, weight?: number): Json => ({ name: b.name, port: b.port, ...(weight !== undefined ? { weight } : {}) });
@@ -694,4 +701,3 @@ export function sortObjects(objects: KubeObject[]): KubeObject[] {
   return [...objects].sort((a, b) => rank(a) - rank(b) || cmp(a.metadata.namespace ?? '', b.metadata.namespace ?? '') || cmp(a.metadata.name ?? '', b.metadata.name ?? ''));
 }
 
-export type { StreamService };

@@ -181,6 +181,8 @@ describeNginx('import slice behaviour on nginx', () => {
     expect(r.headers.location).toBe('https://secure.test/a?b=1');
     const https = await httpsGet(443 + s.offset, 'secure.test', '/a?b=1');
     expect(https.echo).toMatchObject({ name: key('root'), path: '/a?b=1' });
+    expect(https.headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');
+    expect(r.headers['strict-transport-security']).toBeUndefined();
     expect(await who('plain.test', '/p')).toBe(key('root'));
     expect((await httpsGet(443 + s.offset, 'plain.test', '/p')).echo?.name).toBe(key('root'));
     const forced = await request(http, '/f', { host: 'forced.test' });
