@@ -162,3 +162,21 @@ test('nothing is dropped silently: every annotation of every Ingress has a repor
     ['(?i)(?:/v[0-9]/x).*', '', 'web'],
   ]);
 });
+
+test('wildcard hosts: listener and route hostnames keep the wildcard (both match one or more labels)', () => {
+  const r = run(ingress('w', 'app', {}, `  tls: [{ hosts: ["*.shop.test"], secretName: wild }]\n${rule('"*.shop.test"', '/', 'Prefix')}`));
+  const gw = r.objects.find((o) => o.kind === 'Gateway') as any;
+  expect(gw.spec.listeners[1]).toMatchObject({ name: 'https-wildcard-shop-test', hostname: '*.shop.test', port: 443 });
+  expect(routes(r.objects).map((x) => [x.metadata.name, x.spec.hostnames, x.spec.parentRefs.map((p: any) => p.sectionName)])).toEqual([
+    ['w', ['*.shop.test'], ['https-wildcard-shop-test']],
+    ['w-ssl-redirect', ['*.shop.test'], ['http']],
+  ]);
+});
+
+test('CLI: reads stdin like check', async () => {
+  const stdin = `${ingress('a', 'app', {}, rule('a.test', '/', 'Exact'))}apiVersion: v1\nkind: Service\nmetadata: { name: web, namespace: app }\nspec: { ports: [{ port: 80 }] }\n`;
+  const dir = tempTree({});
+  const r = await cli(['import', '-', '--out', 'out'], { cwd: dir, stdin });
+  expect(r.code).toBe(0);
+  expect(require('fs').readFileSync(require('path').join(dir, 'out', 'gateway-api.yaml'), 'utf8')).toMatch(/type: Exact\n\s+value: \/\n/);
+});
