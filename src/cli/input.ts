@@ -126,8 +126,11 @@ export async function loadAndResolve(paths: readonly string[], opts: InputOption
   const result: ResolveResult = multi
     ? { diagnostics: multi.diagnostics, status: multi.status, model: multi.results.get(BUILTIN_CONTROLLER_NAME)!.model }
     : resolve(objects, resolveOptions);
-  // one controller: its implementation's report (resolveControllers does this for every controller)
-  const single = multi ? undefined : implementationFindings(objects, [resolveOptions.controllerName!], { implementation: opts.implementation, defaultNamespace: resolveOptions.defaultNamespace });
+  // one controller: its implementation's report (resolveControllers does this for every controller);
+  // that run also handles the Gateways whose GatewayClass the input lacks
+  const single = multi
+    ? undefined
+    : implementationFindings(objects, [resolveOptions.controllerName!], { implementation: opts.implementation, defaultNamespace: resolveOptions.defaultNamespace, withoutClass: resolveOptions.controllerName });
   const own = new Map<Diagnostic, Source>();
   for (const d of input.diagnostics) own.set(d.diagnostic, d.source);
   const diagnostics = sortDiagnostics([...result.diagnostics, ...(prepared?.diagnostics ?? []), ...input.diagnostics.map((d) => d.diagnostic), ...(multi ? [] : [...otherControllers(objects, result, resolveOptions), ...single!.diagnostics])]);
