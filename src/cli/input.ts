@@ -41,7 +41,8 @@ export interface InputOptions {
   readonly maxInputSize?: number;
   /**
    * `NAME[@VERSION]` of a bundled conformance report to judge the Gateways of other controllers by
-   * (`--implementation`); default: the report of each controller's implementation, when known.
+   * (`--implementation`); Gateways whose GatewayClass is not in the input are then that
+   * implementation's. Default: the report of each controller's implementation, when known.
    */
   readonly implementation?: string;
   /** The Gateway API channel the cluster's CRDs come from (`--channel`); default: inferred from the input. */
@@ -55,7 +56,7 @@ export function addInputOptions(cmd: Command): Command {
     .addOption(new Option('-n, --namespace <namespace>', 'namespace of objects without metadata.namespace').default('default'))
     .addOption(new Option('--assume-external', 'treat referenced objects missing from the input (Services, Secrets, Gateways…, and for `check` namespaces) as existing elsewhere: reported as info, not checked'))
     .addOption(new Option('--channel <channel>', 'the Gateway API release channel of the cluster\'s CRDs: validate against its schemas and CEL rules (default: experimental when the input holds experimental CRDs or kinds/versions only that channel serves, else standard)').choices(['standard', 'experimental']))
-    .addOption(new Option('--implementation <name[@version]>', 'judge the Gateways of other controllers by this implementation\'s published conformance report (e.g. nginx-gateway-fabric, istio@1.28); default: the report of each GatewayClass controller\'s implementation, when known').argParser(parseImplementation))
+    .addOption(new Option('--implementation <name[@version]>', 'judge the Gateways of other controllers by this implementation\'s published conformance report (e.g. nginx-gateway-fabric, istio@1.28), and Gateways whose GatewayClass is not in the input as that implementation\'s; default: the report of each GatewayClass controller\'s implementation, when known').argParser(parseImplementation))
     .addOption(new Option('--max-input-size <MiB>', 'most input read, files and stdin together, in MiB (larger input is refused with exit 2)').default(DEFAULT_MAX_INPUT_BYTES / 1024 / 1024).argParser(parseMiB));
 }
 
@@ -126,8 +127,11 @@ export async function loadAndResolve(paths: readonly string[], opts: InputOption
   const result: ResolveResult = multi
     ? { diagnostics: multi.diagnostics, status: multi.status, model: multi.results.get(BUILTIN_CONTROLLER_NAME)!.model }
     : resolve(objects, resolveOptions);
-  // one controller: its implementation's report (resolveControllers does this for every controller)
-  const single = multi ? undefined : implementationFindings(objects, [resolveOptions.controllerName!], { implementation: opts.implementation, defaultNamespace: resolveOptions.defaultNamespace });
+  // one controller: its implementation's report (resolveControllers does this for every controller);
+  // that run also handles the Gateways whose GatewayClass the input lacks
+  const single = multi
+    ? undefined
+    : implementationFindings(objects, [resolveOptions.controllerName!], { implementation: opts.implementation, defaultNamespace: resolveOptions.defaultNamespace, withoutClass: resolveOptions.controllerName });
   const own = new Map<Diagnostic, Source>();
   for (const d of input.diagnostics) own.set(d.diagnostic, d.source);
   const diagnostics = sortDiagnostics([...result.diagnostics, ...(prepared?.diagnostics ?? []), ...input.diagnostics.map((d) => d.diagnostic), ...(multi ? [] : [...otherControllers(objects, result, resolveOptions), ...single!.diagnostics])]);

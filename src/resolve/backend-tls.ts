@@ -42,18 +42,26 @@ function targetKey(t: PolicyTarget): string {
 const order = oldestFirst;
 
 /**
- * Services the input's routes use only through Gateways of other controllers (never through one of
- * the built-in controller, nor through a Gateway the input lacks): a policy targeting only those is
- * theirs to judge, not the built-in data plane's.
+ * Whether a Service (`namespace/name`) is used by the input's routes only through Gateways of other
+ * controllers (never through one of the built-in controller, nor through a Gateway the input lacks):
+ * a policy targeting only those is theirs to judge, not the built-in data plane's. When this run
+ * does not handle the Gateways whose GatewayClass the input lacks (`--implementation` gave them to
+ * another controller), those Gateways, missing parents and Services no route uses are not the
+ * built-in controller's either.
  */
-function servicesOfOtherControllers(inv: Inventory): Set<string> {
+function servicesOfOtherControllers(inv: Inventory): (service: string) => boolean {
   const other = new Set<string>();
   const builtin = new Set<string>();
   for (const r of inv.routes) {
     const parents = arr(r.spec.parentRefs).map(rec).filter((p) => (str(p.kind) ?? 'Gateway') === 'Gateway');
     const controllers = parents.map((p) => {
       const g = inv.gateways.get(key(str(p.namespace) ?? r.namespace, str(p.name) ?? ''));
-      return g ? str(rec(inv.gatewayClasses.get(str(g.spec.gatewayClassName) ?? '')?.spec).controllerName) : undefined;
+      // a parent the input lacks: unknown, so the built-in controller's unless another run handles such Gateways
+      if (!g) return inv.handlesGatewaysWithoutClass ? undefined : 'another controller';
+      const cls = inv.gatewayClasses.get(str(g.spec.gatewayClassName) ?? '');
+      // a Gateway whose class is absent is the built-in controller's unless another run handles such Gateways
+      if (!cls) return inv.handlesGatewaysWithoutClass ? BUILTIN_CONTROLLER_NAME : 'another controller';
+      return str(rec(cls.spec).controllerName);
     });
     const onlyOthers = controllers.length > 0 && controllers.every((c) => c !== undefined && c !== BUILTIN_CONTROLLER_NAME);
     for (const rule of arr(r.spec.rules).map(rec)) {
@@ -64,7 +72,9 @@ function servicesOfOtherControllers(inv: Inventory): Set<string> {
     }
   }
   for (const k of builtin) other.delete(k);
-  return other;
+  // a Service no route of the input uses is as unknown as a missing parent: the built-in
+  // controller's unless another run handles what the input does not place
+  return (service) => other.has(service) || (!inv.handlesGatewaysWithoutClass && !builtin.has(service));
 }
 
 /** Evaluates every BackendTLSPolicy: targets, CA references, conflicts. */
@@ -76,7 +86,7 @@ export function evaluatePolicies(ctx: Ctx): PolicyState[] {
     // CA reference kinds are implementation-specific: the built-in data plane's limit (ConfigMap)
     // applies to its own controller, and to policies not only of other controllers' backends
     const targetRefs = arr(p.spec.targetRefs).map(rec);
-    const targetsOthersOnly = targetRefs.length > 0 && targetRefs.every((t) => othersOnly?.has(key(p.namespace, str(t.name) ?? '')));
+    const targetsOthersOnly = targetRefs.length > 0 && targetRefs.every((t) => othersOnly?.(key(p.namespace, str(t.name) ?? '')) ?? false);
     const judgeCaKinds = judgedAsBuiltin(ctx.inv) && !targetsOthersOnly;
     const targets: PolicyTarget[] = [];
     let acceptProblem: ListenerProblem | undefined;

@@ -7,7 +7,7 @@
  * of an object reported by several runs joined (`parents` / `ancestors` concatenated).
  */
 import { BUILTIN_CONTROLLER_NAME, Diagnostic, GATEWAY_GROUP, KubeObject, sortDiagnostics, splitApiVersion } from '../model';
-import { ImplementationReport, implementationFindings } from './implementations';
+import { controllerWithoutClass, ImplementationReport, implementationFindings } from './implementations';
 import { resolve } from './resolve';
 import { ObjectStatus, ResolveOptions, ResolveResult } from './types';
 import { cmp, cmpTuple } from './util';
@@ -42,18 +42,32 @@ export interface ControllersResult {
 
 /**
  * Resolves `objects` once per controller (`controllers`, default {@link controllersOf}) and merges
- * the findings and status.
+ * the findings and status. A Gateway whose GatewayClass the input lacks is checked by one run: the
+ * built-in controller's, or, with `implementation`, the run of that implementation's controller
+ * (added when the input has no GatewayClass of it), which also judges policies of Services no
+ * Gateway of the input routes to.
  */
 export function resolveControllers(
   objects: readonly KubeObject[],
-  options: Omit<ResolveOptions, 'controllerName'> & {
+  options: Omit<ResolveOptions, 'controllerName' | 'handlesGatewaysWithoutClass'> & {
     readonly controllers?: readonly string[];
-    /** `NAME[@VERSION]` of a bundled conformance report, for every controller but the built-in one (default: the report of the controller's implementation, when known) */
+    /**
+     * `NAME[@VERSION]` of a bundled conformance report, for every controller but the built-in one
+     * (default: the report of the controller's implementation, when known); the Gateways whose
+     * GatewayClass the input lacks are then that implementation's (`controllerNameOf`)
+     */
     readonly implementation?: string;
   } = {},
 ): ControllersResult {
   const { controllers: given, implementation, ...rest } = options;
-  const controllers = given ? [...new Set(given)].sort(cmp) : controllersOf(objects);
+  // what the input does not place (Gateways whose GatewayClass it lacks, missing parents) is checked
+  // once: as the built-in controller or as the implementation the user names would (when no run is
+  // that controller: by every run)
+  const withoutClass = controllerWithoutClass(implementation);
+  const found = given ? [...new Set(given)] : controllersOf(objects);
+  if (implementation !== undefined && !found.includes(withoutClass)) found.push(withoutClass);
+  const controllers = found.sort(cmp);
+  const handled = controllers.includes(withoutClass);
   const results = new Map<string, ResolveResult>();
   const seen = new Set<string>();
   const diagnostics: Diagnostic[] = [];
@@ -63,6 +77,7 @@ export function resolveControllers(
     const r = resolve(objects, {
       ...rest,
       controllerName,
+      handlesGatewaysWithoutClass: !handled || controllerName === withoutClass,
       schemaValidation: i === 0 ? (rest.schemaValidation ?? true) : false,
       namespaces: i === 0 ? rest.namespaces : undefined,
       metallb: i === 0 ? rest.metallb : false,
@@ -80,7 +95,7 @@ export function resolveControllers(
       status.set(k, prev ? mergeStatus(prev, s) : s);
     }
   });
-  const profiles = implementationFindings(objects, controllers, { implementation, defaultNamespace: rest.defaultNamespace });
+  const profiles = implementationFindings(objects, controllers, { implementation, defaultNamespace: rest.defaultNamespace, ...(handled ? { withoutClass } : {}) });
   for (const d of profiles.diagnostics) {
     const k = JSON.stringify(d);
     if (!seen.has(k)) {

@@ -98,6 +98,7 @@ export function evaluateGateways(ctx: Ctx, classes: ReadonlyMap<string, GatewayC
     const className = str(g.spec.gatewayClassName) ?? '';
     const cls = classes.get(className);
     if (cls && !cls.ours) continue; // another controller's Gateway
+    if (!cls && !ctx.inv.handlesGatewaysWithoutClass) continue; // its class is absent and another run handles such Gateways
     if (!cls && ctx.inv.assumeExternal && className) {
       assumeExternal(
         ctx.diags,
@@ -271,7 +272,19 @@ function applyFrontendValidation(ctx: Ctx, g: Obj, listeners: ListenerState[]): 
       let p: ListenerProblem | undefined;
       let fix = '';
       const xref = { fromGroup: GATEWAY_GROUP, fromKind: 'Gateway', fromNamespace: g.namespace, toGroup: '', toKind: 'ConfigMap', toNamespace: namespace, toName: name };
-      if (group !== '' || kind !== 'ConfigMap') {
+      const otherKind = group !== '' || kind !== 'ConfigMap';
+      const kindXref = { ...xref, toGroup: group, toKind: kind };
+      if (otherKind && !judgedAsBuiltin(ctx.inv) && refPermitted(ctx.inv, kindXref)) {
+        // other kinds (a Secret, which NGINX Gateway Fabric takes, or the controller's own) are
+        // implementation-specific ("Support: Implementation-specific - … other kinds of resources"):
+        // the controller's to judge, as for a BackendTLSPolicy
+        valid.push({ namespace, name });
+        return;
+      }
+      if (otherKind && !judgedAsBuiltin(ctx.inv)) {
+        p = { reason: REASON.RefNotPermitted, message: `${group ? `${group}/` : ''}${kind} ${namespace}/${name} is in another namespace and no ReferenceGrant in ${namespace} allows Gateway ${g.namespace}/${g.name} to use it` };
+        fix = grantFix(kindXref);
+      } else if (otherKind) {
         p = { reason: REASON.InvalidCACertificateKind, message: `caCertificateRef ${group ? `${group}/` : ''}${kind} ${name} is not a ConfigMap` };
         fix = 'reference a ConfigMap holding the CA bundle in ca.crt (group "", kind ConfigMap)';
       } else if (!refPermitted(ctx.inv, xref)) {

@@ -78,6 +78,8 @@ export interface Obj {
 /** The input, indexed by kind. Built once per {@link resolve} call; never mutated afterwards. */
 export interface Inventory {
   readonly controllerName: string;
+  /** This run handles the Gateways whose GatewayClass is not in the input (`ResolveOptions.handlesGatewaysWithoutClass`). */
+  readonly handlesGatewaysWithoutClass: boolean;
   /**
    * References to objects absent from the input are assumed to resolve (see
    * `ResolveOptions.assumeExternal`).
@@ -146,7 +148,7 @@ export function judgedAsBuiltin(inv: Pick<Inventory, 'controllerName'>): boolean
 }
 
 /** Indexes the input. Later duplicates of the same object replace earlier ones (and are reported). */
-export function buildInventory(objects: readonly KubeObject[], controllerName: string, defaultNamespace: string, assumeExternal = false): Inventory {
+export function buildInventory(objects: readonly KubeObject[], controllerName: string, defaultNamespace: string, assumeExternal = false, handlesGatewaysWithoutClass = true): Inventory {
   const diagnostics: Diagnostic[] = [];
   const gatewayClasses = new Map<string, Obj>();
   const gateways = new Map<string, Obj>();
@@ -242,6 +244,7 @@ export function buildInventory(objects: readonly KubeObject[], controllerName: s
   const sorted = (m: Map<string, Obj>) => [...m.values()].sort((a, b) => cmpTuple([a.kind, a.namespace, a.name], [b.kind, b.namespace, b.name]));
   return {
     controllerName,
+    handlesGatewaysWithoutClass,
     assumeExternal,
     defaultNamespace,
     gatewayClasses,

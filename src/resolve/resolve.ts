@@ -34,7 +34,7 @@ import { appendAll } from '../model/arrays';
 export function resolve(objects: readonly KubeObject[], options: ResolveOptions = {}): ResolveResult {
   const controllerName = options.controllerName ?? BUILTIN_CONTROLLER_NAME;
   const defaultNamespace = options.defaultNamespace ?? 'default';
-  const inv = buildInventory(objects, controllerName, defaultNamespace, options.assumeExternal ?? false);
+  const inv = buildInventory(objects, controllerName, defaultNamespace, options.assumeExternal ?? false, options.handlesGatewaysWithoutClass ?? true);
   const diags: Diagnostic[] = [...inv.diagnostics];
   const ctx = { inv, diags };
 

@@ -12,6 +12,14 @@ export interface ResolveOptions {
    */
   readonly controllerName?: string;
   /**
+   * Whether this run handles the Gateways whose GatewayClass is not in the input. When false they
+   * are another controller's: not resolved here, like the Gateways of a GatewayClass naming another
+   * controller. `resolveControllers` gives them to exactly one controller (the built-in one, or the
+   * one of the implementation the user names with `--implementation`).
+   * @default true
+   */
+  readonly handlesGatewaysWithoutClass?: boolean;
+  /**
    * Namespace for namespaced objects without `metadata.namespace`.
    * @default 'default'
    */

@@ -63,3 +63,17 @@ test('explain names the report a Gateway is judged by', async () => {
   const json = JSON.parse((await cli(['explain', 'in.yaml', '--format', 'json'], { cwd: dir })).stdout);
   expect(json.gateways[0].implementation).toMatch(/^nginx-gateway-fabric /);
 });
+
+test('check --implementation: a Gateway whose GatewayClass is not in the input (installed with the controller) is judged by that report; explain names it', async () => {
+  const dir = tempTree({ 'in.yaml': NGF_INPUT.split('---\n').slice(1).join('---\n') });
+  const builtin = await cli(['check', 'in.yaml'], { cwd: dir });
+  expect(builtin.code).toBe(0);
+  expect(builtin.stdout).not.toContain('FeatureNotClaimed');
+  const r = await cli(['check', 'in.yaml', '--implementation', 'nginx-gateway-fabric'], { cwd: dir });
+  expect(r.code).toBe(0);
+  expect(r.stdout.split('\n').filter((l) => l.includes('FeatureNotClaimed'))).toEqual([
+    expect.stringMatching(/^in\.yaml:\d+: warning FeatureNotClaimed HTTPRoute default\/web spec\.rules\[0\]\.timeouts\.request: uses a request timeout \(HTTPRouteRequestTimeout\), which nginx-gateway-fabric v\S+ /),
+  ]);
+  const e = await cli(['explain', 'in.yaml', '--implementation', 'nginx-gateway-fabric'], { cwd: dir });
+  expect(e.stdout).toMatch(/^Gateway default\/gw {2}class nginx\n {2}judged by the conformance report of nginx-gateway-fabric /);
+});

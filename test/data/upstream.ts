@@ -37,6 +37,14 @@ export const CONFORMANCE_BASE_MANIFESTS = path.join(CONFORMANCE, 'base-manifests
 export const IMPLEMENTATION_REPORTS = path.join(UPSTREAM_DIR, 'implementation-reports');
 
 /**
+ * Example YAML of the Gateway API project, NGINX Gateway Fabric and Envoy Gateway
+ * (`gateway-api/`, `nginx-gateway-fabric/`, `envoy-gateway/`), read as a whole tree by
+ * test/cli/upstream-examples.test.ts. Taken from the upstream repositories themselves (repository,
+ * path and commit of every file in its README.md), not from the mirrored folder.
+ */
+export const UPSTREAM_EXAMPLES = path.join(UPSTREAM_DIR, 'examples');
+
+/**
  * The folder the vendored copy mirrors (same layout below it), when it sits beside the repository
  * (`../shared` of a workspace checkout; absent in a plain clone). Only the vendoring check
  * (test/data/vendored.test.ts) reads it.

@@ -10,6 +10,9 @@
  *   below it, scripts/import-reports.ts). The conformance folder is read by file name
  *   (cases.json, base-manifests.yaml), so other files appearing there do not matter. Files outside
  *   the vendored folders (install bundles…) are not read by any test.
+ * - the example corpus (`examples/`) is not in the mirrored folder: it comes from the upstream
+ *   repositories directly, and its README (checked by test/cli/upstream-examples.test.ts) names the
+ *   commit of every file.
  *
  * In a plain clone the mirrored folder is absent: the comparison is reported as not done (one
  * passing test whose name says so, plus a console line), the completeness checks still run.
@@ -17,7 +20,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { BUNDLE_SOURCES } from '../../scripts/schema-extract';
-import { CONFORMANCE, CONFORMANCE_BASE_MANIFESTS, CONFORMANCE_CASES, CRDS, IMPLEMENTATION_REPORTS, MIRRORED_DIR, REPO_ROOT, UPSTREAM_DIR } from './upstream';
+import { CONFORMANCE, CONFORMANCE_BASE_MANIFESTS, CONFORMANCE_CASES, CRDS, IMPLEMENTATION_REPORTS, MIRRORED_DIR, REPO_ROOT, UPSTREAM_DIR, UPSTREAM_EXAMPLES } from './upstream';
 
 /** Files of the vendored folder that are ours, not copies. */
 const OWN_FILES = new Set(['README.md']);
@@ -40,10 +43,18 @@ const relToUpstream = (p: string): string => path.relative(UPSTREAM_DIR, p).spli
 const WHOLE_FOLDERS = [...new Set(BUNDLE_SOURCES.flatMap((b) => b.dirs))].map((d) => relToUpstream(path.join(CRDS, d)));
 /** The tree read as a whole, every report below it (scripts/import-reports.ts), relative to UPSTREAM_DIR. */
 const WHOLE_TREE = relToUpstream(IMPLEMENTATION_REPORTS);
+/**
+ * The example corpus, read as a whole tree (test/cli/upstream-examples.test.ts). It is taken from the
+ * upstream repositories, not from the mirrored folder: its README records repository, path and commit
+ * of every file, and the corpus test checks that README against the tree.
+ */
+const EXAMPLES_TREE = relToUpstream(UPSTREAM_EXAMPLES);
 /** The files read by name, relative to UPSTREAM_DIR. */
 const NAMED_FILES = [CONFORMANCE_CASES, CONFORMANCE_BASE_MANIFESTS].map(relToUpstream);
 
 const vendored = filesUnder(UPSTREAM_DIR).filter((f) => !OWN_FILES.has(f));
+/** What is copied from the mirrored folder (everything but the example corpus). */
+const mirroredCopies = vendored.filter((f) => !f.startsWith(`${EXAMPLES_TREE}/`));
 const yamlIn = (root: string, folder: string): string[] =>
   fs.readdirSync(path.join(root, folder), { withFileTypes: true }).filter((e) => e.isFile() && isYaml(e.name)).map((e) => e.name).sort();
 
@@ -53,6 +64,8 @@ describe('the vendored upstream data (test/data/upstream)', () => {
     for (const d of WHOLE_FOLDERS) expect(yamlIn(UPSTREAM_DIR, d).length).toBeGreaterThan(0);
     expect(fs.existsSync(path.join(CONFORMANCE, 'README.md'))).toBe(true);
     expect(filesUnder(IMPLEMENTATION_REPORTS).filter(isYaml).length).toBeGreaterThan(0);
+    expect(filesUnder(UPSTREAM_EXAMPLES).filter(isYaml).length).toBeGreaterThan(0);
+    expect(fs.existsSync(path.join(UPSTREAM_EXAMPLES, 'README.md'))).toBe(true);
     expect(fs.existsSync(path.join(UPSTREAM_DIR, 'README.md'))).toBe(true);
   });
 
@@ -61,6 +74,7 @@ describe('the vendored upstream data (test/data/upstream)', () => {
       if (path.posix.basename(f) === 'README.md') return false;
       if (NAMED_FILES.includes(f)) return false;
       if (isYaml(f) && f.startsWith(`${WHOLE_TREE}/`)) return false;
+      if (isYaml(f) && f.startsWith(`${EXAMPLES_TREE}/`)) return false;
       return !(isYaml(f) && WHOLE_FOLDERS.includes(path.posix.dirname(f)));
     });
     expect(extra).toEqual([]);
@@ -78,7 +92,7 @@ if (!mirrored) {
   describe(`the vendored upstream data is identical to ${mirroredName}`, () => {
     test('every vendored file has the same bytes as its original', () => {
       const problems: string[] = [];
-      for (const f of vendored) {
+      for (const f of mirroredCopies) {
         const original = path.join(MIRRORED_DIR, f);
         if (!fs.existsSync(original)) {
           problems.push(`${f}: missing in ${mirroredName}`);

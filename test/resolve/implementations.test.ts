@@ -8,7 +8,7 @@ import { reportsTable } from '../../scripts/import-reports';
 import { BUILTIN_CONTROLLER_NAME, KubeObject } from '../../src/model';
 import { resolveControllers } from '../../src/resolve';
 import {
-  CONTROLLER_IMPLEMENTATIONS, compareVersions, featureUses, IMPLEMENTATION_REPORTS, implementationFindings,
+  CONTROLLER_IMPLEMENTATIONS, compareVersions, controllerNameOf, featureUses, IMPLEMENTATION_REPORTS, implementationFindings,
   implementationName, implementationNames, reportFor, reportForController,
 } from '../../src/resolve/implementations';
 import { REPO_ROOT } from '../data/upstream';
@@ -154,4 +154,73 @@ test('a BackendTLSPolicy CA of kind Secret: the built-in proxy refuses it, NGINX
   const errors = (objs: KubeObject[]) => resolveControllers(objs).diagnostics.filter((d) => d.severity !== 'info' && d.object.kind === 'BackendTLSPolicy').map((d) => `${d.severity} ${d.code}`);
   expect(errors(policy(NGF))).toEqual([]);
   expect(errors(policy(BUILTIN_CONTROLLER_NAME))).toEqual(['error NoValidCACertificate', 'error InvalidKind']);
+});
+
+describe('--implementation names the implementation of what the input does not place', () => {
+  // upstream examples name classes (`nginx`, `example-gateway-class`) whose GatewayClass is installed elsewhere
+  const classless = (route: Record<string, unknown>, gatewaySpec: Record<string, unknown> = {}): KubeObject[] =>
+    app(NGF, route)
+      .filter((o) => o.kind !== 'GatewayClass')
+      .map((o) => (o.kind === 'Gateway' ? { ...o, spec: { ...(o.spec as object), gatewayClassName: 'nginx', ...gatewaySpec } } : o));
+  const parents = (r: ReturnType<typeof resolveControllers>) =>
+    r.status.filter((s) => s.kind === 'HTTPRoute').flatMap((s) => (s.status.parents as { controllerName: string }[]).map((p) => p.controllerName));
+  const timeout = { rules: [{ timeouts: { request: '10s' }, backendRefs: [{ name: 'web', port: 80 }] }] };
+
+  test('controllerNameOf: the implementation\'s known controllerName, else one naming the implementation', () => {
+    expect(controllerNameOf({ folder: 'nginx-nginx-gateway-fabric' })).toBe(NGF);
+    expect(controllerNameOf({ folder: 'aws-load-balancer-controller' })).toBe('gateway.k8s.aws/alb');
+    expect(controllerNameOf({ folder: 'gloo-gateway' })).toBe('cdk8s-gateway.dev/implementation/gloo-gateway');
+  });
+
+  test('a Gateway whose GatewayClass the input lacks: the built-in controller\'s by default, the named implementation\'s with it', () => {
+    const objs = classless(timeout, { addresses: [{ type: 'Hostname', value: 'lb.example.org' }] });
+    const builtin = resolveControllers(objs);
+    expect(builtin.controllers).toEqual([BUILTIN_CONTROLLER_NAME]);
+    expect(parents(builtin)).toEqual([BUILTIN_CONTROLLER_NAME]);
+    expect(builtin.diagnostics.filter((d) => d.severity === 'error').map((d) => d.code)).toEqual(['UnsupportedAddress']);
+    expect(builtin.diagnostics.map((d) => d.code)).not.toContain('FeatureNotClaimed');
+
+    const ngf = resolveControllers(objs, { implementation: 'nginx-gateway-fabric' });
+    expect(ngf.controllers).toEqual([BUILTIN_CONTROLLER_NAME, NGF]);
+    expect(parents(ngf)).toEqual([NGF]);
+    expect(ngf.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    expect(ngf.diagnostics.filter((d) => d.code === 'FeatureNotClaimed').map((d) => `${d.object.kind} ${d.field}`)).toEqual(['HTTPRoute spec.rules[0].timeouts.request']);
+    expect(ngf.implementations.get(NGF)?.folder).toBe('nginx-nginx-gateway-fabric');
+  });
+
+  test('a route whose parent Gateway the input lacks is judged by the named implementation\'s report', () => {
+    const objs = app(NGF, timeout).filter((o) => o.kind === 'HTTPRoute' || o.kind === 'Service');
+    expect(resolveControllers(objs).diagnostics.map((d) => d.code)).not.toContain('FeatureNotClaimed');
+    const eg = resolveControllers(objs, { implementation: 'envoy-gateway' }).diagnostics.filter((d) => d.code === 'FeatureNotClaimed');
+    expect(eg).toEqual([]); // Envoy Gateway claims request timeouts
+    const ngf = resolveControllers(objs, { implementation: 'nginx-gateway-fabric' }).diagnostics.filter((d) => d.code === 'FeatureNotClaimed');
+    expect(ngf.map((d) => d.field)).toEqual(['spec.rules[0].timeouts.request']);
+  });
+
+  test('next to a GatewayClass of another controller, a Gateway whose class is absent is still checked once, as the built-in controller', () => {
+    const objs = [...classless(timeout), { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GatewayClass', metadata: { name: 'istio' }, spec: { controllerName: ISTIO } }];
+    expect(parents(resolveControllers(objs))).toEqual([BUILTIN_CONTROLLER_NAME]);
+  });
+
+  test('client certificate validation with a CA of kind Secret: the built-in proxy refuses it, another controller judges it (a grant is still needed across namespaces)', () => {
+    const secretCa = (namespace?: string) => classless({}, {
+      listeners: [{ name: 'https', port: 443, protocol: 'HTTPS', tls: { certificateRefs: [{ name: 'cert' }] } }],
+      tls: { frontend: { default: { validation: { caCertificateRefs: [{ group: '', kind: 'Secret', name: 'ca', ...(namespace ? { namespace } : {}) }] } } } },
+    });
+    // (the listener's certificate Secret is absent: a warning, partial input)
+    const errors = (r: ReturnType<typeof resolveControllers>) => r.diagnostics.filter((d) => d.severity === 'error' && d.object.kind === 'Gateway').map((d) => `${d.code} ${d.field}`);
+    expect(errors(resolveControllers(secretCa()))).toEqual(expect.arrayContaining(['InvalidCACertificateKind spec.tls.frontend.default.validation.caCertificateRefs[0]']));
+    expect(errors(resolveControllers(secretCa(), { implementation: 'nginx-gateway-fabric' }))).toEqual([]);
+    expect(errors(resolveControllers(secretCa('pki'), { implementation: 'nginx-gateway-fabric' }))).toEqual(expect.arrayContaining(['RefNotPermitted spec.tls.frontend.default.validation.caCertificateRefs[0]']));
+  });
+
+  test('a BackendTLSPolicy of a Service no Gateway of the input routes to: judged by the built-in proxy by default, not with --implementation', () => {
+    const objs: KubeObject[] = [{
+      apiVersion: 'gateway.networking.k8s.io/v1', kind: 'BackendTLSPolicy', metadata: { name: 'tls', namespace: 'apps' },
+      spec: { targetRefs: [{ group: '', kind: 'Service', name: 'web' }], validation: { hostname: 'web', caCertificateRefs: [{ group: '', kind: 'Secret', name: 'ca' }] } },
+    }];
+    const errors = (r: ReturnType<typeof resolveControllers>) => r.diagnostics.filter((d) => d.severity === 'error').map((d) => d.code);
+    expect(errors(resolveControllers(objs))).toContain('InvalidKind');
+    expect(errors(resolveControllers(objs, { implementation: 'nginx-gateway-fabric' }))).toEqual([]);
+  });
 });

@@ -34,13 +34,21 @@ const REDIRECT_CODES: Readonly<Record<number, string>> = { 303: 'HTTPRoute303Red
 /**
  * The features used by the Gateways of `controllerName` and the routes and policies attached to
  * them (by `parentRefs` / `targetRefs` naming one of those Gateways or their backends).
+ * `withoutClass`: the controller also handles the Gateways whose GatewayClass the input lacks, and
+ * the parent Gateways the input lacks (their class is unknown too).
  */
-export function featureUses(objects: readonly KubeObject[], controllerName: string, defaultNamespace = 'default'): FeatureUse[] {
+export function featureUses(objects: readonly KubeObject[], controllerName: string, defaultNamespace = 'default', withoutClass = false): FeatureUse[] {
   const uses: FeatureUse[] = [];
   const use = (feature: string, what: string, o: KubeObject, field: string) => uses.push({ feature, what, object: refOf(o, defaultNamespace), field });
-  const classes = new Set(objects.filter((o) => o?.kind === 'GatewayClass' && isGatewayApi(o) && (o as J).spec?.controllerName === controllerName).map((o) => o.metadata?.name));
-  const gateways = objects.filter((o) => o?.kind === 'Gateway' && isGatewayApi(o) && classes.has((o as J).spec?.gatewayClassName));
+  const allClasses = objects.filter((o) => o?.kind === 'GatewayClass' && isGatewayApi(o));
+  const known = new Set(allClasses.map((o) => o.metadata?.name));
+  const classes = new Set(allClasses.filter((o) => (o as J).spec?.controllerName === controllerName).map((o) => o.metadata?.name));
+  const ours = (className: unknown) => classes.has(className as string) || (withoutClass && !known.has(className as string));
+  const gateways = objects.filter((o) => o?.kind === 'Gateway' && isGatewayApi(o) && ours((o as J).spec?.gatewayClassName));
   const gwKeys = new Set(gateways.map((g) => `${nsOf(g, defaultNamespace)}/${g.metadata?.name}`));
+  const allGwKeys = new Set(objects.filter((o) => o?.kind === 'Gateway' && isGatewayApi(o)).map((g) => `${nsOf(g, defaultNamespace)}/${g.metadata?.name}`));
+  // a parent Gateway the input lacks has no known class either: judged with the Gateways without one
+  const judged = (gwKey: string) => gwKeys.has(gwKey) || (withoutClass && !allGwKeys.has(gwKey));
   const listenerTls = new Map<string, J[]>(gateways.map((g) => [`${nsOf(g, defaultNamespace)}/${g.metadata?.name}`, arr((g as J).spec?.listeners)]));
 
   for (const g of gateways) {
@@ -64,14 +72,14 @@ export function featureUses(objects: readonly KubeObject[], controllerName: stri
 
   const attachedTo = (o: KubeObject): J[] => arr((o as J).spec?.parentRefs).filter((p) => {
     if ((p.group ?? GATEWAY_GROUP) !== GATEWAY_GROUP || (p.kind ?? 'Gateway') !== 'Gateway') return false;
-    return gwKeys.has(`${p.namespace ?? nsOf(o, defaultNamespace)}/${p.name}`);
+    return judged(`${p.namespace ?? nsOf(o, defaultNamespace)}/${p.name}`);
   });
   const backendServices = new Set<string>();
   for (const o of objects) {
     if (!o || !isGatewayApi(o)) continue;
     if (o.kind === 'ListenerSet' || o.kind === 'XListenerSet') {
       const p = (o as J).spec?.parentRef;
-      if (isObj(p) && gwKeys.has(`${p.namespace ?? nsOf(o, defaultNamespace)}/${p.name}`)) use('ListenerSet', 'a ListenerSet', o, 'spec.parentRef');
+      if (isObj(p) && judged(`${p.namespace ?? nsOf(o, defaultNamespace)}/${p.name}`)) use('ListenerSet', 'a ListenerSet', o, 'spec.parentRef');
       continue;
     }
     const profile = ROUTE_PROFILE[o.kind];

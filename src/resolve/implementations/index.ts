@@ -6,10 +6,23 @@
  */
 import { BUILTIN_CONTROLLER_NAME, Diagnostic, KubeObject } from '../../model';
 import { featureUses, unclaimedFeatures } from './features';
-import { ImplementationReport, reportFor, reportForController } from './profiles';
+import { controllerNameOf, ImplementationReport, reportFor, reportForController } from './profiles';
 
 export * from './profiles';
 export { FeatureUse, featureUses, claims, unclaimedFeatures } from './features';
+
+/**
+ * The controller that handles the Gateways whose GatewayClass the input lacks: the one of the
+ * implementation `implementation` (`NAME[@VERSION]`, `--implementation`) names — the user says which
+ * implementation serves them — else the built-in controller. Throws when `implementation` names no
+ * bundled report.
+ */
+export function controllerWithoutClass(implementation: string | undefined): string {
+  if (implementation === undefined) return BUILTIN_CONTROLLER_NAME;
+  const r = reportFor(implementation);
+  if (typeof r === 'string') throw new Error(`--implementation ${implementation}: ${r}`);
+  return controllerNameOf(r);
+}
 
 /** The report each controller is judged by, and what the input uses that it does not claim. */
 export interface ImplementationFindings {
@@ -26,7 +39,12 @@ export interface ImplementationFindings {
 export function implementationFindings(
   objects: readonly KubeObject[],
   controllers: readonly string[],
-  options: { readonly implementation?: string; readonly defaultNamespace?: string } = {},
+  options: {
+    readonly implementation?: string;
+    readonly defaultNamespace?: string;
+    /** the controller (one of `controllers`) that handles the Gateways whose GatewayClass the input lacks */
+    readonly withoutClass?: string;
+  } = {},
 ): ImplementationFindings {
   let forced: ImplementationReport | undefined;
   if (options.implementation !== undefined) {
@@ -41,7 +59,7 @@ export function implementationFindings(
     const report = forced ?? reportForController(c);
     if (!report) continue;
     reports.set(c, report);
-    diagnostics.push(...unclaimedFeatures(featureUses(objects, c, options.defaultNamespace), report));
+    diagnostics.push(...unclaimedFeatures(featureUses(objects, c, options.defaultNamespace, c === options.withoutClass), report));
   }
   return { reports, diagnostics };
 }

@@ -60,6 +60,16 @@ export const CONTROLLER_IMPLEMENTATIONS: Readonly<Record<string, string>> = {
   'traefik.io/gateway-controller': 'traefik-traefik',
 };
 
+/**
+ * The controllerName a Gateway whose GatewayClass the input lacks is checked as when the user names
+ * the implementation serving it (`--implementation`): the implementation's known controllerName
+ * (the first, sorted, when it has several), else `cdk8s-gateway.dev/implementation/NAME`.
+ */
+export function controllerNameOf(r: Pick<ImplementationReport, 'folder'>): string {
+  const known = Object.keys(CONTROLLER_IMPLEMENTATIONS).filter((c) => CONTROLLER_IMPLEMENTATIONS[c] === r.folder).sort(cmp);
+  return known[0] ?? `cdk8s-gateway.dev/implementation/${implementationName(r)}`;
+}
+
 /** The short name `--implementation` takes: the report folder without a repeated organization prefix. */
 export function implementationName(r: Pick<ImplementationReport, 'folder'>): string {
   const parts = r.folder.split('-');
