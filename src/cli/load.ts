@@ -250,31 +250,35 @@ export function parseDocuments(text: string, file: string): { objects: LoadedObj
   const diagnostics: SourcedDiagnostic[] = [];
   const errors: InputError[] = [];
   const lineCounter = new YAML.LineCounter();
-  const docs = YAML.parseAllDocuments(text, { lineCounter, prettyErrors: false, merge: true, uniqueKeys: true });
-  // (for empty input this is an EmptyStream: an empty array)
-  docs.forEach((doc, i) => {
-    const document = i + 1;
+  // What YAML.parseAllDocuments does, one document at a time: each document's syntax tree is
+  // dropped as soon as its value is taken, so memory holds the values, never the whole input's
+  // trees (the composer yields a document only once it is complete: same documents, same errors)
+  const composer = new YAML.Composer({ lineCounter, prettyErrors: false, merge: true, uniqueKeys: true });
+  const parser = new YAML.Parser(lineCounter.addNewLine);
+  let document = 0;
+  for (const doc of composer.compose(parser.parse(text))) {
+    document++;
     if (doc.errors.length) {
       for (const err of doc.errors) {
         const { line, col } = lineCounter.linePos(err.pos[0]);
         errors.push({ location: `${file}:${line}:${col}`, message: firstLine(err.message) });
       }
-      return;
+      continue;
     }
-    if (doc.contents === null) return; // empty document (only comments, or `---` twice)
+    if (doc.contents === null) continue; // empty document (only comments, or `---` twice)
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount: 1000 });
     } catch (e) {
       const { line, col } = lineCounter.linePos(doc.contents.range[0]);
       errors.push({ location: `${file}:${line}:${col}`, message: firstLine((e as Error).message) });
-      return;
+      continue;
     }
-    if (value === null || value === undefined) return;
+    if (value === null || value === undefined) continue;
     const docLine = lineCounter.linePos(doc.contents.range[0]).line;
-    const itemLines = listItemLines(doc, lineCounter);
+    const itemLines = listItemLines(doc as YAML.Document.Parsed, lineCounter);
     flatten(value, { file, document, line: docLine }, itemLines, objects, diagnostics);
-  });
+  }
   return { objects, diagnostics, errors };
 }
 
