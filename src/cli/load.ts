@@ -275,11 +275,47 @@ export function parseDocuments(text: string, file: string): { objects: LoadedObj
       continue;
     }
     if (value === null || value === undefined) continue;
+    try {
+      value = exactArrays(value, new Map());
+    } catch {
+      // nesting deeper than the stack allows: the arrays replaced so far hold the same elements
+    }
     const docLine = lineCounter.linePos(doc.contents.range[0]).line;
     const itemLines = listItemLines(doc as YAML.Document.Parsed, lineCounter);
     flatten(value, { file, document, line: docLine }, itemLines, objects, diagnostics);
   }
   return { objects, diagnostics, errors };
+}
+
+/**
+ * The value with every array copied at its exact length (same elements, same order). The values
+ * `toJS` builds grow their arrays one push at a time, which leaves each with room for 17 elements
+ * or more: for Kubernetes objects, full of one- and two-element lists, that slack was over a
+ * quarter of the memory the input's values took. Objects are kept (only their array members are
+ * replaced); `copies` maps each array to its copy, so a YAML alias still shares one array and a
+ * recursive one still ends.
+ */
+function exactArrays(value: unknown, copies: Map<object, unknown>): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  const done = copies.get(value);
+  if (done !== undefined) return done;
+  if (Array.isArray(value)) {
+    const copy = value.slice();
+    copies.set(value, copy);
+    for (let i = 0; i < copy.length; i++) copy[i] = exactArrays(copy[i], copies);
+    return copy;
+  }
+  copies.set(value, value);
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return value; // (a Map, a Set, bytes: as toJS made them)
+  const obj = value as Record<string, unknown>;
+  for (const k of Object.keys(obj)) {
+    const v = obj[k];
+    const c = exactArrays(v, copies);
+    // (defineProperty: a `__proto__` key is an own property, as toJS made it)
+    if (c !== v) Object.defineProperty(obj, k, { value: c, writable: true, enumerable: true, configurable: true });
+  }
+  return value;
 }
 
 function firstLine(message: string): string {
