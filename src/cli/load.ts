@@ -250,32 +250,72 @@ export function parseDocuments(text: string, file: string): { objects: LoadedObj
   const diagnostics: SourcedDiagnostic[] = [];
   const errors: InputError[] = [];
   const lineCounter = new YAML.LineCounter();
-  const docs = YAML.parseAllDocuments(text, { lineCounter, prettyErrors: false, merge: true, uniqueKeys: true });
-  // (for empty input this is an EmptyStream: an empty array)
-  docs.forEach((doc, i) => {
-    const document = i + 1;
+  // What YAML.parseAllDocuments does, one document at a time: each document's syntax tree is
+  // dropped as soon as its value is taken, so memory holds the values, never the whole input's
+  // trees (the composer yields a document only once it is complete: same documents, same errors)
+  const composer = new YAML.Composer({ lineCounter, prettyErrors: false, merge: true, uniqueKeys: true });
+  const parser = new YAML.Parser(lineCounter.addNewLine);
+  let document = 0;
+  for (const doc of composer.compose(parser.parse(text))) {
+    document++;
     if (doc.errors.length) {
       for (const err of doc.errors) {
         const { line, col } = lineCounter.linePos(err.pos[0]);
         errors.push({ location: `${file}:${line}:${col}`, message: firstLine(err.message) });
       }
-      return;
+      continue;
     }
-    if (doc.contents === null) return; // empty document (only comments, or `---` twice)
+    if (doc.contents === null) continue; // empty document (only comments, or `---` twice)
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount: 1000 });
     } catch (e) {
       const { line, col } = lineCounter.linePos(doc.contents.range[0]);
       errors.push({ location: `${file}:${line}:${col}`, message: firstLine((e as Error).message) });
-      return;
+      continue;
     }
-    if (value === null || value === undefined) return;
+    if (value === null || value === undefined) continue;
+    try {
+      value = exactArrays(value, new Map());
+    } catch {
+      // nesting deeper than the stack allows: the arrays replaced so far hold the same elements
+    }
     const docLine = lineCounter.linePos(doc.contents.range[0]).line;
-    const itemLines = listItemLines(doc, lineCounter);
+    const itemLines = listItemLines(doc as YAML.Document.Parsed, lineCounter);
     flatten(value, { file, document, line: docLine }, itemLines, objects, diagnostics);
-  });
+  }
   return { objects, diagnostics, errors };
+}
+
+/**
+ * The value with every array copied at its exact length (same elements, same order). The values
+ * `toJS` builds grow their arrays one push at a time, which leaves each with room for 17 elements
+ * or more: for Kubernetes objects, full of one- and two-element lists, that slack was over a
+ * quarter of the memory the input's values took. Objects are kept (only their array members are
+ * replaced); `copies` maps each array to its copy, so a YAML alias still shares one array and a
+ * recursive one still ends.
+ */
+function exactArrays(value: unknown, copies: Map<object, unknown>): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  const done = copies.get(value);
+  if (done !== undefined) return done;
+  if (Array.isArray(value)) {
+    const copy = value.slice();
+    copies.set(value, copy);
+    for (let i = 0; i < copy.length; i++) copy[i] = exactArrays(copy[i], copies);
+    return copy;
+  }
+  copies.set(value, value);
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return value; // (a Map, a Set, bytes: as toJS made them)
+  const obj = value as Record<string, unknown>;
+  for (const k of Object.keys(obj)) {
+    const v = obj[k];
+    const c = exactArrays(v, copies);
+    // (defineProperty: a `__proto__` key is an own property, as toJS made it)
+    if (c !== v) Object.defineProperty(obj, k, { value: c, writable: true, enumerable: true, configurable: true });
+  }
+  return value;
 }
 
 function firstLine(message: string): string {

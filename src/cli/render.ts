@@ -13,13 +13,13 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Command, Option } from 'commander';
-import { buildDataplane } from '../ir';
+import type * as Ir from '../ir';
 import { sortDiagnostics } from '../model';
-import { renderNginx } from '../render/nginx';
+import type * as Nginx from '../render/nginx';
 import { ACME_CHALLENGE_PREFIX, ACME_SOLVER_PORT, acmeServiceName, resolveWithAcmeChallenges } from '../resolve';
 import { checkExitCode, formatDiagnosticLine } from './check';
 import { addInputOptions, CliIO, InputOptions, loadAndResolve, PrepareInput } from './input';
-import { addSelfSignedSecrets, withoutRefusedObjects } from './render-local';
+import type * as RenderLocal from './render-local';
 import { plural } from './style';
 
 /** Reasons for references that do not resolve (warnings in `check` when the input is partial). */
@@ -89,6 +89,8 @@ export async function render(paths: readonly string[], opts: RenderCliOptions, i
       return 2;
     }
   }
+  // the compiler and the local-work helpers load when `render` runs, not when another command starts
+  const { addSelfSignedSecrets, withoutRefusedObjects } = (opts.selfSigned || opts.serveValid ? require('./render-local') : {}) as typeof RenderLocal;
   const prepare: PrepareInput | undefined = opts.selfSigned || opts.serveValid
     ? (objects, options) => {
       const valid = opts.serveValid ? withoutRefusedObjects(objects, options) : { objects, diagnostics: [], schemaChecked: false };
@@ -103,6 +105,8 @@ export async function render(paths: readonly string[], opts: RenderCliOptions, i
   // Services, known in advance, are compiled in (as the built-in proxy does)
   const acme = resolveWithAcmeChallenges(r.objects, r.result.model, r.resolveOptions);
   const model = acme.model;
+  const { buildDataplane } = require('../ir') as typeof Ir;
+  const { renderNginx } = require('../render/nginx') as typeof Nginx;
   let rendered;
   try {
     rendered = renderNginx(buildDataplane(model, acme.objects), acme.objects, {

@@ -10,7 +10,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Command, CommanderError } from 'commander';
 import { checkCommand } from './check';
-import { explainCommand } from './explain';
+import { explainCommand } from './explain/command';
 import { importCommand } from './import';
 import { renderCommand } from './render';
 import { CliIO } from './input';

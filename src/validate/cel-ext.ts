@@ -6,25 +6,12 @@
 import { celFunc, celList, celMethod, CelList, CelScalar, CelValue, listType, objectType } from '@bufbuild/cel';
 import { DNS1123_LABEL_MESSAGE, DNS1123_SUBDOMAIN_MESSAGE, formatChecker, isDns1123Label, isDns1123Subdomain, labelValueErrors, qualifiedNameErrors } from './formats';
 import { isCIDR, isIP } from '../model/ip';
+import { runeLength, runes } from './runes';
 
 const { STRING, INT, BOOL, DYN } = CelScalar;
 const LIST = listType(DYN);
 const STRING_LIST = listType(STRING);
 const DURATION = objectType('google.protobuf.Duration');
-
-const SURROGATE = /[\uD800-\uDFFF]/;
-
-/** Code points of a string (fast path for strings without surrogates: the UTF-16 units). */
-function runes(s: string): string[] {
-  return SURROGATE.test(s) ? Array.from(s) : s.split('');
-}
-
-function runeLength(s: string): number {
-  if (!SURROGATE.test(s)) return s.length;
-  let n = 0;
-  for (const _ of s) n++;
-  return n;
-}
 
 function outOfRange(i: bigint | number): Error {
   return new Error(`index out of range: ${i}`);

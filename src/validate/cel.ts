@@ -4,11 +4,22 @@
  * text is parsed and planned once), and the conversion of JSON values to CEL values driven by the
  * schema (integer → int, number → double, objects → maps holding only the present, declared fields).
  */
-import { celEnv, CelEnv, celList, celMap, CelValue, isCelError, parse, plan } from '@bufbuild/cel';
-import { strings } from '@bufbuild/cel/ext';
-import { K8S_FUNCS } from './cel-ext';
+import type * as Cel from '@bufbuild/cel';
+import type { CelEnv, CelValue } from '@bufbuild/cel';
+import type * as CelExt from '@bufbuild/cel/ext';
+import type * as K8sExt from './cel-ext';
 import { compileRe2 } from './regex';
 import type { CompiledRule, Program, SchemaNode } from './schema-types';
+
+let celLib: typeof Cel | undefined;
+
+/**
+ * The CEL library, loaded on first use: a run whose objects reach no CEL rule (core kinds, kinds
+ * whose only rules are transition rules) never loads it.
+ */
+function cel(): typeof Cel {
+  return (celLib ??= require('@bufbuild/cel') as typeof Cel);
+}
 
 let env: CelEnv | undefined;
 
@@ -22,7 +33,9 @@ export function celEnvironment(): CelEnv {
     } catch {
       re2 = undefined; // fall back to @bufbuild/cel's own (uncached) RE2
     }
-    env = celEnv({ funcs: [...strings, ...K8S_FUNCS], ...(re2 ? { re2 } : {}) });
+    const { strings } = require('@bufbuild/cel/ext') as typeof CelExt;
+    const { K8S_FUNCS } = require('./cel-ext') as typeof K8sExt;
+    env = cel().celEnv({ funcs: [...strings, ...K8S_FUNCS], ...(re2 ? { re2 } : {}) });
   }
   return env;
 }
@@ -99,9 +112,9 @@ export function planExpression(text: string): Planned {
     const functions = new Set<string>();
     const idents = new Set<string>();
     try {
-      const parsed = parse(text);
+      const parsed = cel().parse(text);
       scanExpr(parsed.expr, functions, idents);
-      const program = plan(celEnvironment(), parsed) as unknown as Program;
+      const program = cel().plan(celEnvironment(), parsed) as unknown as Program;
       p = { program, idents, functions };
     } catch (e) {
       p = { error: e instanceof Error ? e.message : String(e), idents, functions };
@@ -131,27 +144,43 @@ export function evaluateExpression(text: string, bindings: Record<string, unknow
   const p = planExpression(text);
   if (!p.program) throw new Error(p.error);
   const r = p.program(bindings);
-  if (isCelError(r)) throw new Error(k8sErrorText(r.message));
+  if (cel().isCelError(r)) throw new Error(k8sErrorText(r.message));
   return r;
 }
 
-/** Compiles one `x-kubernetes-validations` entry. */
+/**
+ * One `x-kubernetes-validations` entry. The expressions are parsed and planned on first use (the
+ * first evaluation), not when the schema is compiled: a run plans only the rules its objects reach.
+ */
+class LazyRule implements CompiledRule {
+  readonly message?: string;
+  readonly messageExpression?: string;
+  readonly fieldPath?: string;
+  readonly reason?: string;
+  constructor(readonly rule: string, readonly transition: boolean, raw: Record<string, unknown>) {
+    if (typeof raw.message === 'string') this.message = raw.message;
+    if (typeof raw.fieldPath === 'string') this.fieldPath = raw.fieldPath;
+    if (typeof raw.reason === 'string') this.reason = raw.reason;
+    if (typeof raw.messageExpression === 'string') this.messageExpression = raw.messageExpression;
+  }
+  get program(): Program | undefined {
+    return planExpression(this.rule).program;
+  }
+  get compileError(): string | undefined {
+    return planExpression(this.rule).error;
+  }
+  get messageProgram(): Program | undefined {
+    return this.messageExpression === undefined ? undefined : planExpression(this.messageExpression).program;
+  }
+}
+
+/** Compiles one `x-kubernetes-validations` entry (its expressions are planned on first evaluation). */
 export function compileRule(raw: Record<string, unknown>): CompiledRule {
   const rule = String(raw.rule ?? '');
-  const planned = planExpression(rule);
-  const transition = planned.idents.has('oldSelf') || raw.optionalOldSelf === true;
-  const out: { -readonly [K in keyof CompiledRule]: CompiledRule[K] } = { rule, transition };
-  if (typeof raw.message === 'string') out.message = raw.message;
-  if (typeof raw.fieldPath === 'string') out.fieldPath = raw.fieldPath;
-  if (typeof raw.reason === 'string') out.reason = raw.reason;
-  if (planned.program) out.program = planned.program;
-  else out.compileError = planned.error;
-  if (typeof raw.messageExpression === 'string') {
-    out.messageExpression = raw.messageExpression;
-    const mp = planExpression(raw.messageExpression);
-    if (mp.program) out.messageProgram = mp.program;
-  }
-  return out;
+  // `oldSelf` is an identifier of the rule only if its text holds the word: only such rules are
+  // parsed now, to tell transition rules (never evaluated on create) from the others
+  const transition = raw.optionalOldSelf === true || (rule.includes('oldSelf') && planExpression(rule).idents.has('oldSelf'));
+  return new LazyRule(rule, transition, raw);
 }
 
 /** Outcome of one rule evaluation. */
@@ -191,7 +220,7 @@ export function evaluateRule(r: CompiledRule, self: CelValue): RuleOutcome {
     result = e instanceof Error ? e : new Error(String(e));
   }
   if (result === true) return { ok: true };
-  if (isCelError(result) || result instanceof Error) {
+  if (cel().isCelError(result) || result instanceof Error) {
     // Kubernetes: "<error> evaluating rule: <message or rule>"
     return { ok: false, message: `${k8sErrorText(errorText(result))} evaluating rule: ${ruleErrorString(r)}` };
   }
@@ -218,7 +247,7 @@ const helperPrograms = new Map<string, Program>();
 function helper(expr: string): Program {
   let p = helperPrograms.get(expr);
   if (!p) {
-    p = plan(celEnvironment(), parse(expr)) as unknown as Program;
+    p = cel().plan(celEnvironment(), cel().parse(expr)) as unknown as Program;
     helperPrograms.set(expr, p);
   }
   return p;
@@ -236,7 +265,7 @@ function convertFormatted(format: string, s: string): CelValue {
       const fn = format === 'duration' ? 'duration' : 'timestamp';
       const arg = format === 'date' ? `${s}T00:00:00Z` : s;
       const v = helper(`${fn}(s)`)({ s: arg });
-      return isCelError(v) ? s : (v as CelValue);
+      return cel().isCelError(v) ? s : (v as CelValue);
     }
     default:
       return s;
@@ -253,8 +282,8 @@ export function dynToCel(value: unknown): CelValue {
     case 'boolean':
       return value;
     case 'object':
-      if (Array.isArray(value)) return celList(value.map(dynToCel));
-      return celMap(new Map(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, dynToCel(v)])));
+      if (Array.isArray(value)) return cel().celList(value.map(dynToCel));
+      return cel().celMap(new Map(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, dynToCel(v)])));
     default:
       return null;
   }
@@ -286,7 +315,7 @@ export function toCel(node: SchemaNode, value: unknown, memo: CelMemo, root = fa
   let out: CelValue;
   if (Array.isArray(value)) {
     const items = node.items;
-    out = celList(items ? value.map((v) => toCel(items, v, memo)) : value.map(dynToCel));
+    out = cel().celList(items ? value.map((v) => toCel(items, v, memo)) : value.map(dynToCel));
   } else {
     const obj = value as Record<string, unknown>;
     const m = new Map<string, CelValue>();
@@ -309,10 +338,10 @@ export function toCel(node: SchemaNode, value: unknown, memo: CelMemo, root = fa
       if (md && typeof md === 'object') {
         const mm = new Map<string, CelValue>();
         for (const k of ['name', 'generateName']) if (typeof md[k] === 'string') mm.set(k, md[k] as string);
-        m.set('metadata', celMap(mm));
+        m.set('metadata', cel().celMap(mm));
       }
     }
-    out = celMap(m);
+    out = cel().celMap(m);
   }
   memo.set(value, { node, value: out });
   return out;

@@ -3,7 +3,7 @@
  * list-type uniqueness, composition) and ObjectMeta (which the CRD schema's metadata may constrain
  * further, hence one module: ObjectMeta checks call back into the schema check).
  */
-import { runeLength } from './cel-ext';
+import { runeLength } from './runes';
 import { FieldPath } from './field-path';
 import { DNS1123_LABEL_MESSAGE, DNS1123_SUBDOMAIN_MESSAGE, isDns1123Label, isDns1123Subdomain, labelValueErrors, qualifiedNameErrors } from './formats';
 import { SchemaNode } from './schema-types';

@@ -2,9 +2,10 @@
 import { Command, Option } from 'commander';
 import { addInputOptions, CliIO, InputOptions, loadAndResolve } from '../input';
 import { plural } from '../style';
-import { formatExplainMermaid } from './mermaid';
-import { explainControllers, routeRefs } from './model';
-import { formatExplainText } from './text';
+// the table's modules load when `explain` runs, not when another command starts
+import type * as Mermaid from './mermaid';
+import type * as Model from './model';
+import type * as Text from './text';
 
 /** Output formats of `explain`. */
 export const EXPLAIN_FORMATS = ['text', 'json', 'mermaid'] as const;
@@ -31,6 +32,9 @@ export function explainCommand(io: CliIO, done: (code: number) => void): Command
 export async function explainPaths(paths: readonly string[], opts: ExplainOptions, io: CliIO): Promise<number> {
   const r = await loadAndResolve(paths, opts, io, true);
   if (!r) return 2;
+  const { explainControllers, routeRefs } = require('./model') as typeof Model;
+  const { formatExplainMermaid } = require('./mermaid') as typeof Mermaid;
+  const { formatExplainText } = require('./text') as typeof Text;
   const e = explainControllers(r.results, { routes: routeRefs(r.objects, r.resolveOptions.defaultNamespace!), diagnostics: r.diagnostics, implementations: r.implementations });
   const format = opts.format ?? 'text';
   io.stdout(format === 'json' ? `${JSON.stringify(e, null, 2)}\n` : format === 'mermaid' ? formatExplainMermaid(e) : formatExplainText(e));
