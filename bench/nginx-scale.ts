@@ -12,6 +12,10 @@
  *
  * All routes are on one hostname (one server block) of one HTTP listener.
  *
+ * Each variant is also written the way an nginx admin would (`expert`, see {@link expertConfig}),
+ * measured in the same run (`nginx -t` alternating with the generated configuration, the same
+ * requests, RSS), and the `nginx -t` ratio generated ÷ expert is printed.
+ *
  *   npx ts-node --project tsconfig.dev.json bench/nginx-scale.ts [N...] [--variant distinct|one-path] [--runs R] [--workers W] [--json FILE]
  *
  * `--workers W` renders `worker_processes W` (default 1) and sums the RSS of all workers.
@@ -20,7 +24,7 @@
  */
 import * as fs from 'fs';
 import { compileNginx, KubeObject } from '../src';
-import { findNginx, freeOffset, machine, median, nginxTest, nginxVersion, pssKb, request, skip, startBackend, startNginx, statusKb, stopAll } from './lib';
+import { findNginx, freeOffset, freePort, machine, median, nginxTest, nginxVersion, pssKb, request, skip, startBackend, startNginx, statusKb, stopAll } from './lib';
 
 type Variant = 'distinct' | 'one-path';
 const NS = 'bench';
@@ -64,6 +68,75 @@ function probes(i: number, n: number, variant: Variant): { path: string; headers
   ];
 }
 
+/**
+ * The same routes written by hand, the way an nginx admin would: one `upstream` per Service with
+ * `keepalive`, the usual proxy headers, and
+ * - distinct: a `location /svc<i>/` per route with the conditions inside (`if (…) { return 404; }`:
+ *   `$http_x_tenant != "t<i>"`, `$arg_v != "<i mod 7>"`) and `proxy_pass http://svc<i>`;
+ * - one-path: `map $http_x_tenant $tenant_upstream { t<i> svc<i>; … }` and one `location /api/`
+ *   with `proxy_pass http://$tenant_upstream`. A `map` compares strings case-insensitively and
+ *   Gateway API header values match case-sensitively; the admin's case handling relies on every
+ *   tenant id being lower case: `if ($http_x_tenant ~ "[A-Z]") { return 404; }`.
+ *
+ * Simpler than the generated routing in ways an admin may accept: `$arg_v` takes the parameter
+ * name case-insensitively and does not decode percent-encoding, the `/svc<i>` path without the
+ * trailing slash is not routed, and `proxy_pass http://$tenant_upstream` looks the upstream up by
+ * name at run time (a linear search over the upstream blocks).
+ */
+function expertConfig(n: number, variant: Variant, port: number, backend: string, workerCount: number): string {
+  const upstreams = Array.from({ length: n }, (_, i) => `  upstream svc${i} {\n    server ${backend};\n    keepalive 32;\n  }\n`).join('');
+  const routing = variant === 'distinct'
+    ? Array.from({ length: n }, (_, i) => `    location /svc${i}/ {\n      if ($http_x_tenant != "t${i}") {\n        return 404;\n      }\n      if ($arg_v != "${i % 7}") {\n        return 404;\n      }\n      proxy_pass http://svc${i};\n    }\n`).join('')
+    : `    location /api/ {\n      if ($tenant_upstream = "") {\n        return 404;\n      }\n      # map keys match case-insensitively; tenant ids are lower case\n      if ($http_x_tenant ~ "[A-Z]") {\n        return 404;\n      }\n      proxy_pass http://$tenant_upstream;\n    }\n`;
+  const map = variant === 'one-path' ? `  map $http_x_tenant $tenant_upstream {\n${Array.from({ length: n }, (_, i) => `    t${i} svc${i};\n`).join('')}    default "";\n  }\n` : '';
+  return `worker_processes ${workerCount};
+pid nginx.pid;
+error_log error.log notice;
+events {
+  worker_connections 4096;
+}
+http {
+  access_log access.log;
+  client_body_temp_path client_body_temp;
+  proxy_temp_path proxy_temp;
+  fastcgi_temp_path fastcgi_temp;
+  uwsgi_temp_path uwsgi_temp;
+  scgi_temp_path scgi_temp;
+  server_tokens off;
+  map_hash_max_size 4096;
+  map_hash_bucket_size 256;
+
+${upstreams}
+${map}
+  server {
+    listen 127.0.0.1:${port};
+    server_name ${HOST};
+    proxy_http_version 1.1;
+    proxy_set_header Connection "";
+    proxy_set_header Host $host;
+    proxy_set_header X-Real-IP $remote_addr;
+    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+    proxy_set_header X-Forwarded-Proto $scheme;
+
+${routing}    location / {
+      return 404;
+    }
+  }
+}
+`;
+}
+
+interface Served {
+  startMs: number;
+  masterRssMiB: number;
+  workers: number;
+  /** all workers together */
+  workerRssMiB: number;
+  totalRssMiB: number;
+  totalPssMiB?: number;
+  requests: number;
+}
+
 interface Row {
   variant: Variant;
   routes: number;
@@ -78,9 +151,46 @@ interface Row {
   totalRssMiB: number;
   totalPssMiB?: number;
   requests: number;
+  expert: { configKiB: number; nginxTestMs: number } & Served;
+  /** generated ÷ expert `nginx -t` (medians) */
+  nginxTestRatio: number;
 }
 
 const mib = (kb: number) => +(kb / 1024).toFixed(1);
+
+/** Starts nginx on `files`, checks the probes of a few routes, reads RSS / PSS; stops it. */
+async function serve(nginx: string, files: Readonly<Record<string, string>>, port: number, n: number, variant: Variant, workerCount: number, label: string): Promise<Served> {
+  const s0 = process.hrtime.bigint();
+  const server = await startNginx(nginx, files, port);
+  const startMs = Number(process.hrtime.bigint() - s0) / 1e6;
+  try {
+    let requests = 0;
+    for (const i of [...new Set([0, 1, Math.floor(n / 2), n - 2, n - 1])].filter((x) => x >= 0 && x < n)) {
+      for (const p of probes(i, n, variant)) {
+        const r = await request(port, p.path, p.headers);
+        requests++;
+        if (r.status !== p.want) throw new Error(`${label} ${variant} ${n}: GET ${p.path} ${JSON.stringify(p.headers)} → ${r.status}, want ${p.want}\n${r.body}\n${server.errorLog().slice(-2000)}`);
+        if (p.want === 200 && !r.body.startsWith('backend ')) throw new Error(`unexpected body ${r.body}`);
+      }
+    }
+    const workers = server.workers();
+    if (workers.length !== workerCount) throw new Error(`expected ${workerCount} workers, found ${workers.length}`);
+    const master = statusKb(server.pid, 'VmRSS');
+    const worker = workers.reduce((sum, w) => sum + statusKb(w, 'VmRSS'), 0);
+    const pss = [server.pid, ...workers].map(pssKb);
+    return {
+      startMs: Math.round(startMs),
+      masterRssMiB: mib(master),
+      workers: workers.length,
+      workerRssMiB: mib(worker),
+      totalRssMiB: mib(master + worker),
+      ...(pss.every((x) => x !== undefined) ? { totalPssMiB: mib(pss.reduce((a, b) => a! + b!, 0)!) } : {}),
+      requests,
+    };
+  } finally {
+    await server.stop();
+  }
+}
 
 async function measure(nginx: string, backendAddress: string, n: number, variant: Variant, runs: number, workerCount: number): Promise<Row> {
   const objs = objects(n, variant);
@@ -94,50 +204,33 @@ async function measure(nginx: string, backendAddress: string, n: number, variant
   if (errors.length) throw new Error(`compile errors: ${errors.slice(0, 3).map((d) => d.message).join('; ')}`);
   const conf = gw.files['nginx.conf'];
   if (!conf.includes(`worker_processes ${workerCount};`)) throw new Error(`expected worker_processes ${workerCount}`);
+  const expertPort = await freePort();
+  const expert = { 'nginx.conf': expertConfig(n, variant, expertPort, backendAddress, workerCount) };
 
+  // alternating, so drift of the machine hits both alike
   const tests: number[] = [];
+  const expertTests: number[] = [];
   for (let r = 0; r < runs; r++) {
-    const t = nginxTest(nginx, gw.files);
-    if (!t.ok) throw new Error(`nginx -t failed: ${t.output}`);
-    tests.push(t.ms);
-  }
-
-  const port = 80 + offset;
-  const s0 = process.hrtime.bigint();
-  const server = await startNginx(nginx, gw.files, port);
-  const startMs = Number(process.hrtime.bigint() - s0) / 1e6;
-  try {
-    let requests = 0;
-    for (const i of [...new Set([0, 1, Math.floor(n / 2), n - 2, n - 1])].filter((x) => x >= 0 && x < n)) {
-      for (const p of probes(i, n, variant)) {
-        const r = await request(port, p.path, p.headers);
-        requests++;
-        if (r.status !== p.want) throw new Error(`${variant} ${n}: GET ${p.path} ${JSON.stringify(p.headers)} → ${r.status}, want ${p.want}\n${r.body}\n${server.errorLog().slice(-2000)}`);
-        if (p.want === 200 && !r.body.startsWith('backend ')) throw new Error(`unexpected body ${r.body}`);
-      }
+    for (const [files, into, label] of [[gw.files, tests, 'generated'], [expert, expertTests, 'expert']] as const) {
+      const t = nginxTest(nginx, files);
+      if (!t.ok) throw new Error(`nginx -t (${label}) failed: ${t.output}`);
+      into.push(t.ms);
     }
-    const workers = server.workers();
-    if (workers.length !== workerCount) throw new Error(`expected ${workerCount} workers, found ${workers.length}`);
-    const master = statusKb(server.pid, 'VmRSS');
-    const worker = workers.reduce((sum, w) => sum + statusKb(w, 'VmRSS'), 0);
-    const pss = [server.pid, ...workers].map(pssKb);
-    return {
-      variant,
-      routes: n,
-      compileMs: Math.round(compileMs),
-      configKiB: Math.round(conf.length / 1024),
-      nginxTestMs: Math.round(median(tests)),
-      startMs: Math.round(startMs),
-      masterRssMiB: mib(master),
-      workers: workers.length,
-      workerRssMiB: mib(worker),
-      totalRssMiB: mib(master + worker),
-      ...(pss.every((x) => x !== undefined) ? { totalPssMiB: mib(pss.reduce((a, b) => a! + b!, 0)!) } : {}),
-      requests,
-    };
-  } finally {
-    await server.stop();
   }
+  const served = await serve(nginx, gw.files, 80 + offset, n, variant, workerCount, 'generated');
+  const expertServed = await serve(nginx, expert, expertPort, n, variant, workerCount, 'expert');
+  const nginxTestMs = median(tests);
+  const expertMs = median(expertTests);
+  return {
+    variant,
+    routes: n,
+    compileMs: Math.round(compileMs),
+    configKiB: Math.round(conf.length / 1024),
+    nginxTestMs: Math.round(nginxTestMs),
+    ...served,
+    expert: { configKiB: Math.round(expert['nginx.conf'].length / 1024), nginxTestMs: Math.round(expertMs), ...expertServed },
+    nginxTestRatio: +(nginxTestMs / expertMs).toFixed(2),
+  };
 }
 
 async function main(): Promise<void> {
@@ -170,10 +263,18 @@ async function main(): Promise<void> {
       for (const n of ns) {
         const row = await measure(nginx, backend.address, n, variant, runs, workerCount);
         rows.push(row);
+        const w = row.workers > 1 ? `${row.workers} workers` : 'worker';
         console.log(
           `${variant.padEnd(8)} ${String(n).padStart(5)} routes: compile ${String(row.compileMs).padStart(5)} ms, ${String(row.configKiB).padStart(5)} KiB, ` +
             `nginx -t ${String(row.nginxTestMs).padStart(5)} ms, start ${String(row.startMs).padStart(5)} ms, ` +
-            `RSS master ${row.masterRssMiB} MiB + ${row.workers > 1 ? `${row.workers} workers` : 'worker'} ${row.workerRssMiB} MiB = ${row.totalRssMiB} MiB (PSS ${row.totalPssMiB ?? '?'} MiB)`,
+            `RSS master ${row.masterRssMiB} MiB + ${w} ${row.workerRssMiB} MiB = ${row.totalRssMiB} MiB (PSS ${row.totalPssMiB ?? '?'} MiB)`,
+        );
+        const e = row.expert;
+        console.log(
+          `${'  expert'.padEnd(8)} ${String(n).padStart(5)} routes: ${' '.repeat(16)}${String(e.configKiB).padStart(5)} KiB, ` +
+            `nginx -t ${String(e.nginxTestMs).padStart(5)} ms, start ${String(e.startMs).padStart(5)} ms, ` +
+            `RSS master ${e.masterRssMiB} MiB + ${w} ${e.workerRssMiB} MiB = ${e.totalRssMiB} MiB (PSS ${e.totalPssMiB ?? '?'} MiB); ` +
+            `nginx -t generated ÷ expert ${row.nginxTestRatio.toFixed(2)}×`,
         );
       }
     }
@@ -183,6 +284,13 @@ async function main(): Promise<void> {
   }
   for (const r of rows.filter((x) => x.routes === 1000)) {
     console.log(`target: ${r.variant}, 1,000 routes ≤ 200 MB RSS (master + ${r.workers} worker${r.workers > 1 ? 's' : ''}): ${r.totalRssMiB} MiB → ${r.totalRssMiB * 1.048576 <= 200 ? 'met' : 'NOT met'}`);
+    console.log(`target: ${r.variant}, 1,000 routes nginx -t ≤ 2× the expert configuration's: ${r.nginxTestRatio.toFixed(2)}× → ${r.nginxTestRatio <= 2 ? 'met' : 'NOT met'}`);
+  }
+  for (const v of variants) {
+    const vs = rows.filter((r) => r.variant === v).sort((a, b) => a.routes - b.routes);
+    if (vs.length > 1) {
+      console.log(`${v}: nginx -t per route ${vs.map((r) => `${r.routes}: ${((r.nginxTestMs / r.routes) * 1000).toFixed(0)} µs`).join(', ')} (expert ${vs.map((r) => `${((r.expert.nginxTestMs / r.routes) * 1000).toFixed(0)} µs`).join(', ')})`);
+    }
   }
   if (jsonFile) fs.writeFileSync(jsonFile, JSON.stringify(rows, null, 2) + '\n');
 }

@@ -153,6 +153,11 @@ describeNginx('scale edge cases', () => {
       await echo.close();
     }
     expect(g.files['nginx.conf'].split('\n').every((l) => l.length < 4000)).toBe(true);
-    expect(g.files['nginx.conf']).toMatch(/default \$gw_d\d+;/); // the regex location's 1,001 candidates are chained
+    // the regex location's 1,001 candidates: the x-re candidate, then one hash map on the verified
+    // x-n value for the other 1,000 (each value's remaining path condition in a named location of
+    // `if`s); the prefix locations test their single candidate with `if`s: no map per route
+    expect(g.files['nginx.conf']).toMatch(/error_page 419 = \$gw_d\d+;/);
+    expect(g.files['nginx.conf']).toMatch(/map \$gw_v\d+ \$gw_d\d+ \{/);
+    expect(g.files['nginx.conf'].match(/^\s*map /gm)!.length).toBeLessThan(10);
   }, 60000);
 });
