@@ -39,6 +39,8 @@ describeNginx('location dispatch on nginx', () => {
       ...['a', 'b', 'c'].map((n) => service(n)),
       // one conditional candidate: `if`s in the location
       exactRoute('one', '/one', { headers: [header('Mixed')], queryParams: [{ name: 'v', value: '1' }] }, 'a'),
+      // header, method and two query parameters: one combined `if`
+      exactRoute('combo', '/combo', { headers: [header('Mixed')], method: 'POST', queryParams: [{ name: 'a', value: '1' }, { name: 'b', value: 'x y' }] }, 'b'),
       // a hash run on x-t, with the remaining conditions of a value tested after the lookup
       exactRoute('p-t1-q', '/p', { headers: [header('t1')], queryParams: [{ name: 'q', value: '1' }] }, 'b'),
       exactRoute('p-t1', '/p', { headers: [header('t1', 'X-T')] }, 'a'),
@@ -79,8 +81,11 @@ describeNginx('location dispatch on nginx', () => {
   };
 
   test('the configuration has the expected shapes', () => {
-    // /one: no map, the conditions are `if`s
-    expect(conf).toContain('if ($http_x_t != "Mixed") {');
+    // /one and /combo: no map per location; the header (verified), method and query parameters in one `if`
+    expect(conf).toMatch(/^ {2}map "\$gw_v\d+\\t\$args" \$gw_k\d+ \{$/m);
+    expect(conf).toMatch(/^ {2}map "\$gw_v\d+\\t\$request_method\\t\$args" \$gw_k\d+ \{$/m);
+    expect(conf).toMatch(/if \(\$gw_k\d+ !~ "\^Mixed\\\\tPOST\\\\t\(\?=/);
+    expect(conf.match(/^ {6}if \(/gm)!.length).toBeLessThanOrEqual(6);
     // one classifier and one verification per header name, hash dispatch maps on the verified value
     expect(conf.match(/^ {2}map \$http_x_t \$gw_h\d+ \{$/gm)).toHaveLength(1);
     expect(conf.match(/^ {2}map "\$gw_h\d+\\t\$http_x_t" \$gw_v\d+ \{$/gm)).toHaveLength(1);
@@ -97,6 +102,18 @@ describeNginx('location dispatch on nginx', () => {
     expect(await to_('/one?v=1', { 'X-T': 'Mixed' })).toBe('a'); // header names are case-insensitive
     expect(await to_('/one?v=1', { 'x-t': 'mixed' })).toBe('404');
     expect(await to_('/one?v=1', { 'x-t': 'MIXED' })).toBe('404');
+  });
+
+  test('one combined test: header value, method and query parameters all hold', async () => {
+    expect(await to_('/combo?b=x+y&a=1', { 'x-t': 'Mixed' }, 'POST')).toBe('b');
+    expect(await to_('/combo?a=1&b=x%20y', { 'x-t': 'Mixed' }, 'POST')).toBe('b');
+    expect(await to_('/combo?a=1&b=x%20y', { 'x-t': 'Mixed' })).toBe('404');
+    expect(await to_('/combo?a=1&b=x%20y', { 'x-t': 'mixed' }, 'POST')).toBe('404');
+    expect(await to_('/combo?a=1', { 'x-t': 'Mixed' }, 'POST')).toBe('404');
+    expect(await to_('/combo?a=0&a=1&b=x+y', { 'x-t': 'Mixed' }, 'POST')).toBe('404'); // the first occurrence decides
+    // a tab in the header value cannot shift the parts of the combined key
+    expect(await to_('/combo?b=x+y', { 'x-t': 'Mixed\ta=1&' }, 'POST')).toBe('404');
+    expect(await to_('/combo', { 'x-t': 'Mixed\tPOST\ta=1&b=x+y' }, 'POST')).toBe('404');
   });
 
   test('hash dispatch: exact value, wrong case, remaining conditions in precedence order', async () => {

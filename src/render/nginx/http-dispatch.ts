@@ -64,7 +64,7 @@ function renderLocation(ctx: RenderContext, st: ServerState, loc: LocationIR): s
   const conditional = last.conds.length ? cands : cands.slice(0, -1);
   const fallback = last.conds.length ? '@gw_404' : namedFor(ctx, st, last.action);
   // one conditional candidate: its conditions as `if`s in the location, no map
-  if (conditional.length === 1) return block(head, ifDispatch(conditional[0].conds, namedFor(ctx, st, conditional[0].action), fallback));
+  if (conditional.length === 1) return block(head, ifDispatch(ctx, conditional[0].conds, namedFor(ctx, st, conditional[0].action), fallback));
   const target = dispatch(ctx, st, conditional, fallback);
   return block(head, ['recursive_error_pages on;', `error_page 418 = ${target};`, 'return 418;']);
 }
@@ -86,21 +86,57 @@ interface Cond {
   readonly source: string;
   readonly re: string;
   readonly header?: { readonly variable: string; readonly value: string };
+  /** A method or Exact query match: the pattern its value part takes in a combined test (no capturing group). */
+  readonly part?: { readonly source: '$request_method' | '$args'; readonly re: string };
 }
 
 /**
  * The lines of a location (or named location) that sends the request to `target` when every
- * condition holds and to `fallback` otherwise: one `if` per condition, no `map` (nginx builds a
- * large temporary hash for every `map` block, so a `map` per location would dominate `nginx -t`).
- * An `if` holding only `return` is safe in a location.
+ * condition holds and to `fallback` otherwise: `if`s, no `map` per location (nginx builds a large
+ * temporary hash for every `map` block, so a `map` per location would dominate `nginx -t`). An
+ * `if` holding only `return` is safe in a location. Every `if` costs a location configuration
+ * (≈ 8 KB per nginx process), so the conditions that can be are tested by one `if` (see
+ * {@link ifTests}).
  */
-function ifDispatch(conds: readonly Cond[], target: string, fallback: string): string[] {
+function ifDispatch(ctx: RenderContext, conds: readonly Cond[], target: string, fallback: string): string[] {
   const direct = fallback === '@gw_404';
   const out = ['recursive_error_pages on;', `error_page 418 = ${target};`];
   if (!direct) out.push(`error_page 419 = ${fallback};`);
-  for (const c of conds) out.push(`if (${c.test}) {`, `  return ${direct ? 404 : 419};`, '}');
+  for (const t of ifTests(ctx, conds)) out.push(`if (${t}) {`, `  return ${direct ? 404 : 419};`, '}');
   out.push('return 418;');
   return out;
+}
+
+/**
+ * The negated `if` tests of a candidate's conditions. Exact header matches that can be hashed (on
+ * their verified value, see {@link headerIndex}), one method match and the Exact query matches are
+ * tested together when there are two or more of them: one `map` per combination of sources (shared
+ * by every location) joins them with tabs, `"$gw_v1\t$request_method\t$args"`, and one regex tests
+ * the whole, e.g. `^t0\tGET\t(?=…v=0…)`. Sound because every part but the last (`$args`, tested
+ * by look-aheads anchored at its start, each the atom's own regex) never contains a tab: a
+ * verified value is "" or an expected value (printable ASCII), a method a token — so the n-th tab
+ * always ends the n-th part. The other conditions keep an `if` each.
+ */
+function ifTests(ctx: RenderContext, conds: readonly Cond[]): string[] {
+  const index = headerIndex(ctx);
+  const headers: Cond[] = [];
+  const variables = new Set<string>();
+  for (const c of conds) {
+    if (c.header && index.hashable(c.header) && !variables.has(c.header.variable)) {
+      variables.add(c.header.variable);
+      headers.push(c);
+    }
+  }
+  const method = conds.filter((c) => c.part?.source === '$request_method').slice(0, 1);
+  const query = conds.filter((c) => c.part?.source === '$args');
+  const combined = [...headers, ...method, ...query];
+  if (combined.length < 2) return conds.map((c) => c.test);
+  const sources = [...headers.map((h) => `$${index.verified(h.header!.variable, [h.header!.value])}`), ...method.map(() => '$request_method'), ...(query.length ? ['$args'] : [])];
+  const patterns = [...headers.map((h) => escapeRegexLiteral(h.header!.value)), ...method.map((m) => m.part!.re), ...(query.length ? [query.map((q) => `(?=${q.part!.re})`).join('')] : [])];
+  const key = sources.join('\\t');
+  const variable = ctx.httpVar('gw_k', key, (name) => block(`map "${key}" $${name}`, [`default "${key}";`]));
+  const re = `^${patterns.join('\\t')}${query.length ? '' : '$'}`;
+  return [`$${variable} !~ ${regex(re)}`, ...conds.filter((c) => !combined.includes(c)).map((c) => c.test)];
 }
 
 /** Distinct atoms per dispatch map (each adds up to ~11 characters to the composite key). */
@@ -149,7 +185,7 @@ function dispatch(ctx: RenderContext, st: ServerState, cands: readonly Cand[], f
   let next = fallback;
   for (const seg of segments.reverse()) {
     if (seg.kind === 'hash') next = hashDispatch(ctx, st, seg.variable, seg.cands, next);
-    else if (seg.cands.length === 1) next = ifLocation(st, seg.cands[0].conds, namedFor(ctx, st, seg.cands[0].action), next);
+    else if (seg.cands.length === 1) next = ifLocation(ctx, st, seg.cands[0].conds, namedFor(ctx, st, seg.cands[0].action), next);
     else next = `$${regexChain(ctx, seg.cands.map((c) => ({ atoms: c.conds.map((x) => atomVar(ctx, x)), target: namedFor(ctx, st, c.action) })), next)}`;
   }
   return next;
@@ -175,7 +211,7 @@ function hashDispatch(ctx: RenderContext, st: ServerState, variable: string, can
   for (const [value, g] of groups) {
     let target: string;
     if (!g[0].conds.length) target = g[0].target;
-    else if (g.length === 1) target = ifLocation(st, g[0].conds, g[0].target, fallback);
+    else if (g.length === 1) target = ifLocation(ctx, st, g[0].conds, g[0].target, fallback);
     else target = `$${regexChain(ctx, g.map((x) => ({ atoms: x.conds.map((y) => atomVar(ctx, y)), target: x.target })), fallback)}`;
     entries.push(`${hashKey(value)} ${target};`);
   }
@@ -184,8 +220,8 @@ function hashDispatch(ctx: RenderContext, st: ServerState, variable: string, can
 }
 
 /** A named location of `if`s (see {@link ifDispatch}), shared within the server by content. */
-function ifLocation(st: ServerState, conds: readonly Cond[], target: string, fallback: string): string {
-  const body = ifDispatch(conds, target, fallback);
+function ifLocation(ctx: RenderContext, st: ServerState, conds: readonly Cond[], target: string, fallback: string): string {
+  const body = ifDispatch(ctx, conds, target, fallback);
   const key = body.join('\n');
   const hit = st.ifLocations.get(key);
   if (hit) return hit;
@@ -293,12 +329,14 @@ function condition(c: ConditionIR): Cond {
   let re: string;
   let test: string | undefined;
   let header: Cond['header'];
+  let part: Cond['part'];
   switch (c.kind) {
     case 'method':
       if (!/^[A-Z]+$/.test(c.value)) throw new UnsafeValueError(`method ${JSON.stringify(c.value)} is not an HTTP method`, c.value);
       source = '$request_method';
       re = `^${c.value}$`;
       test = `$request_method != ${c.value}`;
+      part = { source: '$request_method', re: c.value };
       break;
     case 'header':
       source = headerVariable(c.name);
@@ -320,6 +358,7 @@ function condition(c: ConditionIR): Cond {
       // the first occurrence of the parameter decides
       source = '$args';
       re = `^(?:(?!${n}=)[^&]*&)*${n}=${value}(?:&|$)`;
+      if (c.type === 'Exact') part = { source: '$args', re: re.slice(1) };
       break;
     }
     case 'pathPrefix':
@@ -332,7 +371,7 @@ function condition(c: ConditionIR): Cond {
       break;
   }
   const key = regex(`~${re}`);
-  return { id: `${source} ${key}`, source, re: key, test: test ?? `${source} !~ ${key.slice(0, 1)}${key.slice(2)}`, ...(header ? { header } : {}) };
+  return { id: `${source} ${key}`, source, re: key, test: test ?? `${source} !~ ${key.slice(0, 1)}${key.slice(2)}`, ...(header ? { header } : {}), ...(part ? { part } : {}) };
 }
 
 /** The 0/1 atom `map` of a condition (shared by content); returns the variable name (without `$`). */
