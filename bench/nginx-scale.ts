@@ -254,7 +254,7 @@ const mib = (kb: number) => +(kb / 1024).toFixed(1);
 /** Starts nginx on `files`, checks the probes of a few routes, reads RSS / PSS; stops it. */
 async function serve(nginx: string, files: Readonly<Record<string, string>>, port: number, n: number, variant: Variant, workerCount: number, label: string): Promise<Served> {
   const s0 = process.hrtime.bigint();
-  const server = await startNginx(nginx, files, port);
+  const server = await startNginx(nginx, files, port, { startTimeoutMs: 600000 });
   const startMs = Number(process.hrtime.bigint() - s0) / 1e6;
   try {
     let requests = 0;
