@@ -58,10 +58,18 @@ function renderLocation(ctx: RenderContext, st: ServerState, loc: LocationIR): s
   }
   if (!cands.length) return block(head, ['return 404;']);
   if (!cands[0].conds.length) return block(head, actionBody(ctx, st, st.actions.get(cands[0].action)!));
-  // named locations in candidate order
-  for (const c of cands) namedFor(ctx, st, c.action);
   const last = cands[cands.length - 1];
   const conditional = last.conds.length ? cands : cands.slice(0, -1);
+  if (conditional.length === 1 && last.conds.length) {
+    // one conditional candidate, nothing else: its `if`s return 404 before the action, inlined as
+    // an admin would write it (no jump to a named location, whose lookup is a linear scan by
+    // name). Not when the action adds response headers: an `if` block inherits `add_header …
+    // always`, which would decorate the 404.
+    const body = actionBody(ctx, st, st.actions.get(last.action)!);
+    if (!body.some((l) => l.startsWith('add_header '))) return block(head, [...ifTestLines(ctx, last.conds, '404'), ...body]);
+  }
+  // named locations in candidate order
+  for (const c of cands) namedFor(ctx, st, c.action);
   const fallback = last.conds.length ? '@gw_404' : namedFor(ctx, st, last.action);
   // one conditional candidate: its conditions as `if`s in the location, no map
   if (conditional.length === 1) return block(head, ifDispatch(ctx, conditional[0].conds, namedFor(ctx, st, conditional[0].action), fallback));
@@ -102,9 +110,13 @@ function ifDispatch(ctx: RenderContext, conds: readonly Cond[], target: string, 
   const direct = fallback === '@gw_404';
   const out = ['recursive_error_pages on;', `error_page 418 = ${target};`];
   if (!direct) out.push(`error_page 419 = ${fallback};`);
-  for (const t of ifTests(ctx, conds)) out.push(`if (${t}) {`, `  return ${direct ? 404 : 419};`, '}');
-  out.push('return 418;');
+  out.push(...ifTestLines(ctx, conds, direct ? '404' : '419'), 'return 418;');
   return out;
+}
+
+/** `if (a condition does not hold) { return <status>; }` for the conditions (see {@link ifTests}). */
+function ifTestLines(ctx: RenderContext, conds: readonly Cond[], status: string): string[] {
+  return ifTests(ctx, conds).flatMap((t) => [`if (${t}) {`, `  return ${status};`, '}']);
 }
 
 /**
