@@ -330,3 +330,100 @@ export function machine(): string {
   const cpus = os.cpus();
   return `${cpus.length} CPUs (${cpus[0]?.model.trim() ?? '?'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}, node ${process.version}, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`;
 }
+
+/** A wrk duration (`812.00us`, `1.20ms`, `2.01s`) in ms; NaN when absent. */
+function toMs(v: string | undefined): number {
+  const m = v ? /^([\d.]+)(us|ms|s|m)$/.exec(v) : null;
+  if (!m) return NaN;
+  const n = Number(m[1]);
+  return m[2] === 'us' ? n / 1000 : m[2] === 'ms' ? n : m[2] === 's' ? n * 1000 : n * 60000;
+}
+
+export interface WrkResult {
+  rps: number;
+  /** CPU time of the proxy's worker per request (µs), when its pid is given */
+  cpuUsPerRequest?: number;
+  requests: number;
+  non2xx: number;
+  socketErrors: string;
+  latency: string;
+  /** 99th percentile latency (ms) */
+  p99Ms: number;
+}
+
+/** CPU time a process has used, in ns (/proc/<pid>/schedstat; utime + stime from /proc/<pid>/stat as a fallback). */
+export function cpuNs(pid: number): number {
+  try {
+    return Number(fs.readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]);
+  } catch {
+    const st = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) * 1e7; // clock ticks of 10 ms
+  }
+}
+
+export function runWrk(wrk: string, port: number, script: string, seconds: number, workerPid?: number, connections = 32): Promise<WrkResult> {
+  const cpu0 = workerPid !== undefined ? cpuNs(workerPid) : 0;
+  return new Promise((resolve, reject) => {
+    const child = spawn(wrk, ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', script, `http://127.0.0.1:${port}/`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += String(d)));
+    child.stderr!.on('data', (d) => (out += String(d)));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const rps = /Requests\/sec:\s+([\d.]+)/.exec(out);
+      const reqs = /(\d+) requests in/.exec(out);
+      if (code !== 0 || !rps || !reqs) return reject(new Error(`wrk failed (${code}): ${out}`));
+      const requests = Number(reqs[1]);
+      resolve({
+        rps: Number(rps[1]),
+        ...(workerPid !== undefined ? { cpuUsPerRequest: +((cpuNs(workerPid) - cpu0) / 1000 / requests).toFixed(2) } : {}),
+        requests,
+        non2xx: Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0),
+        socketErrors: /Socket errors:[^\n]*/.exec(out)?.[0] ?? '',
+        latency: /Latency\s+(\S+)/.exec(out)?.[1] ?? '?',
+        p99Ms: toMs(/^\s*99%\s+(\S+)/m.exec(out)?.[1]),
+      });
+    });
+  });
+}
+
+/**
+ * Instructions nginx executes per request (valgrind callgrind, single process: `master_process off`):
+ * counters zeroed after a warm-up, `wrk -c8` for `seconds`, counters dumped; total ÷ requests. A
+ * deterministic count, unaffected by other load on the machine (unlike req/s and CPU time), though it
+ * ignores cache and branch behaviour.
+ */
+export async function instructionsPerRequest(
+  tools: { nginx: string; wrk: string; valgrind: string; callgrindControl: string },
+  files: Readonly<Record<string, string>>,
+  port: number,
+  script: string,
+  work: string,
+  seconds: number,
+): Promise<{ perRequest: number; requests: number }> {
+  const out = fs.mkdtempSync(path.join(work, 'callgrind-'));
+  const server = await startNginx(tools.nginx, files, port, {
+    wrapper: [tools.valgrind, '--tool=callgrind', `--callgrind-out-file=${out}/cg.%p`, '--vgdb=yes'],
+    globals: 'master_process off;',
+    startTimeoutMs: 120000,
+  });
+  try {
+    await runWrk(tools.wrk, port, script, 2, undefined, 8);
+    const zero = spawnSync(tools.callgrindControl, ['-z', String(server.pid)], { encoding: 'utf8' });
+    if (zero.status !== 0) throw new Error(`callgrind_control -z: ${zero.stdout}${zero.stderr}`);
+    const w = await runWrk(tools.wrk, port, script, seconds, undefined, 8);
+    if (w.non2xx || w.socketErrors) throw new Error(`under callgrind: ${w.non2xx} non-2xx ${w.socketErrors}`);
+    const dump = spawnSync(tools.callgrindControl, ['-d', String(server.pid)], { encoding: 'utf8' });
+    if (dump.status !== 0) throw new Error(`callgrind_control -d: ${dump.stdout}${dump.stderr}`);
+    const dumps = fs.readdirSync(out).filter((f) => /^cg\.\d+\.\d+$/.test(f)).sort();
+    if (!dumps.length) throw new Error('callgrind wrote no dump');
+    const text = fs.readFileSync(path.join(out, dumps[dumps.length - 1]), 'utf8');
+    const m = /^(?:summary|totals):\s+(\d+)/m.exec(text);
+    if (!m) throw new Error('no summary in the callgrind dump');
+    return { perRequest: Math.round(Number(m[1]) / w.requests), requests: w.requests };
+  } finally {
+    await server.stop();
+  }
+}
+

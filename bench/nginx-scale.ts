@@ -12,15 +12,28 @@
  *
  * All routes are on one hostname (one server block) of one HTTP listener.
  *
+ * Each variant is also written the way an nginx admin would (`expert`, see {@link expertConfig}),
+ * measured in the same run (`nginx -t` alternating with the generated configuration, the same
+ * requests, RSS), and the `nginx -t` ratio generated ÷ expert is printed.
+ *
  *   npx ts-node --project tsconfig.dev.json bench/nginx-scale.ts [N...] [--variant distinct|one-path] [--runs R] [--workers W] [--json FILE]
  *
  * `--workers W` renders `worker_processes W` (default 1) and sums the RSS of all workers.
  *
+ * Per-request cost (both optional, generated and expert alike, over 100 matching requests spread
+ * over the routes, cycled by a wrk Lua script):
+ * - `--load S`: `wrk -t1 -c32 -dS --latency` R times, alternating the two configurations; req/s
+ *   and p99 latency (medians) and their ratios; needs wrk;
+ * - `--callgrind`: instructions per request under valgrind callgrind (`master_process off`,
+ *   counters zeroed after a warm-up, 5 s of `wrk -c8`): deterministic, blind to other load.
+ *
  * Skips (exit 0, with a message) when nginx is not installed.
  */
 import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { compileNginx, KubeObject } from '../src';
-import { findNginx, freeOffset, machine, median, nginxTest, nginxVersion, pssKb, request, skip, startBackend, startNginx, statusKb, stopAll } from './lib';
+import { findBinary, findNginx, findWrk, freeOffset, freePort, instructionsPerRequest, machine, median, nginxTest, nginxVersion, pssKb, removeDir, request, runWrk, skip, startBackend, startNginx, statusKb, stopAll } from './lib';
 
 type Variant = 'distinct' | 'one-path';
 const NS = 'bench';
@@ -64,6 +77,106 @@ function probes(i: number, n: number, variant: Variant): { path: string; headers
   ];
 }
 
+/**
+ * The same routes written by hand, the way an nginx admin would: one `upstream` per Service with
+ * `keepalive`, the usual proxy headers, and
+ * - distinct: a `location /svc<i>/` per route with the conditions inside (`if (…) { return 404; }`:
+ *   `$http_x_tenant != "t<i>"`, `$arg_v != "<i mod 7>"`) and `proxy_pass http://svc<i>`;
+ * - one-path: `map $http_x_tenant $tenant_upstream { t<i> svc<i>; … }` and one `location /api/`
+ *   with `proxy_pass http://$tenant_upstream`. A `map` compares strings case-insensitively and
+ *   Gateway API header values match case-sensitively; the admin's case handling relies on every
+ *   tenant id being lower case: `if ($http_x_tenant ~ "[A-Z]") { return 404; }`.
+ *
+ * Simpler than the generated routing in ways an admin may accept: `$arg_v` takes the parameter
+ * name case-insensitively and does not decode percent-encoding, the `/svc<i>` path without the
+ * trailing slash is not routed, and `proxy_pass http://$tenant_upstream` looks the upstream up by
+ * name at run time (a linear search over the upstream blocks).
+ */
+function expertConfig(n: number, variant: Variant, port: number, backend: string, workerCount: number): string {
+  const upstreams = Array.from({ length: n }, (_, i) => `  upstream svc${i} {\n    server ${backend};\n    keepalive 32;\n  }\n`).join('');
+  const routing = variant === 'distinct'
+    ? Array.from({ length: n }, (_, i) => `    location /svc${i}/ {\n      if ($http_x_tenant != "t${i}") {\n        return 404;\n      }\n      if ($arg_v != "${i % 7}") {\n        return 404;\n      }\n      proxy_pass http://svc${i};\n    }\n`).join('')
+    : `    location /api/ {\n      if ($tenant_upstream = "") {\n        return 404;\n      }\n      # map keys match case-insensitively; tenant ids are lower case\n      if ($http_x_tenant ~ "[A-Z]") {\n        return 404;\n      }\n      proxy_pass http://$tenant_upstream;\n    }\n`;
+  const map = variant === 'one-path' ? `  map $http_x_tenant $tenant_upstream {\n${Array.from({ length: n }, (_, i) => `    t${i} svc${i};\n`).join('')}    default "";\n  }\n` : '';
+  return `worker_processes ${workerCount};
+pid nginx.pid;
+error_log error.log notice;
+events {
+  worker_connections 4096;
+}
+http {
+  access_log access.log;
+  client_body_temp_path client_body_temp;
+  proxy_temp_path proxy_temp;
+  fastcgi_temp_path fastcgi_temp;
+  uwsgi_temp_path uwsgi_temp;
+  scgi_temp_path scgi_temp;
+  server_tokens off;
+  map_hash_max_size 4096;
+  map_hash_bucket_size 256;
+
+${upstreams}
+${map}
+  server {
+    listen 127.0.0.1:${port};
+    server_name ${HOST};
+    proxy_http_version 1.1;
+    proxy_set_header Connection "";
+    proxy_set_header Host $host;
+    proxy_set_header X-Real-IP $remote_addr;
+    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+    proxy_set_header X-Forwarded-Proto $scheme;
+
+${routing}    location / {
+      return 404;
+    }
+  }
+}
+`;
+}
+
+/** A wrk Lua script cycling over 100 matching requests spread over the routes. */
+function luaScript(n: number, variant: Variant): string {
+  const sample = [...new Set(Array.from({ length: 100 }, (_, k) => Math.floor((k * n) / 100)))];
+  const entries = sample.map((i) => {
+    const p = probes(i, n, variant)[0];
+    return `  { "${p.path}", "${p.headers['x-tenant']}" },`;
+  });
+  return `-- generated by bench/nginx-scale.ts
+local list = {
+${entries.join('\n')}
+}
+local reqs = {}
+local n = 0
+init = function(args)
+  for i, e in ipairs(list) do
+    reqs[i] = wrk.format("GET", e[1], { ["Host"] = "${HOST}", ["x-tenant"] = e[2] })
+  end
+end
+request = function()
+  n = n + 1
+  return reqs[(n % #reqs) + 1]
+end
+`;
+}
+
+interface PerRequest {
+  rps?: number;
+  p99Ms?: number;
+  instructions?: number;
+}
+
+interface Served {
+  startMs: number;
+  masterRssMiB: number;
+  workers: number;
+  /** all workers together */
+  workerRssMiB: number;
+  totalRssMiB: number;
+  totalPssMiB?: number;
+  requests: number;
+}
+
 interface Row {
   variant: Variant;
   routes: number;
@@ -78,33 +191,70 @@ interface Row {
   totalRssMiB: number;
   totalPssMiB?: number;
   requests: number;
+  expert: { configKiB: number; nginxTestMs: number } & Served;
+  /** generated ÷ expert `nginx -t` (medians) */
+  nginxTestRatio: number;
+  perRequest?: { generated: PerRequest; expert: PerRequest; rpsRatio?: number; p99Ratio?: number; instructionRatio?: number };
+}
+
+interface LoadOptions {
+  seconds?: number;
+  runs: number;
+  callgrind?: { valgrind: string; callgrindControl: string };
+}
+
+/** req/s and p99 (wrk, alternating) and instructions per request (callgrind) of both configurations. */
+async function perRequest(nginx: string, configs: { generated: { files: Readonly<Record<string, string>>; port: number }; expert: { files: Readonly<Record<string, string>>; port: number } }, n: number, variant: Variant, load: LoadOptions): Promise<Row['perRequest']> {
+  const wrk = findWrk();
+  if (!wrk) return undefined;
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-gw-scale-'));
+  try {
+    const script = path.join(work, 'requests.lua');
+    fs.writeFileSync(script, luaScript(n, variant));
+    const out = { generated: {} as PerRequest, expert: {} as PerRequest };
+    if (load.seconds) {
+      const rps = { generated: [] as number[], expert: [] as number[] };
+      const p99 = { generated: [] as number[], expert: [] as number[] };
+      const running = { generated: await startNginx(nginx, configs.generated.files, configs.generated.port), expert: await startNginx(nginx, configs.expert.files, configs.expert.port) };
+      try {
+        for (const c of ['generated', 'expert'] as const) await runWrk(wrk, configs[c].port, script, 2); // warm-up
+        for (let r = 0; r < load.runs; r++) {
+          const order: ('generated' | 'expert')[] = r % 2 ? ['expert', 'generated'] : ['generated', 'expert'];
+          for (const c of order) {
+            const w = await runWrk(wrk, configs[c].port, script, load.seconds);
+            if (w.non2xx || w.socketErrors) throw new Error(`${c}: ${w.non2xx} non-2xx responses ${w.socketErrors}`);
+            rps[c].push(w.rps);
+            p99[c].push(w.p99Ms);
+          }
+        }
+      } finally {
+        await running.generated.stop();
+        await running.expert.stop();
+      }
+      for (const c of ['generated', 'expert'] as const) Object.assign(out[c], { rps: Math.round(median(rps[c])), p99Ms: +median(p99[c]).toFixed(2) });
+    }
+    if (load.callgrind) {
+      for (const c of ['generated', 'expert'] as const) {
+        out[c].instructions = (await instructionsPerRequest({ nginx, wrk, ...load.callgrind }, configs[c].files, configs[c].port, script, work, 5)).perRequest;
+      }
+    }
+    const ratio = (a?: number, b?: number) => (a !== undefined && b !== undefined ? +(a / b).toFixed(3) : undefined);
+    return {
+      ...out,
+      ...(load.seconds ? { rpsRatio: ratio(out.generated.rps, out.expert.rps), p99Ratio: ratio(out.generated.p99Ms, out.expert.p99Ms) } : {}),
+      ...(load.callgrind ? { instructionRatio: ratio(out.generated.instructions, out.expert.instructions) } : {}),
+    };
+  } finally {
+    removeDir(work);
+  }
 }
 
 const mib = (kb: number) => +(kb / 1024).toFixed(1);
 
-async function measure(nginx: string, backendAddress: string, n: number, variant: Variant, runs: number, workerCount: number): Promise<Row> {
-  const objs = objects(n, variant);
-  const backends: Record<string, string> = {};
-  for (let i = 0; i < n; i++) backends[`${NS}/svc${i}:8080`] = backendAddress;
-  const offset = await freeOffset([80, 8081]);
-  const t0 = process.hrtime.bigint();
-  const [gw] = compileNginx(objs, { backends, listenHost: '127.0.0.1', portOffset: offset, workerProcesses: workerCount });
-  const compileMs = Number(process.hrtime.bigint() - t0) / 1e6;
-  const errors = gw.diagnostics.filter((d) => d.severity === 'error');
-  if (errors.length) throw new Error(`compile errors: ${errors.slice(0, 3).map((d) => d.message).join('; ')}`);
-  const conf = gw.files['nginx.conf'];
-  if (!conf.includes(`worker_processes ${workerCount};`)) throw new Error(`expected worker_processes ${workerCount}`);
-
-  const tests: number[] = [];
-  for (let r = 0; r < runs; r++) {
-    const t = nginxTest(nginx, gw.files);
-    if (!t.ok) throw new Error(`nginx -t failed: ${t.output}`);
-    tests.push(t.ms);
-  }
-
-  const port = 80 + offset;
+/** Starts nginx on `files`, checks the probes of a few routes, reads RSS / PSS; stops it. */
+async function serve(nginx: string, files: Readonly<Record<string, string>>, port: number, n: number, variant: Variant, workerCount: number, label: string): Promise<Served> {
   const s0 = process.hrtime.bigint();
-  const server = await startNginx(nginx, gw.files, port);
+  const server = await startNginx(nginx, files, port, { startTimeoutMs: 600000 });
   const startMs = Number(process.hrtime.bigint() - s0) / 1e6;
   try {
     let requests = 0;
@@ -112,7 +262,7 @@ async function measure(nginx: string, backendAddress: string, n: number, variant
       for (const p of probes(i, n, variant)) {
         const r = await request(port, p.path, p.headers);
         requests++;
-        if (r.status !== p.want) throw new Error(`${variant} ${n}: GET ${p.path} ${JSON.stringify(p.headers)} → ${r.status}, want ${p.want}\n${r.body}\n${server.errorLog().slice(-2000)}`);
+        if (r.status !== p.want) throw new Error(`${label} ${variant} ${n}: GET ${p.path} ${JSON.stringify(p.headers)} → ${r.status}, want ${p.want}\n${r.body}\n${server.errorLog().slice(-2000)}`);
         if (p.want === 200 && !r.body.startsWith('backend ')) throw new Error(`unexpected body ${r.body}`);
       }
     }
@@ -122,11 +272,6 @@ async function measure(nginx: string, backendAddress: string, n: number, variant
     const worker = workers.reduce((sum, w) => sum + statusKb(w, 'VmRSS'), 0);
     const pss = [server.pid, ...workers].map(pssKb);
     return {
-      variant,
-      routes: n,
-      compileMs: Math.round(compileMs),
-      configKiB: Math.round(conf.length / 1024),
-      nginxTestMs: Math.round(median(tests)),
       startMs: Math.round(startMs),
       masterRssMiB: mib(master),
       workers: workers.length,
@@ -138,6 +283,49 @@ async function measure(nginx: string, backendAddress: string, n: number, variant
   } finally {
     await server.stop();
   }
+}
+
+async function measure(nginx: string, backendAddress: string, n: number, variant: Variant, runs: number, workerCount: number, load?: LoadOptions): Promise<Row> {
+  const objs = objects(n, variant);
+  const backends: Record<string, string> = {};
+  for (let i = 0; i < n; i++) backends[`${NS}/svc${i}:8080`] = backendAddress;
+  const offset = await freeOffset([80, 8081]);
+  const t0 = process.hrtime.bigint();
+  const [gw] = compileNginx(objs, { backends, listenHost: '127.0.0.1', portOffset: offset, workerProcesses: workerCount });
+  const compileMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  const errors = gw.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length) throw new Error(`compile errors: ${errors.slice(0, 3).map((d) => d.message).join('; ')}`);
+  const conf = gw.files['nginx.conf'];
+  if (!conf.includes(`worker_processes ${workerCount};`)) throw new Error(`expected worker_processes ${workerCount}`);
+  const expertPort = await freePort();
+  const expert = { 'nginx.conf': expertConfig(n, variant, expertPort, backendAddress, workerCount) };
+
+  // alternating, so drift of the machine hits both alike
+  const tests: number[] = [];
+  const expertTests: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    for (const [files, into, label] of [[gw.files, tests, 'generated'], [expert, expertTests, 'expert']] as const) {
+      const t = nginxTest(nginx, files);
+      if (!t.ok) throw new Error(`nginx -t (${label}) failed: ${t.output}`);
+      into.push(t.ms);
+    }
+  }
+  const served = await serve(nginx, gw.files, 80 + offset, n, variant, workerCount, 'generated');
+  const expertServed = await serve(nginx, expert, expertPort, n, variant, workerCount, 'expert');
+  const nginxTestMs = median(tests);
+  const expertMs = median(expertTests);
+  const pr = load ? await perRequest(nginx, { generated: { files: gw.files, port: 80 + offset }, expert: { files: expert, port: expertPort } }, n, variant, load) : undefined;
+  return {
+    variant,
+    routes: n,
+    compileMs: Math.round(compileMs),
+    configKiB: Math.round(conf.length / 1024),
+    nginxTestMs: Math.round(nginxTestMs),
+    ...served,
+    expert: { configKiB: Math.round(expert['nginx.conf'].length / 1024), nginxTestMs: Math.round(expertMs), ...expertServed },
+    nginxTestRatio: +(nginxTestMs / expertMs).toFixed(2),
+    ...(pr ? { perRequest: pr } : {}),
+  };
 }
 
 async function main(): Promise<void> {
@@ -153,7 +341,16 @@ async function main(): Promise<void> {
   const v = flag('--variant');
   if (v !== undefined && v !== 'distinct' && v !== 'one-path') throw new Error('--variant takes distinct or one-path');
   const variants: Variant[] = v ? [v] : ['distinct', 'one-path'];
-  const sizes = args.filter((a, i) => /^\d+$/.test(a) && !['--runs', '--workers'].includes(args[i - 1])).map(Number);
+  const sizes = args.filter((a, i) => /^\d+$/.test(a) && !['--runs', '--workers', '--load'].includes(args[i - 1])).map(Number);
+  const loadSeconds = flag('--load') !== undefined ? Number(flag('--load')) : undefined;
+  let load: LoadOptions | undefined;
+  if (loadSeconds !== undefined || args.includes('--callgrind')) {
+    if (!findWrk()) skip('--load / --callgrind need wrk (Debian: apt-get install wrk)');
+    const valgrind = findBinary('valgrind');
+    const callgrindControl = findBinary('callgrind_control');
+    if (args.includes('--callgrind') && (!valgrind || !callgrindControl)) skip('--callgrind needs valgrind (Debian: apt-get install valgrind)');
+    load = { ...(loadSeconds ? { seconds: loadSeconds } : {}), runs, ...(args.includes('--callgrind') ? { callgrind: { valgrind: valgrind!, callgrindControl: callgrindControl! } } : {}) };
+  }
   const ns = sizes.length ? sizes : [100, 500, 1000, 2000];
 
   const nginx = findNginx();
@@ -168,13 +365,30 @@ async function main(): Promise<void> {
   try {
     for (const variant of variants) {
       for (const n of ns) {
-        const row = await measure(nginx, backend.address, n, variant, runs, workerCount);
+        const row = await measure(nginx, backend.address, n, variant, runs, workerCount, load);
         rows.push(row);
+        const w = row.workers > 1 ? `${row.workers} workers` : 'worker';
         console.log(
           `${variant.padEnd(8)} ${String(n).padStart(5)} routes: compile ${String(row.compileMs).padStart(5)} ms, ${String(row.configKiB).padStart(5)} KiB, ` +
             `nginx -t ${String(row.nginxTestMs).padStart(5)} ms, start ${String(row.startMs).padStart(5)} ms, ` +
-            `RSS master ${row.masterRssMiB} MiB + ${row.workers > 1 ? `${row.workers} workers` : 'worker'} ${row.workerRssMiB} MiB = ${row.totalRssMiB} MiB (PSS ${row.totalPssMiB ?? '?'} MiB)`,
+            `RSS master ${row.masterRssMiB} MiB + ${w} ${row.workerRssMiB} MiB = ${row.totalRssMiB} MiB (PSS ${row.totalPssMiB ?? '?'} MiB)`,
         );
+        const e = row.expert;
+        console.log(
+          `${'  expert'.padEnd(8)} ${String(n).padStart(5)} routes: ${' '.repeat(16)}${String(e.configKiB).padStart(5)} KiB, ` +
+            `nginx -t ${String(e.nginxTestMs).padStart(5)} ms, start ${String(e.startMs).padStart(5)} ms, ` +
+            `RSS master ${e.masterRssMiB} MiB + ${w} ${e.workerRssMiB} MiB = ${e.totalRssMiB} MiB (PSS ${e.totalPssMiB ?? '?'} MiB); ` +
+            `nginx -t generated ÷ expert ${row.nginxTestRatio.toFixed(2)}×`,
+        );
+        const pr = row.perRequest;
+        if (pr) {
+          const fmt = (x: PerRequest) => [x.rps !== undefined ? `${x.rps} req/s, p99 ${x.p99Ms} ms` : '', x.instructions !== undefined ? `${x.instructions} instructions/request` : ''].filter(Boolean).join(', ');
+          console.log(
+            `${' '.repeat(8)} per request: generated ${fmt(pr.generated)}; expert ${fmt(pr.expert)}` +
+              (pr.rpsRatio !== undefined ? `; generated ÷ expert req/s ${pr.rpsRatio}×, p99 ${pr.p99Ratio}×` : '') +
+              (pr.instructionRatio !== undefined ? `; instructions ${pr.instructionRatio}×` : ''),
+          );
+        }
       }
     }
   } finally {
@@ -183,6 +397,13 @@ async function main(): Promise<void> {
   }
   for (const r of rows.filter((x) => x.routes === 1000)) {
     console.log(`target: ${r.variant}, 1,000 routes ≤ 200 MB RSS (master + ${r.workers} worker${r.workers > 1 ? 's' : ''}): ${r.totalRssMiB} MiB → ${r.totalRssMiB * 1.048576 <= 200 ? 'met' : 'NOT met'}`);
+    console.log(`target: ${r.variant}, 1,000 routes nginx -t ≤ 2× the expert configuration's: ${r.nginxTestRatio.toFixed(2)}× → ${r.nginxTestRatio <= 2 ? 'met' : 'NOT met'}`);
+  }
+  for (const v of variants) {
+    const vs = rows.filter((r) => r.variant === v).sort((a, b) => a.routes - b.routes);
+    if (vs.length > 1) {
+      console.log(`${v}: nginx -t per route ${vs.map((r) => `${r.routes}: ${((r.nginxTestMs / r.routes) * 1000).toFixed(0)} µs`).join(', ')} (expert ${vs.map((r) => `${((r.expert.nginxTestMs / r.routes) * 1000).toFixed(0)} µs`).join(', ')})`);
+    }
   }
   if (jsonFile) fs.writeFileSync(jsonFile, JSON.stringify(rows, null, 2) + '\n');
 }

@@ -26,11 +26,10 @@
  *
  * Skips (exit 0, with a message) when nginx or wrk is not installed (Debian: apt-get install nginx wrk).
  */
-import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { compileNginx, KubeObject } from '../src';
-import { findBinary, findNginx, findWrk, freeOffset, freePort, machine, median, nginxTest, nginxVersion, request, RunningNginx, skip, startNginx, stopAll, writePrefix, removeDir } from './lib';
+import { findBinary, findNginx, findWrk, freeOffset, freePort, instructionsPerRequest, machine, median, nginxTest, nginxVersion, request, runWrk, RunningNginx, skip, startNginx, stopAll, writePrefix, removeDir } from './lib';
 
 const NS = 'bench';
 const HOST = 'app.example.com';
@@ -219,97 +218,12 @@ async function check(label: string, port: number): Promise<void> {
   if (b < total * 0.04 || b > total * 0.18) throw new Error(`${label}: /shop split gave ${b}/${total} to shop-v2, want ≈ 10%`);
 }
 
-interface WrkResult {
-  rps: number;
-  /** CPU time of the proxy's worker per request (µs), when its pid is given */
-  cpuUsPerRequest?: number;
-  requests: number;
-  non2xx: number;
-  socketErrors: string;
-  latency: string;
-}
-
-/** CPU time a process has used, in ns (/proc/<pid>/schedstat; utime + stime from /proc/<pid>/stat as a fallback). */
-function cpuNs(pid: number): number {
-  try {
-    return Number(fs.readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]);
-  } catch {
-    const st = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) * 1e7; // clock ticks of 10 ms
-  }
-}
-
-function runWrk(wrk: string, port: number, script: string, seconds: number, workerPid?: number, connections = 32): Promise<WrkResult> {
-  const cpu0 = workerPid !== undefined ? cpuNs(workerPid) : 0;
-  return new Promise((resolve, reject) => {
-    const child = spawn(wrk, ['-t1', `-c${connections}`, `-d${seconds}s`, '-s', script, `http://127.0.0.1:${port}/`], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout!.on('data', (d) => (out += String(d)));
-    child.stderr!.on('data', (d) => (out += String(d)));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const rps = /Requests\/sec:\s+([\d.]+)/.exec(out);
-      const reqs = /(\d+) requests in/.exec(out);
-      if (code !== 0 || !rps || !reqs) return reject(new Error(`wrk failed (${code}): ${out}`));
-      const requests = Number(reqs[1]);
-      resolve({
-        rps: Number(rps[1]),
-        ...(workerPid !== undefined ? { cpuUsPerRequest: +((cpuNs(workerPid) - cpu0) / 1000 / requests).toFixed(2) } : {}),
-        requests,
-        non2xx: Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0),
-        socketErrors: /Socket errors:[^\n]*/.exec(out)?.[0] ?? '',
-        latency: /Latency\s+(\S+)/.exec(out)?.[1] ?? '?',
-      });
-    });
-  });
-}
-
 interface Series {
   rps: number[];
   cpuUsPerRequest: number[];
   latency: string[];
   medianRps: number;
   medianCpuUsPerRequest: number;
-}
-
-/**
- * Instructions nginx executes per request (valgrind callgrind, single process: `master_process off`):
- * counters zeroed after a warm-up, `wrk -c8` for `seconds`, counters dumped; total ÷ requests. A
- * deterministic count, unaffected by other load on the machine (unlike req/s and CPU time), though it
- * ignores cache and branch behaviour.
- */
-async function instructionsPerRequest(
-  tools: { nginx: string; wrk: string; valgrind: string; callgrindControl: string },
-  files: Readonly<Record<string, string>>,
-  port: number,
-  script: string,
-  work: string,
-  seconds: number,
-): Promise<{ perRequest: number; requests: number }> {
-  const out = fs.mkdtempSync(path.join(work, 'callgrind-'));
-  const server = await startNginx(tools.nginx, files, port, {
-    wrapper: [tools.valgrind, '--tool=callgrind', `--callgrind-out-file=${out}/cg.%p`, '--vgdb=yes'],
-    globals: 'master_process off;',
-    startTimeoutMs: 120000,
-  });
-  try {
-    await runWrk(tools.wrk, port, script, 2, undefined, 8);
-    const zero = spawnSync(tools.callgrindControl, ['-z', String(server.pid)], { encoding: 'utf8' });
-    if (zero.status !== 0) throw new Error(`callgrind_control -z: ${zero.stdout}${zero.stderr}`);
-    const w = await runWrk(tools.wrk, port, script, seconds, undefined, 8);
-    if (w.non2xx || w.socketErrors) throw new Error(`under callgrind: ${w.non2xx} non-2xx ${w.socketErrors}`);
-    const dump = spawnSync(tools.callgrindControl, ['-d', String(server.pid)], { encoding: 'utf8' });
-    if (dump.status !== 0) throw new Error(`callgrind_control -d: ${dump.stdout}${dump.stderr}`);
-    const dumps = fs.readdirSync(out).filter((f) => /^cg\.\d+\.\d+$/.test(f)).sort();
-    if (!dumps.length) throw new Error('callgrind wrote no dump');
-    const text = fs.readFileSync(path.join(out, dumps[dumps.length - 1]), 'utf8');
-    const m = /^(?:summary|totals):\s+(\d+)/m.exec(text);
-    if (!m) throw new Error('no summary in the callgrind dump');
-    return { perRequest: Math.round(Number(m[1]) / w.requests), requests: w.requests };
-  } finally {
-    await server.stop();
-  }
 }
 
 type ConfigName = 'generated' | 'hand' | 'hand+headers';

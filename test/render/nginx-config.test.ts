@@ -153,6 +153,12 @@ describeNginx('scale edge cases', () => {
       await echo.close();
     }
     expect(g.files['nginx.conf'].split('\n').every((l) => l.length < 4000)).toBe(true);
-    expect(g.files['nginx.conf']).toMatch(/default \$gw_d\d+;/); // the regex location's 1,001 candidates are chained
+    // the regex location's 1,001 candidates: the x-re candidate (a named location of `if`s), then
+    // one hash map on the verified x-n value for the other 1,000, each value's remaining path
+    // condition in a named location of `if`s; no chain of 250-atom maps is needed any more
+    const conf = g.files['nginx.conf'];
+    expect(conf).toMatch(/error_page 419 = \$gw_d\d+;/);
+    const hash = /map \$gw_v\d+ \$gw_d\d+ \{([^}]*)\}/.exec(conf);
+    expect(hash![1].match(/@gw_default_p\d+_r0_m0_if;/g)).toHaveLength(1000);
   }, 60000);
 });

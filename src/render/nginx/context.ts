@@ -49,7 +49,7 @@ export function versionAtLeast(v: readonly number[], min: readonly number[]): bo
 export class RenderContext {
   readonly diags: Diagnostic[] = [];
   /** http-level `map` / `split_clients` / `geo` blocks, deduplicated by content. */
-  private readonly httpBlocks = new Map<string, { name: string; text: string[] }>();
+  private readonly httpBlocks = new Map<string, { name: string; text: string[] | (() => string[]) }>();
   private readonly counters = new Map<string, number>();
   /** stream-level blocks (split_clients). */
   readonly streamBlocks: string[] = [];
@@ -92,9 +92,23 @@ export class RenderContext {
     return name;
   }
 
+  /**
+   * {@link httpVar} for a block whose lines are known only when the whole Gateway is rendered (a
+   * map that collects entries while servers render): `make(name)` returns the function producing
+   * the lines, called by {@link httpBlockLines}.
+   */
+  httpVarDeferred(prefix: string, dedupeKey: string, make: (name: string) => () => string[]): string {
+    const k = `${prefix}\u0000${dedupeKey}`;
+    const hit = this.httpBlocks.get(k);
+    if (hit) return hit.name;
+    const name = this.next(prefix);
+    this.httpBlocks.set(k, { name, text: make(name) });
+    return name;
+  }
+
   /** Every http-level block, in creation order. */
   httpBlockLines(): string[] {
-    return [...this.httpBlocks.values()].flatMap((b) => b.text);
+    return [...this.httpBlocks.values()].flatMap((b) => (typeof b.text === 'function' ? b.text() : b.text));
   }
 
   ref(kind: string, namespace: string, name: string): ObjectRef {

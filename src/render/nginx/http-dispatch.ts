@@ -7,7 +7,7 @@ import { block, RenderContext } from './context';
 import { actionBody } from './http-actions';
 import { ServerState } from './http-state';
 import { checkPcre } from './pcre';
-import { escapeRegexLiteral, headerVariable, identifier, literal, pathValue, regex, UnsafeValueError } from './quote';
+import { complex, escapeRegexLiteral, headerVariable, identifier, literal, pathValue, regex, UnsafeValueError } from './quote';
 import { appendAll } from '../../model/arrays';
 
 export function renderLocations(ctx: RenderContext, port: HttpPortIR, s: HttpServerIR): string[] {
@@ -18,6 +18,7 @@ export function renderLocations(ctx: RenderContext, port: HttpPortIR, s: HttpSer
     named: new Map(),
     namedTaken: new Set(),
     namedBodies: [],
+    ifLocations: new Map(),
     internal: [],
     reserved: new Set(s.locations.filter((l) => l.kind === 'exact').map((l) => l.path)),
     rendered: new Map(),
@@ -49,29 +50,208 @@ function renderLocation(ctx: RenderContext, st: ServerState, loc: LocationIR): s
     return [];
   }
   // candidates whose conditions render
-  const cands: { c: CandidateIR; atoms: string[] }[] = [];
+  const cands: Cand[] = [];
   for (const c of loc.candidates) {
-    const atoms = conditionAtoms(ctx, st, c);
-    if (atoms) cands.push({ c, atoms });
-    if (atoms && !atoms.length) break;
+    const conds = candidateConditions(ctx, st, c);
+    if (conds) cands.push({ action: c.action, conds });
+    if (conds && !conds.length) break;
   }
   if (!cands.length) return block(head, ['return 404;']);
-  if (!cands[0].atoms.length) return block(head, actionBody(ctx, st, st.actions.get(cands[0].c.action)!));
-  // dispatch: a composite key of 0/1 atoms, regexes in precedence order. Long candidate lists
-  // are chained in chunks (each map's default is the next map) so no key exceeds nginx's limits.
-  const targets = cands.map((x) => ({ atoms: x.atoms, target: namedFor(ctx, st, x.c.action) }));
-  const v = dispatchChain(ctx, targets);
-  return block(head, ['recursive_error_pages on;', `error_page 418 = $${v};`, 'return 418;']);
+  if (!cands[0].conds.length) return block(head, actionBody(ctx, st, st.actions.get(cands[0].action)!));
+  const last = cands[cands.length - 1];
+  const conditional = last.conds.length ? cands : cands.slice(0, -1);
+  if (conditional.length === 1 && last.conds.length) {
+    // one conditional candidate, nothing else: its `if`s return 404 before the action, inlined as
+    // an admin would write it (no jump to a named location, whose lookup is a linear scan by
+    // name). Not when the action adds response headers: an `if` block inherits `add_header …
+    // always`, which would decorate the 404.
+    const body = actionBody(ctx, st, st.actions.get(last.action)!);
+    if (!body.some((l) => l.startsWith('add_header '))) return block(head, [...ifTestLines(ctx, last.conds, '404'), ...body]);
+  }
+  // named locations in candidate order
+  for (const c of cands) namedFor(ctx, st, c.action);
+  const fallback = last.conds.length ? '@gw_404' : namedFor(ctx, st, last.action);
+  // one conditional candidate: its conditions as `if`s in the location, no map
+  if (conditional.length === 1) return block(head, ifDispatch(ctx, conditional[0].conds, namedFor(ctx, st, conditional[0].action), fallback));
+  const target = dispatch(ctx, st, conditional, fallback);
+  return block(head, ['recursive_error_pages on;', `error_page 418 = ${target};`, 'return 418;']);
+}
+
+/** A candidate whose conditions render: its action and its distinct conditions. */
+interface Cand {
+  readonly action: string;
+  readonly conds: readonly Cond[];
+}
+
+/**
+ * One rendered condition. `test` is the negated `if` condition (true when the condition does NOT
+ * hold); `source` + `re` define its 0/1 atom `map` (created only when a regex dispatch map needs
+ * it); `header` is set for an Exact header match, which a hash dispatch may test instead.
+ */
+interface Cond {
+  readonly id: string;
+  readonly test: string;
+  readonly source: string;
+  readonly re: string;
+  readonly header?: { readonly variable: string; readonly value: string };
+  /** A method or Exact query match: the pattern its value part takes in a combined test (no capturing group). */
+  readonly part?: { readonly source: '$request_method' | '$args'; readonly re: string };
+}
+
+/**
+ * The lines of a location (or named location) that sends the request to `target` when every
+ * condition holds and to `fallback` otherwise: `if`s, no `map` per location (nginx builds a large
+ * temporary hash for every `map` block, so a `map` per location would dominate `nginx -t`). An
+ * `if` holding only `return` is safe in a location. Every `if` costs a location configuration
+ * (≈ 8 KB per nginx process), so the conditions that can be are tested by one `if` (see
+ * {@link ifTests}).
+ */
+function ifDispatch(ctx: RenderContext, conds: readonly Cond[], target: string, fallback: string): string[] {
+  const direct = fallback === '@gw_404';
+  const out = ['recursive_error_pages on;', `error_page 418 = ${target};`];
+  if (!direct) out.push(`error_page 419 = ${fallback};`);
+  out.push(...ifTestLines(ctx, conds, direct ? '404' : '419'), 'return 418;');
+  return out;
+}
+
+/** `if (a condition does not hold) { return <status>; }` for the conditions (see {@link ifTests}). */
+function ifTestLines(ctx: RenderContext, conds: readonly Cond[], status: string): string[] {
+  return ifTests(ctx, conds).flatMap((t) => [`if (${t}) {`, `  return ${status};`, '}']);
+}
+
+/**
+ * The negated `if` tests of a candidate's conditions. Exact header matches that can be hashed (on
+ * their verified value, see {@link headerIndex}), one method match and the Exact query matches are
+ * tested together when there are two or more of them: one `map` per combination of sources (shared
+ * by every location) joins them with tabs, `"$gw_v1\t$request_method\t$args"`, and one regex tests
+ * the whole, e.g. `^t0\tGET\t(?=…v=0…)`. Sound because every part but the last (`$args`, tested
+ * by look-aheads anchored at its start, each the atom's own regex) never contains a tab: a
+ * verified value is "" or an expected value (printable ASCII), a method a token — so the n-th tab
+ * always ends the n-th part. The other conditions keep an `if` each.
+ */
+function ifTests(ctx: RenderContext, conds: readonly Cond[]): string[] {
+  const index = headerIndex(ctx);
+  const headers: Cond[] = [];
+  const variables = new Set<string>();
+  for (const c of conds) {
+    if (c.header && index.hashable(c.header) && !variables.has(c.header.variable)) {
+      variables.add(c.header.variable);
+      headers.push(c);
+    }
+  }
+  const method = conds.filter((c) => c.part?.source === '$request_method').slice(0, 1);
+  const query = conds.filter((c) => c.part?.source === '$args');
+  const combined = [...headers, ...method, ...query];
+  if (combined.length < 2) return conds.map((c) => c.test);
+  const sources = [...headers.map((h) => `$${index.verified(h.header!.variable, [h.header!.value])}`), ...method.map(() => '$request_method'), ...(query.length ? ['$args'] : [])];
+  const patterns = [...headers.map((h) => escapeRegexLiteral(h.header!.value)), ...method.map((m) => m.part!.re), ...(query.length ? [query.map((q) => `(?=${q.part!.re})`).join('')] : [])];
+  const key = sources.join('\\t');
+  const variable = ctx.httpVar('gw_k', key, (name) => block(`map "${key}" $${name}`, [`default "${key}";`]));
+  const re = `^${patterns.join('\\t')}${query.length ? '' : '$'}`;
+  return [`$${variable} !~ ${regex(re)}`, ...conds.filter((c) => !combined.includes(c)).map((c) => c.test)];
 }
 
 /** Distinct atoms per dispatch map (each adds up to ~11 characters to the composite key). */
 const CHUNK_ATOMS = 250;
 
-/** The `map` chain choosing the first candidate whose atoms all hold; returns the variable name. */
-function dispatchChain(ctx: RenderContext, cands: readonly { atoms: string[]; target: string }[]): string {
+/** Fewest consecutive candidates testing the same header for a hash dispatch. */
+const HASH_RUN = 2;
+
+/**
+ * The error_page target (a `$variable` or a named location) choosing, among `cands`, the first whose
+ * conditions all hold, else `fallback`. The list is cut into segments, chained through their
+ * fallbacks (each segment's fallback is the next segment):
+ *
+ * - a run of consecutive candidates that each test the same header for an exact value (one that
+ *   can be hashed, see {@link headerIndex}): one hash `map` from the header's verified value to the
+ *   candidates testing that value — a lookup whose cost does not depend on how many values there
+ *   are. A value's remaining conditions are tested by a named location of `if`s (one candidate)
+ *   or a regex dispatch map (several);
+ * - one candidate: a named location of `if`s;
+ * - otherwise: the regex dispatch over 0/1 atoms ({@link regexChain}).
+ */
+function dispatch(ctx: RenderContext, st: ServerState, cands: readonly Cand[], fallback: string): string {
+  type Segment = { kind: 'hash'; variable: string; cands: Cand[] } | { kind: 'regex'; cands: Cand[] };
+  const segments: Segment[] = [];
+  const index = headerIndex(ctx);
+  for (let i = 0; i < cands.length; ) {
+    let best: { variable: string; end: number } | undefined;
+    for (const c of cands[i].conds) {
+      if (!c.header || !index.hashable(c.header)) continue;
+      const v = c.header.variable;
+      if (best?.variable === v) continue;
+      let end = i + 1;
+      while (end < cands.length && cands[end].conds.some((x) => x.header?.variable === v && index.hashable(x.header))) end++;
+      if (!best || end > best.end) best = { variable: v, end };
+    }
+    if (best && best.end - i >= HASH_RUN) {
+      segments.push({ kind: 'hash', variable: best.variable, cands: cands.slice(i, best.end) });
+      i = best.end;
+      continue;
+    }
+    const prev = segments[segments.length - 1];
+    if (prev?.kind === 'regex') prev.cands.push(cands[i]);
+    else segments.push({ kind: 'regex', cands: [cands[i]] });
+    i++;
+  }
+  let next = fallback;
+  for (const seg of segments.reverse()) {
+    if (seg.kind === 'hash') next = hashDispatch(ctx, st, seg.variable, seg.cands, next);
+    else if (seg.cands.length === 1) next = ifLocation(ctx, st, seg.cands[0].conds, namedFor(ctx, st, seg.cands[0].action), next);
+    else next = `$${regexChain(ctx, seg.cands.map((c) => ({ atoms: c.conds.map((x) => atomVar(ctx, x)), target: namedFor(ctx, st, c.action) })), next)}`;
+  }
+  return next;
+}
+
+/**
+ * A hash `map` on the verified value of header `variable`: each value tested by `cands` → the
+ * first of those candidates whose other conditions hold (else `fallback`); any other value →
+ * `fallback`. Returns `$variable`.
+ */
+function hashDispatch(ctx: RenderContext, st: ServerState, variable: string, cands: readonly Cand[], fallback: string): string {
+  const index = headerIndex(ctx);
+  const groups = new Map<string, { conds: Cond[]; target: string }[]>();
+  for (const c of cands) {
+    const tested = c.conds.find((x) => x.header?.variable === variable && index.hashable(x.header))!;
+    const value = tested.header!.value;
+    let g = groups.get(value);
+    if (!g) groups.set(value, (g = []));
+    g.push({ conds: c.conds.filter((x) => x !== tested), target: namedFor(ctx, st, c.action) });
+  }
+  const verified = index.verified(variable, [...groups.keys()]);
+  const entries: string[] = [];
+  for (const [value, g] of groups) {
+    let target: string;
+    if (!g[0].conds.length) target = g[0].target;
+    else if (g.length === 1) target = ifLocation(ctx, st, g[0].conds, g[0].target, fallback);
+    else target = `$${regexChain(ctx, g.map((x) => ({ atoms: x.conds.map((y) => atomVar(ctx, y)), target: x.target })), fallback)}`;
+    entries.push(`${hashKey(value)} ${target};`);
+  }
+  const name = ctx.httpVar('gw_d', `$${verified}\u0000${entries.join('\n')}\u0000${fallback}`, (n) => block(`map $${verified} $${n}`, [...entries, `default ${fallback};`]));
+  return `$${name}`;
+}
+
+/** A named location of `if`s (see {@link ifDispatch}), shared within the server by content. */
+function ifLocation(ctx: RenderContext, st: ServerState, conds: readonly Cond[], target: string, fallback: string): string {
+  const body = ifDispatch(ctx, conds, target, fallback);
+  const key = body.join('\n');
+  const hit = st.ifLocations.get(key);
+  if (hit) return hit;
+  let name = `${target}_if`;
+  for (let i = 2; st.namedTaken.has(name); i++) name = `${target}_if${i}`;
+  st.namedTaken.add(name);
+  st.ifLocations.set(key, name);
+  st.namedBodies.push(...block(`location ${name}`, body));
+  return name;
+}
+
+/** The regex `map` chain choosing the first candidate whose atoms all hold, else `fallback`; returns the variable name. */
+function regexChain(ctx: RenderContext, cands: readonly { atoms: string[]; target: string }[], fallback: string): string {
   const unconditional = cands.findIndex((c) => !c.atoms.length);
   const conditional = unconditional < 0 ? cands : cands.slice(0, unconditional);
-  let fallback = unconditional < 0 ? '@gw_404' : cands[unconditional].target;
+  if (unconditional >= 0) fallback = cands[unconditional].target;
+  // long candidate lists are chained in chunks (each map's default is the next map) so no key
+  // exceeds nginx's limits
   const chunks: (typeof cands)[] = [];
   let current: (typeof cands)[number][] = [];
   let atoms = new Set<string>();
@@ -121,19 +301,20 @@ function namedFor(ctx: RenderContext, st: ServerState, id: string): string {
   return name;
 }
 
-/** The atom variables (each `1` when its condition holds) of a candidate; undefined when one cannot be rendered. */
-function conditionAtoms(ctx: RenderContext, st: ServerState, c: CandidateIR): string[] | undefined {
-  const out: string[] = [];
+/** The rendered conditions of a candidate; undefined when one cannot be rendered (reported). */
+function candidateConditions(ctx: RenderContext, st: ServerState, c: CandidateIR): Cond[] | undefined {
+  const out = new Map<string, Cond>();
   for (const cond of c.conditions) {
     try {
-      out.push(atom(ctx, cond));
+      const r = condition(cond);
+      if (!out.has(r.id)) out.set(r.id, r);
     } catch (e) {
       const a = st.actions.get(c.action)!;
       ctx.reject(ctx.ref(a.source.kind, a.source.namespace, a.source.name), `spec.rules[${a.source.rule}].matches[${a.source.match}]`, e, 'the match is not served');
       return undefined;
     }
   }
-  return [...new Set(out)];
+  return [...out.values()];
 }
 
 /** Percent-encoding-tolerant literal: each reserved character may also arrive as `%XX`. */
@@ -154,19 +335,33 @@ function queryLiteral(v: string): string {
   return out;
 }
 
-/** One condition as a `map` producing 1 / 0; returns the variable name (without `$`). */
-function atom(ctx: RenderContext, c: ConditionIR): string {
+/** One condition: its regex over a variable (the 0/1 atom), its negated `if` test, and for an Exact header match the value. */
+function condition(c: ConditionIR): Cond {
   let source: string;
   let re: string;
+  let test: string | undefined;
+  let header: Cond['header'];
+  let part: Cond['part'];
   switch (c.kind) {
     case 'method':
       if (!/^[A-Z]+$/.test(c.value)) throw new UnsafeValueError(`method ${JSON.stringify(c.value)} is not an HTTP method`, c.value);
       source = '$request_method';
       re = `^${c.value}$`;
+      test = `$request_method != ${c.value}`;
+      part = { source: '$request_method', re: c.value };
       break;
     case 'header':
       source = headerVariable(c.name);
-      re = c.type === 'Exact' ? `^${escapeRegexLiteral(checkValue(c.value))}$` : `^(?:${checkPcre(c.value, 'header regular expression')})$`;
+      if (c.type === 'Exact') {
+        re = `^${escapeRegexLiteral(checkValue(c.value))}$`;
+        header = { variable: source, value: c.value };
+        // `=` / `!=` in `if` compare bytes exactly (case-sensitively), like the regex
+        try {
+          test = `${source} != ${complex(c.value, 'header value')}`;
+        } catch {
+          test = undefined; // too long once `$` is spelled out: the regex form below
+        }
+      } else re = `^(?:${checkPcre(c.value, 'header regular expression')})$`;
       break;
     case 'query': {
       if (!/^[A-Za-z0-9!$'()*+,;:@._~-]+$/.test(c.name) || c.name.length > 256) throw new UnsafeValueError(`query parameter name ${JSON.stringify(c.name)} is not supported (letters, digits and URL sub-delimiters only)`, c.name);
@@ -175,6 +370,7 @@ function atom(ctx: RenderContext, c: ConditionIR): string {
       // the first occurrence of the parameter decides
       source = '$args';
       re = `^(?:(?!${n}=)[^&]*&)*${n}=${value}(?:&|$)`;
+      if (c.type === 'Exact') part = { source: '$args', re: re.slice(1) };
       break;
     }
     case 'pathPrefix':
@@ -187,7 +383,113 @@ function atom(ctx: RenderContext, c: ConditionIR): string {
       break;
   }
   const key = regex(`~${re}`);
-  return ctx.httpVar('gw_a', `${source} ${key}`, (name) => block(`map ${source} $${name}`, [`${key} 1;`, 'default 0;']));
+  return { id: `${source} ${key}`, source, re: key, test: test ?? `${source} !~ ${key.slice(0, 1)}${key.slice(2)}`, ...(header ? { header } : {}), ...(part ? { part } : {}) };
+}
+
+/** The 0/1 atom `map` of a condition (shared by content); returns the variable name (without `$`). */
+function atomVar(ctx: RenderContext, c: Cond): string {
+  return ctx.httpVar('gw_a', c.id, (name) => block(`map ${c.source} $${name}`, [`${c.re} 1;`, 'default 0;']));
+}
+
+/**
+ * A string key of a hash `map`: nginx lower-cases it (and the looked-up value); a leading `\`
+ * keeps a key from being read as a regex (`~`), a parameter (`default`, `include`) or an escape.
+ */
+function hashKey(v: string): string {
+  return literal(`\\${v}`, 'header value');
+}
+
+/**
+ * Exact header values a hash `map` can test, for one Gateway (one http block).
+ *
+ * nginx `map` string keys are compared case-insensitively (both sides lower-cased), while Gateway
+ * API header values match case-sensitively. So for a header with exact values E₁…Eₙ:
+ *
+ * 1. a classifier `map $http_h $gw_hN { \E₁ "E₁"; … default ""; }` gives the one Eᵢ equal to the
+ *    request's value up to case (only values no other Eⱼ of the header equals up to case are used:
+ *    the lookup must be unambiguous, and nginx refuses two keys equal up to case);
+ * 2. a verification `map "$gw_hN\t$http_h" $gw_vN { "~^([^\t]*)\t\1$" $1; default ""; }` keeps it
+ *    only when the request's value is byte-for-byte equal. The separator is a tab, which no Eᵢ
+ *    contains (values are printable ASCII, see checkValue), so `[^\t]*` can only match the
+ *    classifier's output and the back-reference compares the whole request value with it
+ *    (a tab in the request value cannot make it match);
+ * 3. dispatch maps then look up `$gw_vN`, which is either "" or exactly one Eᵢ: a case-insensitive
+ *    lookup among distinct-up-to-case keys finds exactly Eᵢ.
+ *
+ * The empty value is never hashed (the classifier's "no match" is "").
+ */
+interface HeaderIndex {
+  hashable(h: { variable: string; value: string }): boolean;
+  /** Registers `values` with the header's classifier; returns the verified-value variable (without `$`). */
+  verified(variable: string, values: readonly string[]): string;
+}
+
+const indexes = new WeakMap<RenderContext, HeaderIndex>();
+
+function headerIndex(ctx: RenderContext): HeaderIndex {
+  const hit = indexes.get(ctx);
+  if (hit) return hit;
+  // every exact value per header variable, over the whole Gateway, by lower-cased value
+  const byHeader = new Map<string, Map<string, Set<string>>>();
+  for (const port of ctx.gw.httpPorts) {
+    for (const s of port.servers) {
+      for (const loc of s.locations) {
+        for (const c of loc.candidates) {
+          for (const cond of c.conditions) {
+            if (cond.kind !== 'header' || cond.type !== 'Exact') continue;
+            let variable: string;
+            try {
+              variable = headerVariable(cond.name);
+            } catch {
+              continue;
+            }
+            let values = byHeader.get(variable);
+            if (!values) byHeader.set(variable, (values = new Map()));
+            const low = cond.value.toLowerCase();
+            let same = values.get(low);
+            if (!same) values.set(low, (same = new Set()));
+            same.add(cond.value);
+          }
+        }
+      }
+    }
+  }
+  const ok = new Map<string, boolean>();
+  const classifiers = new Map<string, { values: Set<string>; verified: string }>();
+  const index: HeaderIndex = {
+    hashable({ variable, value }) {
+      const k = `${variable} ${value}`;
+      let r = ok.get(k);
+      if (r === undefined) {
+        r = value !== '' && byHeader.get(variable)?.get(value.toLowerCase())?.size === 1;
+        if (r) {
+          try {
+            checkValue(value);
+            hashKey(value);
+            complex(value, 'header value');
+          } catch {
+            r = false;
+          }
+        }
+        ok.set(k, r);
+      }
+      return r;
+    },
+    verified(variable, values) {
+      let cl = classifiers.get(variable);
+      if (!cl) {
+        const set = new Set<string>();
+        const classVar = ctx.httpVarDeferred('gw_h', variable, (name) => () => block(`map ${variable} $${name}`, [...[...set].map((v) => `${hashKey(v)} ${complex(v, 'header value')};`), 'default "";']));
+        const verified = ctx.httpVar('gw_v', variable, (name) => block(`map "$${classVar}\\t${variable}" $${name}`, [`${regex('~^([^\\t]*)\\t\\1$')} $1;`, 'default "";']));
+        cl = { values: set, verified };
+        classifiers.set(variable, cl);
+      }
+      for (const v of values) cl.values.add(v);
+      return cl.verified;
+    },
+  };
+  indexes.set(ctx, index);
+  return index;
 }
 
 function checkValue(v: string): string {

@@ -10,6 +10,8 @@ export interface ServerState {
   /** The values of `named` (taken location names). */
   readonly namedTaken: Set<string>;
   readonly namedBodies: string[];
+  /** named locations of `if`s (see http-dispatch ifLocation), by body. */
+  readonly ifLocations: Map<string, string>;
   readonly internal: string[];
   readonly reserved: Set<string>;
   readonly rendered: Map<string, string[]>;
