@@ -40,7 +40,8 @@ export function renderHttpPort(ctx: RenderContext, port: HttpPortIR): string[] {
     sniVar = ctx.httpVar('gw_sni_', `${port.port}`, (v) => block(`map $ssl_server_name $${v}`, ['hostnames;', `default ${def};`, ...entries]));
   }
   for (const s of port.servers) {
-    out.push('', ...renderServer(ctx, port, s, http2, sniVar ? { variable: sniVar, expected: s.listener !== undefined ? listenerIndex.get(s.listener)! : '-' } : undefined));
+    // (not push(...): one server of thousands of locations has more lines than a call takes arguments)
+    appendAll(out, [''], renderServer(ctx, port, s, http2, sniVar ? { variable: sniVar, expected: s.listener !== undefined ? listenerIndex.get(s.listener)! : '-' } : undefined));
   }
   return out;
 }
