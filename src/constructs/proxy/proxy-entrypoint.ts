@@ -113,17 +113,54 @@ sync_tls() {
   done < "$1"
 }
 
-# the ConfigMap as kubelet last swapped it in (one consistent version of all its files)
+# the configuration volume as kubelet last swapped it in (one projection: with several ConfigMaps,
+# each as kubelet last fetched it, so not necessarily one version of all of them)
 config_dir() { (cd "$CONFIG/..data" 2>/dev/null && pwd -P) || echo "$CONFIG"; }
 
-# stage the configuration if it (or a CA bundle) changed since the running or the staged one
+# the include files nginx.conf in $1 lists, "<file> <sha256>" a line (none for a one-file configuration)
+parts_of() { awk '$1 == "#" && $2 == "part" && $3 ~ /^part-[0-9]+[.]conf$/ && $4 ~ /^[0-9a-f]+$/ && NF == 4 { print $3, $4 }' "$1/nginx.conf" 2>/dev/null; }
+
+# the first part in $1 whose content is not the one nginx.conf lists (kubelet updates the ConfigMaps
+# of a projected volume one by one: nginx.conf may be new and a part old, or the reverse)
+stale_part() {
+  parts_of "$1" | while read -r f h; do
+    [ "$(cat "$1/$f" 2>/dev/null | sha256sum | cut -c1-64)" = "$h" ] || { echo "$f"; break; }
+  done
+}
+
+# stage the configuration in $1 (nginx.conf, its parts, tls.list) in $RUN/conf.new if it (or a CA
+# bundle) changed since the running or the staged one, and only a consistent set: CONSISTENT=0 while
+# a part does not match nginx.conf (logged once per version), the running configuration stays
 sync_config() {
-  h=$(sum "$1/nginx.conf" "$CA"/*)
-  [ "$h" = "$(cat "$RUN/conf/.sum" 2>/dev/null)" ] && { rm -f "$RUN/conf/nginx.conf.new" "$RUN/conf/.sum.new"; return 0; }
-  [ "$h" = "$(cat "$RUN/conf/.sum.new" 2>/dev/null)" ] && return 0
-  cp "$1/nginx.conf" "$RUN/conf/nginx.conf.new" || { log "cannot read $1/nginx.conf"; return 1; }
-  echo "$h" > "$RUN/conf/.sum.new"
+  CONSISTENT=1
+  files="$1/nginx.conf $1/tls.list"
+  for f in $(parts_of "$1" | cut -d' ' -f1); do files="$files $1/$f"; done
+  h=$(sum $files "$CA"/*)
+  [ "$h" = "$(cat "$RUN/conf/.sum" 2>/dev/null)" ] && { rm -rf "$RUN/conf.new"; WAITING=; return 0; }
+  [ "$h" = "$(cat "$RUN/conf.new/.sum" 2>/dev/null)" ] && return 0
+  stale=$(stale_part "$1")
+  if [ -n "$stale" ]; then
+    CONSISTENT=0
+    [ "$h" = "$WAITING" ] || log "waiting for kubelet to update every ConfigMap of the configuration: $stale is not the version nginx.conf lists; still serving the previous configuration"
+    WAITING=$h
+    return 1
+  fi
+  [ -n "$WAITING" ] && log "every ConfigMap of the configuration is updated"
+  WAITING=
+  rm -rf "$RUN/conf.new" && mkdir -p "$RUN/conf.new" || return 1
+  if ! cp $files "$RUN/conf.new/" || [ -n "$(stale_part "$RUN/conf.new")" ]; then
+    # kubelet swapped the volume while it was copied: next round
+    rm -rf "$RUN/conf.new"
+    return 1
+  fi
+  ln -s "$CA" "$RUN/conf.new/ca" && ln -s "$SECRETS" "$RUN/conf.new/secrets" && echo "$h" > "$RUN/conf.new/.sum" || return 1
   FAILS=0
+}
+
+# the staged configuration becomes the running one (nginx reads it when signalled)
+swap_config() {
+  rm -rf "$RUN/conf.old"
+  { [ ! -e "$RUN/conf" ] || mv "$RUN/conf" "$RUN/conf.old"; } && mv "$RUN/conf.new" "$RUN/conf" && rm -rf "$RUN/conf.old"
 }
 
 # nginx -t of configuration file $1; logs why it failed (the first time, then about every minute)
@@ -137,11 +174,12 @@ check_config() {
 # one round: what kubelet changed is checked, and nginx reloaded when it passes
 round() {
   D=$(config_dir)
-  sync_tls "$D/tls.list"
   sync_config "$D"
+  # certificates: for the configuration in the volume, or the running one's while the volume is a mix
+  if [ "$CONSISTENT" = 1 ]; then sync_tls "$D/tls.list"; else sync_tls "$RUN/conf/tls.list"; fi
   RELOAD=0
-  if [ -f "$RUN/conf/nginx.conf.new" ] && check_config "$RUN/conf/nginx.conf.new" "the new configuration"; then
-    mv "$RUN/conf/nginx.conf.new" "$RUN/conf/nginx.conf" && mv "$RUN/conf/.sum.new" "$RUN/conf/.sum" && RELOAD=1 && TLS_PENDING=0
+  if [ -d "$RUN/conf.new" ] && check_config "$RUN/conf.new/nginx.conf" "the new configuration"; then
+    swap_config && RELOAD=1 && TLS_PENDING=0
   fi
   if [ "$TLS_PENDING" = 1 ] && check_config "$RUN/conf/nginx.conf" "the configuration with the new certificates"; then
     RELOAD=1
@@ -162,18 +200,23 @@ trap 'on_term SIGTERM' TERM
 trap 'on_term SIGQUIT' QUIT
 trap 'on_term SIGINT' INT
 
-mkdir -p "$RUN/conf" "$RUN/tls" "$PREFIX" || exit 1
-ln -sfn "$CA" "$RUN/conf/ca"
-ln -sfn "$SECRETS" "$RUN/conf/secrets"
+# (the run directory outlives a container restart: the configuration is staged anew)
+rm -rf "$RUN/conf" "$RUN/conf.new" "$RUN/conf.old"
+mkdir -p "$RUN/tls" "$PREFIX" || exit 1
 ln -sf /dev/stderr "$PREFIX/error.log"
 ln -sf /dev/stdout "$PREFIX/access.log"
 write_resolver
 TLS_PENDING=0
 FAILS=0
-D=$(config_dir)
+WAITING=
+# a configuration in several ConfigMaps starts only from one version of all of them
+while :; do
+  D=$(config_dir)
+  sync_config "$D" && [ -d "$RUN/conf.new" ] && break
+  sleep 1 & wait $!
+done
 sync_tls "$D/tls.list"
-sync_config "$D"
-mv "$RUN/conf/nginx.conf.new" "$RUN/conf/nginx.conf" && mv "$RUN/conf/.sum.new" "$RUN/conf/.sum" || exit 1
+swap_config || exit 1
 TLS_PENDING=0
 nginx -p "$PREFIX/" -c "$RUN/conf/nginx.conf" -e "$PREFIX/error.log" -g 'daemon off;' &
 NGINX_PID=$!
