@@ -173,19 +173,27 @@ describe('the compiled configuration fits its ConfigMap', () => {
     }
   });
 
-  test('a part change changes the config checksum (a rollout) and only the ConfigMaps whose content changed', () => {
+  test('a route change changes the parts, the hashes nginx.conf lists and the config checksum (a rollout)', () => {
     const spy = stderr();
     try {
       const a = synth(manyRoutes(2000));
       const changedApp = manyRoutes(2000);
-      // one more route on the last hostname: its server is in the last part
       const gw = changedApp.node.findAll().find((c): c is Gateway => c instanceof Gateway)!;
       gw.addHttpRoute('extra', { namespace: 'apps', hostnames: ['app49.example.com'], rules: [{ matches: [PathMatch.exact('/extra')], backends: [Backend.fromName('extra', { port: 80 })] }] });
       const b = synth(changedApp);
-      const data = (objs: any[], name: string) => JSON.stringify(find(objs, 'ConfigMap', name, 'gateway').data);
-      expect(data(b, 'gw-proxy-config')).not.toBe(data(a, 'gw-proxy-config'));
-      expect(data(b, 'gw-proxy-config-001')).toBe(data(a, 'gw-proxy-config-001'));
-      expect(data(b, 'gw-proxy-config-002')).not.toBe(data(a, 'gw-proxy-config-002'));
+      const data = (objs: any[], name: string) => find(objs, 'ConfigMap', name, 'gateway').data as Record<string, string>;
+      expect(data(b, 'gw-proxy-config')['nginx.conf']).not.toBe(data(a, 'gw-proxy-config')['nginx.conf']);
+      const parts = (objs: any[]) => objs.filter((o) => o.kind === 'ConfigMap' && /^gw-proxy-config-\d{3}$/.test(o.metadata.name)).map((o) => Object.values(o.data as Record<string, string>)[0]);
+      expect(parts(b).filter((p) => p.includes('location = "/extra"'))).toHaveLength(1);
+      expect(parts(a).filter((p) => p.includes('location = "/extra"'))).toHaveLength(0);
+      // every listed hash is the one of its part, in both versions
+      for (const objs of [a, b]) {
+        for (const line of data(objs, 'gw-proxy-config')['nginx.conf'].split('\n').filter((l) => l.startsWith('# part '))) {
+          const [, , file, sum] = line.split(' ');
+          const cm = `gw-proxy-config-${file.slice(5, 8)}`;
+          expect(crypto.createHash('sha256').update(data(objs, cm)[file]).digest('hex')).toBe(sum);
+        }
+      }
       const sum = (objs: any[]) => find(objs, 'Deployment', 'gw-proxy', 'gateway').spec.template.metadata.annotations['cdk8s-gateway.dev/config-checksum'];
       expect(sum(b)).not.toBe(sum(a));
     } finally {

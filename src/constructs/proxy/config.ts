@@ -39,7 +39,8 @@ export class ProxyConfig {
   public configFiles(): Record<string, string> {
     const r = this.compile();
     return {
-      'entrypoint.sh': proxyEntrypoint(),
+      // (the script that loads a split configuration only when every part matches; the same script as before the split otherwise)
+      'entrypoint.sh': proxyEntrypoint({ parts: this.configParts().length > 0 }),
       'nginx.conf': r.result?.files['nginx.conf'] ?? '# the Gateway is not served: see the synth errors\n',
       'tls.list': r.result?.files['tls.list'] ?? '',
     };
