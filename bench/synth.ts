@@ -12,7 +12,7 @@
  *
  * Same process, alternating runs, median of R. The ratios are against `baseline` of the same run.
  *
- *   npx ts-node --project tsconfig.dev.json bench/synth.ts [N...] [--runs R] [--json FILE] [--only MODE]
+ *   npx ts-node --project tsconfig.dev.json bench/synth.ts [N...] [--runs R] [--json FILE] [--only MODE] [--gateways G|per-1000]
  *
  * `--only proxy` runs just that mode (for `node --cpu-prof`, see docs/benchmarks.md).
  */
@@ -48,10 +48,16 @@ function routeSpec(i: number, gateway: string) {
 }
 
 /**
- * Gateways for `n` routes: one per 1,000 routes. A Gateway's compiled configuration must fit in one
- * ConfigMap (1 MiB, about 1,500 of these routes), so larger sets are spread as a user must spread them.
+ * Gateways for `n` routes: `--gateways G` (default 1: since a proxy's configuration spreads over
+ * several ConfigMaps, 10,000 of these routes fit on one Gateway and its GatewayProxy). Runs before
+ * that change spread larger sets over one Gateway per 1,000 routes (`--gateways per-1000`).
  */
-const gatewayCount = (n: number): number => Math.max(1, Math.ceil(n / 1000));
+const gatewaysFlag = (() => {
+  const i = process.argv.indexOf('--gateways');
+  return i >= 0 ? process.argv[i + 1] : '1';
+})();
+if (gatewaysFlag !== 'per-1000' && !/^[1-9]\d*$/.test(gatewaysFlag)) throw new Error('--gateways takes a positive whole number or per-1000');
+const gatewayCount = (n: number): number => (gatewaysFlag === 'per-1000' ? Math.max(1, Math.ceil(n / 1000)) : Math.min(Number(gatewaysFlag), Math.max(1, n)));
 const gatewayName = (g: number): string => (g === 0 ? 'gw' : `gw${g}`);
 
 function baseline(n: number): string {
@@ -145,7 +151,7 @@ const runs = Number(flag('--runs') ?? 5);
 const jsonFile = flag('--json');
 const only = flag('--only') as Mode | undefined;
 if (only && !MODES.includes(only)) throw new Error(`--only takes one of ${MODES.join(', ')}`);
-const sizes = args.filter((a, i) => /^\d+$/.test(a) && !['--runs'].includes(args[i - 1])).map(Number);
+const sizes = args.filter((a, i) => /^\d+$/.test(a) && !['--runs', '--gateways'].includes(args[i - 1])).map(Number);
 const ns = sizes.length ? sizes : [100, 250, 500, 1000, 2000];
 const modes: readonly Mode[] = only ? [only] : MODES;
 
@@ -175,7 +181,7 @@ interface Row {
 }
 const rows: Row[] = [];
 const f1 = (x: number | undefined) => (x === undefined ? '-' : x.toFixed(1));
-console.log(`node ${process.version}, ${runs} runs per mode and size, median; modes: ${modes.join(', ')}`);
+console.log(`node ${process.version}, ${runs} runs per mode and size, median; modes: ${modes.join(', ')}; gateways: ${gatewaysFlag === 'per-1000' ? 'one per 1,000 routes' : gatewaysFlag}`);
 for (const n of ns) {
   const samples: Record<Mode, number[]> = { baseline: [], constructs: [], proxy: [], compile: [] };
   const objects = modes.includes('compile') ? objectsOf(n) : [];

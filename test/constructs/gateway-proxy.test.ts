@@ -1,3 +1,4 @@
+import * as crypto from 'crypto';
 import { App, Chart } from 'cdk8s';
 import {
   Backend,
@@ -17,6 +18,7 @@ import {
   RouteNamespaces,
   TlsCertificate,
 } from '../../src';
+import { ProxyConfig } from '../../src/constructs/proxy/config';
 import { describeNginx, nginxTest } from '../harness/nginx';
 import { selfSigned } from '../harness/openssl';
 import { find, newChart, synth, synthError } from '../util';
@@ -130,12 +132,116 @@ describe('the compiled configuration fits its ConfigMap', () => {
   }
   const stderr = () => jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
 
-  test('more than the API server stores in a ConfigMap (1 MiB) fails synth, naming the size and the fix', () => {
+  test('more than one ConfigMap holds (768 KiB parts): several ConfigMaps, in order, each under the limit, mounted through one projected volume', () => {
     const spy = stderr();
     try {
-      expect(synthError(manyRoutes(2000))).toMatch(/ConfigMap gateway\/gw-proxy-config: the compiled configuration of Gateway gateway\/gw is 1\d{3} KiB; the API server stores at most 1,024 KiB in a ConfigMap.*Fix: spread the routes over several Gateways/);
+      const app = manyRoutes(2000);
+      const objs = synth(app);
+      const maps = objs.filter((o) => o.kind === 'ConfigMap' && (o.metadata.name ?? '').startsWith('gw-proxy-config'));
+      expect(maps.map((o) => o.metadata.name)).toEqual(['gw-proxy-config', 'gw-proxy-config-001', 'gw-proxy-config-002']);
+      // the first holds nginx.conf (now the include skeleton), tls.list and the entrypoint; each other one part
+      expect(Object.keys(maps[0].data as object).sort()).toEqual(['entrypoint.sh', 'nginx.conf', 'tls.list']);
+      expect(maps.slice(1).map((o) => Object.keys(o.data as object))).toEqual([['part-001.conf'], ['part-002.conf']]);
+      for (const o of maps) {
+        const bytes = Object.entries(o.data as Record<string, string>).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
+        expect(bytes).toBeLessThanOrEqual(768 * 1024 + 64 * 1024);
+        expect(o.metadata.labels).toEqual(maps[0].metadata.labels);
+        expect(o.metadata.namespace).toBe('gateway');
+      }
+      // nginx.conf includes each part and lists its hash
+      const conf = (maps[0].data as Record<string, string>)['nginx.conf'];
+      for (const o of maps.slice(1)) {
+        const [file, content] = Object.entries(o.data as Record<string, string>)[0];
+        expect(conf).toContain(`include ${file};`);
+        expect(conf).toContain(`# part ${file} ${crypto.createHash('sha256').update(content).digest('hex')}\n`);
+      }
+      const dep = find(objs, 'Deployment', 'gw-proxy', 'gateway');
+      const volumes = dep.spec.template.spec.volumes;
+      expect(volumes.find((v: any) => v.name === 'config')).toEqual({
+        name: 'config',
+        projected: { defaultMode: 0o444, sources: maps.map((o) => ({ configMap: { name: o.metadata.name } })) },
+      });
+      // the run directory holds the running and the staged configuration
+      const total = maps.reduce((n, o) => n + Object.values(o.data as Record<string, string>).reduce((m, v) => m + Buffer.byteLength(v), 0), 0);
+      expect(volumes.find((v: any) => v.name === 'run').emptyDir).toEqual({ medium: 'Memory', sizeLimit: `${16 + 2 * Math.ceil(total / (1024 * 1024))}Mi` });
+      // still one mount at the same directory
+      expect(dep.spec.template.spec.containers[0].volumeMounts.filter((m: any) => m.mountPath === '/etc/nginx/gateway/config')).toEqual([{ mountPath: '/etc/nginx/gateway/config', name: 'config', readOnly: true }]);
+      // a second synth of the same app: the same objects
+      expect(app.synthYaml()).toBe(app.synthYaml());
     } finally {
       spy.mockRestore();
+    }
+  });
+
+  test('a route change changes the parts, the hashes nginx.conf lists and the config checksum (a rollout)', () => {
+    const spy = stderr();
+    try {
+      const a = synth(manyRoutes(2000));
+      const changedApp = manyRoutes(2000);
+      const gw = changedApp.node.findAll().find((c): c is Gateway => c instanceof Gateway)!;
+      gw.addHttpRoute('extra', { namespace: 'apps', hostnames: ['app49.example.com'], rules: [{ matches: [PathMatch.exact('/extra')], backends: [Backend.fromName('extra', { port: 80 })] }] });
+      const b = synth(changedApp);
+      const data = (objs: any[], name: string) => find(objs, 'ConfigMap', name, 'gateway').data as Record<string, string>;
+      expect(data(b, 'gw-proxy-config')['nginx.conf']).not.toBe(data(a, 'gw-proxy-config')['nginx.conf']);
+      const parts = (objs: any[]) => objs.filter((o) => o.kind === 'ConfigMap' && /^gw-proxy-config-\d{3}$/.test(o.metadata.name)).map((o) => Object.values(o.data as Record<string, string>)[0]);
+      expect(parts(b).filter((p) => p.includes('location = "/extra"'))).toHaveLength(1);
+      expect(parts(a).filter((p) => p.includes('location = "/extra"'))).toHaveLength(0);
+      // every listed hash is the one of its part, in both versions
+      for (const objs of [a, b]) {
+        for (const line of data(objs, 'gw-proxy-config')['nginx.conf'].split('\n').filter((l) => l.startsWith('# part '))) {
+          const [, , file, sum] = line.split(' ');
+          const cm = `gw-proxy-config-${file.slice(5, 8)}`;
+          expect(crypto.createHash('sha256').update(data(objs, cm)[file]).digest('hex')).toBe(sum);
+        }
+      }
+      const sum = (objs: any[]) => find(objs, 'Deployment', 'gw-proxy', 'gateway').spec.template.metadata.annotations['cdk8s-gateway.dev/config-checksum'];
+      expect(sum(b)).not.toBe(sum(a));
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  test('a configuration that shrinks back into one ConfigMap drops the parts and the projected volume', () => {
+    const spy = stderr();
+    try {
+      const { app, chart } = newChart();
+      const gateway = new Gateway(chart, 'gw', { namespace: 'gateway', gatewayClass: GatewayClass.builtin(chart, 'class'), listeners: [Listener.http({ routeNamespaces: RouteNamespaces.all() })] });
+      const proxy = new GatewayProxy(chart, 'proxy', { gateway });
+      const parts = jest.spyOn(ProxyConfig.prototype, 'configParts').mockReturnValue([{ name: 'gw-proxy-config-001', data: { 'part-001.conf': 'server {}\n' } }]);
+      const split = synth(app);
+      expect(split.filter((o) => o.kind === 'ConfigMap').map((o) => o.metadata.name)).toEqual(['gw-proxy-config', 'gw-proxy-config-001', 'gw-proxy-ca']);
+      parts.mockRestore();
+      const one = synth(app);
+      expect(one.filter((o) => o.kind === 'ConfigMap').map((o) => o.metadata.name)).toEqual(['gw-proxy-config', 'gw-proxy-ca']);
+      expect(find(one, 'Deployment', 'gw-proxy', 'gateway').spec.template.spec.volumes.find((v: any) => v.name === 'config')).toEqual({ name: 'config', configMap: { name: 'gw-proxy-config', defaultMode: 0o444 } });
+      expect(proxy.configMap.name).toBe('gw-proxy-config');
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  test('more parts than a proxy mounts (32) fails synth, naming the size and the fix', () => {
+    const { app, chart } = newChart();
+    const gateway = new Gateway(chart, 'gw', { namespace: 'gateway', gatewayClass: GatewayClass.builtin(chart, 'class'), listeners: [Listener.http({ routeNamespaces: RouteNamespaces.all() })] });
+    new GatewayProxy(chart, 'proxy', { gateway });
+    const part = 'x'.repeat(700 * 1024);
+    const parts = jest.spyOn(ProxyConfig.prototype, 'configParts').mockReturnValue(Array.from({ length: 33 }, (_, i) => ({ name: `gw-proxy-config-${String(i + 1).padStart(3, '0')}`, data: { [`part-${String(i + 1).padStart(3, '0')}.conf`]: part } })));
+    try {
+      expect(synthError(app)).toMatch(/ConfigMap gateway\/gw-proxy-config: the compiled configuration of Gateway gateway\/gw is 22\.\d MiB, 33 parts of at most 768 KiB, more than the 32 ConfigMaps a proxy mounts .*Fix: spread the routes over several Gateways/);
+    } finally {
+      parts.mockRestore();
+    }
+  });
+
+  test('a part larger than a ConfigMap holds (a block that cannot be split) fails synth, naming the ConfigMap and the fix', () => {
+    const { app, chart } = newChart();
+    const gateway = new Gateway(chart, 'gw', { namespace: 'gateway', gatewayClass: GatewayClass.builtin(chart, 'class'), listeners: [Listener.http({ routeNamespaces: RouteNamespaces.all() })] });
+    new GatewayProxy(chart, 'proxy', { gateway });
+    const parts = jest.spyOn(ProxyConfig.prototype, 'configParts').mockReturnValue([{ name: 'gw-proxy-config-001', data: { 'part-001.conf': 'x'.repeat(1100 * 1024) } }]);
+    try {
+      expect(synthError(app)).toMatch(/ConfigMap gateway\/gw-proxy-config-001: the compiled configuration of Gateway gateway\/gw \(part-001\.conf\) is 1100 KiB; the API server stores at most 1,024 KiB in a ConfigMap, so applying it would fail\. Fix: spread the routes over several Gateways/);
+    } finally {
+      parts.mockRestore();
     }
   });
 

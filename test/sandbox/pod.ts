@@ -28,7 +28,7 @@ import * as https from 'https';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { atomicWrite, Cluster, makePayload, ObjectKind, setVolumeOwnership, VolumeSetupError } from './cluster';
+import { atomicWrite, Cluster, makePayload, ObjectKind, PayloadFile, setVolumeOwnership, VolumeSetupError } from './cluster';
 import { DnsServer, startDns } from './dns';
 import { mustFind, parseQuantity, run, sleep, unmountAll } from './host';
 import { createPodNetwork, PodNetwork } from './net';
@@ -148,10 +148,12 @@ export interface TerminationReport {
 
 interface VolumeState {
   readonly name: string;
-  readonly kind: 'configMap' | 'secret' | 'emptyDir';
+  readonly kind: 'configMap' | 'secret' | 'emptyDir' | 'projected';
   readonly hostPath: string;
   readonly source: Json;
   readonly objectName?: string;
+  /** projected: its ConfigMap / Secret sources, in order */
+  readonly sources?: readonly { readonly kind: ObjectKind; readonly name: string; readonly source: Json }[];
 }
 
 interface Mount {
@@ -445,7 +447,30 @@ export async function startPod(options: StartPodOptions): Promise<Pod> {
     const volDir = path.join(dir, 'volumes');
     fs.mkdirSync(volDir);
     const memoryLimit = container.resources?.limits?.memory !== undefined ? parseQuantity(container.resources.limits.memory) : undefined;
+    const writeProjectedVolume = (v: VolumeState, initial: boolean) => {
+      // one atomic write of every source as the cluster holds it now: sources updated one after the
+      // other (kubelet fetches each object on its own) give projections that mix their versions
+      const payload: Record<string, PayloadFile> = {};
+      for (const src of v.sources!) {
+        const values = cluster.get(src.kind, namespace, src.name);
+        const what = `${src.kind === 'Secret' ? 'secret' : 'configmap'} "${src.name}"`;
+        if (!values && !src.source.optional) {
+          const msg = `MountVolume.SetUp failed for volume "${v.name}" : ${what} not found`;
+          if (initial) throw new VolumeSetupError(`sandbox: the pod would stay in ContainerCreating: ${msg}`);
+          event(msg);
+          return;
+        }
+        const files = makePayload({ ...src.source, defaultMode: src.source.defaultMode ?? v.source.defaultMode }, values, what);
+        for (const [k, f] of Object.entries(files)) {
+          if (k in payload) throw new VolumeSetupError(`sandbox: projected volume ${v.name}: conflicting path ${k}`);
+          payload[k] = f;
+        }
+      }
+      const wrote = atomicWrite(v.hostPath, payload, fsGroup !== undefined ? () => setVolumeOwnership(v.hostPath, { fsGroup, readOnly: true }) : undefined);
+      if (wrote && !initial) event(`volume "${v.name}": projection updated`);
+    };
     const writeObjectVolume = (v: VolumeState, initial: boolean) => {
+      if (v.kind === 'projected') return writeProjectedVolume(v, initial);
       const kind: ObjectKind = v.kind === 'secret' ? 'Secret' : 'ConfigMap';
       const values = cluster.get(kind, namespace, v.objectName!);
       const what = `${v.kind === 'secret' ? 'secret' : 'configmap'} "${v.objectName}"`;
@@ -473,6 +498,18 @@ export async function startPod(options: StartPodOptions): Promise<Pod> {
         volumes.set(vol.name, v);
         writeObjectVolume(v, true);
         if (fsGroup !== undefined) setVolumeOwnership(hostPath, { fsGroup, readOnly: true });
+      } else if (vol.projected) {
+        const sources = ((vol.projected.sources ?? []) as Json[]).map((x) => {
+          if (x.configMap) return { kind: 'ConfigMap' as ObjectKind, name: x.configMap.name as string, source: x.configMap };
+          if (x.secret) return { kind: 'Secret' as ObjectKind, name: x.secret.name as string, source: x.secret };
+          throw new Error(`sandbox: volume ${vol.name}: projected source ${Object.keys(x).join(', ')} is not supported by the rig (configMap, secret are)`);
+        });
+        // memory-backed, as kubelet's projected volumes
+        run('mount', ['-t', 'tmpfs', '-o', 'mode=1777', 'tmpfs', hostPath]);
+        const v: VolumeState = { name: vol.name, kind: 'projected', hostPath, source: vol.projected, sources };
+        volumes.set(vol.name, v);
+        writeObjectVolume(v, true);
+        if (fsGroup !== undefined) setVolumeOwnership(hostPath, { fsGroup, readOnly: true });
       } else if (vol.emptyDir) {
         const ed: Json = vol.emptyDir;
         const limit = ed.sizeLimit !== undefined ? parseQuantity(ed.sizeLimit) : undefined;
@@ -488,7 +525,7 @@ export async function startPod(options: StartPodOptions): Promise<Pod> {
         if (fsGroup !== undefined) setVolumeOwnership(hostPath, { fsGroup, readOnly: false });
         volumes.set(vol.name, { name: vol.name, kind: 'emptyDir', hostPath, source: ed });
       } else {
-        throw new Error(`sandbox: volume ${vol.name}: ${Object.keys(vol).filter((k) => k !== 'name').join(', ')} is not supported by the rig (configMap, secret, emptyDir are)`);
+        throw new Error(`sandbox: volume ${vol.name}: ${Object.keys(vol).filter((k) => k !== 'name').join(', ')} is not supported by the rig (configMap, secret, projected, emptyDir are)`);
       }
     }
 
@@ -700,7 +737,7 @@ export async function startPod(options: StartPodOptions): Promise<Pod> {
     let syncChain = Promise.resolve();
     const unwatch = cluster.watch((kind, ns, name) => {
       if (ns !== namespace) return;
-      const affected = [...volumes.values()].filter((v) => v.kind === (kind === 'Secret' ? 'secret' : 'configMap') && v.objectName === name);
+      const affected = [...volumes.values()].filter((v) => (v.kind === (kind === 'Secret' ? 'secret' : 'configMap') && v.objectName === name) || (v.kind === 'projected' && v.sources!.some((x) => x.kind === kind && x.name === name)));
       if (!affected.length) return;
       syncChain = syncChain.then(async () => {
         if (options.volumeSyncDelayMs) await sleep(options.volumeSyncDelayMs);

@@ -134,6 +134,29 @@ export function registerLibraryObject(o: ApiObject, shared: () => KubeObject): v
   libraryObjects.set(o, shared);
 }
 
+const lateScopes = new WeakSet<IConstruct>();
+let anyLateScope = false;
+
+/**
+ * Marks `scope` (a construct under a derived subtree) as the parent of objects added while the app
+ * is validated, from the compile (the built-in proxy's ConfigMaps for the parts of a large
+ * configuration: how many there are is known only then). Its children do not count as a change of
+ * the app: adding them keeps the snapshot fresh, so the next validation in the same synth does not
+ * resolve and compile the app again. They are in the proxy's namespace, which its first ConfigMap
+ * already makes the namespace check count.
+ * @internal
+ */
+export function registerLateObjectsScope(scope: IConstruct): void {
+  lateScopes.add(scope);
+  anyLateScope = true;
+}
+
+/** The app's constructs but the children of late-objects scopes (see above). */
+function appConstructs(root: IConstruct): IConstruct[] {
+  const all = root.node.findAll();
+  return anyLateScope ? all.filter((c) => !(c.node.scope && lateScopes.has(c.node.scope))) : all;
+}
+
 function checkedObjects(all: IConstruct[]): ApiObject[] {
   return all.filter((c): c is ApiObject => c instanceof ApiObject && !isDerived(c));
 }
@@ -224,7 +247,7 @@ export function lightRef(o: ApiObject): ObjectRef {
 
 function compute(root: IConstruct): Computed {
   prepareApp(root);
-  const all = root.node.findAll();
+  const all = appConstructs(root);
   markTick();
   const marks = { tick, generation, constructs: all.length };
   const e = epochs.get(root);
@@ -301,7 +324,7 @@ export function appSnapshot(scope: IConstruct): AppSnapshot {
 function freshResult(root: IConstruct): Computed | undefined {
   const last = lastResult.get(root);
   if (!last || last.tick !== tick || last.generation !== generation) return undefined;
-  const all = root.node.findAll();
+  const all = appConstructs(root);
   return last.constructs === all.length && last.untrackedKey === untrackedKeyOf(checkedObjects(all)) ? last : undefined;
 }
 

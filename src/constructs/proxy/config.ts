@@ -2,7 +2,7 @@ import * as crypto from 'crypto';
 import { IConstruct } from 'constructs';
 import { BUILTIN_CONTROLLER_NAME, Diagnostic, KubeObject } from '../../model';
 import { buildDataplane } from '../../ir';
-import { renderNginx, RenderedGateway } from '../../render/nginx';
+import { partName, renderNginx, RenderedGateway } from '../../render/nginx';
 import { resolveWithAcmeChallenges } from '../../resolve';
 import { appSnapshot, warnOnce } from '../core/validation';
 import { GatewayProxyProps } from './props';
@@ -35,14 +35,34 @@ export class ProxyConfig {
     private readonly nginxVersion: string,
   ) {}
 
-  /** The compiled configuration files (nginx.conf, tls.list, entrypoint.sh). */
+  /** The files of the first ConfigMap `<name>-config`: nginx.conf, tls.list, entrypoint.sh. */
   public configFiles(): Record<string, string> {
     const r = this.compile();
     return {
-      'entrypoint.sh': proxyEntrypoint(),
+      // (the script that loads a split configuration only when every part matches; the same script as before the split otherwise)
+      'entrypoint.sh': proxyEntrypoint({ parts: this.configParts().length > 0 }),
       'nginx.conf': r.result?.files['nginx.conf'] ?? '# the Gateway is not served: see the synth errors\n',
       'tls.list': r.result?.files['tls.list'] ?? '',
     };
+  }
+
+  /**
+   * The parts of a configuration too large for one ConfigMap (`part-001.conf`…, see the renderer's
+   * `maxFileBytes`), one ConfigMap each: `<name>-config-001` holds `part-001.conf`, … In order;
+   * none for a configuration that fits in `<name>-config`.
+   */
+  public configParts(): { readonly name: string; readonly data: Record<string, string> }[] {
+    const files = this.compile().result?.files ?? {};
+    const out: { name: string; data: Record<string, string> }[] = [];
+    for (let n = 1; partName(n) in files; n++) out.push({ name: `${this.name}-config-${partName(n).slice(5, -5)}`, data: { [partName(n)]: files[partName(n)] } });
+    return out;
+  }
+
+  /** Bytes of all the configuration files (nginx.conf, its parts, tls.list, entrypoint.sh). */
+  public configBytes(): number {
+    let n = 0;
+    for (const data of [this.configFiles(), ...this.configParts().map((p) => p.data)]) for (const v of Object.values(data)) n += Buffer.byteLength(v);
+    return n;
   }
 
   /** Secrets the configuration cannot start without (TLS stream listeners on nginx before 1.25.5): their volumes are not optional. */
@@ -72,6 +92,8 @@ export class ProxyConfig {
   public checksum(): string {
     const files = this.configFiles();
     const h = crypto.createHash('sha256').update(files['nginx.conf']).update(files['entrypoint.sh']).update(files['tls.list']);
+    // (the parts' contents are in nginx.conf as their hashes, but a part's own bytes count too)
+    for (const p of this.configParts()) for (const [k, v] of Object.entries(p.data)) h.update(k).update(v);
     for (const [k, v] of Object.entries(this.caFiles())) h.update(k).update(v);
     return h.digest('hex');
   }
@@ -106,6 +128,7 @@ export class ProxyConfig {
       embedSecrets: false,
       caFiles: 'flat',
       streamModule: (this.props.streamModule ?? 'builtin') as 'builtin' | 'dynamic',
+      maxFileBytes: CONFIG_PART_BYTES,
     });
     const result = rendered.find((r) => served(r.namespace, r.name));
     this.rendered = { key: snapshot.key, objects, result, diagnostics: [...(result?.diagnostics ?? []), ...acme.diagnostics] };
@@ -113,28 +136,43 @@ export class ProxyConfig {
   }
 
   /**
-   * The compiled configuration must fit in its ConfigMap (an error: the apply would fail); past what
-   * client-side `kubectl apply` can record, a warning says to apply server-side.
+   * Every ConfigMap must fit in what the API server stores (an error: the apply would fail), and the
+   * configuration in at most MAX_CONFIG_PARTS of them; past what client-side `kubectl apply` can
+   * record, one warning says to apply server-side.
    */
   public checkConfigMapSizes(): string[] {
     const errors: string[] = [];
-    for (const [name, data] of [[`${this.name}-config`, this.configFiles()], [`${this.name}-ca`, this.caFiles()]] as const) {
+    const gw = `Gateway ${this.props.gateway.effectiveNamespace}/${this.props.gateway.name}`;
+    const parts = this.configParts();
+    const maps: [string, Record<string, string>][] = [[`${this.name}-config`, this.configFiles()], ...parts.map((p): [string, Record<string, string>] => [p.name, p.data]), [`${this.name}-ca`, this.caFiles()]];
+    if (parts.length > MAX_CONFIG_PARTS) {
+      errors.push(
+        `ConfigMap ${this.namespace}/${this.name}-config: the compiled configuration of ${gw} is ${(this.configBytes() / MIB).toFixed(1)} MiB, ${parts.length} parts of at most ${CONFIG_PART_BYTES / 1024} KiB, more than the ${MAX_CONFIG_PARTS} ConfigMaps a proxy mounts (${(MAX_CONFIG_PARTS * CONFIG_PART_BYTES / MIB).toFixed(0)} MiB, about 35,000 routes with a header and a query match). ` +
+          'Fix: spread the routes over several Gateways, each with its own GatewayProxy, or serve some hostnames with another Gateway',
+      );
+    }
+    const large: string[] = [];
+    for (const [name, data] of maps) {
       const bytes = Object.entries(data).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
       const kib = (bytes / 1024).toFixed(0);
       if (bytes > CONFIGMAP_MAX_BYTES) {
-        errors.push(
-          `ConfigMap ${this.namespace}/${name}: the compiled configuration of Gateway ${this.props.gateway.effectiveNamespace}/${this.props.gateway.name} is ${kib} KiB; the API server stores at most 1,024 KiB in a ConfigMap, so applying it would fail. ` +
-            'Fix: spread the routes over several Gateways, each with its own GatewayProxy (about 1,500 routes with a header and a query match fit in one), or serve some hostnames with another Gateway',
-        );
+        const what = name === `${this.name}-ca` ? `the CA bundles the configuration of ${gw} reads are` : `the compiled configuration of ${gw} (${Object.keys(data).filter((k) => k !== 'entrypoint.sh').join(', ')}) is`;
+        const fix = name === `${this.name}-ca`
+          ? 'Fix: reference fewer or smaller CA bundles (BackendTLSPolicy, client certificate validation), e.g. one bundle shared by the backends'
+          : `Fix: spread the routes over several Gateways, each with its own GatewayProxy, or serve some hostnames with another Gateway (a configuration is split into ConfigMaps of ${CONFIG_PART_BYTES / 1024} KiB at whole blocks; this one holds a single directive or block that cannot be split, e.g. a TLS listener list or a map of that size)`;
+        errors.push(`ConfigMap ${this.namespace}/${name}: ${what} ${kib} KiB; the API server stores at most 1,024 KiB in a ConfigMap, so applying it would fail. ${fix}`);
       } else if (bytes > ANNOTATIONS_MAX_BYTES / 2 && JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: this.namespace }, data }).length > ANNOTATIONS_MAX_BYTES) {
         // (the configuration is printable ASCII and newlines, which JSON at most doubles: below half
         // the limit it cannot reach it)
-        warnOnce(
-          this.owner,
-          `[${this.owner.node.path}] ConfigMap ${this.namespace}/${name} holds ${kib} KiB, more than client-side \`kubectl apply\` can record in its last-applied-configuration annotation (256 KiB for all annotations): ` +
-            'apply it server-side (`kubectl apply --server-side`, Argo CD sync option `ServerSideApply=true`; Flux and Pulumi apply server-side already)',
-        );
+        large.push(`${this.namespace}/${name} holds ${kib} KiB`);
       }
+    }
+    if (large.length) {
+      warnOnce(
+        this.owner,
+        `[${this.owner.node.path}] ${large.length === 1 ? 'ConfigMap' : 'ConfigMaps'} ${large.join(', ')}, more than client-side \`kubectl apply\` can record in its last-applied-configuration annotation (256 KiB for all annotations): ` +
+          'apply server-side (`kubectl apply --server-side`, Argo CD sync option `ServerSideApply=true`; Flux and Pulumi apply server-side already)',
+      );
     }
     return errors;
   }
@@ -144,6 +182,15 @@ export class ProxyConfig {
 const CONFIGMAP_MAX_BYTES = 1024 * 1024;
 /** All annotations of an object together, in bytes: kubectl's client-side apply records the whole object in one (256 KiB). */
 const ANNOTATIONS_MAX_BYTES = 256 * 1024;
+const MIB = 1024 * 1024;
+/**
+ * A configuration larger than this is split into parts of at most this size, one ConfigMap each
+ * (768 KiB: a quarter of the API server's limit left for the key, the entrypoint and tls.list in
+ * the first ConfigMap, and growth).
+ */
+export const CONFIG_PART_BYTES = 768 * 1024;
+/** At most this many part ConfigMaps per proxy (24 MiB of configuration, about 35,000 routes with a header and a query match). */
+export const MAX_CONFIG_PARTS = 32;
 
 /**
  * Backends whose endpoints the app declares statically (a selector-less Service with an

@@ -5,7 +5,7 @@ import { BUILTIN_CONTROLLER_NAME, Diagnostic, KubeObject } from '../../model';
 import { parseNginxVersion } from '../../render/nginx';
 import { checkObjectName, checkPort } from '../core/checks';
 import { fail, freeId } from '../core/errors';
-import { DERIVED_OBJECTS_METADATA, warnOnce } from '../core/validation';
+import { DERIVED_OBJECTS_METADATA, registerLateObjectsScope, warnOnce } from '../core/validation';
 import { ListenerProtocol } from '../gateway-api/listener';
 import { ProxyConfig, versionFromImage } from './config';
 import { addProxyDeployment } from './pod';
@@ -29,7 +29,12 @@ import { addProxyAutoscaler, addProxyService } from './service';
 export class GatewayProxy extends Construct {
   public readonly name: string;
   public readonly namespace: string;
-  /** The ConfigMap holding `nginx.conf` and the entrypoint. */
+  /**
+   * The ConfigMap holding `nginx.conf` and the entrypoint. A configuration larger than 768 KiB is
+   * split: this one holds nginx.conf (which includes the parts), and `<name>-config-001`,
+   * `<name>-config-002`… one part each (children of the construct `config-parts`, added when the
+   * app is synthesized: the compile decides how many), all mounted through one projected volume.
+   */
   public readonly configMap: ApiObject;
   /** The ConfigMap holding the CA bundles the configuration reads (BackendTLSPolicy, client validation), copied from the app. */
   public readonly caConfigMap: ApiObject;
@@ -39,7 +44,10 @@ export class GatewayProxy extends Construct {
   public readonly nginxVersion: string;
   private readonly props: GatewayProxyProps;
   private readonly mountedSecrets = new Set<string>();
+  private readonly metadataOf: (suffix: string) => { name: string; namespace: string; labels: { [key: string]: string } };
   private readonly config: ProxyConfig;
+  /** parent of the part ConfigMaps, created at synth (see `configMap`) */
+  private readonly configParts: Construct;
 
   constructor(scope: Construct, id: string, props: GatewayProxyProps) {
     super(scope, freeId(scope, id, 'GatewayProxy'));
@@ -70,6 +78,9 @@ export class GatewayProxy extends Construct {
       metadata: metadata('-config'),
       data: Lazy.any({ produce: () => this.config.configFiles() }),
     });
+    this.configParts = new Construct(this, 'config-parts');
+    registerLateObjectsScope(this.configParts);
+    this.metadataOf = metadata;
 
     this.caConfigMap = new ApiObject(this, 'ca', {
       apiVersion: 'v1',
@@ -125,6 +136,26 @@ export class GatewayProxy extends Construct {
     this.node.addValidation({ validate: () => this.validateProxy() });
   }
 
+  /**
+   * One ConfigMap per part of the compiled configuration, in order: created (or removed) here, at
+   * validation, which cdk8s runs before it writes any object; their data is read at output.
+   */
+  private syncConfigParts(): void {
+    const parts = this.config.configParts();
+    const existing = this.configParts.node.children.length;
+    for (let i = existing; i < parts.length; i++) {
+      const n = i;
+      const name = parts[n].name;
+      new ApiObject(this.configParts, `part-${n + 1}`, {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: this.metadataOf(name.slice(this.name.length)),
+        data: Lazy.any({ produce: () => this.config.configParts()[n]?.data ?? {} }),
+      });
+    }
+    for (let i = existing; i > parts.length; i--) this.configParts.node.tryRemoveChild(`part-${i}`);
+  }
+
   private validateProxy(): string[] {
     const gw = this.props.gateway;
     const classes = this.node.root.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject && c.kind === 'GatewayClass');
@@ -133,6 +164,7 @@ export class GatewayProxy extends Construct {
       return [`gateway: Gateway ${gw.effectiveNamespace}/${gw.name} has class "${gw.gatewayClassName}", which is not a GatewayClass of this app with controllerName ${BUILTIN_CONTROLLER_NAME}. Fix: use GatewayClass.builtin(...) as its gatewayClass, or drop the GatewayProxy and let the class's controller serve it`];
     }
     const r = this.config.compile();
+    this.syncConfigParts();
     if (!r.result) return [`gateway: Gateway ${gw.effectiveNamespace}/${gw.name} is not served (it is not accepted; see its own errors)`];
     const line = (d: Diagnostic) => `${d.object.kind} ${d.object.namespace ?? ''}/${d.object.name} ${d.field ?? ''}: ${d.message}${d.fix ? ` Fix: ${d.fix}` : ''} (${d.code})`;
     const errors = r.diagnostics.filter((d) => d.severity === 'error').map(line);

@@ -7,6 +7,19 @@ import { ProxyConfig } from './config';
 import { DEFAULT_PROXY_IMAGE, GatewayProxyProps, NodeSpread } from './props';
 import { PROXY_PATHS } from './proxy-entrypoint';
 
+/**
+ * Lets the pod spec's entry of `volume` be decided at synth (after the compile): `produce` returns
+ * its source (`{ projected: … }`), or undefined for the one the volume was created with.
+ */
+function overrideVolume(volume: kplus.Volume, produce: () => Record<string, unknown> | undefined): void {
+  const created = volume._toKube.bind(volume);
+  // (the k8s binding's shapes: a quantity is `{ value }`)
+  volume._toKube = () => {
+    const source = produce();
+    return source ? ({ name: volume.name, ...source } as ReturnType<typeof created>) : created();
+  };
+}
+
 /** What the proxy's Deployment is built from (see `GatewayProxy`). @internal */
 export interface ProxyDeploymentOptions {
   readonly props: GatewayProxyProps;
@@ -95,11 +108,25 @@ export function addProxyDeployment(scope: Construct, options: ProxyDeploymentOpt
   const container = deployment.containers[0];
   // the configuration is mounted as a directory (not subPath), so kubelet's updates reach the pod
   const configRef = kplus.ConfigMap.fromConfigMapName(scope, 'config-ref', `${name}-config`);
-  container.mount(PROXY_PATHS.config, kplus.Volume.fromConfigMap(scope, 'config-volume', configRef, { name: 'config', defaultMode: 0o444 }), { readOnly: true });
+  const configVolume = kplus.Volume.fromConfigMap(scope, 'config-volume', configRef, { name: 'config', defaultMode: 0o444 });
+  // a configuration in several ConfigMaps: one projected volume of all of them, in one directory
+  // (the entrypoint loads a set only when every part matches the hash nginx.conf lists)
+  overrideVolume(configVolume, () => {
+    const parts = config.configParts();
+    if (!parts.length) return undefined;
+    return { projected: { defaultMode: 0o444, sources: [`${name}-config`, ...parts.map((p) => p.name)].map((n) => ({ configMap: { name: n } })) } };
+  });
+  container.mount(PROXY_PATHS.config, configVolume, { readOnly: true });
   const caRef = kplus.ConfigMap.fromConfigMapName(scope, 'ca-ref', `${name}-ca`);
   container.mount(PROXY_PATHS.ca, kplus.Volume.fromConfigMap(scope, 'ca-volume', caRef, { name: 'ca', defaultMode: 0o444 }), { readOnly: true });
   // certificate copies and include files: memory, never the node's disk
-  container.mount(PROXY_PATHS.run, kplus.Volume.fromEmptyDir(scope, 'run-volume', 'run', { medium: kplus.EmptyDirMedium.MEMORY, sizeLimit: Size.mebibytes(16) }));
+  const runVolume = kplus.Volume.fromEmptyDir(scope, 'run-volume', 'run', { medium: kplus.EmptyDirMedium.MEMORY, sizeLimit: Size.mebibytes(16) });
+  // it holds the running configuration and the one being checked: a split (large) one twice, on top
+  overrideVolume(runVolume, () => {
+    if (!config.configParts().length) return undefined;
+    return { emptyDir: { medium: 'Memory', sizeLimit: { value: `${16 + 2 * Math.ceil(config.configBytes() / (1024 * 1024))}Mi` } } };
+  });
+  container.mount(PROXY_PATHS.run, runVolume);
   container.mount(PROXY_PATHS.prefix, kplus.Volume.fromEmptyDir(scope, 'cache-volume', 'cache', { sizeLimit: props.bufferVolumeSize ?? Size.gibibytes(1) }));
   container.mount('/tmp', kplus.Volume.fromEmptyDir(scope, 'tmp-volume', 'tmp', { sizeLimit: Size.mebibytes(16) }));
       for (const l of listeners) {

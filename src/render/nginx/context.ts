@@ -21,6 +21,8 @@ export interface Options {
    * reload, the TLS include files (`tls/<file>`, listed in `tls.list`) and `resolver.conf`.
    */
   readonly runtimeDir?: string;
+  /** Split nginx.conf above this size into include files (see split.ts). */
+  readonly maxFileBytes?: number;
   /** The nginx version the configuration targets (major, minor, patch). */
   readonly nginxVersion: readonly [number, number, number];
   /** With `embedSecrets`: the Secrets (`ns/name`) of the input that hold tls.crt and tls.key. */

@@ -26,8 +26,12 @@ export interface RunningNginx {
   errorLog(): string;
 }
 
-/** Starts nginx in the foreground on a fresh prefix holding `files` and waits until `waitPort` (on 127.0.0.1) accepts connections. */
-export async function startNginx(files: Readonly<Record<string, string>>, waitPort: number): Promise<RunningNginx> {
+/**
+ * Starts nginx in the foreground on a fresh prefix holding `files` and waits until `waitPort` (on
+ * 127.0.0.1) accepts connections, for at most `timeoutMs` (a configuration of thousands of routes
+ * takes nginx seconds to a minute to load).
+ */
+export async function startNginx(files: Readonly<Record<string, string>>, waitPort: number, timeoutMs = 10000): Promise<RunningNginx> {
   const dir = writePrefix(files);
   const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-gw-cwd-'));
   const proc = spawnNginx(['-p', dir, '-c', 'nginx.conf', '-e', 'error.log', '-g', 'daemon off;'], cwd);
@@ -44,7 +48,7 @@ export async function startNginx(files: Readonly<Record<string, string>>, waitPo
     removeDir(cwd);
     throw new Error(message);
   };
-  const deadline = Date.now() + 10000;
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (proc.exited()) return fail(`nginx exited: ${proc.output()}\n${errorLog()}`);
     if (await connects(waitPort)) {

@@ -1,0 +1,113 @@
+/**
+ * Splitting a large configuration into include files (`maxFileBytes`): the contents of the `http`
+ * and `stream` blocks are packed, whole blocks in order, into `part-NNN.conf` files next to
+ * nginx.conf, and the blocks' bodies include them. A block larger than a part (one server with
+ * thousands of locations, a map with thousands of entries) stays in its file as a skeleton
+ * (`server {`, its includes, `}`) and its own body is packed the same way: `include` is valid in
+ * every block the renderer writes (http, stream, server, location, if, map, geo, upstream; not
+ * `split_clients`, which is never that large), and
+ * relative include paths are resolved from nginx.conf's directory whatever the nesting.
+ *
+ * nginx.conf lists every part with the SHA-256 of its content (`# part <file> <sha256>`), so a
+ * loader that receives the files separately (the proxy's ConfigMaps, which kubelet updates one by
+ * one) can tell a consistent set from a mix of versions.
+ */
+import * as crypto from 'crypto';
+import { appendAll } from '../../model/arrays';
+
+/** The name of the n-th part (1-based): sorted by name = in order. */
+export function partName(n: number): string {
+  return `part-${String(n).padStart(3, '0')}.conf`;
+}
+
+/** `# part <file> <sha256>` lines of nginx.conf, in part order. */
+export const PART_LINE = /^# part (part-\d{3,}\.conf) ([0-9a-f]{64})$/;
+
+/** One directive or one whole block, as lines at depth 0 of their context. */
+interface Unit {
+  readonly lines: string[];
+  readonly bytes: number;
+  readonly block: boolean;
+}
+
+const lineBytes = (l: string): number => Buffer.byteLength(l) + 1;
+
+/**
+ * The units of a block body whose nested lines are indented (as `block` writes them): a line at
+ * depth 0 ending with `{` opens a block that runs to the next depth-0 `}`. Undefined when the
+ * lines are not shaped so (then nothing is split).
+ */
+function unitsOf(lines: readonly string[]): Unit[] | undefined {
+  const out: Unit[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i];
+    if (/^\s/.test(l)) return undefined;
+    if (!l.startsWith('#') && l.endsWith('{')) {
+      let j = i + 1;
+      while (j < lines.length && lines[j] !== '}') {
+        if (lines[j] !== '' && !lines[j].startsWith('  ')) return undefined;
+        j++;
+      }
+      if (j === lines.length) return undefined;
+      const u = lines.slice(i, j + 1);
+      out.push({ lines: u, bytes: u.reduce((n, x) => n + lineBytes(x), 0), block: true });
+      i = j;
+    } else {
+      out.push({ lines: [l], bytes: lineBytes(l), block: false });
+    }
+  }
+  return out;
+}
+
+const dedent = (lines: readonly string[]): string[] => lines.map((l) => (l.startsWith('  ') ? l.slice(2) : l));
+const indent = (lines: readonly string[]): string[] => lines.map((l) => (l ? `  ${l}` : l));
+
+/**
+ * Packs the lines of a block body (depth 0 = no indent) into parts of at most `budget` bytes
+ * each, appended to `parts`; returns what stays in the enclosing file (includes and the skeletons
+ * of blocks too large for one part). A single directive larger than `budget` gets a part of its
+ * own (larger than `budget`: the caller's size check names it).
+ */
+export function packBody(lines: readonly string[], budget: number, parts: string[][]): string[] {
+  const units = unitsOf(lines.flatMap((l) => l.split('\n')));
+  if (!units) return lines.slice();
+  const out: string[] = [];
+  let current: string[] = [];
+  let bytes = 0;
+  const flush = () => {
+    while (current.length && current[current.length - 1] === '') current.pop();
+    if (!current.length) return;
+    parts.push(current);
+    out.push(`include ${partName(parts.length)};`);
+    current = [];
+    bytes = 0;
+  };
+  for (const u of units) {
+    if (u.bytes > budget && u.block && !/^(split_clients|types)\b/.test(u.lines[0])) {
+      flush();
+      const inner = packBody(dedent(u.lines.slice(1, -1)), budget, parts);
+      appendAll(out, [u.lines[0]], indent(inner), [u.lines[u.lines.length - 1]]);
+      continue;
+    }
+    if (bytes + u.bytes > budget) flush();
+    // a part never starts with a blank line
+    if (!current.length && u.lines.length === 1 && u.lines[0] === '') continue;
+    appendAll(current, u.lines);
+    bytes += u.bytes;
+  }
+  flush();
+  return out;
+}
+
+/** The part files (name → content) and the manifest lines nginx.conf carries. */
+export function partFiles(parts: readonly string[][]): { files: Record<string, string>; manifest: string[] } {
+  const files: Record<string, string> = {};
+  const manifest: string[] = [];
+  parts.forEach((lines, i) => {
+    const name = partName(i + 1);
+    const content = lines.join('\n') + '\n';
+    files[name] = content;
+    manifest.push(`# part ${name} ${crypto.createHash('sha256').update(content).digest('hex')}`);
+  });
+  return { files, manifest };
+}
