@@ -407,4 +407,27 @@ describeSandbox('homelab lifecycle: nginx killed', () => {
       await pod.destroy();
     }
   }, ROOTFS_TIMEOUT_MS);
+
+  test('kubelet restarts the container in the same pod (its emptyDirs kept): it starts and serves again', async () => {
+    const rootfs = await sandboxRootfs();
+    const objects = homelabObjects();
+    const deployment = find(objects as any, 'Deployment', 'web-gateway-proxy', 'gateway');
+    const first = await startPod({ deployment, objects, rootfs });
+    let second: Awaited<ReturnType<typeof startPod>> | undefined;
+    try {
+      await first.waitReady({ timeoutMs: 60000 });
+      process.kill(first.processes().find((p) => p.cmdline.startsWith('nginx: master'))!.pid, 'SIGKILL');
+      expect((await Promise.race([first.exited, sleep(10000).then(() => undefined)]))?.code).not.toBe(0);
+      const emptyDirs = (deployment.spec.template.spec.volumes as { name: string; emptyDir?: unknown }[]).filter((v) => v.emptyDir).map((v) => v.name);
+      expect(emptyDirs).toContain('run');
+      second = await startPod({ deployment, objects, rootfs, emptyDirsFrom: Object.fromEntries(emptyDirs.map((n) => [n, first.volumePath(n)])) });
+      expect(second.events.some((e) => e.includes('volume "run": kept from the previous container'))).toBe(true);
+      await second.waitReady({ timeoutMs: 60000 });
+      expect(second.running).toBe(true);
+      expect(second.logs('stderr')).not.toMatch(/cannot|No such file/);
+    } finally {
+      await second?.destroy();
+      await first.destroy();
+    }
+  }, ROOTFS_TIMEOUT_MS);
 });

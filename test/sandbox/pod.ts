@@ -93,6 +93,12 @@ export interface StartPodOptions {
   readonly maxLogBytes?: number;
   /** How long to wait for the sandbox to start the command. @default 20000 */
   readonly startTimeoutMs?: number;
+  /**
+   * A container restart within the same pod: kubelet keeps the pod's emptyDir volumes across it.
+   * The emptyDirs start with a copy of these host directories (e.g. `previous.volumePath('run')` of
+   * the exited container), everything else is new. @default - empty emptyDirs
+   */
+  readonly emptyDirsFrom?: Readonly<Record<string, string>>;
 }
 
 /** How the container ended. Like the container status, a death by signal N reads as code 128+N. */
@@ -522,6 +528,13 @@ export async function startPod(options: StartPodOptions): Promise<Pod> {
           // a disk emptyDir's sizeLimit is enforced by eviction in a kubelet; here it is a hard limit
           run('mount', ['-t', 'tmpfs', '-o', `mode=0777,size=${Math.ceil(limit)}`, 'tmpfs', hostPath]);
         } else fs.chmodSync(hostPath, 0o777);
+        const previous = options.emptyDirsFrom?.[vol.name];
+        if (previous !== undefined) {
+          // what the previous container left in the volume (kubelet keeps it across a restart)
+          // cp -a: owners, modes and symlinks as the container left them
+          run('cp', ['-a', `${previous}/.`, hostPath]);
+          event(`volume "${vol.name}": kept from the previous container`);
+        }
         if (fsGroup !== undefined) setVolumeOwnership(hostPath, { fsGroup, readOnly: false });
         volumes.set(vol.name, { name: vol.name, kind: 'emptyDir', hostPath, source: ed });
       } else {

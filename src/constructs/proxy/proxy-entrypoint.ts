@@ -41,7 +41,7 @@ export const PROXY_PATHS = {
  * version in a directory of their own and loads only a set whose parts all match (kubelet updates
  * the ConfigMaps of a projected volume one by one), at start and on every change. Without it (one
  * ConfigMap, whose files kubelet swaps together) it is the script of the releases before the split,
- * byte for byte: a proxy whose configuration fits in one ConfigMap sees no change.
+ * with one fix: a restarted container forgets what the previous one staged.
  */
 export function proxyEntrypoint(options: { readonly parts?: boolean } = {}): string {
   const P = PROXY_PATHS;
@@ -276,7 +276,10 @@ round() {
 
 `;
 
-const ONE_FILE_BOOT = `mkdir -p "$RUN/conf" "$RUN/tls" "$PREFIX" || exit 1
+const ONE_FILE_BOOT = `# (the run directory outlives a container restart: what the previous container staged is forgotten,
+# so the configuration is copied anew)
+rm -f "$RUN/conf/.sum" "$RUN/conf/.sum.new" "$RUN/conf/nginx.conf.new"
+mkdir -p "$RUN/conf" "$RUN/tls" "$PREFIX" || exit 1
 ln -sfn "$CA" "$RUN/conf/ca"
 ln -sfn "$SECRETS" "$RUN/conf/secrets"
 ln -sf /dev/stderr "$PREFIX/error.log"
