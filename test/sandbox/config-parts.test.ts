@@ -13,7 +13,8 @@ import type { Backend as HostBackend } from '.';
 
 type Json = Record<string, any>;
 
-const ROUTES = 1600;
+/** enough header + query routes for a configuration over 768 KiB, in nginx.conf and two parts (1,600 fit in one ConfigMap since the hash / if dispatch) */
+const ROUTES = 2200;
 /** the route whose response header tells the version (it is in the last part) */
 const PROBE = ROUTES - 1;
 
