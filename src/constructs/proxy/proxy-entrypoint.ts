@@ -126,7 +126,7 @@ sync_tls() {
   done < "$1"
 }
 
-${config}on_term() {
+${CHECK_CONFIG}${config}on_term() {
   log "received $1: draining (graceful quit)"
   trap '' TERM QUIT INT
   [ -n "$NGINX_PID" ] && kill -QUIT "$NGINX_PID" 2>/dev/null
@@ -158,6 +158,17 @@ exit "$rc"
 `;
 }
 
+/** `nginx -t` with its logging, shared by both ways of loading the configuration. */
+const CHECK_CONFIG = `# nginx -t of configuration file $1; logs why it failed (the first time, then about every minute)
+check_config() {
+  if out=$(nginx -t -q -p "$PREFIX/" -c "$1" -e /dev/stderr 2>&1); then FAILS=0; return 0; fi
+  [ $((FAILS % 12)) = 0 ] && log "$2 refused by nginx -t, still serving the previous configuration; retrying every \${EVERY}s: $(echo "$out" | tr '\\n' ' ')"
+  FAILS=$((FAILS + 1))
+  return 1
+}
+
+`;
+
 /** One ConfigMap: its files change together. */
 const ONE_FILE_CONFIG = `# the ConfigMap as kubelet last swapped it in (one consistent version of all its files)
 config_dir() { (cd "$CONFIG/..data" 2>/dev/null && pwd -P) || echo "$CONFIG"; }
@@ -170,14 +181,6 @@ sync_config() {
   cp "$1/nginx.conf" "$RUN/conf/nginx.conf.new" || { log "cannot read $1/nginx.conf"; return 1; }
   echo "$h" > "$RUN/conf/.sum.new"
   FAILS=0
-}
-
-# nginx -t of configuration file $1; logs why it failed (the first time, then about every minute)
-check_config() {
-  if out=$(nginx -t -q -p "$PREFIX/" -c "$1" -e /dev/stderr 2>&1); then FAILS=0; return 0; fi
-  [ $((FAILS % 12)) = 0 ] && log "$2 refused by nginx -t, still serving the previous configuration; retrying every \${EVERY}s: $(echo "$out" | tr '\\n' ' ')"
-  FAILS=$((FAILS + 1))
-  return 1
 }
 
 # one round: what kubelet changed is checked, and nginx reloaded when it passes
@@ -247,14 +250,6 @@ sync_config() {
 swap_config() {
   rm -rf "$RUN/conf.old"
   { [ ! -e "$RUN/conf" ] || mv "$RUN/conf" "$RUN/conf.old"; } && mv "$RUN/conf.new" "$RUN/conf" && rm -rf "$RUN/conf.old"
-}
-
-# nginx -t of configuration file $1; logs why it failed (the first time, then about every minute)
-check_config() {
-  if out=$(nginx -t -q -p "$PREFIX/" -c "$1" -e /dev/stderr 2>&1); then FAILS=0; return 0; fi
-  [ $((FAILS % 12)) = 0 ] && log "$2 refused by nginx -t, still serving the previous configuration; retrying every \${EVERY}s: $(echo "$out" | tr '\\n' ' ')"
-  FAILS=$((FAILS + 1))
-  return 1
 }
 
 # one round: what kubelet changed is checked, and nginx reloaded when it passes

@@ -85,7 +85,7 @@ export class RenderContext {
    * Declares an http-level block producing variable `$<prefix>N` (deduplicated: the same `body`
    * returns the same variable). `make(name)` returns the block's lines.
    */
-  httpVar(prefix: string, dedupeKey: string, make: (name: string) => string[]): string {
+  httpVar(prefix: string, dedupeKey: string, make: (name: string) => string[] | (() => string[])): string {
     const k = `${prefix}\u0000${dedupeKey}`;
     const hit = this.httpBlocks.get(k);
     if (hit) return hit.name;
@@ -100,12 +100,7 @@ export class RenderContext {
    * the lines, called by {@link httpBlockLines}.
    */
   httpVarDeferred(prefix: string, dedupeKey: string, make: (name: string) => () => string[]): string {
-    const k = `${prefix}\u0000${dedupeKey}`;
-    const hit = this.httpBlocks.get(k);
-    if (hit) return hit.name;
-    const name = this.next(prefix);
-    this.httpBlocks.set(k, { name, text: make(name) });
-    return name;
+    return this.httpVar(prefix, dedupeKey, make);
   }
 
   /** Every http-level block, in creation order. */
