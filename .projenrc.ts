@@ -33,10 +33,12 @@ const project = new typescript.TypeScriptProject({
   peerDeps: ['cdk8s@^2.68.11', 'constructs@^10.3.0'],
   // the peers are installed for development at current versions (below), not at their minimums
   peerDependencyOptions: { pinnedDevDependency: false },
-  deps: ['@bufbuild/cel@0.6.1', 'yaml@^2.8.0', 'commander@^14.0.3', 'cdk8s-plus-28@^2.5.6'],
+  deps: ['@bufbuild/cel@0.6.1', 'yaml@^2.8.0', 'js-yaml@^4.1.0', 'commander@^14.0.3', 'cdk8s-plus-28@^2.5.6'],
   bin: { 'cdk8s-gateway': 'lib/cli/main.js' },
   devDeps: [
     '@types/node@^20',
+    '@types/js-yaml@^4.0.9',
+    'esbuild@^0.25.0',
     'cdk8s@^2.70.0',
     'constructs@^10.4.0',
     // the cdk8s-plus majors users bring (cdk8s init: 33; the newest: 34), for the compatibility tests
