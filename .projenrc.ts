@@ -34,7 +34,8 @@ const project = new typescript.TypeScriptProject({
   // the peers are installed for development at current versions (below), not at their minimums
   peerDependencyOptions: { pinnedDevDependency: false },
   deps: ['@bufbuild/cel@0.6.1', 'yaml@^2.8.0', 'js-yaml@^4.1.0', 'commander@^14.0.3', 'cdk8s-plus-28@^2.5.6'],
-  bin: { 'cdk8s-gateway': 'lib/cli/main.js' },
+  // the executable runs the CLI bundled into one file with its V8 code cache (start-up: src/cli/bundle-loader.ts)
+  bin: { 'cdk8s-gateway': 'lib/cli/bin.js' },
   devDeps: [
     '@types/node@^20',
     '@types/js-yaml@^4.0.9',
@@ -107,7 +108,10 @@ project.package.addField('exports', {
 
 // lib/ is built when the package is packed (npm pack / publish), not on install: a user's install
 // runs no script of ours. In a clone, `npm run compile` builds lib/ for `npx cdk8s-gateway …`.
-project.package.setScript('prepack', 'tsc --build');
+// after tsc, the CLI's one-file bundle and its code cache (scripts/bundle-cli.ts)
+const bundleCli = 'ts-node --project tsconfig.dev.json scripts/bundle-cli.ts';
+project.compileTask.exec(bundleCli);
+project.package.setScript('prepack', `tsc --build && ${bundleCli}`);
 
 // `npm run synth`: every example into dist/<example>/
 project.addTask('synth', {

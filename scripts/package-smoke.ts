@@ -46,7 +46,7 @@ try {
   // 1. the tarball
   const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', work], repo).stdout) as { filename: string; files: { path: string }[] }[];
   const files = packed[0].files.map((f) => f.path);
-  for (const need of ['lib/index.js', 'lib/index.d.ts', 'lib/cli/main.js', 'lib/pulumi/index.js', 'README.md', 'LICENSE', 'docs/dataplane.md', 'docs/bare-metal.md', 'assets/gateway-api-crds/standard.json.gz', 'assets/gateway-api-crds/experimental.json.gz']) {
+  for (const need of ['lib/index.js', 'lib/index.d.ts', 'lib/cli/main.js', 'lib/cli/bin.js', 'lib/cli/cdk8s-gateway.js', 'lib/cli/cdk8s-gateway.js.cache', 'lib/cli/cdk8s-gateway.js.cache.json', 'lib/pulumi/index.js', 'README.md', 'LICENSE', 'docs/dataplane.md', 'docs/bare-metal.md', 'assets/gateway-api-crds/standard.json.gz', 'assets/gateway-api-crds/experimental.json.gz']) {
     if (!files.includes(need)) fail(`the tarball has no ${need}`);
   }
   const local = files.filter((f) => /^(\.tmp|dist|test|src|examples|bench|scripts|node_modules)\//.test(f));
@@ -112,6 +112,13 @@ app.synth();
   const check = spawnSync(path.join(app, 'node_modules/.bin/cdk8s-gateway'), ['check', `dist/${webFile}`], { cwd: app, encoding: 'utf8' });
   if (check.status !== 0) fail(`cdk8s-gateway check dist/${webFile} exited ${check.status}:\n${check.stdout}${check.stderr}`);
   ok(`the installed CLI: ${check.stdout.trim().split('\n').pop()}`);
+  // the executable runs the one-file bundle with the code cache the build recorded, and says so
+  // when asked; the CLI's modules (no bundle) print the same
+  const debug = spawnSync(path.join(app, 'node_modules/.bin/cdk8s-gateway'), ['check', `dist/${webFile}`], { cwd: app, encoding: 'utf8', env: { ...process.env, CDK8S_GATEWAY_DEBUG: '1' } });
+  if (!debug.stderr.includes('debug: bundle, code cache accepted')) fail(`the installed CLI did not run its bundle with the code cache:\n${debug.stderr}`);
+  const modules = spawnSync(path.join(app, 'node_modules/.bin/cdk8s-gateway'), ['check', `dist/${webFile}`], { cwd: app, encoding: 'utf8', env: { ...process.env, CDK8S_GATEWAY_NO_BUNDLE: '1' } });
+  if (modules.status !== check.status || modules.stdout !== check.stdout) fail(`the CLI's modules and its bundle disagree:\n${modules.stdout}\n---\n${check.stdout}`);
+  ok('the installed CLI ran its bundle with the code cache, and the modules agree');
 } finally {
   fs.rmSync(work, { recursive: true, force: true });
 }

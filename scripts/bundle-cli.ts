@@ -1,0 +1,52 @@
+/**
+ * Build step after `tsc` (the compile task and `prepack` run it): bundles the CLI into one file and
+ * records its V8 code cache, for the executable's start-up (see src/cli/bundle-loader.ts).
+ *
+ *   npx ts-node --project tsconfig.dev.json scripts/bundle-cli.ts
+ *
+ * 1. esbuild bundles lib/cli/main.js and everything it requires into lib/cli/cdk8s-gateway.js
+ *    (whitespace and syntax minified, names kept so a CDK8S_GATEWAY_DEBUG stack stays readable).
+ * 2. A plain `node` runs the bundle once as `check` of the example of scenario 3 (a Gateway,
+ *    canary and blue-green HTTPRoutes, Services, a Namespace: the schema, CEL and resolver paths a
+ *    check takes) and records the code cache of what that run compiled.
+ * 3. The executable, lib/cli/bin.js, runs that check again and must report the cache accepted and
+ *    print what the modules print.
+ */
+import { spawnSync } from 'child_process';
+import * as path from 'path';
+import { buildSync } from 'esbuild';
+
+const root = path.resolve(__dirname, '..');
+const cliDir = path.join(root, 'lib', 'cli');
+const training = ['check', path.join(root, 'examples', 'yaml', '3-canary')];
+
+function fail(message: string): never {
+  console.error(`bundle-cli: FAILED: ${message}`);
+  process.exit(1);
+}
+
+buildSync({
+  entryPoints: [path.join(cliDir, 'main.js')],
+  outfile: path.join(cliDir, 'cdk8s-gateway.js'),
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  minifyWhitespace: true,
+  minifySyntax: true,
+  logLevel: 'warning',
+});
+
+const loader = path.join(cliDir, 'bundle-loader.js');
+const record = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(loader)}).recordCodeCache(${JSON.stringify(cliDir)}, ${JSON.stringify(training)})`], { cwd: root, encoding: 'utf8' });
+if (record.status !== 0) fail(`the training check exited ${record.status}:\n${record.stdout}${record.stderr}`);
+
+const bin = path.join(cliDir, 'bin.js');
+const bundled = spawnSync(process.execPath, [bin, ...training], { cwd: root, encoding: 'utf8', env: { ...process.env, CDK8S_GATEWAY_DEBUG: '1' } });
+if (!bundled.stderr.includes('debug: bundle, code cache accepted')) fail(`the executable did not use the code cache:\n${bundled.stderr}`);
+const modules = spawnSync(process.execPath, [bin, ...training], { cwd: root, encoding: 'utf8', env: { ...process.env, CDK8S_GATEWAY_NO_BUNDLE: '1' } });
+if (bundled.stdout !== modules.stdout || bundled.status !== modules.status) {
+  fail(`the bundle and the modules disagree on ${training.join(' ')}:\n--- bundle (exit ${bundled.status})\n${bundled.stdout}\n--- modules (exit ${modules.status})\n${modules.stdout}`);
+}
+// stderr: `npm pack --json`, which runs this before packing, owns stdout
+console.error(`bundle-cli: lib/cli/cdk8s-gateway.js and its code cache written; ${training[0]} of the training input agrees with the modules (exit ${bundled.status})`);
