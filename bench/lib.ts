@@ -167,6 +167,9 @@ export function pssKb(pid: number): number | undefined {
   }
 }
 
+// a memory cgroup for the processes a benchmark starts (shared with the pod sandbox)
+export { memoryCgroup, MemoryCgroup } from '../test/harness/cgroup';
+
 /** A running nginx (master started here, in the foreground). */
 export interface RunningNginx {
   readonly pid: number;

@@ -1,5 +1,6 @@
 import * as crypto from 'crypto';
-import { App, Chart } from 'cdk8s';
+import { App, Chart, Size } from 'cdk8s';
+import * as fc from 'fast-check';
 import {
   Backend,
   ExternalService,
@@ -19,6 +20,7 @@ import {
   TlsCertificate,
 } from '../../src';
 import { ProxyConfig } from '../../src/constructs/proxy/config';
+import { memoryQuantity, PROXY_BASE_MEMORY_BYTES, PROXY_MEMORY_PER_CONFIG_BYTE, proxyMemoryNeed } from '../../src/constructs/proxy/memory';
 import { describeNginx, nginxTest } from '../harness/nginx';
 import { selfSigned } from '../harness/openssl';
 import { find, newChart, synth, synthError } from '../util';
@@ -365,4 +367,67 @@ test('the proxy Service takes the Gateway\'s load-balancer address; static endpo
   const conf: string = find(objs, 'ConfigMap', 'gw-proxy-config', 'gateway').data['nginx.conf'];
   expect(conf).toMatch(/nas\.lan\.example\.com:5001/);
   expect(conf).not.toMatch(/nas\.gateway\.svc\.cluster\.local/);
+});
+
+describe('memory: sized from the configuration (test/sandbox/proxy-memory.test.ts runs it under the limit)', () => {
+  const MIB = 2 ** 20;
+  const memoryOf = (objs: any[]) => find(objs, 'Deployment', 'web-gateway-proxy', 'gateway').spec.template.spec.containers[0].resources;
+
+  test('the need: the running configuration, twice that while it changes, a limit with a fifth more in whole 64 MiB and never under 512 MiB', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 40 * MIB }), (bytes) => {
+        const n = proxyMemoryNeed(bytes);
+        expect(n.runningBytes).toBe(PROXY_BASE_MEMORY_BYTES + PROXY_MEMORY_PER_CONFIG_BYTE * bytes);
+        expect(n.reloadBytes).toBeGreaterThanOrEqual(2 * n.runningBytes);
+        const limit = n.limit.toMebibytes() * MIB;
+        expect(limit).toBeGreaterThanOrEqual(Math.max(512 * MIB, 1.2 * n.reloadBytes));
+        expect(limit % (64 * MIB)).toBe(0);
+        expect(limit - 64 * MIB).toBeLessThan(Math.max(512 * MIB, 1.2 * n.reloadBytes));
+        expect(n.request.toMebibytes() * MIB).toBeGreaterThanOrEqual(Math.max(64 * MIB, n.runningBytes));
+      }),
+    );
+    // 4.9 MiB of configuration (about 10,000 header + query routes of bench/proxy-scale.ts)
+    expect(memoryQuantity(proxyMemoryNeed(4.9 * MIB).limit)).toBe('1280Mi');
+    expect(memoryQuantity(proxyMemoryNeed(60 * 1024).limit)).toBe('512Mi');
+  });
+
+  test('a small configuration keeps 64Mi / 512Mi', () => {
+    const { app } = proxyApp();
+    expect(memoryOf(synth(app) as any[]).requests.memory).toBe('64Mi');
+    expect(memoryOf(synth(app) as any[]).limits.memory).toBe('512Mi');
+  });
+
+  test('a large configuration raises request and limit to its need', () => {
+    const bytes = jest.spyOn(ProxyConfig.prototype, 'configBytes').mockReturnValue(Math.round(4.9 * MIB));
+    try {
+      const { app } = proxyApp();
+      const r = memoryOf(synth(app) as any[]);
+      expect(r.limits.memory).toBe('1280Mi');
+      expect(r.requests.memory).toBe(memoryQuantity(proxyMemoryNeed(Math.round(4.9 * MIB)).request));
+      expect(r.limits.cpu).toBe('1000m');
+    } finally {
+      bytes.mockRestore();
+    }
+  });
+
+  test('memoryLimit / memoryRequest are used as given; a limit under the need while changing is a warning naming the prop and the size it needs', () => {
+    const spy = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const bytes = jest.spyOn(ProxyConfig.prototype, 'configBytes').mockReturnValue(Math.round(4.9 * MIB));
+    try {
+      const { app, chart, gateway } = proxyApp();
+      new GatewayProxy(chart, 'small', { gateway, name: 'small-proxy', memoryLimit: Size.mebibytes(512), memoryRequest: Size.mebibytes(300) });
+      new GatewayProxy(chart, 'big', { gateway, name: 'big-proxy', memoryLimit: Size.gibibytes(2) });
+      const objs = synth(app) as any[];
+      const res = (name: string) => find(objs, 'Deployment', name, 'gateway').spec.template.spec.containers[0].resources;
+      expect(res('small-proxy').limits.memory).toBe('512Mi');
+      expect(res('small-proxy').requests.memory).toBe('300Mi');
+      expect(res('big-proxy').limits.memory).toBe('2048Mi');
+      const warnings = spy.mock.calls.map((c) => String(c[0])).filter((l) => l.includes('memoryLimit'));
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(/^cdk8s-gateway warning: \[test\/small\] memoryLimit: 512Mi is less than the \d+ MiB this configuration \(4\.9 MiB of nginx configuration\) needs while it changes: .*OOM-killed at the first change\. Fix: remove memoryLimit \(the proxy sizes it, 1280Mi here\) or set at least 1280Mi/);
+    } finally {
+      bytes.mockRestore();
+      spy.mockRestore();
+    }
+  });
 });

@@ -29,6 +29,7 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { atomicWrite, Cluster, makePayload, ObjectKind, PayloadFile, setVolumeOwnership, VolumeSetupError } from './cluster';
+import { CgroupMemory, memoryCgroup } from '../harness/cgroup';
 import { DnsServer, startDns } from './dns';
 import { mustFind, parseQuantity, run, sleep, unmountAll } from './host';
 import { createPodNetwork, PodNetwork } from './net';
@@ -215,6 +216,12 @@ export interface Pod {
   terminate(options?: { gracePeriodSeconds?: number }): Promise<TerminationReport>;
   /** SIGKILL to the container. */
   kill(): Promise<ExitInfo>;
+  /**
+   * The container's memory as the kubelet reads it, from the memory cgroup the container runs in
+   * with its `resources.limits.memory` as the hard limit (the OOM killer acts past it); undefined
+   * when the container has no memory limit or no cgroup could be made here (then nothing is enforced).
+   */
+  memory(): (CgroupMemory & { readonly limit: number }) | undefined;
   /** Kills the container if needed, unmounts and deletes everything, removes the network (when owned), stops the DNS (when owned). */
   destroy(): Promise<void>;
 }
@@ -692,8 +699,27 @@ export async function startPod(options: StartPodOptions): Promise<Pod> {
       ...extra,
       '--',
     ];
+    // resources.limits.memory: the container in a memory cgroup of its own with that hard limit, as
+    // runc does (its exec'd processes join it too)
+    const cgroup = memoryLimit !== undefined ? memoryCgroup(`sandbox-${podName}`, Math.ceil(memoryLimit)) : undefined;
+    if (memoryLimit !== undefined && !cgroup) event(`resources.limits.memory ${container.resources.limits.memory} is not enforced here: no memory cgroup could be made`);
+    if (cgroup) {
+      cleanups.push(async () => {
+        // the cgroup goes once its last process has
+        for (let i = 0; i < 50; i++) {
+          try {
+            cgroup.remove();
+            return;
+          } catch {
+            await sleep(100);
+          }
+        }
+      });
+    }
+    const inCgroup = cgroup?.wrapper ?? [];
     const startedAt = Date.now();
-    const child: ChildProcess = spawn(mustFind('nsenter'), [`--net=${network.netnsPath}`, '--', ...setpriv([]), mustFind('bwrap'), ...bwrap], {
+    const monitorArgv = [...inCgroup, mustFind('nsenter'), `--net=${network.netnsPath}`, '--', ...setpriv([]), mustFind('bwrap'), ...bwrap];
+    const child: ChildProcess = spawn(monitorArgv[0], monitorArgv.slice(1), {
       stdio: ['ignore', out.wfd, err.wfd, 'pipe'],
       env: {},
       detached: true,
@@ -709,7 +735,8 @@ export async function startPod(options: StartPodOptions): Promise<Pod> {
         running = false;
         const c = code ?? 128 + (signal ? (os.constants.signals[signal] as number) : 9);
         const sig = c > 128 ? ((Object.entries(os.constants.signals as unknown as Record<string, number>).find(([, n]) => n === c - 128)?.[0] ?? null) as NodeJS.Signals | null) : null;
-        event(`container exited with code ${c}`);
+        const oomKills = cgroup?.read().oomKills ?? 0;
+        event(`container exited with code ${c}${oomKills ? ` (OOMKilled: ${oomKills} process(es) of the container ended by the OOM killer)` : ''}`);
         // give the log FIFOs a moment to drain
         void within(Promise.all(ended), 500).then(() =>
           resolve({ code: c, signal: sig, msSinceStart: Date.now() - startedAt, ...(lastSignalAt !== undefined ? { msSinceSignal: Date.now() - lastSignalAt } : {}) }),
@@ -772,11 +799,12 @@ export async function startPod(options: StartPodOptions): Promise<Pod> {
     const exec = (command: readonly string[], o: { timeoutMs?: number; input?: string } = {}): Promise<ExecResult> =>
       new Promise((resolve) => {
         const started = Date.now();
-        const p = spawn(
+        const execArgv = [
+          ...inCgroup,
           mustFind('nsenter'),
-          [`--net=${network.netnsPath}`, '--', ...setpriv(noNewPrivs ? ['--no-new-privs'] : []), mustFind('nsenter'), '-t', String(pid), '-U', '-m', '-p', '-i', '-u', '--preserve-credentials', '-r', '-w', '--', ...command],
-          { env, stdio: [o.input !== undefined ? 'pipe' : 'ignore', 'pipe', 'pipe'], detached: true },
-        );
+          `--net=${network.netnsPath}`, '--', ...setpriv(noNewPrivs ? ['--no-new-privs'] : []), mustFind('nsenter'), '-t', String(pid), '-U', '-m', '-p', '-i', '-u', '--preserve-credentials', '-r', '-w', '--', ...command,
+        ];
+        const p = spawn(execArgv[0], execArgv.slice(1), { env, stdio: [o.input !== undefined ? 'pipe' : 'ignore', 'pipe', 'pipe'], detached: true });
         let stdout = '';
         let stderr = '';
         let timedOut = false;
@@ -1019,6 +1047,7 @@ export async function startPod(options: StartPodOptions): Promise<Pod> {
         return { ...(preStop ? { preStop } : {}), stopSignal, signalAtMs, killed, exit, totalMs: Date.now() - t0 };
       },
       kill,
+      memory: () => (cgroup && cgroup.limit !== undefined ? { ...cgroup.read(), limit: cgroup.limit } : undefined),
       destroy: async () => {
         if (destroyed) return;
         destroyed = true;

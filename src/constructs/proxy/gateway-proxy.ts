@@ -8,6 +8,7 @@ import { fail, freeId } from '../core/errors';
 import { DERIVED_OBJECTS_METADATA, registerLateObjectsScope, warnOnce } from '../core/validation';
 import { ListenerProtocol } from '../gateway-api/listener';
 import { ProxyConfig, versionFromImage } from './config';
+import { memoryQuantity, proxyMemoryNeed, sizeBytes } from './memory';
 import { addProxyDeployment } from './pod';
 import { DEFAULT_PROXY_NGINX_VERSION, GatewayProxyProps } from './props';
 import { addProxyAutoscaler, addProxyService } from './service';
@@ -177,6 +178,16 @@ export class GatewayProxy extends Construct {
       }
     }
     errors.push(...this.config.checkConfigMapSizes());
+    const memoryLimit = this.props.memoryLimit;
+    if (memoryLimit !== undefined) {
+      const need = proxyMemoryNeed(this.config.configBytes());
+      if (sizeBytes(memoryLimit) < need.reloadBytes) {
+        warnOnce(
+          this,
+          `[${this.node.path}] memoryLimit: ${memoryQuantity(memoryLimit)} is less than the ${Math.ceil(need.reloadBytes / 2 ** 20)} MiB this configuration (${(this.config.configBytes() / 2 ** 20).toFixed(1)} MiB of nginx configuration) needs while it changes: nginx -t and a reload hold the running and the new configuration at once, so the proxy would be OOM-killed at the first change. Fix: remove memoryLimit (the proxy sizes it, ${memoryQuantity(need.limit)} here) or set at least ${memoryQuantity(need.limit)}`,
+        );
+      }
+    }
     for (const c of r.result.references.configMaps) {
       if (typeof this.config.appConfigMap(c.namespace, c.name)?.['ca.crt'] !== 'string') {
         errors.push(`gateway: the configuration reads the CA bundle of ConfigMap ${c.namespace}/${c.name}, which is not in the app (or has no ca.crt), so the proxy cannot copy it. Fix: define the ConfigMap in the app (e.g. BackendTls.fromCaPem) or use system CAs`);

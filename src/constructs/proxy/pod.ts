@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { fail } from '../core/errors';
 import { Listener, ListenerProtocol } from '../gateway-api/listener';
 import { ProxyConfig } from './config';
+import { memoryQuantity, proxyMemoryNeed } from './memory';
 import { DEFAULT_PROXY_IMAGE, GatewayProxyProps, NodeSpread } from './props';
 import { PROXY_PATHS } from './proxy-entrypoint';
 
@@ -103,6 +104,22 @@ export function addProxyDeployment(scope: Construct, options: ProxyDeploymentOpt
       },
     ],
   });
+  // memory: sized from the compiled configuration at synth, unless given (see memory.ts)
+  const containerToKube = deployment.containers[0]._toKube.bind(deployment.containers[0]);
+  deployment.containers[0]._toKube = () => {
+    const c = containerToKube();
+    const need = proxyMemoryNeed(config.configBytes());
+    // (the k8s binding's shapes: a quantity is `{ value }`)
+    const quantity = (s: Size) => ({ value: memoryQuantity(s) }) as unknown as NonNullable<NonNullable<typeof c.resources>['limits']>[string];
+    return {
+      ...c,
+      resources: {
+        ...c.resources,
+        limits: { ...c.resources?.limits, memory: quantity(props.memoryLimit ?? need.limit) },
+        requests: { ...c.resources?.requests, memory: quantity(props.memoryRequest ?? need.request) },
+      },
+    };
+  };
   deployment.select(kplus.LabelSelector.of({ labels: podLabels }));
   const pods = kplus.Pods.select(scope, 'pods', { labels: podLabels });
   const container = deployment.containers[0];

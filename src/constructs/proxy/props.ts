@@ -109,6 +109,19 @@ export interface GatewayProxyProps {
   readonly topologySpread?: ProxyTopologySpread;
   /** Scale with a HorizontalPodAutoscaler (CPU). @default - fixed `replicas` */
   readonly autoscaling?: ProxyAutoscaling;
+  /**
+   * The container's memory limit. By default it follows the compiled configuration: room for the
+   * running configuration and a new one at once (nginx -t and a reload hold both), at least
+   * 512 MiB — about 1.1 GiB at 10,000 header + query routes. A smaller limit than that need is a
+   * synth warning: the proxy would be OOM-killed when its configuration changes.
+   * @default - sized from the configuration (see docs/dataplane.md, "Memory")
+   */
+  readonly memoryLimit?: Size;
+  /**
+   * The container's memory request.
+   * @default - the running configuration's need, at least 64 MiB
+   */
+  readonly memoryRequest?: Size;
   /** Seconds of `preStop` sleep before nginx drains (endpoints update first). @default 5 */
   readonly preStopSleepSeconds?: number;
   /**
