@@ -243,6 +243,40 @@ export function convert(input: ImportInput, options: ImportOptions = {}): Import
   }
   const hostsOf = (ing: Ingress) => [...new Set(ing.rules.map((r) => r.host))];
 
+  // --- ssl-passthrough: a TLS listener (Passthrough) and a TLSRoute per host ---
+  const passthroughListeners: Json[] = [];
+  const tlsRoutes: KubeObject[] = [];
+  for (const ing of mains) {
+    const v = ann(ing, 'ssl-passthrough');
+    if (v === undefined) continue;
+    handled(ing, 'ssl-passthrough');
+    const a = `${NGINX_PREFIX}ssl-passthrough`;
+    if (!isTrue(v)) {
+      item(key(ing), a, 'converted', `"${v}": no effect`);
+      continue;
+    }
+    const hosts = [...new Set(ing.rules.map((r) => r.host))].filter((h) => passthrough.get(h) === ing).sort(cmp);
+    const notHere = [...new Set(ing.rules.map((r) => r.host))].filter((h) => passthrough.get(h) !== ing).sort(cmp);
+    const done: string[] = [];
+    for (const host of hosts) {
+      const root = locations.find((l) => l.ingress === ing && l.host === host && l.path.path === '/');
+      if (!root) continue;
+      let lname = `tls-${slug(host)}`;
+      for (let n = 2; usedNames.has(lname); n++) lname = `tls-${slug(host)}-${n}`;
+      usedNames.add(lname);
+      passthroughListeners.push({ name: lname, hostname: host, port: 443, protocol: 'TLS', tls: { mode: 'Passthrough' }, ...(ing.namespace !== gwNs ? { allowedRoutes: { namespaces: { from: 'All' } } } : {}) });
+      const name = hosts.length === 1 ? `${ing.name}-passthrough` : `${ing.name}-${slug(host)}-passthrough`;
+      tlsRoutes.push({ apiVersion: GW_V1, kind: 'TLSRoute', metadata: { name, namespace: ing.namespace }, spec: { parentRefs: [parentRef(ing.namespace, lname)], hostnames: [host], rules: [{ backendRefs: [{ name: root.backend.name, port: root.backend.port }] }] } });
+      done.push(`${host} → ${root.backend.name}:${root.backend.port} (listener ${lname}, TLSRoute ${ing.namespace}/${name})`);
+    }
+    const why = notHere.map((h) => (h === '' ? 'the rule without host (passthrough routes by SNI: it needs a hostname)' : `${h} (its "/" path ${rootOwner.has(h) ? `belongs to the older Ingress ${key(rootOwner.get(h)!)}, whose annotations decide` : 'is missing: ingress-nginx passes through to the backend of "/" only'})`));
+    if (done.length) {
+      item(key(ing), a, why.length ? 'approximated' : 'converted', `TLS connections on 443 are passed to the backend undecrypted, routed by SNI: a TLS listener (mode Passthrough) and a TLSRoute for ${done.join('; ')}. Port 80 keeps the Ingress's HTTP routing, as ingress-nginx did (its other annotations never applied to the passed-through connections). ingress-nginx needed --enable-ssl-passthrough for this; if it ran without it, the host was terminated instead${why.length ? `. Not passed through: ${why.join('; ')}` : ''}`);
+    } else {
+      item(key(ing), a, 'unsupported', `nothing to pass through: ${why.join('; ') || 'no "/" path'}. Fix: add a "/" path with the TLS backend`);
+    }
+  }
+
   for (const ing of mains) {
     const ik = key(ing);
     const hosts = hostsOf(ing);
@@ -361,40 +395,6 @@ export function convert(input: ImportInput, options: ImportOptions = {}): Import
       } else {
         item(key(c), a, 'converted', 'ignored on a canary Ingress by ingress-nginx too: the main Ingress\'s annotations apply to the canary backend');
       }
-    }
-  }
-
-  // --- ssl-passthrough: a TLS listener (Passthrough) and a TLSRoute per host ---
-  const passthroughListeners: Json[] = [];
-  const tlsRoutes: KubeObject[] = [];
-  for (const ing of mains) {
-    const v = ann(ing, 'ssl-passthrough');
-    if (v === undefined) continue;
-    handled(ing, 'ssl-passthrough');
-    const a = `${NGINX_PREFIX}ssl-passthrough`;
-    if (!isTrue(v)) {
-      item(key(ing), a, 'converted', `"${v}": no effect`);
-      continue;
-    }
-    const hosts = [...new Set(ing.rules.map((r) => r.host))].filter((h) => passthrough.get(h) === ing).sort(cmp);
-    const notHere = [...new Set(ing.rules.map((r) => r.host))].filter((h) => passthrough.get(h) !== ing).sort(cmp);
-    const done: string[] = [];
-    for (const host of hosts) {
-      const root = locations.find((l) => l.ingress === ing && l.host === host && l.path.path === '/');
-      if (!root) continue;
-      let lname = `tls-${slug(host)}`;
-      for (let n = 2; usedNames.has(lname); n++) lname = `tls-${slug(host)}-${n}`;
-      usedNames.add(lname);
-      passthroughListeners.push({ name: lname, hostname: host, port: 443, protocol: 'TLS', tls: { mode: 'Passthrough' }, ...(ing.namespace !== gwNs ? { allowedRoutes: { namespaces: { from: 'All' } } } : {}) });
-      const name = hosts.length === 1 ? `${ing.name}-passthrough` : `${ing.name}-${slug(host)}-passthrough`;
-      tlsRoutes.push({ apiVersion: GW_V1, kind: 'TLSRoute', metadata: { name, namespace: ing.namespace }, spec: { parentRefs: [parentRef(ing.namespace, lname)], hostnames: [host], rules: [{ backendRefs: [{ name: root.backend.name, port: root.backend.port }] }] } });
-      done.push(`${host} → ${root.backend.name}:${root.backend.port} (listener ${lname}, TLSRoute ${ing.namespace}/${name})`);
-    }
-    const why = notHere.map((h) => (h === '' ? 'the rule without host (passthrough routes by SNI: it needs a hostname)' : `${h} (its "/" path ${rootOwner.has(h) ? `belongs to the older Ingress ${key(rootOwner.get(h)!)}, whose annotations decide` : 'is missing: ingress-nginx passes through to the backend of "/" only'})`));
-    if (done.length) {
-      item(key(ing), a, why.length ? 'approximated' : 'converted', `TLS connections on 443 are passed to the backend undecrypted, routed by SNI: a TLS listener (mode Passthrough) and a TLSRoute for ${done.join('; ')}. Port 80 keeps the Ingress's HTTP routing, as ingress-nginx did (its other annotations never applied to the passed-through connections). ingress-nginx needed --enable-ssl-passthrough for this; if it ran without it, the host was terminated instead${why.length ? `. Not passed through: ${why.join('; ')}` : ''}`);
-    } else {
-      item(key(ing), a, 'unsupported', `nothing to pass through: ${why.join('; ') || 'no "/" path'}. Fix: add a "/" path with the TLS backend`);
     }
   }
 
