@@ -116,7 +116,7 @@ export function corsFilter(get: (name: string) => string | undefined, report: (n
     `a preflight is an OPTIONS request with Origin and Access-Control-Request-Method (ingress-nginx answered every OPTIONS request of an allowed origin with 204, without the backend)`,
   );
   if (star) diffs.unshift(`Access-Control-Allow-Origin echoes the request's Origin instead of "*"${credentials ? ' (Gateway API forbids "*" with credentials; browsers rejected it for credentialed requests)' : ''}, and a request without Origin gets no CORS headers`);
-  else diffs.unshift('origins are compared case-sensitively and as a whole (ingress-nginx: ~* with no start anchor), and "*." matches one or more labels (ingress-nginx: one)');
+  else diffs.unshift('origins are compared case-sensitively and as a whole (ingress-nginx: ~* with no start anchor), and "*." matches one or more labels (ingress-nginx: one); a preflight from an origin not allowed is answered 204 without CORS headers (ingress-nginx passed it to the backend)');
   report('enable-cors', 'approximated', `a CORS filter on the Ingress's proxied rules: origins ${origins.join(', ')}; methods ${methods.join(', ') || '(none)'}; headers ${headers.join(', ')}; credentials ${credentials}; max age ${maxAge}s${expose.length ? `; exposed ${expose.join(', ')}` : ''}. Differences: ${diffs.join('; ')}`);
   if (rawOrigin !== undefined) report('cors-allow-origin', originNotes.length ? 'approximated' : 'converted', `allowOrigins ${origins.join(', ')}${originNotes.length ? `. Difference: ${originNotes.join('; ')}` : ''}`);
   if (rawMethods !== undefined) {

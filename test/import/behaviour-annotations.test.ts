@@ -170,6 +170,12 @@ describeNginx('import: backend TLS, CORS, cookie / pattern canaries, custom-head
     const other = await get('cors2.test', '/', { origin: 'https://evil.example' });
     expect(other.echo?.name).toBe(key('root'));
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
+    // the documented difference: a preflight of another origin is answered here (ingress-nginx proxied it), without CORS headers
+    const otherPre = await get('cors2.test', '/', { origin: 'https://evil.example', 'access-control-request-method': 'POST' }, 'OPTIONS');
+    expect(otherPre.status).toBe(204);
+    expect(otherPre.headers['access-control-allow-origin']).toBeUndefined();
+    // ingress-nginx answered any OPTIONS of an allowed origin itself; here one without Access-Control-Request-Method reaches the backend
+    expect((await get('cors2.test', '/', { origin: 'https://a.example' }, 'OPTIONS')).echo?.name).toBe(key('root'));
   });
 
   test('canary-by-cookie: always → canary, never → main, otherwise the weight (25 %)', async () => {
