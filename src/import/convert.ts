@@ -619,7 +619,7 @@ function annotationsOf(ing: Ingress, item: ItemFn, handled: (i: Ingress, n: stri
   if (conn !== undefined) {
     if (/^[A-Za-z0-9!#$%&'*+.^_`|~-]+(\s*,\s*[A-Za-z0-9!#$%&'*+.^_`|~-]+)*$/.test(conn) && !conn.includes('$')) {
       out.connection = conn;
-      report('connection-proxy-header', 'approximated', `the backend gets Connection: ${conn} (a RequestHeaderModifier set on the proxied rules; the built-in proxy sends it as ingress-nginx did). Difference: Connection is hop-by-hop, so other Gateway API implementations may drop or replace it; and ingress-nginx's default (upgrade when the client asks for one) no longer applies, as with ingress-nginx`);
+      report('connection-proxy-header', 'approximated', `the backend gets Connection: ${conn} (a RequestHeaderModifier set on the proxied rules; the built-in proxy sends it as ingress-nginx did). As with ingress-nginx, the value replaces the default (Connection: upgrade for upgrade requests), so WebSocket upgrades through these rules need the value upgrade. Difference: Connection is hop-by-hop, so other Gateway API implementations may drop or replace it`);
     } else report('connection-proxy-header', 'unsupported', `"${conn}" is not a list of header tokens (nginx variables cannot be a header value): not converted, the built-in proxy sends Connection: upgrade for upgrade requests and nothing otherwise (keep-alive to the backend)`);
   }
   return out;
