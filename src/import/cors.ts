@@ -4,8 +4,10 @@
  *
  * ingress-nginx (annotations/cors and the CORS block of its nginx template), per location:
  * - `enable-cors` is a Go boolean (`true`, `1`, `t`, …); without it the `cors-*` annotations do nothing.
- * - `cors-allow-origin`: comma-separated origins (`*` anywhere makes it `*`; entries that fail
- *   its validation are skipped; none left or unset: `*`). `https://*.a.com` matches one label.
+ * - `cors-allow-origin`: comma-separated origins. A value that fails the annotation validation
+ *   (on by default since v1.9: e.g. a space after a comma) or is empty means `*`; otherwise `*`
+ *   anywhere makes it `*`, entries without an http(s) scheme are skipped, and when none is left
+ *   no CORS header is sent at all. `https://*.a.com` matches one label.
  * - `cors-allow-methods` (default `GET, PUT, POST, DELETE, PATCH, OPTIONS`), `cors-allow-headers`
  *   (default `DNT,Keep-Alive,User-Agent,X-Requested-With,If-Modified-Since,Cache-Control,Content-Type,Range,Authorization`),
  *   `cors-expose-headers` (default none), `cors-allow-credentials` (default `true`), `cors-max-age`
@@ -29,6 +31,13 @@ export const CORS_DEFAULTS = {
 const GATEWAY_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH'];
 /** ingress-nginx's validation of each annotation (annotations/cors/main.go). */
 const ORIGIN_RE = /^(https?:\/\/(\*\.)?[A-Za-z0-9\-.]*(:[0-9]+)?|\*)$/;
+/**
+ * One comma-separated piece of the whole-value validator `^((((https?://)?(\*\.)?[A-Za-z0-9\-.]*(:\d+)?,?)+)|\*)?$`,
+ * checked piece by piece (the nested quantifiers of the original backtrack exponentially in
+ * JavaScript on long invalid values). Differs only for pieces glued without a comma, which the
+ * per-entry check then skipped anyway.
+ */
+const ORIGIN_PIECE_RE = /^(https?:\/\/)?(\*\.)?[A-Za-z0-9\-.]*(:[0-9]+)?$/;
 const METHODS_RE = /^([A-Za-z]+,?\s?)+$/;
 const HEADERS_RE = /^([A-Za-z0-9\-_]+,?\s?)+$/;
 const EXPOSE_RE = /^(([A-Za-z0-9\-_]+|\*),?\s?)+$/;
@@ -63,13 +72,19 @@ export function corsFilter(get: (name: string) => string | undefined, report: (n
   const rawOrigin = get('cors-allow-origin');
   let origins: string[] = ['*'];
   const originNotes: string[] = [];
-  if (rawOrigin !== undefined) {
+  if (rawOrigin !== undefined && rawOrigin.trim() !== '' && rawOrigin !== '*' && !rawOrigin.split(',').every((p) => ORIGIN_PIECE_RE.test(p))) {
+    originNotes.push(`"${rawOrigin}" fails ingress-nginx's annotation validation (letters, digits, "-", ".", an optional http(s):// scheme, "*." and ":port", separated by commas without spaces): ingress-nginx used "*", and so does import`);
+  } else if (rawOrigin !== undefined && rawOrigin.trim() !== '') {
     const entries = split(rawOrigin);
     const valid = entries.filter((o) => ORIGIN_RE.test(o));
     const skipped = entries.filter((o) => !ORIGIN_RE.test(o));
     if (skipped.length) originNotes.push(`${skipped.map((o) => `"${o}"`).join(', ')} ${skipped.length > 1 ? 'fail' : 'fails'} ingress-nginx's validation and ${skipped.length > 1 ? 'were' : 'was'} skipped by it (and here)`);
-    if (valid.includes('*') || !valid.length) origins = ['*'];
-    else {
+    if (valid.includes('*')) origins = ['*'];
+    else if (!valid.length) {
+      report('enable-cors', 'converted', `no origin of cors-allow-origin "${rawOrigin}" passes ingress-nginx's check (an http(s) scheme is required): it sent no CORS headers at all, and import emits no CORS filter`);
+      for (const n of names) if (get(n) !== undefined) report(n, 'converted', 'no effect: no valid origin (see enable-cors)');
+      return undefined;
+    } else {
       const gw = valid.filter((o) => GATEWAY_ORIGIN_RE.test(o));
       const lost = valid.filter((o) => !GATEWAY_ORIGIN_RE.test(o));
       if (lost.length) originNotes.push(`${lost.map((o) => `"${o}"`).join(', ')} cannot be a Gateway API origin (scheme://host[:port]) and ${lost.length > 1 ? 'are' : 'is'} not allowed here`);
@@ -118,7 +133,10 @@ export function corsFilter(get: (name: string) => string | undefined, report: (n
   if (star) diffs.unshift(`Access-Control-Allow-Origin echoes the request's Origin instead of "*"${credentials ? ' (Gateway API forbids "*" with credentials; browsers rejected it for credentialed requests)' : ''}, and a request without Origin gets no CORS headers`);
   else diffs.unshift('origins are compared case-sensitively and as a whole (ingress-nginx: ~* with no start anchor), and "*." matches one or more labels (ingress-nginx: one); a preflight from an origin not allowed is answered 204 without CORS headers (ingress-nginx passed it to the backend)');
   report('enable-cors', 'approximated', `a CORS filter on the Ingress's proxied rules: origins ${origins.join(', ')}; methods ${methods.join(', ') || '(none)'}; headers ${headers.join(', ')}; credentials ${credentials}; max age ${maxAge}s${expose.length ? `; exposed ${expose.join(', ')}` : ''}. Differences: ${diffs.join('; ')}`);
-  if (rawOrigin !== undefined) report('cors-allow-origin', originNotes.length ? 'approximated' : 'converted', `allowOrigins ${origins.join(', ')}${originNotes.length ? `. Difference: ${originNotes.join('; ')}` : ''}`);
+  if (rawOrigin !== undefined) {
+    const lost = originNotes.some((n) => /cannot be a Gateway API origin/.test(n));
+    report('cors-allow-origin', lost ? 'approximated' : 'converted', `allowOrigins ${origins.join(', ')}${originNotes.length ? `. ${lost ? 'Difference' : 'As ingress-nginx'}: ${originNotes.join('; ')}` : ''}`);
+  }
   if (rawMethods !== undefined) {
     const invalid = rawMethods === '' || !METHODS_RE.test(rawMethods);
     report('cors-allow-methods', droppedMethods.length ? 'approximated' : 'converted', invalid ? `"${rawMethods}" fails ingress-nginx's validation: its default (${CORS_DEFAULTS.methods}) is used, as ingress-nginx does` : `allowMethods ${methods.join(', ')}${droppedMethods.length ? `. Difference: ${droppedMethods.join(', ')} ${droppedMethods.length > 1 ? 'are not methods' : 'is not a method'} Gateway API lists (GET, HEAD, POST, PUT, DELETE, CONNECT, OPTIONS, TRACE, PATCH): not allowed here` : ''}`);

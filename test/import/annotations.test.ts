@@ -57,16 +57,24 @@ describe('CORS', () => {
     expect(item(r.report, 'a', 'enable-cors')).toMatchObject({ result: 'approximated', detail: expect.stringMatching(/echoes the request's Origin instead of "\*".*preflight answers only/) });
   });
 
-  test('origins: invalid entries skipped as ingress-nginx does, * wins, methods Gateway API does not list are dropped (approximated)', () => {
-    const r = run(ingress('a', { 'enable-cors': 'true', 'cors-allow-origin': 'https://a.test, not an origin, https://*.b.test:8443', 'cors-allow-methods': 'GET, PURGE', 'cors-allow-credentials': 'false', 'cors-max-age': '0' }));
+  test('origins: entries without a scheme skipped as ingress-nginx does, * wins, methods Gateway API does not list are dropped (approximated)', () => {
+    const r = run(ingress('a', { 'enable-cors': 'true', 'cors-allow-origin': 'https://a.test,b.test,https://*.b.test:8443', 'cors-allow-methods': 'GET, PURGE', 'cors-allow-credentials': 'false', 'cors-max-age': '0' }));
     const cors = kind(r.objects, 'HTTPRoute')[0].spec.rules[0].filters[0].cors;
     expect(cors).toEqual({ allowOrigins: ['https://a.test', 'https://*.b.test:8443'], allowMethods: ['GET'], allowHeaders: expect.any(Array), maxAge: 1 });
-    expect(item(r.report, 'a', 'cors-allow-origin')).toMatchObject({ result: 'approximated', detail: expect.stringMatching(/"not an origin" fails ingress-nginx's validation/) });
+    expect(item(r.report, 'a', 'cors-allow-origin')).toMatchObject({ result: 'converted', detail: expect.stringMatching(/As ingress-nginx: "b.test" fails ingress-nginx's validation/) });
     expect(item(r.report, 'a', 'cors-allow-methods')).toMatchObject({ result: 'approximated', detail: expect.stringMatching(/PURGE is not a method Gateway API lists/) });
     expect(item(r.report, 'a', 'cors-allow-credentials').result).toBe('converted');
     expect(item(r.report, 'a', 'cors-max-age')).toMatchObject({ result: 'approximated', detail: expect.stringMatching(/Max-Age: 0/) });
     const star = run(ingress('a', { 'enable-cors': 'true', 'cors-allow-origin': 'https://a.test,*' }));
     expect(kind(star.objects, 'HTTPRoute')[0].spec.rules[0].filters[0].cors.allowOrigins).toEqual(['*']);
+    // a space after the comma fails ingress-nginx's annotation validation: "*"
+    const spaced = run(ingress('a', { 'enable-cors': 'true', 'cors-allow-origin': 'https://a.test, https://b.test' }));
+    expect(kind(spaced.objects, 'HTTPRoute')[0].spec.rules[0].filters[0].cors.allowOrigins).toEqual(['*']);
+    expect(item(spaced.report, 'a', 'cors-allow-origin')).toMatchObject({ result: 'converted', detail: expect.stringMatching(/fails ingress-nginx's annotation validation.*used "\*"/) });
+    // no valid origin left: ingress-nginx sent no CORS headers, no filter
+    const none = run(ingress('a', { 'enable-cors': 'true', 'cors-allow-origin': 'a.test' }));
+    expect(kind(none.objects, 'HTTPRoute')[0].spec.rules[0].filters).toBeUndefined();
+    expect(item(none.report, 'a', 'enable-cors').detail).toMatch(/sent no CORS headers at all/);
   });
 
   test('without enable-cors the cors-* annotations have no effect (as in ingress-nginx): no filter', () => {

@@ -87,7 +87,7 @@ describeNginx('import: backend TLS, CORS, cookie / pattern canaries, custom-head
     const ingresses = [
       // CORS with ingress-nginx's defaults, and with every cors-* annotation
       ing('cors', 'cors.test', { 'enable-cors': 'true' }, 'root'),
-      ing('cors-list', 'cors2.test', { 'enable-cors': 'true', 'cors-allow-origin': 'https://a.example, https://*.b.example', 'cors-allow-methods': 'GET, POST', 'cors-allow-headers': 'X-Custom', 'cors-allow-credentials': 'false', 'cors-max-age': '600', 'cors-expose-headers': 'X-Exp' }, 'root'),
+      ing('cors-list', 'cors2.test', { 'enable-cors': 'true', 'cors-allow-origin': 'https://a.example,https://*.b.example', 'cors-allow-methods': 'GET, POST', 'cors-allow-headers': 'X-Custom', 'cors-allow-credentials': 'false', 'cors-max-age': '600', 'cors-expose-headers': 'X-Exp' }, 'root'),
       // canary by cookie with a weight
       ing('cookie', 'cookie.test', {}, 'stable'),
       ing('cookie-canary', 'cookie.test', { canary: 'true', 'canary-by-cookie': 'beta', 'canary-weight': '25' }, 'preview'),
