@@ -35,12 +35,47 @@ export interface TlsBackend {
 export class BackendTlsPolicies {
   private readonly policies = new Map<string, { owner: string; object: KubeObject }>();
   private readonly configMaps = new Map<string, KubeObject>();
+  /**
+   * The one client certificate every `proxy-ssl-secret` with `tls.crt`/`tls.key` names, as the
+   * Gateway's `spec.tls.backend.clientCertificateRef` (Gateway API sets it per Gateway); undefined
+   * when there is none or when the Ingresses name several.
+   */
+  readonly clientCertificate?: { readonly namespace: string; readonly name: string; readonly secret?: KubeObject };
+  private readonly clientSecrets: ReadonlySet<string>;
 
-  constructor(private readonly secrets: readonly KubeObject[]) {}
+  /** `ingresses` are the main Ingresses of the import (their `proxy-ssl-secret`s decide the client certificate). */
+  constructor(private readonly secrets: readonly KubeObject[], ingresses: readonly Ingress[], get: (ing: Ingress, name: string) => string | undefined) {
+    const clients = new Set<string>();
+    for (const ing of ingresses) {
+      if ((get(ing, 'backend-protocol') ?? '').toUpperCase() !== 'HTTPS') continue;
+      const m = SECRET_REF.exec(get(ing, 'proxy-ssl-secret') ?? '');
+      const secret = m ? this.find(m[1], m[2], ing.namespace) : undefined;
+      if (m && secret && hasClientCertificate(secret)) clients.add(`${m[1]}/${m[2]}`);
+    }
+    this.clientSecrets = clients;
+    if (clients.size === 1) {
+      const [ns, name] = [...clients][0].split('/');
+      const secret = this.find(ns, name, ns)!;
+      if (secret.type === 'kubernetes.io/tls') this.clientCertificate = { namespace: ns, name };
+      else {
+        // the Gateway needs a kubernetes.io/tls Secret: a copy of the certificate and key
+        const copy = `${name}-client-tls`;
+        this.clientCertificate = {
+          namespace: ns,
+          name: copy,
+          secret: { apiVersion: 'v1', kind: 'Secret', metadata: { name: copy, namespace: ns }, type: 'kubernetes.io/tls', data: { 'tls.crt': Buffer.from(secretValue(secret, 'tls.crt')!).toString('base64'), 'tls.key': Buffer.from(secretValue(secret, 'tls.key')!).toString('base64') } } as KubeObject,
+        };
+      }
+    }
+  }
+
+  private find(ns: string, name: string, defaultNs: string): KubeObject | undefined {
+    return this.secrets.find((s) => s.metadata.name === name && (s.metadata.namespace ?? defaultNs) === ns);
+  }
 
   /** The objects to emit (sorted by the caller). */
   objects(): KubeObject[] {
-    return [...[...this.policies.values()].map((p) => p.object), ...this.configMaps.values()];
+    return [...[...this.policies.values()].map((p) => p.object), ...this.configMaps.values(), ...(this.clientCertificate?.secret ? [this.clientCertificate.secret] : [])];
   }
 
   /**
@@ -56,8 +91,8 @@ export class BackendTlsPolicies {
     if (secretRef === undefined) {
       ca = { kind: 'system', why: 'no proxy-ssl-secret' };
     } else {
-      const m = /^([a-z0-9][-a-z0-9]*)\/([a-z0-9][-a-z0-9.]*)$/.exec(secretRef);
-      const secret = m ? this.secrets.find((s) => s.metadata.name === m[2] && (s.metadata.namespace ?? ns) === m[1]) : undefined;
+      const m = SECRET_REF.exec(secretRef);
+      const secret = m ? this.find(m[1], m[2], ns) : undefined;
       const pem = secret ? secretValue(secret, 'ca.crt') : undefined;
       if (!m) {
         report('proxy-ssl-secret', 'unsupported', `"${secretRef}" is not "namespace/name": ingress-nginx refused it (the location answered 503); the policy trusts the system CAs instead. Fix: name the Secret as namespace/name`);
@@ -73,11 +108,13 @@ export class BackendTlsPolicies {
         const cmName = `${m[2]}-ca`;
         ca = { kind: 'configMap', name: cmName, pem };
         const cross = m[1] !== ns;
-        const client = secretValue(secret, 'tls.crt') !== undefined && secretValue(secret, 'tls.key') !== undefined;
+        const client = hasClientCertificate(secret);
+        const cc = this.clientCertificate;
         const notes: string[] = [];
         if (cross) notes.push(`the Secret is in ${m[1]}, not the Ingress's namespace: ingress-nginx refused it (503) unless allow-cross-namespace-resources was on; the CA is copied into ${ns} anyway`);
-        if (client) notes.push('its tls.crt/tls.key were presented to the backend as a client certificate by ingress-nginx; a BackendTLSPolicy has no client certificate (Gateway spec.tls.backend.clientCertificateRef sets one per Gateway): not presented. Fix: set the Gateway\'s spec.tls.backend.clientCertificateRef if every backend accepts that certificate');
-        report('proxy-ssl-secret', notes.length ? 'approximated' : 'converted', `its ca.crt becomes ConfigMap ${ns}/${cmName} (written by import: BackendTLSPolicy CA references are ConfigMaps), named by the policy's caCertificateRefs${notes.length ? `. Difference: ${notes.join('; ')}` : ''}`);
+        if (client && !cc) notes.push(`its tls.crt/tls.key were presented to the backend as a client certificate by ingress-nginx; Gateway API sets one client certificate per Gateway (spec.tls.backend.clientCertificateRef) and the Ingresses name ${this.clientSecrets.size} (${[...this.clientSecrets].sort().join(', ')}): not presented. Fix: give the backends one client certificate and set it as the Gateway's clientCertificateRef`);
+        const clientNote = client && cc ? `; its tls.crt/tls.key, the client certificate ingress-nginx presented, become the Gateway's spec.tls.backend.clientCertificateRef (Secret ${cc.namespace}/${cc.name}${cc.secret ? ', a kubernetes.io/tls copy import writes, since the Gateway needs that type' : ''}), presented to every TLS backend of the Gateway that asks for one` : '';
+        report('proxy-ssl-secret', notes.length ? 'approximated' : 'converted', `its ca.crt becomes ConfigMap ${ns}/${cmName} (written by import: BackendTLSPolicy CA references are ConfigMaps), named by the policy's caCertificateRefs${clientNote}${notes.length ? `. Difference: ${notes.join('; ')}` : ''}`);
       }
     }
     const ignored = (n: string) => report(n, 'converted', `no effect without a usable proxy-ssl-secret (ingress-nginx ignores it too)`);
@@ -158,6 +195,12 @@ export class BackendTlsPolicies {
     const what = created.length ? `BackendTLSPolicy for ${created.join(', ')}` : 'no new BackendTLSPolicy';
     report('backend-protocol', diffs.length ? 'approximated' : 'converted', `HTTPS: TLS to the backend through a ${what}, ${ca.kind === 'configMap' ? `trusting ConfigMap ${ns}/${ca.name}` : `trusting the system CAs (${ca.why})`}${diffs.length ? `. Differences: ${diffs.join('; ')}` : ''}`);
   }
+}
+
+const SECRET_REF = /^([a-z0-9][-a-z0-9]*)\/([a-z0-9][-a-z0-9.]*)$/;
+
+function hasClientCertificate(s: KubeObject): boolean {
+  return (secretValue(s, 'tls.crt') ?? '').includes('-----BEGIN ') && (secretValue(s, 'tls.key') ?? '').includes('-----BEGIN ');
 }
 
 /** A Secret value (data, base64; or stringData), decoded. */

@@ -224,7 +224,7 @@ export function convert(input: ImportInput, options: ImportOptions = {}): Import
 
   // --- routes ---
   const routes: KubeObject[] = [];
-  const backendTls = new BackendTlsPolicies(input.secrets);
+  const backendTls = new BackendTlsPolicies(input.secrets, mains, ann);
   const allowAll = new Set<string>();
   const httpsListeners = new Map<string, string>(); // host → listener name
   const usedNames = new Set<string>(['http']);
@@ -449,6 +449,8 @@ export function convert(input: ImportInput, options: ImportOptions = {}): Import
     listeners.push({ name: lname, hostname: host, port: 443, protocol: 'HTTPS', tls: { mode: 'Terminate', certificateRefs: [{ name: t.secret, ...(ns !== gwNs ? { namespace: ns } : {}) }] }, ...routeAllowed });
   }
   listeners.push(...passthroughListeners, ...streamListeners);
+  const cc = backendTls.clientCertificate;
+  if (cc && cc.namespace !== gwNs) grants.set(cc.namespace, (grants.get(cc.namespace) ?? new Set()).add(cc.name));
   const objects: KubeObject[] = [];
   if (!options.gatewayClass) objects.push({ apiVersion: GW_V1, kind: 'GatewayClass', metadata: { name: className }, spec: { controllerName: BUILTIN_CONTROLLER_NAME } });
   if (listeners.length) {
@@ -456,7 +458,7 @@ export function convert(input: ImportInput, options: ImportOptions = {}): Import
       apiVersion: GW_V1,
       kind: 'Gateway',
       metadata: { name: gwName, namespace: gwNs, ...(Object.keys(gatewayAnnotations).length ? { annotations: sortKeys(gatewayAnnotations) } : {}) },
-      spec: { gatewayClassName: className, listeners },
+      spec: { gatewayClassName: className, listeners, ...(cc ? { tls: { backend: { clientCertificateRef: { name: cc.name, ...(cc.namespace !== gwNs ? { namespace: cc.namespace } : {}) } } } } : {}) },
     });
   }
   for (const [ns, names] of [...grants].sort((a, b) => cmp(a[0], b[0]))) {

@@ -111,9 +111,19 @@ describe('backend TLS', () => {
     const missing = run(ingress('a', { 'backend-protocol': 'HTTPS', 'proxy-ssl-secret': 'app/nope' }));
     expect(item(missing.report, 'a', 'proxy-ssl-secret')).toMatchObject({ result: 'unsupported', detail: expect.stringMatching(/not in the input.*system CAs.*add the Secret's YAML/) });
     expect(kind(missing.objects, 'BackendTLSPolicy')[0].spec.validation.wellKnownCACertificates).toBe('System');
-    const client = run(ingress('a', { 'backend-protocol': 'HTTPS', 'proxy-ssl-secret': 'other/ca', 'proxy-ssl-verify': 'off', 'proxy-ssl-ciphers': 'HIGH', 'proxy-ssl-protocols': 'TLSv1 TLSv1.2', 'proxy-ssl-server-name': 'off' }) + secret('ca', 'other', { 'ca.crt': ca, 'tls.crt': 'c', 'tls.key': 'k' }));
-    expect(item(client.report, 'a', 'proxy-ssl-secret')).toMatchObject({ result: 'approximated', detail: expect.stringMatching(/in other, not the Ingress's namespace.*client certificate/) });
+    const crt = '-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n';
+    const keyPem = '-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----\n';
+    const client = run(ingress('a', { 'backend-protocol': 'HTTPS', 'proxy-ssl-secret': 'other/ca', 'proxy-ssl-verify': 'off', 'proxy-ssl-ciphers': 'HIGH', 'proxy-ssl-protocols': 'TLSv1 TLSv1.2', 'proxy-ssl-server-name': 'off' }) + secret('ca', 'other', { 'ca.crt': ca, 'tls.crt': crt, 'tls.key': keyPem }));
+    expect(item(client.report, 'a', 'proxy-ssl-secret')).toMatchObject({ result: 'approximated', detail: expect.stringMatching(/client certificate ingress-nginx presented, become the Gateway's spec.tls.backend.clientCertificateRef \(Secret other\/ca-client-tls, a kubernetes.io\/tls copy.*Difference: the Secret is in other, not the Ingress's namespace/) });
     expect(kind(client.objects, 'ConfigMap')[0].metadata).toEqual({ name: 'ca-ca', namespace: 'app' });
+    // the one client certificate: the Gateway's, through a kubernetes.io/tls copy and a ReferenceGrant
+    expect(kind(client.objects, 'Gateway')[0].spec.tls).toEqual({ backend: { clientCertificateRef: { name: 'ca-client-tls', namespace: 'other' } } });
+    expect(kind(client.objects, 'ReferenceGrant')[0]).toMatchObject({ metadata: { namespace: 'other' }, spec: { to: [{ group: '', kind: 'Secret', name: 'ca-client-tls' }] } });
+    expect(kind(client.objects, 'Secret').map((x) => [x.metadata.name, x.type ?? '', Buffer.from(x.data['tls.key'], 'base64').toString()])).toEqual([['ca', '', keyPem], ['ca-client-tls', 'kubernetes.io/tls', keyPem]]);
+    // two different client certificates: none is presented (one per Gateway), reported
+    const two = run(ingress('a', { 'backend-protocol': 'HTTPS', 'proxy-ssl-secret': 'app/c1' }) + ingress('b', { 'backend-protocol': 'HTTPS', 'proxy-ssl-secret': 'app/c2' }, { host: 'b.test', svc: 'other' }) + secret('c1', 'app', { 'ca.crt': ca, 'tls.crt': crt, 'tls.key': keyPem }) + secret('c2', 'app', { 'ca.crt': ca, 'tls.crt': crt, 'tls.key': keyPem }));
+    expect(kind(two.objects, 'Gateway')[0].spec.tls).toBeUndefined();
+    expect(item(two.report, 'b', 'proxy-ssl-secret')).toMatchObject({ result: 'approximated', detail: expect.stringMatching(/the Ingresses name 2 \(app\/c1, app\/c2\): not presented/) });
     expect(item(client.report, 'a', 'proxy-ssl-ciphers')).toMatchObject({ result: 'unsupported', detail: expect.stringMatching(/no field for the ciphers/) });
     expect(item(client.report, 'a', 'proxy-ssl-protocols').result).toBe('unsupported');
     expect(item(client.report, 'a', 'proxy-ssl-verify').result).toBe('approximated');

@@ -42,11 +42,12 @@ const svc = (name: string, port = 80) => `apiVersion: v1\nkind: Service\nmetadat
 const key = (s: string, port = 80) => `web/${s}:${port}`;
 const HTTP = ['stable', 'preview', 'root'];
 
-/** An HTTPS echo: answers JSON with its name, the path, the Host and the SNI it got. */
-async function startHttpsEcho(name: string, pem: { cert: string; key: string }): Promise<EchoServer> {
-  const server = https.createServer({ cert: pem.cert, key: pem.key }, (req, res) => {
+/** An HTTPS echo: answers JSON with its name, the path, the Host, the SNI and the client certificate's CN it got; `clientCa` requires a client certificate from that CA. */
+async function startHttpsEcho(name: string, pem: { cert: string; key: string }, clientCa?: string): Promise<EchoServer> {
+  const server = https.createServer({ cert: pem.cert, key: pem.key, ...(clientCa ? { requestCert: true, rejectUnauthorized: true, ca: clientCa } : {}) }, (req, res) => {
+    const socket = req.socket as tls.TLSSocket;
     res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify({ name, path: req.url, host: req.headers.host, headers: req.headers, sni: (req.socket as tls.TLSSocket).servername ?? null }));
+    res.end(JSON.stringify({ name, path: req.url, host: req.headers.host, headers: req.headers, sni: socket.servername ?? null, client: clientCa ? String(socket.getPeerCertificate().subject?.CN ?? '') : null }));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const port = (server.address() as net.AddressInfo).port;
@@ -78,11 +79,13 @@ describeNginx('import: backend TLS, CORS, cookie / pattern canaries, custom-head
     if (!opensslAvailable()) throw new Error('openssl is needed for the backend certificates');
     certs = generateSuiteCerts(fs.mkdtempSync(path.join(os.tmpdir(), 'import-annot-certs-')));
     // the TLS backends: one with a certificate for abc.example.com from checksCa, one passthrough
-    const secure = await startHttpsEcho(key('secure', 443), certs.checks);
+    // the verified backend also requires a client certificate from checksCa (ingress-nginx presented the Secret's tls.crt)
+    const secure = await startHttpsEcho(key('secure', 443), certs.checks, certs.checksCa.cert);
     const unverified = await startHttpsEcho(key('legacy', 443), certs.checks);
     const passthru = await startTcpEcho(key('passthru', 443), certs.passthrough);
     own.push(secure, unverified, passthru);
-    const caSecret = `apiVersion: v1\nkind: Secret\nmetadata:\n  name: backend-ca\n  namespace: web\ntype: Opaque\ndata:\n  ca.crt: ${Buffer.from(certs.checksCa.cert).toString('base64')}\n`;
+    const b64 = (v: string) => Buffer.from(v).toString('base64');
+    const caSecret = `apiVersion: v1\nkind: Secret\nmetadata:\n  name: backend-ca\n  namespace: web\ntype: Opaque\ndata:\n  ca.crt: ${b64(certs.checksCa.cert)}\n  tls.crt: ${b64(certs.checksClient.cert)}\n  tls.key: ${b64(certs.checksClient.key)}\n`;
     const headers = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: resp-headers\n  namespace: web\ndata:\n  X-Team: payments\n  X-Frame-Options: DENY\n';
     const ingresses = [
       // CORS with ingress-nginx's defaults, and with every cors-* annotation
@@ -220,11 +223,11 @@ describeNginx('import: backend TLS, CORS, cookie / pattern canaries, custom-head
     expect(missing.headers['x-team']).toBe('payments');
   });
 
-  test('backend TLS: verified against the Secret\'s CA with SNI; without proxy-ssl-secret the policy verifies against the system CAs (502: the documented difference)', async () => {
+  test('backend TLS: verified against the Secret\'s CA with SNI, presenting its client certificate; without proxy-ssl-secret the policy verifies against the system CAs (502: the documented difference)', async () => {
     const r = await get('tlsb.test', '/secure?q=1');
     expect(r.status).toBe(200);
     expect(r.echo).toMatchObject({ name: key('secure', 443), path: '/secure?q=1' });
-    expect((r.echo as unknown as { sni: string }).sni).toBe('abc.example.com');
+    expect(r.echo as unknown as { sni: string; client: string }).toMatchObject({ sni: 'abc.example.com', client: 'tls-checks-client' });
     const legacy = await get('legacy.test', '/');
     expect(legacy.status).toBe(502);
   });
