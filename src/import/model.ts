@@ -84,8 +84,8 @@ export interface ImportInput {
   readonly namespaces: readonly KubeObject[];
   readonly streams: readonly StreamService[];
   /**
-   * The input's other ConfigMaps (`custom-headers` annotations name them): read by the conversion,
-   * not copied to its output.
+   * The input's ConfigMaps that `custom-headers` annotations name: read by the conversion, not
+   * copied to its output (the other ConfigMaps are in {@link ignored}).
    */
   readonly configMaps: readonly KubeObject[];
   /** Objects of the input the conversion does not read (reported by the CLI, not copied). */
@@ -165,7 +165,11 @@ export function parseImportInput(objects: readonly { object: KubeObject; source?
       else ignored.push(object);
     }
   }
-  return { input: { ingresses, ingressClasses: classes, ...(defaultClass ? { defaultClass } : {}), services, secrets, namespaces: namespaceObjects, streams, configMaps, ignored }, errors };
+  // the ConfigMaps a custom-headers annotation names are read; the others are not
+  const named = new Set(ingresses.map((i) => i.annotations['nginx.ingress.kubernetes.io/custom-headers']).filter((v): v is string => v !== undefined));
+  const read = configMaps.filter((c) => named.has(`${str(c.metadata.namespace) ?? defaultNamespace}/${str(c.metadata.name) ?? ''}`));
+  ignored.push(...configMaps.filter((c) => !read.includes(c)));
+  return { input: { ingresses, ingressClasses: classes, ...(defaultClass ? { defaultClass } : {}), services, secrets, namespaces: namespaceObjects, streams, configMaps: read, ignored }, errors };
 }
 
 function byPort(a: string, b: string): number {

@@ -179,6 +179,9 @@ describe('custom-headers', () => {
     expect(rule.filters).toEqual([{ type: 'ResponseHeaderModifier', responseHeaderModifier: { set: [{ name: 'Strict-Transport-Security', value: 'max-age=31536000; includeSubDomains' }, { name: 'X-A', value: '1' }, { name: 'X-B', value: '2' }] } }]);
     expect(item(r.report, 'a', 'custom-headers')).toMatchObject({ result: 'approximated', detail: expect.stringMatching(/X-Host uses nginx variables/) });
     expect(kind(r.objects, 'ConfigMap')).toEqual([]); // read, not copied
+    // only the ConfigMaps an annotation names are read; the CLI counts the others as not read
+    const parsed = parseImportInput(objects(ingress('a', { 'custom-headers': 'app/hdrs' }) + cm({ X: '1' }) + cm({ Y: '2' }, 'unrelated')), 'default');
+    expect([parsed.input.configMaps.map((c) => c.metadata.name), parsed.input.ignored.map((c) => c.metadata.name)]).toEqual([['hdrs'], ['unrelated']]);
   });
   test('a missing ConfigMap, a bare name and a bad key are reported, nothing is guessed', () => {
     expect(item(run(ingress('a', { 'custom-headers': 'app/none' })).report, 'a', 'custom-headers')).toMatchObject({ result: 'unsupported', detail: expect.stringMatching(/not in the input/) });
