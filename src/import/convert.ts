@@ -607,6 +607,15 @@ function annotationsOf(ing: Ingress, item: ItemFn, handled: (i: Ingress, n: stri
     else if (p === 'GRPC') report('backend-protocol', 'unsupported', 'GRPC: the built-in proxy speaks HTTP/2 to a backend whose Service port has appProtocol kubernetes.io/h2c (or through a GRPCRoute); import copies Services unchanged. Fix: set appProtocol: kubernetes.io/h2c on the Service port, or rewrite the rules as a GRPCRoute');
     else report('backend-protocol', 'unsupported', `${proto}: Gateway API has no ${p} backends`);
   }
+  if (!out.backendTls) {
+    // without TLS to the backend the proxy-ssl-* annotations do nothing in ingress-nginx
+    const grpcs = (proto ?? '').toUpperCase() === 'GRPCS';
+    for (const n of ['proxy-ssl-secret', 'proxy-ssl-verify', 'proxy-ssl-verify-depth', 'proxy-ssl-name', 'proxy-ssl-server-name', 'proxy-ssl-ciphers', 'proxy-ssl-protocols']) {
+      if (ann(ing, n) === undefined) continue;
+      if (grpcs) report(n, 'unsupported', 'backend-protocol GRPCS is not converted (see it): its TLS settings are not either');
+      else report(n, 'converted', `no effect: backend-protocol is ${proto === undefined ? 'not set' : `"${proto}"`}, so ingress-nginx connected to the backend without TLS (as here)`);
+    }
+  }
   const useRegex = ann(ing, 'use-regex');
   if (useRegex !== undefined) {
     report('use-regex', 'converted', isTrue(useRegex) ? 'every path of the Ingress\'s hosts is a case-insensitive prefix regex (ingress-nginx\'s location ~* "^PATH"): RegularExpression matches "(?i)PATH.*" (see the report items of the paths)' : 'false: plain paths');

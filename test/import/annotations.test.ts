@@ -135,6 +135,9 @@ describe('backend TLS', () => {
     expect(kind(r.objects, 'BackendTLSPolicy')).toHaveLength(1);
     expect(kind(r.objects, 'BackendTLSPolicy')[0].spec.validation.wellKnownCACertificates).toBe('System');
     expect(item(r.report, 'new', 'backend-protocol').detail).toMatch(/policy of app\/old applies/);
+    const plain = run(ingress('a', { 'proxy-ssl-secret': 'app/ca', 'proxy-ssl-verify': 'on' }) + secret('ca', 'app', { 'ca.crt': ca }));
+    expect(kind(plain.objects, 'BackendTLSPolicy')).toEqual([]);
+    expect(item(plain.report, 'a', 'proxy-ssl-secret')).toMatchObject({ result: 'converted', detail: expect.stringMatching(/no effect: backend-protocol is not set/) });
     const g = run(ingress('a', { 'backend-protocol': 'GRPCS' }));
     expect(item(g.report, 'a', 'backend-protocol')).toMatchObject({ result: 'unsupported', detail: expect.stringMatching(/GRPCRoute/) });
     expect(kind(g.objects, 'BackendTLSPolicy')).toEqual([]);
