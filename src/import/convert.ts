@@ -17,6 +17,9 @@
 import { BUILTIN_CONTROLLER_NAME, KubeObject } from '../model';
 import { checkPcre } from '../render/nginx/pcre';
 import { CONVERTED_ANNOTATIONS, NGINX_PREFIX, unsupportedReason } from './annotations';
+import { BackendTlsPolicies } from './backend-tls';
+import { corsFilter } from './cors';
+import { customHeaders } from './headers';
 import { ImportInput, ImportInputError, Ingress, IngressBackend, IngressPath, INGRESS_NGINX_CONTROLLER } from './model';
 
 /** How one annotation (or field) of the input fared. */
@@ -142,9 +145,24 @@ export function convert(input: ImportInput, options: ImportOptions = {}): Import
   for (const ing of mains) {
     if (isTrue(ann(ing, 'use-regex')) || ann(ing, 'rewrite-target') !== undefined) for (const r of ing.rules) regexHosts.add(r.host);
   }
+  // ssl-passthrough: the host's TLS connections on 443 go undecrypted to the backend of its "/"
+  // location (owned by the oldest Ingress with that path), by SNI; no HTTPS listener for the host
+  const passthrough = new Map<string, Ingress>(); // host → the Ingress whose "/" backend gets the connections
+  const rootOwner = new Map<string, Ingress>();
+  for (const ing of mains) for (const r of ing.rules) if (r.paths.some((p) => p.path === '/') && !rootOwner.has(r.host)) rootOwner.set(r.host, ing);
+  for (const [host, ing] of rootOwner) if (host !== '' && isTrue(ann(ing, 'ssl-passthrough'))) passthrough.set(host, ing);
   const tlsHosts = new Map<string, { ingress: Ingress; secret?: string; field: string }>();
+  const passthroughTls = new Set<string>(); // passthrough hosts with a TLS entry: HTTP still redirects
   for (const ing of ingresses) {
-    for (const t of ing.tls) {
+    for (const entry of ing.tls) {
+      let t = entry;
+      const through = t.hosts.filter((h) => passthrough.has(h));
+      for (const h of through) passthroughTls.add(h);
+      if (through.length) {
+        item(key(ing), t.field, 'converted', `${through.join(', ')} ${through.length > 1 ? 'are' : 'is'} passed through (ssl-passthrough): the backend presents its own certificate, this Secret is not used for ${through.length > 1 ? 'them' : 'it'}, as with ingress-nginx; HTTP still redirects to HTTPS unless ssl-redirect is "false"`);
+        t = { ...t, hosts: t.hosts.filter((h) => !passthrough.has(h)) };
+        if (!t.hosts.length) continue;
+      }
       if (t.hosts.length === 0) {
         item(key(ing), t.field, 'unsupported', 'a TLS entry without hosts made ingress-nginx use this certificate as a default for hosts without one; a Gateway listener certificate needs a hostname: list the hosts in spec.tls[].hosts');
         continue;
@@ -206,6 +224,7 @@ export function convert(input: ImportInput, options: ImportOptions = {}): Import
 
   // --- routes ---
   const routes: KubeObject[] = [];
+  const backendTls = new BackendTlsPolicies(input.secrets, mains, ann);
   const allowAll = new Set<string>();
   const httpsListeners = new Map<string, string>(); // host → listener name
   const usedNames = new Set<string>(['http']);
@@ -224,10 +243,44 @@ export function convert(input: ImportInput, options: ImportOptions = {}): Import
   }
   const hostsOf = (ing: Ingress) => [...new Set(ing.rules.map((r) => r.host))];
 
+  // --- ssl-passthrough: a TLS listener (Passthrough) and a TLSRoute per host ---
+  const passthroughListeners: Json[] = [];
+  const tlsRoutes: KubeObject[] = [];
+  for (const ing of mains) {
+    const v = ann(ing, 'ssl-passthrough');
+    if (v === undefined) continue;
+    handled(ing, 'ssl-passthrough');
+    const a = `${NGINX_PREFIX}ssl-passthrough`;
+    if (!isTrue(v)) {
+      item(key(ing), a, 'converted', `"${v}": no effect`);
+      continue;
+    }
+    const hosts = [...new Set(ing.rules.map((r) => r.host))].filter((h) => passthrough.get(h) === ing).sort(cmp);
+    const notHere = [...new Set(ing.rules.map((r) => r.host))].filter((h) => passthrough.get(h) !== ing).sort(cmp);
+    const done: string[] = [];
+    for (const host of hosts) {
+      const root = locations.find((l) => l.ingress === ing && l.host === host && l.path.path === '/');
+      if (!root) continue;
+      let lname = `tls-${slug(host)}`;
+      for (let n = 2; usedNames.has(lname); n++) lname = `tls-${slug(host)}-${n}`;
+      usedNames.add(lname);
+      passthroughListeners.push({ name: lname, hostname: host, port: 443, protocol: 'TLS', tls: { mode: 'Passthrough' }, ...(ing.namespace !== gwNs ? { allowedRoutes: { namespaces: { from: 'All' } } } : {}) });
+      const name = hosts.length === 1 ? `${ing.name}-passthrough` : `${ing.name}-${slug(host)}-passthrough`;
+      tlsRoutes.push({ apiVersion: GW_V1, kind: 'TLSRoute', metadata: { name, namespace: ing.namespace }, spec: { parentRefs: [parentRef(ing.namespace, lname)], hostnames: [host], rules: [{ backendRefs: [{ name: root.backend.name, port: root.backend.port }] }] } });
+      done.push(`${host} → ${root.backend.name}:${root.backend.port} (listener ${lname}, TLSRoute ${ing.namespace}/${name})`);
+    }
+    const why = notHere.map((h) => (h === '' ? 'the rule without host (passthrough routes by SNI: it needs a hostname)' : `${h} (its "/" path ${rootOwner.has(h) ? `belongs to the older Ingress ${key(rootOwner.get(h)!)}, whose annotations decide` : 'is missing: ingress-nginx passes through to the backend of "/" only'})`));
+    if (done.length) {
+      item(key(ing), a, why.length ? 'approximated' : 'converted', `TLS connections on 443 are passed to the backend undecrypted, routed by SNI: a TLS listener (mode Passthrough) and a TLSRoute for ${done.join('; ')}. Port 80 keeps the Ingress's HTTP routing, as ingress-nginx did (its other annotations never applied to the passed-through connections). ingress-nginx needed --enable-ssl-passthrough for this; if it ran without it, the host was terminated instead${why.length ? `. Not passed through: ${why.join('; ')}` : ''}`);
+    } else {
+      item(key(ing), a, 'unsupported', `nothing to pass through: ${why.join('; ') || 'no "/" path'}. Fix: add a "/" path with the TLS backend`);
+    }
+  }
+
   for (const ing of mains) {
     const ik = key(ing);
     const hosts = hostsOf(ing);
-    const ctx = annotationsOf(ing, item, handled);
+    const ctx = annotationsOf(ing, item, handled, input.configMaps);
     for (const host of hosts) {
       const locs = byIngressHost.get(`${ik}\u0000${host}`) ?? [];
       const regex = regexHosts.has(host);
@@ -257,18 +310,32 @@ export function convert(input: ImportInput, options: ImportOptions = {}): Import
         if (m.rewrite) rewrite.path = m.rewrite;
         if (ctx.vhost) rewrite.hostname = ctx.vhost;
         if (Object.keys(rewrite).length) filters.push({ type: 'URLRewrite', urlRewrite: rewrite });
-        if (ctx.forwardedPrefix !== undefined) filters.push({ type: 'RequestHeaderModifier', requestHeaderModifier: { set: [{ name: 'X-Forwarded-Prefix', value: ctx.forwardedPrefix }] } });
-        // ingress-nginx's defaults (hsts: true, max-age one year, includeSubDomains) on TLS hosts
-        if (tlsHosts.has(l.host)) filters.push({ type: 'ResponseHeaderModifier', responseHeaderModifier: { set: [{ name: 'Strict-Transport-Security', value: HSTS }] } });
+        const requestSet = [...(ctx.connection !== undefined ? [{ name: 'Connection', value: ctx.connection }] : []), ...(ctx.forwardedPrefix !== undefined ? [{ name: 'X-Forwarded-Prefix', value: ctx.forwardedPrefix }] : [])];
+        if (requestSet.length) filters.push({ type: 'RequestHeaderModifier', requestHeaderModifier: { set: requestSet } });
+        // ingress-nginx's defaults (hsts: true, max-age one year, includeSubDomains) on TLS hosts,
+        // then custom-headers (which win over it for the same name)
+        const custom = ctx.responseHeaders ?? [];
+        const responseSet = [...(tlsHosts.has(l.host) && !custom.some((h) => h.name.toLowerCase() === 'strict-transport-security') ? [{ name: 'Strict-Transport-Security', value: HSTS }] : []), ...custom];
+        if (responseSet.length) filters.push({ type: 'ResponseHeaderModifier', responseHeaderModifier: { set: responseSet } });
+        if (ctx.cors) filters.push(ctx.cors);
         const base: Json = { matches: [match], ...(filters.length ? { filters } : {}) };
         const timeouts = ctx.timeout ? { timeouts: { backendRequest: ctx.timeout, request: ctx.timeout } } : {};
         const ref = (b: BackendRef, weight?: number): Json => ({ name: b.name, port: b.port, ...(weight !== undefined ? { weight } : {}) });
         const canary = l.canary ? canaryOf(l.canary.ingress, item, handled, canaryCache) : undefined;
         if (l.canary && canary) {
+          // ingress-nginx's balancer: the header decides (value, else pattern, else always/never),
+          // then the cookie (always/never), then the weight; rules with one header match each, in
+          // that order (Gateway API: the first listed rule wins among equally specific matches)
           if (canary.header) {
-            const hm = (value: string) => ({ ...match, headers: [{ name: canary.header!, value }] });
-            rules.push({ ...base, matches: [hm(canary.headerValue ?? 'always')], backendRefs: [ref(l.canary.backend)], ...timeouts });
-            if (canary.headerValue === undefined) rules.push({ ...base, matches: [hm('never')], backendRefs: [ref(l.backend)], ...timeouts });
+            const hm = (value: string, type?: string) => ({ ...match, headers: [{ ...(type ? { type } : {}), name: canary.header!, value }] });
+            if (canary.headerPattern !== undefined) rules.push({ ...base, matches: [hm(canary.headerPattern, 'RegularExpression')], backendRefs: [ref(l.canary.backend)], ...timeouts });
+            else rules.push({ ...base, matches: [hm(canary.headerValue ?? 'always')], backendRefs: [ref(l.canary.backend)], ...timeouts });
+            if (canary.headerValue === undefined && canary.headerPattern === undefined) rules.push({ ...base, matches: [hm('never')], backendRefs: [ref(l.backend)], ...timeouts });
+          }
+          if (canary.cookie) {
+            const cm = (value: string) => ({ ...match, headers: [{ type: 'RegularExpression', name: 'Cookie', value: cookieRegex(canary.cookie!, value) }] });
+            rules.push({ ...base, matches: [cm('always')], backendRefs: [ref(l.canary.backend)], ...timeouts });
+            rules.push({ ...base, matches: [cm('never')], backendRefs: [ref(l.backend)], ...timeouts });
           }
           const w = Math.min(canary.weight, canary.total);
           rules.push({ ...base, backendRefs: w > 0 ? [ref(l.backend, canary.total - w), ref(l.canary.backend, w)] : [ref(l.backend)], ...timeouts });
@@ -279,12 +346,13 @@ export function convert(input: ImportInput, options: ImportOptions = {}): Import
       }
       if (!rules.length) continue;
       const tls = tlsHosts.has(host);
-      const redirect = ctx.forceSsl || (tls && ctx.sslRedirect);
+      const redirect = ctx.forceSsl || ((tls || passthroughTls.has(host)) && ctx.sslRedirect);
       const parents: Json[] = [];
       if (!redirect) parents.push(parentRef(ing.namespace, 'http'));
       if (tls) parents.push(parentRef(ing.namespace, httpsListeners.get(host)!));
       if (ing.namespace !== gwNs) allowAll.add(ing.namespace);
-      routes.push(httpRoute(ing.namespace, routeName, host, parents, rules));
+      // a passed-through host that redirects HTTP has no listener left for its proxied rules
+      if (parents.length) routes.push(httpRoute(ing.namespace, routeName, host, parents, rules));
       if (redirect) routes.push(httpRoute(ing.namespace, `${routeName}-ssl-redirect`, host, [parentRef(ing.namespace, 'http')], dedupe(redirectRules)));
     }
     // spec.defaultBackend: the catch-all of requests no host matches (Ingress without rules), or
@@ -300,6 +368,13 @@ export function convert(input: ImportInput, options: ImportOptions = {}): Import
           item(ik, 'spec.defaultBackend', 'approximated', 'ingress-nginx sent the unmatched paths of this Ingress\'s hosts here; import does not emit it for hosts that have rules: add a PathPrefix "/" path to the Ingress (or the HTTPRoute) for the same effect');
         }
       }
+    }
+    if (ctx.backendTls) {
+      const backends = locations.filter((l) => l.ingress === ing).flatMap((l) => [l.backend, ...(l.canary ? [l.canary.backend] : [])]);
+      backendTls.add(ing, (n) => ann(ing, n), backends, (n, result, detail) => {
+        handled(ing, n);
+        item(ik, NGINX_PREFIX + n, result, detail);
+      });
     }
     reportRemaining(ing, converted.get(ik) ?? new Set(), item);
     const rt = `${NGINX_PREFIX}rewrite-target`;
@@ -373,7 +448,9 @@ export function convert(input: ImportInput, options: ImportOptions = {}): Import
     if (ns !== gwNs) grants.set(ns, (grants.get(ns) ?? new Set()).add(t.secret!));
     listeners.push({ name: lname, hostname: host, port: 443, protocol: 'HTTPS', tls: { mode: 'Terminate', certificateRefs: [{ name: t.secret, ...(ns !== gwNs ? { namespace: ns } : {}) }] }, ...routeAllowed });
   }
-  listeners.push(...streamListeners);
+  listeners.push(...passthroughListeners, ...streamListeners);
+  const cc = backendTls.clientCertificate;
+  if (cc && cc.namespace !== gwNs) grants.set(cc.namespace, (grants.get(cc.namespace) ?? new Set()).add(cc.name));
   const objects: KubeObject[] = [];
   if (!options.gatewayClass) objects.push({ apiVersion: GW_V1, kind: 'GatewayClass', metadata: { name: className }, spec: { controllerName: BUILTIN_CONTROLLER_NAME } });
   if (listeners.length) {
@@ -381,7 +458,7 @@ export function convert(input: ImportInput, options: ImportOptions = {}): Import
       apiVersion: GW_V1,
       kind: 'Gateway',
       metadata: { name: gwName, namespace: gwNs, ...(Object.keys(gatewayAnnotations).length ? { annotations: sortKeys(gatewayAnnotations) } : {}) },
-      spec: { gatewayClassName: className, listeners },
+      spec: { gatewayClassName: className, listeners, ...(cc ? { tls: { backend: { clientCertificateRef: { name: cc.name, ...(cc.namespace !== gwNs ? { namespace: cc.namespace } : {}) } } } } : {}) },
     });
   }
   for (const [ns, names] of [...grants].sort((a, b) => cmp(a[0], b[0]))) {
@@ -392,7 +469,7 @@ export function convert(input: ImportInput, options: ImportOptions = {}): Import
       spec: { from: [{ group: GW, kind: 'Gateway', namespace: gwNs }], to: [...names].sort(cmp).map((name) => ({ group: '', kind: 'Secret', name })) },
     });
   }
-  objects.push(...input.namespaces, ...routes, ...streamRoutes, ...input.services, ...input.secrets);
+  objects.push(...input.namespaces, ...routes, ...tlsRoutes, ...streamRoutes, ...backendTls.objects(), ...input.services, ...input.secrets);
   report.sort((a, b) => cmp(a.ingress, b.ingress) || cmp(a.annotation, b.annotation) || cmp(a.result, b.result) || cmp(a.detail, b.detail));
   return { objects: sortObjects(objects), report, errors };
 }
@@ -407,11 +484,20 @@ interface IngressAnnotations {
   readonly timeout?: string;
   readonly sslRedirect: boolean;
   readonly forceSsl: boolean;
+  /** `enable-cors` (+ `cors-*`): the CORS filter of the proxied rules. */
+  readonly cors?: Json;
+  /** `custom-headers`: response headers set on the proxied rules. */
+  readonly responseHeaders?: readonly { name: string; value: string }[];
+  /** `connection-proxy-header`: the Connection header sent to the backend. */
+  readonly connection?: string;
+  /** `backend-protocol: HTTPS`: a BackendTLSPolicy for the backends (made once the backends are known). */
+  readonly backendTls?: boolean;
 }
 
-type ItemFn = (ingress: string, annotation: string, result: ReportResult, detail: string) => void;
+/** Adds one report item. */
+export type ItemFn = (ingress: string, annotation: string, result: ReportResult, detail: string) => void;
 
-function annotationsOf(ing: Ingress, item: ItemFn, handled: (i: Ingress, n: string) => void): IngressAnnotations {
+function annotationsOf(ing: Ingress, item: ItemFn, handled: (i: Ingress, n: string) => void, configMaps: readonly KubeObject[]): IngressAnnotations {
   const ik = key(ing);
   const A = (n: string) => NGINX_PREFIX + n;
   const report = (n: string, result: ReportResult, detail: string) => {
@@ -516,9 +602,19 @@ function annotationsOf(ing: Ingress, item: ItemFn, handled: (i: Ingress, n: stri
   if (proto !== undefined) {
     const p = proto.toUpperCase();
     if (p === 'HTTP' || p === 'AUTO_HTTP') report('backend-protocol', 'converted', 'HTTP/1.1 to the backend, as Gateway API does by default');
-    else if (p === 'HTTPS' || p === 'GRPCS') report('backend-protocol', 'unsupported', `${p}: ingress-nginx connected with TLS without verifying the backend's certificate; Gateway API's BackendTLSPolicy always verifies it. Fix: add a BackendTLSPolicy naming the backend's CA and hostname${p === 'GRPCS' ? ' and serve the rule as a GRPCRoute' : ''}; import does not guess them`);
+    else if (p === 'HTTPS') out.backendTls = true; // reported with the policies (backend-tls.ts)
+    else if (p === 'GRPCS') report('backend-protocol', 'unsupported', 'GRPCS: gRPC over TLS; the built-in proxy speaks HTTP/2 only to a backend whose Service port has appProtocol kubernetes.io/h2c (or through a GRPCRoute), and import copies Services unchanged. Fix: rewrite the rules as a GRPCRoute (or set appProtocol: kubernetes.io/h2c on the Service port) and add a BackendTLSPolicy with the backend\'s CA and hostname');
     else if (p === 'GRPC') report('backend-protocol', 'unsupported', 'GRPC: the built-in proxy speaks HTTP/2 to a backend whose Service port has appProtocol kubernetes.io/h2c (or through a GRPCRoute); import copies Services unchanged. Fix: set appProtocol: kubernetes.io/h2c on the Service port, or rewrite the rules as a GRPCRoute');
     else report('backend-protocol', 'unsupported', `${proto}: Gateway API has no ${p} backends`);
+  }
+  if (!out.backendTls) {
+    // without TLS to the backend the proxy-ssl-* annotations do nothing in ingress-nginx
+    const grpcs = (proto ?? '').toUpperCase() === 'GRPCS';
+    for (const n of ['proxy-ssl-secret', 'proxy-ssl-verify', 'proxy-ssl-verify-depth', 'proxy-ssl-name', 'proxy-ssl-server-name', 'proxy-ssl-ciphers', 'proxy-ssl-protocols']) {
+      if (ann(ing, n) === undefined) continue;
+      if (grpcs) report(n, 'unsupported', 'backend-protocol GRPCS is not converted (see it): its TLS settings are not either');
+      else report(n, 'converted', `no effect: backend-protocol is ${proto === undefined ? 'not set' : `"${proto}"`}, so ingress-nginx connected to the backend without TLS (as here)`);
+    }
   }
   const useRegex = ann(ing, 'use-regex');
   if (useRegex !== undefined) {
@@ -526,6 +622,17 @@ function annotationsOf(ing: Ingress, item: ItemFn, handled: (i: Ingress, n: stri
   }
   const target = ann(ing, 'rewrite-target');
   if (target !== undefined) out.rewriteTarget = target; // reported per path (pathMatch)
+  const cors = corsFilter((n) => ann(ing, n), report);
+  if (cors) out.cors = cors;
+  const headers = customHeaders(ing, ann(ing, 'custom-headers'), configMaps, report);
+  if (headers) out.responseHeaders = headers;
+  const conn = ann(ing, 'connection-proxy-header');
+  if (conn !== undefined) {
+    if (/^[A-Za-z0-9!#$%&'*+.^_`|~-]+(\s*,\s*[A-Za-z0-9!#$%&'*+.^_`|~-]+)*$/.test(conn) && !conn.includes('$')) {
+      out.connection = conn;
+      report('connection-proxy-header', 'approximated', `the backend gets Connection: ${conn} (a RequestHeaderModifier set on the proxied rules; the built-in proxy sends it as ingress-nginx did). As with ingress-nginx, the value replaces the default (Connection: upgrade for upgrade requests), so WebSocket upgrades through these rules need the value upgrade. Difference: Connection is hop-by-hop, so other Gateway API implementations may drop or replace it`);
+    } else report('connection-proxy-header', 'unsupported', `"${conn}" is not a list of header tokens (nginx variables cannot be a header value): not converted, the built-in proxy sends Connection: upgrade for upgrade requests and nothing otherwise (keep-alive to the backend)`);
+  }
   return out;
 }
 
@@ -535,6 +642,23 @@ interface CanaryConfig {
   readonly total: number;
   readonly header?: string;
   readonly headerValue?: string;
+  /** `canary-by-header-pattern` as a full-match regex (ingress-nginx searched it anywhere in the value). */
+  readonly headerPattern?: string;
+  readonly cookie?: string;
+}
+
+/**
+ * A full-match regex over the Cookie header that holds when nginx's `$cookie_NAME` (the first
+ * `NAME=` of the header, name compared case-insensitively, spaces allowed around `=`, the value up
+ * to `;`) equals `value`.
+ */
+export function cookieRegex(name: string, value: string): string {
+  const n = `(?i:${escapeRe(name)})`;
+  return `(?:(?! *${n} *=)[^;,]*[;,])* *${n} *= *${escapeRe(value)}(?:;.*)?`;
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 }
 
 function canaryOf(c: Ingress, item: ItemFn, handled: (i: Ingress, n: string) => void, canaryReported: Map<Ingress, CanaryConfig>): CanaryConfig {
@@ -558,22 +682,53 @@ function canaryOf(c: Ingress, item: ItemFn, handled: (i: Ingress, n: string) => 
   const weight = int('canary-weight', 0);
   const headerName = ann(c, 'canary-by-header');
   const header = headerName !== undefined && /^[A-Za-z0-9-]+$/.test(headerName) ? headerName : undefined;
-  const headerValue = header ? ann(c, 'canary-by-header-value') : undefined;
-  const cfg: CanaryConfig = { weight, total, ...(header ? { header } : {}), ...(headerValue !== undefined ? { headerValue } : {}) };
+  const hvRaw = header ? ann(c, 'canary-by-header-value') : undefined;
+  const headerValue = hvRaw !== '' ? hvRaw : undefined;
+  const patternRaw = header && headerValue === undefined ? ann(c, 'canary-by-header-pattern') : undefined;
+  let headerPattern: string | undefined;
+  let patternProblem: string | undefined;
+  if (patternRaw !== undefined && patternRaw !== '') {
+    // ngx.re.match searches the value (no anchors): the same as a full match of .*(?:P).*
+    const full = `.*(?:${patternRaw}).*`;
+    try {
+      checkPcre(full, 'canary-by-header-pattern');
+      headerPattern = full;
+    } catch (e) {
+      patternProblem = (e as Error).message;
+    }
+  }
+  const cookieName = ann(c, 'canary-by-cookie');
+  const cookie = cookieName !== undefined && /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(cookieName) ? cookieName : undefined;
+  const cfg: CanaryConfig = { weight, total, ...(header ? { header } : {}), ...(headerValue !== undefined ? { headerValue } : {}), ...(headerPattern !== undefined ? { headerPattern } : {}), ...(cookie ? { cookie } : {}) };
   canaryReported.set(c, cfg);
   report('canary', 'converted', 'the canary\'s Service joins the backendRefs of the main Ingress\'s rule with the same host, path and pathType');
   if (ann(c, 'canary-weight') !== undefined && !c.annotations[NGINX_PREFIX + 'canary-weight']!.match(/[^0-9]/)) {
     report('canary-weight', 'converted', `weights ${total - Math.min(weight, total)} (main) / ${Math.min(weight, total)} (canary) of ${total}`);
   }
   if (ann(c, 'canary-weight-total') !== undefined && /^[0-9]+$/.test(ann(c, 'canary-weight-total')!)) report('canary-weight-total', 'converted', `the weights are out of ${total}`);
+  const then = cookie ? `the cookie ${cookie}` : 'the weights';
   if (headerName !== undefined) {
-    if (header) report('canary-by-header', 'converted', headerValue !== undefined ? `requests with ${header}: ${headerValue} go to the canary (a rule with a header match); others follow the weights` : `${header}: always → canary, ${header}: never → main (rules with header matches); other values follow the weights`);
-    else report('canary-by-header', 'unsupported', `"${headerName}" is not a header name: not converted`);
+    if (header) {
+      report('canary-by-header', 'converted', headerValue !== undefined ? `requests with ${header}: ${headerValue} go to the canary (a rule with a header match); others follow ${then}` : headerPattern !== undefined ? `requests whose ${header} matches canary-by-header-pattern go to the canary; others follow ${then}` : `${header}: always → canary, ${header}: never → main (rules with header matches); other values follow ${then}`);
+    } else report('canary-by-header', 'unsupported', `"${headerName}" is not a header name: not converted`);
   }
   const hv = ann(c, 'canary-by-header-value');
   if (hv !== undefined) {
-    if (header) report('canary-by-header-value', 'converted', `an Exact header match on ${header}: ${hv} (case-sensitive value, as ingress-nginx compares it)`);
+    if (header && headerValue !== undefined) report('canary-by-header-value', 'converted', `an Exact header match on ${header}: ${hv} (case-sensitive value, as ingress-nginx compares it)`);
+    else if (header) report('canary-by-header-value', 'converted', 'empty: no effect, as in ingress-nginx (canary-by-header-pattern or always/never decide)');
     else report('canary-by-header-value', 'unsupported', 'needs a valid canary-by-header: not converted');
+  }
+  const hp = ann(c, 'canary-by-header-pattern');
+  if (hp !== undefined) {
+    if (!header) report('canary-by-header-pattern', 'unsupported', 'needs a valid canary-by-header: no effect (as in ingress-nginx)');
+    else if (headerValue !== undefined) report('canary-by-header-pattern', 'converted', 'canary-by-header-value is set and wins in ingress-nginx: no effect, as here');
+    else if (hp === '') report('canary-by-header-pattern', 'converted', 'empty: no effect, as in ingress-nginx (always/never decide)');
+    else if (headerPattern !== undefined) report('canary-by-header-pattern', 'converted', `a RegularExpression header match on ${header}: ${headerPattern} (ingress-nginx's ngx.re.match finds the pattern anywhere in the value, case-sensitively; the full match .*(?:…).* is the same). ${header}: never no longer means the main backend, as in ingress-nginx`);
+    else report('canary-by-header-pattern', 'unsupported', `${patternProblem}: not converted, requests with ${header} follow ${then}. Fix: write the pattern without the reported construct`);
+  }
+  if (cookieName !== undefined) {
+    if (cookie) report('canary-by-cookie', 'converted', `cookie ${cookie}=always → canary, ${cookie}=never → main, after the header and before the weights (rules matching the Cookie header with RegularExpression ${cookieRegex(cookie, 'always')} and the same for never: the first ${cookie}= of the header decides, the name case-insensitively, as nginx's $cookie_${cookie})`);
+    else report('canary-by-cookie', 'unsupported', `"${cookieName}" is not a cookie name: not converted`);
   }
   return cfg;
 }
@@ -693,9 +848,9 @@ export function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-const KIND_ORDER = ['Namespace', 'GatewayClass', 'Gateway', 'ReferenceGrant', 'HTTPRoute', 'TCPRoute', 'UDPRoute', 'Service', 'Secret'];
+const KIND_ORDER = ['Namespace', 'GatewayClass', 'Gateway', 'ReferenceGrant', 'HTTPRoute', 'TLSRoute', 'TCPRoute', 'UDPRoute', 'BackendTLSPolicy', 'ConfigMap', 'Service', 'Secret'];
 
-/** Objects in output order: by kind (classes, gateways, grants, routes, Services, Secrets), then namespace/name. */
+/** Objects in output order: by kind (classes, gateways, grants, routes, policies, CA ConfigMaps, Services, Secrets), then namespace/name. */
 export function sortObjects(objects: KubeObject[]): KubeObject[] {
   const rank = (o: KubeObject) => KIND_ORDER.indexOf(o.kind);
   return [...objects].sort((a, b) => rank(a) - rank(b) || cmp(a.metadata.namespace ?? '', b.metadata.namespace ?? '') || cmp(a.metadata.name ?? '', b.metadata.name ?? ''));

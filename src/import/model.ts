@@ -1,7 +1,7 @@
 /**
  * The typed input of `cdk8s-gateway import`: the ingress-nginx objects a migration reads —
- * Ingresses (`networking.k8s.io/v1` only), IngressClasses, Services, Secrets and the
- * `tcp-services` / `udp-services` ConfigMaps — parsed from loaded Kubernetes objects.
+ * Ingresses (`networking.k8s.io/v1` only), IngressClasses, Services, Secrets, the
+ * `tcp-services` / `udp-services` ConfigMaps and the ConfigMaps `custom-headers` names — parsed from loaded Kubernetes objects.
  *
  * Pure: {@link parseImportInput} never throws for bad input; every problem is an
  * {@link ImportInputError} naming the object, the field, the bad value and a fix.
@@ -83,6 +83,11 @@ export interface ImportInput {
   /** The input's Namespaces (copied unchanged, so the output creates them). */
   readonly namespaces: readonly KubeObject[];
   readonly streams: readonly StreamService[];
+  /**
+   * The input's ConfigMaps that `custom-headers` annotations name: read by the conversion, not
+   * copied to its output (the other ConfigMaps are in {@link ignored}).
+   */
+  readonly configMaps: readonly KubeObject[];
   /** Objects of the input the conversion does not read (reported by the CLI, not copied). */
   readonly ignored: readonly KubeObject[];
 }
@@ -114,6 +119,7 @@ export function parseImportInput(objects: readonly { object: KubeObject; source?
   const secrets: KubeObject[] = [];
   const namespaceObjects: KubeObject[] = [];
   const streams: StreamService[] = [];
+  const configMaps: KubeObject[] = [];
   const ignored: KubeObject[] = [];
   for (const { object, source } of objects) {
     const ns = str(object.metadata.namespace) ?? defaultNamespace;
@@ -155,10 +161,15 @@ export function parseImportInput(objects: readonly { object: KubeObject; source?
         streams.push({ protocol, port, namespace: m[1], service: m[2], servicePort: m[3], proxyProtocol: m[4].split(':').filter((p) => p !== ''), origin });
       }
     } else {
-      ignored.push(object);
+      if (object.kind === 'ConfigMap' && object.apiVersion === 'v1') configMaps.push(object);
+      else ignored.push(object);
     }
   }
-  return { input: { ingresses, ingressClasses: classes, ...(defaultClass ? { defaultClass } : {}), services, secrets, namespaces: namespaceObjects, streams, ignored }, errors };
+  // the ConfigMaps a custom-headers annotation names are read; the others are not
+  const named = new Set(ingresses.map((i) => i.annotations['nginx.ingress.kubernetes.io/custom-headers']).filter((v): v is string => v !== undefined));
+  const read = configMaps.filter((c) => named.has(`${str(c.metadata.namespace) ?? defaultNamespace}/${str(c.metadata.name) ?? ''}`));
+  ignored.push(...configMaps.filter((c) => !read.includes(c)));
+  return { input: { ingresses, ingressClasses: classes, ...(defaultClass ? { defaultClass } : {}), services, secrets, namespaces: namespaceObjects, streams, configMaps: read, ignored }, errors };
 }
 
 function byPort(a: string, b: string): number {

@@ -30,7 +30,7 @@ const rule = (host: string, p: string, type: string, svc = 'web', port = 80) => 
 const find = (items: ReportItem[], annotation: string) => items.filter((i) => i.annotation === annotation);
 const routes = (objs: KubeObject[]) => objs.filter((o) => o.kind === 'HTTPRoute') as any[];
 
-test('every annotation gets a report item; snippets, not-yet and unknown ones with their reasons', () => {
+test('every annotation gets a report item; snippets and unknown ones with their reasons', () => {
   const r = run(ingress('a', 'app', {
     'nginx.ingress.kubernetes.io/configuration-snippet': 'more_set_headers "X: y";',
     'nginx.ingress.kubernetes.io/server-snippet': 'return 200;',
@@ -42,7 +42,7 @@ test('every annotation gets a report item; snippets, not-yet and unknown ones wi
   const by = (a: string) => find(r.report, a)[0];
   expect(by('nginx.ingress.kubernetes.io/configuration-snippet')).toMatchObject({ ingress: 'app/a', result: 'unsupported', detail: expect.stringMatching(/raw nginx configuration is never copied/) });
   expect(by('nginx.ingress.kubernetes.io/server-snippet').detail).toMatch(/never copied/);
-  expect(by('nginx.ingress.kubernetes.io/enable-cors').detail).toMatch(/^not converted yet/);
+  expect(by('nginx.ingress.kubernetes.io/enable-cors')).toMatchObject({ result: 'approximated', detail: expect.stringMatching(/^a CORS filter/) });
   expect(by('nginx.ingress.kubernetes.io/limit-rps').detail).toMatch(/rate and connection limits/);
   expect(by('nginx.ingress.kubernetes.io/no-such-thing').detail).toMatch(/not an annotation import knows/);
   expect(by('example.com/owner').detail).toMatch(/not an ingress-nginx annotation/);
@@ -110,7 +110,7 @@ test('timeouts, backend-protocol and redirect codes', () => {
   const rule0 = routes(r.objects)[0].spec.rules[0];
   expect(rule0.timeouts).toEqual({ backendRequest: '120s', request: '120s' });
   expect(find(r.report, 'nginx.ingress.kubernetes.io/proxy-read-timeout')[0]).toMatchObject({ result: 'approximated', detail: expect.stringMatching(/connect 5s, read 120s, send 60s/) });
-  expect(find(r.report, 'nginx.ingress.kubernetes.io/backend-protocol')[0]).toMatchObject({ result: 'unsupported', detail: expect.stringMatching(/BackendTLSPolicy/) });
+  expect(find(r.report, 'nginx.ingress.kubernetes.io/backend-protocol')[0]).toMatchObject({ result: 'approximated', detail: expect.stringMatching(/BackendTLSPolicy for web \(hostname web\.app\.svc\), trusting the system CAs \(no proxy-ssl-secret\)\. Differences: ingress-nginx did not verify/) });
   expect(find(r.report, 'nginx.ingress.kubernetes.io/permanent-redirect')[0]).toMatchObject({ result: 'unsupported', detail: expect.stringMatching(/query string/) });
 });
 

@@ -34,9 +34,14 @@ export function readTree(dir: string): Record<string, string> {
 /**
  * import → check (no errors) → render (self-signed certificates for missing Secrets, Services
  * served by echo backends on loopback) → nginx. `services` are `ns/name:port` keys; the echo
- * backend of each answers with that key as its name. `tcp` keys get a TCP echo.
+ * backend of each answers with that key as its name. `tcp` keys get a TCP echo; `backends` are
+ * addresses of servers the test started itself (closed by the test).
  */
-export async function importAndServe(files: Record<string, string>, services: readonly string[], opts: { tcp?: readonly string[]; udp?: readonly string[]; importArgs?: string[]; ports?: number[] } = {}): Promise<Served> {
+export async function importAndServe(
+  files: Record<string, string>,
+  services: readonly string[],
+  opts: { tcp?: readonly string[]; udp?: readonly string[]; importArgs?: string[]; ports?: number[]; backends?: Readonly<Record<string, string>> } = {},
+): Promise<Served> {
   const dir = tempTree(files);
   const imp = await cli(['import', '.', '--out', 'out', ...(opts.importArgs ?? [])], { cwd: dir });
   if (imp.code === 2) throw new Error(`import failed: ${imp.stderr}`);
@@ -64,6 +69,8 @@ export async function importAndServe(files: Record<string, string>, services: re
     sockets.push(sock);
     backends[name] = `127.0.0.1:${sock.address().port}`;
   }
+  // backends the test runs itself (TLS servers): `ns/name:port` → address
+  Object.assign(backends, opts.backends ?? {});
   fs.writeFileSync(path.join(dir, 'backends.json'), JSON.stringify(backends));
   const offset = await freeOffset(opts.ports ?? [80, 443]);
   const r = await cli(['render', 'out/gateway-api.yaml', '--out', 'rendered', '--backends', 'backends.json', '--listen-host', '127.0.0.1', '--port-offset', String(offset), '--self-signed'], { cwd: dir });
