@@ -1056,10 +1056,13 @@ export async function startPod(options: StartPodOptions): Promise<Pod> {
     };
     // an exiting jest worker tears everything down (synchronously: no awaiting at exit)
     const onExit = () => {
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        /* gone */
+      // (only while the container's monitor is not reaped: after that its number may be another's)
+      if (running) {
+        try {
+          process.kill(-child.pid!, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
       }
       try {
         unmountAll(dir);

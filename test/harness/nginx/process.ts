@@ -56,11 +56,38 @@ export function killGroup(pid: number): void {
   }
 }
 
+/** Pids of the processes whose process group is `pgid` (from /proc). */
+function groupMembers(pgid: number): number[] {
+  const out: number[] = [];
+  let entries: string[] = [];
+  try {
+    entries = fs.readdirSync('/proc');
+  } catch {
+    return out;
+  }
+  for (const d of entries) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+      // after "(comm) ": state ppid pgrp …
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]) === pgid) out.push(Number(d));
+    } catch {
+      // process went away
+    }
+  }
+  return out;
+}
+
 /**
- * After the master exited (its pid may be reused): SIGKILL what is left of its process group —
- * workers keep the group id — and nothing else.
+ * After the master exited and was reaped: SIGKILL what is left of its process group — workers keep
+ * the group id — and nothing else. While a worker is left, the kernel does not give the number to
+ * another process; once the group is empty it may, and a new group leader with that number (another
+ * suite's nginx, started detached) would get the signal. So the group is killed only when it has
+ * members and none of them leads it (our master is gone: a leader is someone else's).
  */
 function killLeftovers(pid: number): void {
+  const members = groupMembers(pid);
+  if (!members.length || members.includes(pid)) return;
   try {
     process.kill(-pid, 'SIGKILL');
   } catch {
