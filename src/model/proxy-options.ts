@@ -128,7 +128,7 @@ export function normalizeSourceRange(entry: string): string | OptionProblem {
   const slash = text.indexOf('/');
   const addrText = slash < 0 ? text : text.slice(0, slash);
   const ip = parseIp(addrText);
-  if (!ip) return { problem: `"${addrText}" is not an IP address`, fix: 'write a CIDR such as "10.0.0.0/8" or "2001:db8::/32", or a single address such as "192.168.1.7"' };
+  if (!ip) return { problem: slash < 0 ? 'is not an IP address' : `has "${addrText}", which is not an IP address`, fix: 'write a CIDR such as "10.0.0.0/8" or "2001:db8::/32", or a single address such as "192.168.1.7"' };
   if (ip.family === 6 && ip.value >> 32n === 0xffffn) return { problem: 'is an IPv4-mapped IPv6 address', fix: `write the IPv4 address ${formatIp({ family: 4, value: ip.value & 0xffffffffn })}${slash < 0 ? '' : ' with an IPv4 prefix length'}` };
   const bits = ip.family === 4 ? 32 : 128;
   let len = bits;

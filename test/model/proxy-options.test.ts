@@ -98,7 +98,8 @@ describe('source ranges', () => {
     expect(normalizeSourceRange('::/0')).toBe('::/0');
     expect(normalizeSourceRange('10.0.0.1/8')).toEqual({ problem: 'has host bits set: it denotes the network 10.0.0.0/8', fix: 'write "10.0.0.0/8" for the network, or "10.0.0.1" for the single address' });
     expect(normalizeSourceRange('10.0.0.0/33')).toMatchObject({ problem: expect.stringMatching(/prefix length \(0 to 32/) });
-    expect(normalizeSourceRange('010.0.0.1')).toMatchObject({ problem: '"010.0.0.1" is not an IP address' });
+    expect(normalizeSourceRange('010.0.0.1')).toMatchObject({ problem: 'is not an IP address' });
+    expect(normalizeSourceRange('10.0.0/8')).toMatchObject({ problem: 'has "10.0.0", which is not an IP address' });
     expect(normalizeSourceRange('fe80::1%eth0')).toMatchObject({ problem: expect.stringMatching(/not an IP address/) });
     expect(normalizeSourceRange('::ffff:10.0.0.1')).toEqual({ problem: 'is an IPv4-mapped IPv6 address', fix: 'write the IPv4 address 10.0.0.1' });
     expect(normalizeSourceRange('example.com')).toMatchObject({ problem: expect.stringMatching(/not an IP address/) });
