@@ -37,7 +37,6 @@ export const CONVERTED_ANNOTATIONS: readonly string[] = [
 export const NOT_YET: readonly string[] = [
   'canary-by-cookie',
   'canary-by-header-pattern',
-  'client-body-buffer-size',
   'connection-proxy-header',
   'cors-allow-credentials',
   'cors-allow-headers',
@@ -46,9 +45,7 @@ export const NOT_YET: readonly string[] = [
   'cors-expose-headers',
   'cors-max-age',
   'custom-headers',
-  'denylist-source-range',
   'enable-cors',
-  'proxy-body-size',
   'proxy-redirect-from',
   'proxy-redirect-to',
   'proxy-ssl-ciphers',
@@ -59,7 +56,6 @@ export const NOT_YET: readonly string[] = [
   'proxy-ssl-verify',
   'proxy-ssl-verify-depth',
   'ssl-passthrough',
-  'whitelist-source-range',
 ];
 
 /** Specific reasons for annotations no version converts (by name, or by prefix ending in `*`). */

@@ -18,6 +18,7 @@ import { BUILTIN_CONTROLLER_NAME, KubeObject } from '../model';
 import { checkPcre } from '../render/nginx/pcre';
 import { CONVERTED_ANNOTATIONS, NGINX_PREFIX, unsupportedReason } from './annotations';
 import { ImportInput, ImportInputError, Ingress, IngressBackend, IngressPath, INGRESS_NGINX_CONTROLLER } from './model';
+import { applyProxyOptions } from './proxy-options';
 
 /** How one annotation (or field) of the input fared. */
 export type ReportResult = 'converted' | 'approximated' | 'unsupported';
@@ -226,6 +227,7 @@ export function convert(input: ImportInput, options: ImportOptions = {}): Import
 
   for (const ing of mains) {
     const ik = key(ing);
+    const firstRoute = routes.length; // the routes of this Ingress get its proxy options (proxy-options.ts)
     const hosts = hostsOf(ing);
     const ctx = annotationsOf(ing, item, handled);
     for (const host of hosts) {
@@ -301,6 +303,7 @@ export function convert(input: ImportInput, options: ImportOptions = {}): Import
         }
       }
     }
+    applyProxyOptions(ing, routes.slice(firstRoute), item, handled);
     reportRemaining(ing, converted.get(ik) ?? new Set(), item);
     const rt = `${NGINX_PREFIX}rewrite-target`;
     if (ing.annotations[rt] !== undefined && !report.some((i) => i.ingress === ik && i.annotation === rt)) {

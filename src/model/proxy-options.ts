@@ -145,6 +145,24 @@ export function normalizeSourceRange(entry: string): string | OptionProblem {
   return len === bits ? formatIp(ip) : `${formatIp(ip)}/${len}`;
 }
 
+/**
+ * An address or CIDR as Go's `net.ParseCIDR` / `ParseIP` read it (host bits of a CIDR masked):
+ * canonical text and whether bits were masked; undefined when it is neither (or IPv4-mapped).
+ */
+export function formatIpNetwork(entry: string): { text: string; masked: boolean } | undefined {
+  const text = entry.trim();
+  const slash = text.indexOf('/');
+  const ip = parseIp(slash < 0 ? text : text.slice(0, slash));
+  if (!ip || (ip.family === 6 && ip.value >> 32n === 0xffffn)) return undefined;
+  const bits = ip.family === 4 ? 32 : 128;
+  const lenText = slash < 0 ? String(bits) : text.slice(slash + 1);
+  if (!/^[0-9]{1,3}$/.test(lenText) || Number(lenText) > bits) return undefined;
+  const len = Number(lenText);
+  const mask = (1n << BigInt(bits - len)) - 1n;
+  const network = { family: ip.family, value: ip.value & ~mask };
+  return { text: len === bits ? formatIp(network) : `${formatIp(network)}/${len}`, masked: (ip.value & mask) !== 0n };
+}
+
 function rangeKey(canonical: string): [number, bigint, number] {
   const slash = canonical.indexOf('/');
   const ip = parseIp(slash < 0 ? canonical : canonical.slice(0, slash))!;
