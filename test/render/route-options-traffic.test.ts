@@ -6,10 +6,10 @@
  * sharing one nginx location (header-dispatched to named locations) each enforcing their own; the
  * proxy-wide default; a malformed value answered 500.
  */
-import * as http from 'http';
 import { KubeObject } from '../../src/model';
 import { compileNginx, RenderedGateway } from '../../src/render/nginx';
 import { gateway, gatewayClass, httpRoute, service, to } from './fixtures';
+import { send } from '../harness/body-client';
 import { EchoServer, startEcho } from '../harness/echo';
 import { describeNginx, freeOffset, RunningNginx, startNginx } from '../harness/nginx';
 
@@ -18,52 +18,6 @@ const KI = 1024;
 
 function annotated(o: KubeObject, annotations: Record<string, string>): KubeObject {
   return { ...o, metadata: { ...o.metadata, annotations } };
-}
-
-interface Sent {
-  readonly status: number;
-  readonly name?: string;
-  readonly bodyLength?: number;
-  readonly remoteAddress?: string;
-}
-
-/**
- * One request with a body of `size` bytes, with Content-Length or chunked (the body in two
- * chunks), from `from` (a loopback source address). A 413 may arrive before the whole body is
- * written: the answer counts, a write error after it does not.
- */
-function send(port: number, host: string, path: string, opts: { size?: number; chunked?: boolean; from?: string; headers?: Record<string, string> } = {}): Promise<Sent> {
-  const size = opts.size ?? 0;
-  const body = Buffer.alloc(size, 'x');
-  return new Promise((resolve, reject) => {
-    const headers: Record<string, string> = { host, ...opts.headers };
-    if (size && !opts.chunked) headers['content-length'] = String(size);
-    let answered = false;
-    const req = http.request({ host: '127.0.0.1', port, path, method: size ? 'POST' : 'GET', headers, agent: false, localAddress: opts.from ?? '127.0.0.1' }, (res) => {
-      answered = true;
-      let text = '';
-      res.on('data', (d) => (text += String(d)));
-      res.on('end', () => {
-        let echo: { name?: string; body?: string; remoteAddress?: string } = {};
-        try {
-          echo = JSON.parse(text);
-        } catch {
-          echo = {};
-        }
-        resolve({ status: res.statusCode ?? 0, ...(echo.name ? { name: echo.name, bodyLength: echo.body?.length ?? 0, remoteAddress: echo.remoteAddress } : {}) });
-      });
-    });
-    req.on('error', (e) => {
-      if (!answered) reject(e);
-    });
-    req.setTimeout(10000, () => req.destroy(new Error('timeout')));
-    if (size && opts.chunked) {
-      const half = Math.floor(size / 2);
-      req.write(body.subarray(0, half));
-      req.write(body.subarray(half));
-    } else if (size) req.write(body);
-    req.end();
-  });
 }
 
 describeNginx('route options on real nginx', () => {
