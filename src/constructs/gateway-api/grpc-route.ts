@@ -139,7 +139,7 @@ export class GrpcRoute extends RouteBase {
     super(scope, id, 'GRPCRoute', props, gwLimit('GRPCRoute', 'spec.hostnames'));
     (props.hostnames ?? []).forEach((h) => this.addHostname(h));
     (props.rules ?? []).forEach((r) => this.addRule(r));
-    if (props.proxy) this.setProxyAnnotations(props.proxy);
+    if (props.proxy) this._setProxyAnnotations(props.proxy);
   }
 
   /** Adds a rule and returns its index. */

@@ -199,7 +199,7 @@ export class HttpRoute extends RouteBase {
     super(scope, id, 'HTTPRoute', props, gwLimit('HTTPRoute', 'spec.hostnames'));
     (props.hostnames ?? []).forEach((h) => this.addHostname(h));
     (props.rules ?? []).forEach((r) => this.addRule(r));
-    if (props.proxy) this.setProxyAnnotations(props.proxy);
+    if (props.proxy) this._setProxyAnnotations(props.proxy);
   }
 
   /** Adds a rule and returns it. */

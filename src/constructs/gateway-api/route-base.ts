@@ -77,8 +77,8 @@ export abstract class RouteBase extends Resource {
     });
   }
 
-  /** Writes the proxy options as the route's annotations (see {@link RouteProxyProps}). */
-  protected setProxyAnnotations(props: RouteProxyProps): void {
+  /** Writes the proxy options as the route's annotations (see {@link RouteProxyProps}). @internal */
+  public _setProxyAnnotations(props: RouteProxyProps): void {
     this._mutate(() => {
       for (const [k, v] of Object.entries(proxyAnnotations(this, props))) this.apiObject.metadata.addAnnotation(k, v);
     });
