@@ -19,7 +19,7 @@
 import { ActionIR, LocationIR } from '../../ir/types';
 import { RenderContext } from './context';
 import { ServerState } from './http-state';
-import { regex } from './quote';
+import { regex, UnsafeValueError } from './quote';
 
 /** An nginx size: the largest of g (if `giga`), m, k that divides it, else bytes. */
 export function nginxSize(bytes: number, giga = true): string {
@@ -111,6 +111,9 @@ export function clientDirectives(ctx: RenderContext, a: ActionIR, proxied: boole
   const out: string[] = [];
   const c = a.client;
   const limit = effectiveBodyLimit(ctx, a);
+  if (!Number.isSafeInteger(limit) || limit < 0 || (c?.clientBodyBufferSize !== undefined && (!Number.isSafeInteger(c.clientBodyBufferSize) || c.clientBodyBufferSize < 1))) {
+    throw new UnsafeValueError(`body size ${limit} / buffer ${c?.clientBodyBufferSize} is not a whole number of bytes`, String(limit));
+  }
   if (limit !== ctx.opts.maxRequestBodySize) out.push(`client_max_body_size ${nginxSize(limit)};`);
   if (!c) return out;
   if (c.clientBodyBufferSize !== undefined) out.push(`client_body_buffer_size ${nginxSize(c.clientBodyBufferSize, false)};`);
@@ -126,6 +129,6 @@ export function clientDirectives(ctx: RenderContext, a: ActionIR, proxied: boole
 
 /** A canonical range (model/proxy-options.ts) as an nginx token: digits, hex, `.`, `:`, `/` only. */
 function sourceRange(r: string): string {
-  if (!/^[0-9a-f.:]+(\/[0-9]{1,3})?$/.test(r)) throw new Error(`source range ${JSON.stringify(r)} is not canonical`);
+  if (!/^[0-9a-f.:]+(\/[0-9]{1,3})?$/.test(r)) throw new UnsafeValueError(`source range ${JSON.stringify(r.slice(0, 60))} is not an address or CIDR`, r);
   return r;
 }
