@@ -204,3 +204,44 @@ describe('the Content-Length guard regex', () => {
     expect(greaterThan(1024n)).toBe('^0*(?:[1-9][0-9]{4,}|[2-9][0-9]{3}|1[1-9][0-9]{2}|10[3-9][0-9]{1}|102[5-9])$');
   });
 });
+
+describe('hostile annotation values never reach the configuration unchecked', () => {
+  const { compileNginx } = require('../../src/render/nginx') as typeof import('../../src/render/nginx');
+  const { resolve } = require('../../src/resolve') as typeof import('../../src/resolve');
+  const base = (annotations: Record<string, string>) => [
+    { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GatewayClass', metadata: { name: 'c' }, spec: { controllerName: 'cdk8s-gateway.dev/nginx-proxy' } },
+    { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'gw', namespace: 'default' }, spec: { gatewayClassName: 'c', listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] } },
+    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'default' }, spec: { ports: [{ port: 80 }] } },
+    { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'r', namespace: 'default', annotations }, spec: { parentRefs: [{ name: 'gw' }], rules: [{ backendRefs: [{ name: 'web', port: 80 }] }] } },
+  ];
+  const hostile = fc.oneof(
+    fc.string(),
+    fc.constantFrom('10.0.0.0/8; return 200 "x"', '1Mi;} server {', '::1, 10.0.0.0/8 all', '8Mi\n', '0x10', '1e400', '10.0.0.0/8,deny all', '$remote_addr', '1Ei'),
+    fc.array(fc.constantFrom('10.0.0.0/8', '::1', ' ', ',', ';', '{', '"', '/', 'a', '9'), { maxLength: 8 }).map((x) => x.join('')),
+  );
+  test('property: directives of the options are numbers and canonical ranges; a bad value is an error and a 500', () => {
+    let bad = 0;
+    let good = 0;
+    fc.assert(
+      fc.property(fc.constantFrom(...Object.values(PROXY_OPTION_ANNOTATIONS)), hostile, (key, value) => {
+        const objects = base({ [key]: value }) as any;
+        const conf = compileNginx(objects)[0].files['nginx.conf'];
+        for (const line of conf.split('\n').map((l) => l.trim())) {
+          if (/^(allow|deny|client_max_body_size|client_body_buffer_size)\b/.test(line)) {
+            expect(line).toMatch(/^(allow [0-9a-f.:]+(\/[0-9]{1,3})?|deny ([0-9a-f.:]+(\/[0-9]{1,3})?|all)|client_max_body_size [0-9]+[kmg]?|client_body_buffer_size [0-9]+[km]?);$/);
+          }
+        }
+        const errors = resolve(objects).diagnostics.filter((d) => d.code === 'InvalidAnnotation');
+        if (errors.length) {
+          bad++;
+          expect(errors[0]).toMatchObject({ severity: 'error', field: `metadata.annotations[${key}]` });
+          expect(conf).toMatch(/# HTTPRoute default\/r rule 0 match 0\n\s+return 500;/);
+        } else good++;
+      }),
+      { numRuns: 400 },
+    );
+    // the generator reaches both sides
+    expect(bad).toBeGreaterThan(50);
+    expect(good).toBeGreaterThan(5);
+  });
+});
