@@ -106,7 +106,10 @@ export function resolveRoutes(
     });
     if (!pending.length) {
       // the attachment cannot be checked, but the rules (backends, filters) can
-      if (externalParent) resolveRules(ctx, r, kind, tlsLookup);
+      if (externalParent) {
+        resolveRules(ctx, r, kind, tlsLookup);
+        routeProxyOptions(ctx.diags, r, kind, ctx.inv.controllerName, []);
+      }
       continue;
     }
 

@@ -166,3 +166,12 @@ test('check: the same annotations on a Gateway of another controller are a warni
   expect(builtin.code).toBe(0);
   expect((JSON.parse(builtin.stdout).diagnostics as { code: string }[]).filter((x) => x.code === 'AnnotationNotHonoured' || x.code === 'InvalidAnnotation')).toEqual([]);
 });
+
+test('check of a route alone (its Gateway elsewhere, --assume-external): a malformed value is still an error', async () => {
+  const route = yaml('cdk8s-gateway.dev/nginx-proxy', { [PROXY_OPTION_ANNOTATIONS.denySourceRanges]: '10.0.0.1/8' }).split('---\n').slice(-1)[0];
+  const dir = tempTree({ 'route.yaml': route });
+  const r = await cli(['check', `${dir}/route.yaml`, '--assume-external', '--format', 'json']);
+  const d = (JSON.parse(r.stdout).diagnostics as { severity: string; code: string; fix: string }[]).filter((x) => x.code === 'InvalidAnnotation');
+  expect(d).toEqual([expect.objectContaining({ severity: 'error', fix: 'write "10.0.0.0/8" for the network, or "10.0.0.1" for the single address' })]);
+  expect(r.code).toBe(1);
+});
