@@ -17,6 +17,7 @@ export type {
   ResolvedGateway,
   ResolvedListener,
   RouteAttachment,
+  RouteProxyOptions,
   ResolvedRoute,
   ResolvedParent,
   ResolvedRule,

@@ -11,6 +11,7 @@ export * from './gateway-api/http-filter';
 export * from './gateway-api/route-base';
 export * from './gateway-api/http-route';
 export * from './gateway-api/grpc-route';
+export * from './gateway-api/route-proxy';
 export * from './gateway-api/stream-routes';
 export * from './gateway-api/reference-grant';
 export { checkApp, AppCheckResult } from './core/validation';

@@ -1,6 +1,6 @@
 /**
- * What `import` knows about each ingress-nginx annotation: the ones this version converts, the
- * ones the issue lists that are not converted yet, and a specific reason for every other one.
+ * What `import` knows about each ingress-nginx annotation: the ones it converts (or approximates),
+ * and a specific reason for every other one.
  */
 
 /** The prefix of ingress-nginx's annotations. */
@@ -8,6 +8,7 @@ export const NGINX_PREFIX = 'nginx.ingress.kubernetes.io/';
 
 /** Annotations (without the prefix) this version converts or approximates. */
 export const CONVERTED_ANNOTATIONS: readonly string[] = [
+  'allowlist-source-range',
   'app-root',
   'backend-protocol',
   'canary',
@@ -17,6 +18,7 @@ export const CONVERTED_ANNOTATIONS: readonly string[] = [
   'canary-by-header-value',
   'canary-weight',
   'canary-weight-total',
+  'client-body-buffer-size',
   'connection-proxy-header',
   'cors-allow-credentials',
   'cors-allow-headers',
@@ -25,10 +27,12 @@ export const CONVERTED_ANNOTATIONS: readonly string[] = [
   'cors-expose-headers',
   'cors-max-age',
   'custom-headers',
+  'denylist-source-range',
   'enable-cors',
   'force-ssl-redirect',
   'permanent-redirect',
   'permanent-redirect-code',
+  'proxy-body-size',
   'proxy-connect-timeout',
   'proxy-read-timeout',
   'proxy-send-timeout',
@@ -46,18 +50,8 @@ export const CONVERTED_ANNOTATIONS: readonly string[] = [
   'temporal-redirect-code',
   'upstream-vhost',
   'use-regex',
-  'x-forwarded-prefix',
-];
-
-/**
- * Annotations the issue asks for that this version does not convert yet (the next slice). Each is
- * reported as `unsupported` with "not converted yet".
- */
-export const NOT_YET: readonly string[] = [
-  'client-body-buffer-size',
-  'denylist-source-range',
-  'proxy-body-size',
   'whitelist-source-range',
+  'x-forwarded-prefix',
 ];
 
 /** Specific reasons for annotations no version converts (by name, or by prefix ending in `*`). */
@@ -106,12 +100,11 @@ function matches(pattern: string, key: string): boolean {
 }
 
 /**
- * Why an ingress-nginx annotation (name without the prefix) is not converted: "not converted yet"
- * for the issue's list, a specific reason for known ones, "unknown" otherwise.
+ * Why an ingress-nginx annotation (name without the prefix) is not converted: a specific reason
+ * for known ones, "unknown" otherwise.
  */
 export function unsupportedReason(name: string): string {
   if (name.endsWith('-snippet')) return REASONS[0][1];
-  if (NOT_YET.includes(name)) return 'not converted yet: this import version does not handle it (planned for the next version); the behaviour it configured is lost until then';
   for (const [pattern, reason] of REASONS) if (matches(pattern, name)) return reason;
   return 'not an annotation import knows: nothing was converted; check its spelling against the ingress-nginx annotation list';
 }

@@ -21,6 +21,7 @@ import { BackendTlsPolicies } from './backend-tls';
 import { corsFilter } from './cors';
 import { customHeaders } from './headers';
 import { ImportInput, ImportInputError, Ingress, IngressBackend, IngressPath, INGRESS_NGINX_CONTROLLER } from './model';
+import { applyProxyOptions } from './proxy-options';
 
 /** How one annotation (or field) of the input fared. */
 export type ReportResult = 'converted' | 'approximated' | 'unsupported';
@@ -279,6 +280,7 @@ export function convert(input: ImportInput, options: ImportOptions = {}): Import
 
   for (const ing of mains) {
     const ik = key(ing);
+    const firstRoute = routes.length; // the routes of this Ingress get its proxy options (proxy-options.ts)
     const hosts = hostsOf(ing);
     const ctx = annotationsOf(ing, item, handled, input.configMaps);
     for (const host of hosts) {
@@ -376,6 +378,7 @@ export function convert(input: ImportInput, options: ImportOptions = {}): Import
         item(ik, NGINX_PREFIX + n, result, detail);
       });
     }
+    applyProxyOptions(ing, routes.slice(firstRoute), item, handled);
     reportRemaining(ing, converted.get(ik) ?? new Set(), item);
     const rt = `${NGINX_PREFIX}rewrite-target`;
     if (ing.annotations[rt] !== undefined && !report.some((i) => i.ingress === ik && i.annotation === rt)) {

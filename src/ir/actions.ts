@@ -4,7 +4,7 @@ import type { ResolvedRule, RouteAttachment } from '../resolve/model';
 import { mirrorPercent, splitPercentages } from '../resolve/precedence';
 import { arr, cmp, Json, num, rec, str } from '../resolve/util';
 import { Ctx, unsupported } from './context';
-import { ActionIR, BackendIR, CorsIR, HeaderModifierIR, MirrorIR, PathModifierIR, RedirectIR } from './types';
+import { ActionIR, BackendIR, ClientOptionsIR, CorsIR, HeaderModifierIR, MirrorIR, PathModifierIR, RedirectIR } from './types';
 import { backendIR, backendProtocol, backendTls, upstreamOf } from './upstreams';
 
 function headerModifier(v: unknown): HeaderModifierIR {
@@ -54,6 +54,8 @@ export function buildAction(
   const rw = first('URLRewrite');
   const cors = first('CORS');
   let returnStatus: number | undefined = rule.errorStatus;
+  // a malformed proxy option (an error of the resolver): never served without it
+  if (a.proxyOptions?.invalid) returnStatus ??= 500;
   rule.filters.forEach((f, fi) => {
     const type = str(f.type);
     if (type === 'ExternalAuth') {
@@ -174,5 +176,18 @@ export function buildAction(
     ...(retry ? { retry } : {}),
     ...(timeouts ? { timeouts } : {}),
     grpc,
+    ...clientOptions(a),
   };
+}
+
+function clientOptions(a: RouteAttachment): { client?: ClientOptionsIR } {
+  const o = a.proxyOptions;
+  if (!o || o.invalid) return {};
+  const client: ClientOptionsIR = {
+    ...(o.maxRequestBodySize !== undefined ? { maxRequestBodySize: o.maxRequestBodySize } : {}),
+    ...(o.clientBodyBufferSize !== undefined ? { clientBodyBufferSize: o.clientBodyBufferSize } : {}),
+    ...(o.allowSourceRanges?.length ? { allowSourceRanges: [...o.allowSourceRanges] } : {}),
+    ...(o.denySourceRanges?.length ? { denySourceRanges: [...o.denySourceRanges] } : {}),
+  };
+  return Object.keys(client).length ? { client } : {};
 }

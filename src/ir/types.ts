@@ -273,6 +273,23 @@ export interface ActionIR {
   readonly timeouts?: { readonly request?: string; readonly backendRequest?: string };
   /** GRPCRoute actions proxy with gRPC (HTTP/2). */
   readonly grpc: boolean;
+  /** The route's proxy options (`cdk8s-gateway.dev/…` annotations), when any is set. */
+  readonly client?: ClientOptionsIR;
+}
+
+/**
+ * Per-route options Gateway API has no field for (see docs/dataplane.md, "Route options"): the
+ * request body limit and buffer, and the source addresses served. Sizes in bytes.
+ */
+export interface ClientOptionsIR {
+  /** Largest request body (413 above); 0 = no limit. Absent: the proxy-wide default. */
+  readonly maxRequestBodySize?: number;
+  /** Memory buffer for a request body. Absent: nginx's default. */
+  readonly clientBodyBufferSize?: number;
+  /** Only these addresses / CIDRs are served (403 for others), canonical and sorted. */
+  readonly allowSourceRanges?: readonly string[];
+  /** These are refused (403) before the allow list is consulted, canonical and sorted. */
+  readonly denySourceRanges?: readonly string[];
 }
 
 /** One stream (L4) port. */

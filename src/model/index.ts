@@ -3,3 +3,4 @@ export * from './diagnostics';
 export * from './gateway-api';
 export * from './scope';
 export * from './annotations';
+export * from './proxy-options';

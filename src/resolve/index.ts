@@ -41,6 +41,7 @@ export type {
   ResolvedGateway,
   ResolvedListener,
   RouteAttachment,
+  RouteProxyOptions,
   ResolvedRoute,
   ResolvedParent,
   ResolvedRule,

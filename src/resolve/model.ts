@@ -8,6 +8,7 @@
  * order, then each attached ListenerSet's, ListenerSets ordered oldest first, then by
  * namespace/name); routes by kind/namespace/name; rules and backends in spec order.
  */
+import type { ProxyOptions } from '../model/proxy-options';
 import type { ResolvedFilter, ResolvedMatch } from './matches';
 
 /** A reference to a namespaced object of a kind implied by the field. */
@@ -102,6 +103,17 @@ export interface RouteAttachment {
   readonly hostnames: string[];
   /** The route's rules (same objects as in {@link ResolvedRoute.rules}). */
   readonly rules: ResolvedRule[];
+  /** The route's proxy options (annotations, see {@link RouteProxyOptions}), when any is set. */
+  readonly proxyOptions?: RouteProxyOptions;
+}
+
+/**
+ * The options of a route that Gateway API has no field for (`cdk8s-gateway.dev/…` annotations:
+ * body size, body buffer, source ranges), parsed. `invalid`: some value does not parse (an error
+ * diagnostic); the data plane answers the route's requests 500 rather than serve it without it.
+ */
+export interface RouteProxyOptions extends ProxyOptions {
+  readonly invalid?: boolean;
 }
 
 /** One route of the input with its per-parent outcome. */
@@ -117,6 +129,8 @@ export interface ResolvedRoute {
   /** One entry per distinct parentRef handled by the controller, in spec order. */
   readonly parents: ResolvedParent[];
   readonly rules: ResolvedRule[];
+  /** See {@link RouteAttachment.proxyOptions}. */
+  readonly proxyOptions?: RouteProxyOptions;
 }
 
 /** The outcome of one parentRef. */

@@ -237,6 +237,7 @@ function buildModel(gateways: ReadonlyMap<string, GatewayState>, routes: readonl
             ...(r.obj.creationTimestamp ? { creationTimestamp: r.obj.creationTimestamp } : {}),
             hostnames,
             rules: r.rules,
+            ...(r.proxyOptions ? { proxyOptions: r.proxyOptions } : {}),
           });
         }
         attachments.set(listener, list);
@@ -257,6 +258,7 @@ function buildModel(gateways: ReadonlyMap<string, GatewayState>, routes: readonl
         listeners: p.listeners.map((x) => listenerId(x.listener)),
       })),
       rules: r.rules,
+      ...(r.proxyOptions ? { proxyOptions: r.proxyOptions } : {}),
     };
   });
   const toListener = (l: ListenerState): ResolvedListener => {

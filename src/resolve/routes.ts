@@ -4,7 +4,8 @@ import { assumeExternal } from './external';
 import { GatewayState, ListenerSetState } from './gateways';
 import { Inventory, Obj, RouteKind } from './inventory';
 import { admitNamespace, ListenerProblem, ListenerState, missingSeverity, partialNote } from './listeners';
-import { ResolvedRule } from './model';
+import { ResolvedRule, RouteProxyOptions } from './model';
+import { routeProxyOptions } from './proxy-options';
 import { BackendTlsLookup, resolveRules } from './rules';
 import { arr, closest, effectiveHostnames, intersectHostname, key, list, names, num, oldestFirst, rec, str, uniqSorted } from './util';
 
@@ -41,6 +42,8 @@ export interface RouteState {
   /** Set when some (not all) rules are invalid: the `PartiallyInvalid` condition. */
   readonly partiallyInvalid?: ListenerProblem;
   readonly parents: ParentOutcome[];
+  /** The route's proxy options (annotations), when any is set. */
+  readonly proxyOptions?: RouteProxyOptions;
 }
 
 
@@ -103,11 +106,15 @@ export function resolveRoutes(
     });
     if (!pending.length) {
       // the attachment cannot be checked, but the rules (backends, filters) can
-      if (externalParent) resolveRules(ctx, r, kind, tlsLookup);
+      if (externalParent) {
+        resolveRules(ctx, r, kind, tlsLookup);
+        routeProxyOptions(ctx.diags, r, kind, ctx.inv.controllerName, []);
+      }
       continue;
     }
 
     const { rules, problem, unsupported } = resolveRules(ctx, r, kind, tlsLookup);
+    const proxyOptions = routeProxyOptions(ctx.diags, r, kind, ctx.inv.controllerName, [...new Set(pending.map((p) => `${p.gateway.obj.namespace}/${p.gateway.obj.name}`))].sort());
     const invalidRules = rules.filter((x) => !x.valid);
     const allInvalid = rules.length > 0 && invalidRules.length === rules.length;
     const ruleMessage = (xs: ResolvedRule[]) => `rule(s) ${xs.map((x) => x.name ?? String(x.index)).join(', ')} cannot be implemented (${uniqSorted(xs.map((x) => x.reason ?? '')).join(', ')})`;
@@ -122,7 +129,7 @@ export function resolveRoutes(
       );
     }
     const partiallyInvalid = invalidRules.length && !allInvalid ? { reason: invalidRules[0].reason ?? REASON.UnsupportedValue, message: ruleMessage(invalidRules) } : undefined;
-    out.push({ obj: r, kind, hostnames, rules, refProblem: problem, parents, ...(partiallyInvalid ? { partiallyInvalid } : {}) });
+    out.push({ obj: r, kind, hostnames, rules, refProblem: problem, parents, ...(partiallyInvalid ? { partiallyInvalid } : {}), ...(proxyOptions ? { proxyOptions } : {}) });
   }
   const final = resolveHttpGrpcConflicts(ctx, out);
   // attachedRoutes: a route counts once per listener

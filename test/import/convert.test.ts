@@ -46,7 +46,9 @@ test('every annotation gets a report item; snippets and unknown ones with their 
   expect(by('nginx.ingress.kubernetes.io/limit-rps').detail).toMatch(/rate and connection limits/);
   expect(by('nginx.ingress.kubernetes.io/no-such-thing').detail).toMatch(/not an annotation import knows/);
   expect(by('example.com/owner').detail).toMatch(/not an ingress-nginx annotation/);
-  expect(r.report).toHaveLength(6);
+  // the six annotations, and ingress-nginx's default body limit (1m), which the routes get
+  expect(r.report).toHaveLength(7);
+  expect(by('nginx.ingress.kubernetes.io/proxy-body-size')).toMatchObject({ result: 'converted', detail: expect.stringMatching(/^not set: ingress-nginx applied its ConfigMap default \(1m\)/) });
   // raw nginx never reaches the output
   expect(YAML.stringify(r.objects)).not.toMatch(/more_set_headers|return 200/);
 });

@@ -7,6 +7,7 @@ import { HttpFilter, HttpFilterType } from './http-filter';
 import { HeaderMatch, MatchType } from './http-match';
 import { ResourceProps } from '../core/resource';
 import { renderBackendRef, RouteBase, RouteProps } from './route-base';
+import { RouteProxyProps } from './route-proxy';
 
 const GRPC_SERVICE = /^\.?[a-z_][a-z_0-9]*(\.[a-z_][a-z_0-9]*)*$/i;
 const GRPC_METHOD = /^[A-Za-z_][A-Za-z_0-9]*$/;
@@ -104,6 +105,8 @@ export interface GrpcRouteProps extends RouteProps {
   readonly hostnames?: string[];
   /** @default - none; add with `addRule` */
   readonly rules?: GrpcRouteRuleProps[];
+  /** Options Gateway API has no field for (body size, source ranges), honoured by the built-in proxy. @default - none */
+  readonly proxy?: RouteProxyProps;
 }
 
 /** Props of `gateway.addGrpcRoute()`. */
@@ -116,6 +119,8 @@ export interface GatewayGrpcRouteProps extends ResourceProps {
   readonly hostnames?: string[];
   /** @default - none */
   readonly rules?: GrpcRouteRuleProps[];
+  /** Options Gateway API has no field for (body size, source ranges), honoured by the built-in proxy. @default - none */
+  readonly proxy?: RouteProxyProps;
 }
 
 /**
@@ -134,6 +139,7 @@ export class GrpcRoute extends RouteBase {
     super(scope, id, 'GRPCRoute', props, gwLimit('GRPCRoute', 'spec.hostnames'));
     (props.hostnames ?? []).forEach((h) => this.addHostname(h));
     (props.rules ?? []).forEach((r) => this.addRule(r));
+    if (props.proxy) this._setProxyAnnotations(props.proxy);
   }
 
   /** Adds a rule and returns its index. */

@@ -7,6 +7,7 @@ import { HttpFilter, HttpFilterType } from './http-filter';
 import { HttpMatch, MatchType } from './http-match';
 import { ResourceProps } from '../core/resource';
 import { renderBackendRef, RouteBase, RouteProps } from './route-base';
+import { RouteProxyProps } from './route-proxy';
 
 /** Timeouts of a rule (Gateway API durations such as `10s`, `1m30s`, `500ms`; `0s` disables). */
 export interface HttpRouteTimeouts {
@@ -36,6 +37,8 @@ export interface HttpRouteProps extends RouteProps {
   readonly hostnames?: string[];
   /** @default - none; add with `addRule` */
   readonly rules?: HttpRouteRuleProps[];
+  /** Options Gateway API has no field for (body size, source ranges), honoured by the built-in proxy. @default - none */
+  readonly proxy?: RouteProxyProps;
 }
 
 /** Props of `gateway.addHttpRoute()`: the gateway is the parent. */
@@ -48,6 +51,8 @@ export interface GatewayHttpRouteProps extends ResourceProps {
   readonly hostnames?: string[];
   /** @default - none */
   readonly rules?: HttpRouteRuleProps[];
+  /** Options Gateway API has no field for (body size, source ranges), honoured by the built-in proxy. @default - none */
+  readonly proxy?: RouteProxyProps;
 }
 
 const SINGLE_FILTERS = [
@@ -194,6 +199,7 @@ export class HttpRoute extends RouteBase {
     super(scope, id, 'HTTPRoute', props, gwLimit('HTTPRoute', 'spec.hostnames'));
     (props.hostnames ?? []).forEach((h) => this.addHostname(h));
     (props.rules ?? []).forEach((r) => this.addRule(r));
+    if (props.proxy) this._setProxyAnnotations(props.proxy);
   }
 
   /** Adds a rule and returns it. */

@@ -7,6 +7,7 @@ import { fail } from '../core/errors';
 import { ParentRef } from './parent';
 import { ensureReferenceGrant } from './reference-grant';
 import { Resource, ResourceProps } from '../core/resource';
+import { proxyAnnotations, RouteProxyProps } from './route-proxy';
 
 /** Props every route kind accepts. */
 export interface RouteProps extends ResourceProps {
@@ -73,6 +74,13 @@ export abstract class RouteBase extends Resource {
       toKind: b.kind,
       toName: b.name,
       toNamespace: b.namespace,
+    });
+  }
+
+  /** Writes the proxy options as the route's annotations (see {@link RouteProxyProps}). @internal */
+  public _setProxyAnnotations(props: RouteProxyProps): void {
+    this._mutate(() => {
+      for (const [k, v] of Object.entries(proxyAnnotations(this, props))) this.apiObject.metadata.addAnnotation(k, v);
     });
   }
 

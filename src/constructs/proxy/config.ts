@@ -129,6 +129,7 @@ export class ProxyConfig {
       caFiles: 'flat',
       streamModule: (this.props.streamModule ?? 'builtin') as 'builtin' | 'dynamic',
       maxFileBytes: CONFIG_PART_BYTES,
+      ...(this.props.maxRequestBodySize !== undefined ? { maxRequestBodySize: this.props.maxRequestBodySize.toKibibytes() * 1024 } : {}),
     });
     const result = rendered.find((r) => served(r.namespace, r.name));
     this.rendered = { key: snapshot.key, objects, result, diagnostics: [...(result?.diagnostics ?? []), ...acme.diagnostics] };

@@ -7,6 +7,7 @@ import { checkObjectName, checkPort } from '../core/checks';
 import { fail, freeId } from '../core/errors';
 import { DERIVED_OBJECTS_METADATA, registerLateObjectsScope, warnOnce } from '../core/validation';
 import { ListenerProtocol } from '../gateway-api/listener';
+import { checkBodySize } from '../gateway-api/route-proxy';
 import { ProxyConfig, versionFromImage } from './config';
 import { memoryQuantity, proxyMemoryNeed, sizeBytes } from './memory';
 import { addProxyDeployment } from './pod';
@@ -92,6 +93,8 @@ export class GatewayProxy extends Construct {
     if (props.streamModule !== undefined && props.streamModule !== 'builtin' && props.streamModule !== 'dynamic') {
       fail(this, 'streamModule', props.streamModule, 'is neither "builtin" nor "dynamic"', 'use "builtin" for the official nginx image');
     }
+
+    if (props.maxRequestBodySize !== undefined) checkBodySize(this, 'maxRequestBodySize', props.maxRequestBodySize, false);
 
     const listeners = gw.listenerList;
     const ports = [...new Map(listeners.map((l) => [`${l.port}/${l.protocol === ListenerProtocol.UDP ? 'UDP' : 'TCP'}`, l])).values()]

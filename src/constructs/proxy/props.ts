@@ -96,6 +96,14 @@ export interface GatewayProxyProps {
    */
   readonly bufferVolumeSize?: Size;
   /**
+   * Largest request body for routes that do not set their own (`proxy.maxRequestBodySize` of an
+   * HttpRoute / GrpcRoute, annotation `cdk8s-gateway.dev/max-request-body-size`): a larger body is
+   * answered 413, whether sent with Content-Length or chunked. `Size.kibibytes(0)` = no limit.
+   * ingress-nginx's default was 1 MiB; set `Size.mebibytes(1)` to restore it proxy-wide.
+   * @default - no limit
+   */
+  readonly maxRequestBodySize?: Size;
+  /**
    * Roll the pods when the compiled configuration changes (a checksum in the pod template). Without
    * it, a new configuration reaches the running pods when kubelet updates the mounted ConfigMap
    * (about a minute) and is loaded by a reload after `nginx -t` passes: no pod is replaced (on bare

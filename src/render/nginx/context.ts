@@ -25,6 +25,8 @@ export interface Options {
   readonly maxFileBytes?: number;
   /** The nginx version the configuration targets (major, minor, patch). */
   readonly nginxVersion: readonly [number, number, number];
+  /** The http block's `client_max_body_size` in bytes (0 = no limit): routes without their own limit get it. */
+  readonly maxRequestBodySize: number;
   /** With `embedSecrets`: the Secrets (`ns/name`) of the input that hold tls.crt and tls.key. */
   readonly availableSecrets?: ReadonlySet<string>;
 }

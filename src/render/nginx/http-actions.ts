@@ -4,6 +4,7 @@
  */
 import { ActionIR, BackendIR } from '../../ir/types';
 import { block, RenderContext } from './context';
+import { clientDirectives } from './http-client';
 import { corsDirectives } from './http-cors';
 import { responseHeaderDirectives } from './http-headers';
 import { isGrpc, mirrorDirectives, proxyDirectives, runtimeTarget, shapeKey, splitVariable, timeoutDirectives, tlsHonoured, tries } from './http-proxy';
@@ -33,6 +34,12 @@ function renderAction(ctx: RenderContext, st: ServerState, a: ActionIR): string[
 
 function actionDirectives(ctx: RenderContext, st: ServerState, a: ActionIR): string[] {
   const out: string[] = [];
+  const live = a.backends.filter((b) => b.percent > 0);
+  const usable = (b: BackendIR) => b.upstream !== undefined && (!b.tls || tlsHonoured(ctx, b.tls));
+  const shapes = new Set(live.filter(usable).map((b) => shapeKey(a, b)));
+  const oneBody = live.length === 1 || (shapes.size <= 1 && live.every((b) => !b.requestHeaders && !b.responseHeaders));
+  // route options: the source check only where the request is proxied (the access phase of this location)
+  out.push(...clientDirectives(ctx, a, a.returnStatus === undefined && !a.redirect && oneBody));
   const cors = a.cors ? corsDirectives(ctx, a) : undefined;
   if (cors) out.push(...cors.headers, ...cors.preflight);
   if (a.returnStatus !== undefined) {
@@ -44,10 +51,7 @@ function actionDirectives(ctx: RenderContext, st: ServerState, a: ActionIR): str
     return out;
   }
   const mirrors = a.mirrors.flatMap((m) => mirrorDirectives(ctx, st, m));
-  const live = a.backends.filter((b) => b.percent > 0);
-  const usable = (b: BackendIR) => b.upstream !== undefined && (!b.tls || tlsHonoured(ctx, b.tls));
-  const shapes = new Set(live.filter(usable).map((b) => shapeKey(a, b)));
-  if (live.length === 1 || (shapes.size <= 1 && live.every((b) => !b.requestHeaders && !b.responseHeaders))) {
+  if (oneBody) {
     // one proxy body; the split (if any) picks the upstream
     const valid = live.filter(usable);
     const first = valid[0];
@@ -75,7 +79,8 @@ function actionDirectives(ctx: RenderContext, st: ServerState, a: ActionIR): str
     if (!usable(b)) return { percent: b.percent, value: '' };
     const name = `@gw_${identifier(`${a.source.namespace}_${a.source.name}_r${a.source.rule}_m${a.source.match}_b${i}`)}`;
     const t = ctx.target(b.upstream!, tries(a));
-    const body: string[] = [];
+    // the body is read here, and the access phase runs here
+    const body: string[] = [...clientDirectives(ctx, a, true)];
     const target = t.runtime ? runtimeTarget(body, t.value) : t.value;
     if (cors) body.push(...cors.headers);
     body.push(...responseHeaderDirectives(a.responseHeaders, isGrpc(b) ? 'grpc' : 'proxy', b.responseHeaders ? [b.responseHeaders] : []));

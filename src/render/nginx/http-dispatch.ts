@@ -5,6 +5,7 @@
 import { CandidateIR, ConditionIR, HttpPortIR, HttpServerIR, LocationIR } from '../../ir/types';
 import { block, RenderContext } from './context';
 import { actionBody } from './http-actions';
+import { contentLengthGuard, dispatchingLocationLimit, guardedActions } from './http-client';
 import { ServerState } from './http-state';
 import { checkPcre } from './pcre';
 import { complex, escapeRegexLiteral, headerVariable, identifier, literal, pathValue, regex, UnsafeValueError } from './quote';
@@ -22,7 +23,9 @@ export function renderLocations(ctx: RenderContext, port: HttpPortIR, s: HttpSer
     internal: [],
     reserved: new Set(s.locations.filter((l) => l.kind === 'exact').map((l) => l.path)),
     rendered: new Map(),
+    guarded: new Set(),
   };
+  st.guarded = guardedActions(ctx, st);
   const out: string[] = [];
   for (const loc of s.locations) appendAll(out, renderLocation(ctx, st, loc));
   appendAll(out, st.namedBodies, st.internal);
@@ -71,10 +74,12 @@ function renderLocation(ctx: RenderContext, st: ServerState, loc: LocationIR): s
   // named locations in candidate order
   for (const c of cands) namedFor(ctx, st, c.action);
   const fallback = last.conds.length ? '@gw_404' : namedFor(ctx, st, last.action);
+  // the body limit nginx checks on Content-Length here, before the jump (see http-client.ts)
+  const limit = dispatchingLocationLimit(ctx, st, loc);
   // one conditional candidate: its conditions as `if`s in the location, no map
-  if (conditional.length === 1) return block(head, ifDispatch(ctx, conditional[0].conds, namedFor(ctx, st, conditional[0].action), fallback));
+  if (conditional.length === 1) return block(head, [...limit, ...ifDispatch(ctx, conditional[0].conds, namedFor(ctx, st, conditional[0].action), fallback)]);
   const target = dispatch(ctx, st, conditional, fallback);
-  return block(head, ['recursive_error_pages on;', `error_page 418 = ${target};`, 'return 418;']);
+  return block(head, [...limit, 'recursive_error_pages on;', `error_page 418 = ${target};`, 'return 418;']);
 }
 
 /** A candidate whose conditions render: its action and its distinct conditions. */
@@ -297,7 +302,7 @@ function namedFor(ctx: RenderContext, st: ServerState, id: string): string {
   for (let i = 2; st.namedTaken.has(name); i++) name = `@gw_${identifier(`${a.source.namespace}_${a.source.name}_r${a.source.rule}_m${a.source.match}`)}_${i}`;
   st.named.set(id, name);
   st.namedTaken.add(name);
-  st.namedBodies.push(...block(`location ${name}`, actionBody(ctx, st, a)));
+  st.namedBodies.push(...block(`location ${name}`, [...contentLengthGuard(ctx, st, a), ...actionBody(ctx, st, a)]));
   return name;
 }
 

@@ -15,4 +15,6 @@ export interface ServerState {
   readonly internal: string[];
   readonly reserved: Set<string>;
   readonly rendered: Map<string, string[]>;
+  /** Actions whose named location tests Content-Length against their body limit (see http-client.ts). */
+  guarded: Set<string>;
 }

@@ -15,6 +15,7 @@ import { NamespacedName, resolve } from '../../resolve';
 import { block, Options, RenderContext, TlsSet } from './context';
 export type { TlsSet, TlsFallback } from './context';
 import { caPath, renderHttpPort, secretPath } from './http';
+import { nginxSize } from './http-client';
 import { comment, integer, literal } from './quote';
 import { packBody, partFiles } from './split';
 import { renderStream } from './stream';
@@ -94,6 +95,12 @@ export interface NginxRenderOptions {
    * @default - never split
    */
   readonly maxFileBytes?: number;
+  /**
+   * Largest request body in bytes for routes without their own `cdk8s-gateway.dev/max-request-body-size`
+   * (413 above it); 0 = no limit. The GatewayProxy's `maxRequestBodySize`.
+   * @default 0
+   */
+  readonly maxRequestBodySize?: number;
 }
 
 /** Parses `major.minor.patch` (a missing patch is 0). */
@@ -133,6 +140,7 @@ function options(o: NginxRenderOptions): Options {
     nginxVersion: parseNginxVersion(o.nginxVersion ?? '1.22.1'),
     ...(o.runtimeDir !== undefined ? { runtimeDir: o.runtimeDir.replace(/\/+$/, '') } : {}),
     ...(o.maxFileBytes !== undefined ? { maxFileBytes: o.maxFileBytes } : {}),
+    maxRequestBodySize: o.maxRequestBodySize ?? 0,
   };
 }
 
@@ -148,6 +156,7 @@ function checkOptions(o: Options): void {
   if (o.runtimeDir !== undefined && !/^\/[A-Za-z0-9._/-]*$/.test(o.runtimeDir)) throw new Error(`runtimeDir ${JSON.stringify(o.runtimeDir)} is not an absolute path of letters, digits, ".", "_", "-" and "/"`);
   if (o.resolver === 'auto' && o.runtimeDir === undefined) throw new Error('resolver "auto" (the pod\'s nameservers) needs runtimeDir, where the entrypoint writes resolver.conf');
   if (o.maxFileBytes !== undefined && (!Number.isInteger(o.maxFileBytes) || o.maxFileBytes < 4096)) throw new Error(`maxFileBytes ${o.maxFileBytes} is not a whole number of at least 4096`);
+  if (!Number.isSafeInteger(o.maxRequestBodySize) || o.maxRequestBodySize < 0) throw new Error(`maxRequestBodySize ${o.maxRequestBodySize} is not a whole number of bytes (0 = no limit)`);
   if (o.workerProcesses !== 'auto' && (!Number.isInteger(o.workerProcesses) || o.workerProcesses < 1)) throw new Error('workerProcesses must be a positive integer or "auto"');
 }
 
@@ -219,7 +228,7 @@ function renderGateway(g: GatewayIR, o: Options, apiVersions: ReadonlyMap<string
     `access_log access.log;`,
     ...TEMP_PATHS,
     'server_tokens off;',
-    'client_max_body_size 0;',
+    `client_max_body_size ${nginxSize(o.maxRequestBodySize)};`,
     'server_names_hash_max_size 4096;',
     'server_names_hash_bucket_size 256;',
     'map_hash_max_size 4096;',

@@ -33,6 +33,8 @@ export interface RunningNginx {
  */
 export async function startNginx(files: Readonly<Record<string, string>>, waitPort: number, timeoutMs = 10000): Promise<RunningNginx> {
   const dir = writePrefix(files);
+  // workers run as `nobody` under a root master: they write request bodies into <prefix>/client_body_temp
+  openUp(dir);
   const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-gw-cwd-'));
   const proc = spawnNginx(['-p', dir, '-c', 'nginx.conf', '-e', 'error.log', '-g', 'daemon off;'], cwd);
   const errorLog = () => {
