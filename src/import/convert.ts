@@ -667,7 +667,8 @@ function httpRoute(namespace: string, name: string, host: string, parents: Json[
     apiVersion: GW_V1,
     kind: 'HTTPRoute',
     metadata: { name, namespace },
-    spec: { parentRefs: parents, ...(host ? { hostnames: [host] } : {}), rules },
+    // no parentRefs key when the route attaches nowhere (an empty list is not what the constructs write)
+    spec: { ...(parents.length ? { parentRefs: parents } : {}), ...(host ? { hostnames: [host] } : {}), rules },
   };
 }
 
