@@ -162,6 +162,10 @@ class Generator {
   private readonly backends = new Map<string, BackendVar>();
   private readonly gatewayVars = new Map<string, string>();
   private readonly classVars = new Map<string, string>();
+  /** Class and Gateway variables some later code refers to (the others are not declared: noUnusedLocals). */
+  private readonly usedVars = new Set<string>();
+  /** Variables an escape hatch patches (always declared). */
+  private readonly patched = new Set<string>();
   /** Variables of the Gateways of a class of the built-in controller. */
   private readonly builtinGateways: string[] = [];
   /** Grants are left to the constructs (they derive exactly import's), or written out. */
@@ -240,16 +244,20 @@ class Generator {
       out.push(...comment('--- the Services the routes send traffic to (deployed outside this app) ---', ''));
       for (const b of [...this.backends.values()].sort((a, c) => byteOrder(a.variable, c.variable))) out.push(`const ${b.variable} = ${print(b.code, 0, b.variable.length + 9)};`);
     }
+    const declared = new Set([...this.classVars.values(), ...this.gatewayVars.values()]);
     for (const s of sections) {
       out.push('');
       out.push(...comment(`--- ${s.title} ---`, ''));
-      out.push(...s.lines);
+      for (const line of s.lines) {
+        const m = /^const ([A-Za-z0-9_]+) = (.*)$/s.exec(line);
+        out.push(m && declared.has(m[1]) && !this.usedVars.has(m[1]) && !this.patched.has(m[1]) ? `${m[2]}` : line);
+      }
     }
     if (this.builtinGateways.length) {
       out.push('');
       out.push(...comment('To serve the Gateway in the cluster with the built-in nginx proxy (a Deployment, its ConfigMap and', ''));
       out.push(...comment('Service, compiled from the routes above), add: (import GatewayProxy from cdk8s-gateway)', ''));
-      for (const g of this.builtinGateways) out.push(...comment(`new GatewayProxy(chart, ${tsString(`${g}-proxy`)}, { gateway: ${g} });`, ''));
+      for (const g of this.builtinGateways.filter((x) => this.usedVars.has(x) || this.patched.has(x))) out.push(...comment(`new GatewayProxy(chart, ${tsString(`${g}-proxy`)}, { gateway: ${g} });`, ''));
     }
     out.push('');
     out.push('app.synth();');
@@ -368,6 +376,28 @@ class Generator {
   }
 
   /**
+   * Runs `typed`; when it throws {@link Inexpressible}, undoes what it recorded (imports, Backend
+   * variables, used variables), so a left-out item leaves no unused declaration behind.
+   */
+  private attempt<T>(typed: () => T): T {
+    const imports = new Set(this.imports);
+    const backends = new Map(this.backends);
+    const used = new Set(this.usedVars);
+    const names = new Set(this.names);
+    try {
+      return typed();
+    } catch (e) {
+      for (const [target, saved] of [[this.imports, imports], [this.usedVars, used], [this.names, names]] as const) {
+        target.clear();
+        saved.forEach((x) => target.add(x));
+      }
+      this.backends.clear();
+      backends.forEach((v, k) => this.backends.set(k, v));
+      throw e;
+    }
+  }
+
+  /**
    * The typed items of `spec[field]`; an item with a field no prop expresses is left out and put
    * back by a JSON patch at its index (ascending, so each lands where it was).
    */
@@ -378,7 +408,7 @@ class Generator {
     all.forEach((item, i) => {
       const where = `spec.${field}[${i}]`;
       try {
-        out.push(typed(item, where));
+        out.push(this.attempt(() => typed(item, where)));
       } catch (e) {
         if (!(e instanceof Inexpressible)) throw e;
         this.hatch(o, where, e.message);
@@ -392,6 +422,7 @@ class Generator {
 
   private applyPatches(variable: string, patches: Code[], o: KubeObject): string[] {
     if (!patches.length) return [];
+    this.patched.add(variable);
     return [...comment(`ESCAPE HATCH: fields of ${o.kind} ${nm(o)} no construct prop expresses, as JSON patches of the synthesized object`, ''), ...patches.map((p) => `${variable}.apiObject.addJsonPatch(${print(p, 0, variable.length + 24)});`)];
   }
 
@@ -409,6 +440,7 @@ class Generator {
     const classObject = this.objects.find((x) => x.kind === 'GatewayClass' && nm(x) === className);
     if (classObject && rec(classObject.spec).controllerName === BUILTIN_CONTROLLER_NAME) this.builtinGateways.push(variable);
     let cls = this.classVars.get(className);
+    if (cls) this.usedVars.add(cls);
     if (!cls) {
       this.use('GatewayClass');
       cls = `GatewayClass.fromName(${tsString(className)})`;
@@ -499,7 +531,10 @@ class Generator {
         this.use('ParentRef');
         if (kind === 'Gateway') {
           const gw = this.gatewayVars.get(`${ns ?? routeNs}/${name}`);
-          if (gw) return { call: 'ParentRef.gateway', args: args([gw]) };
+          if (gw) {
+            this.usedVars.add(gw);
+            return { call: 'ParentRef.gateway', args: args([gw]) };
+          }
           return { call: 'ParentRef.gatewayName', args: args(ns !== undefined || flat(opts) !== '{}' ? [tsString(name), ns !== undefined ? tsString(ns) : 'undefined'] : [tsString(name)]) };
         }
         if (kind === 'ListenerSet') return { call: 'ParentRef.listenerSet', args: args([tsString(name), ns !== undefined ? tsString(ns) : 'undefined']) };
@@ -550,7 +585,7 @@ class Generator {
     }
     let parents: Code | undefined;
     try {
-      parents = list(spec.parentRefs).length ? this.parents(o, spec) : undefined;
+      parents = list(spec.parentRefs).length ? this.attempt(() => this.parents(o, spec)) : undefined;
     } catch (e) {
       if (!(e instanceof Inexpressible)) throw e;
       this.hatch(o, 'spec.parentRefs', e.message);
@@ -731,6 +766,9 @@ class Generator {
     const routeNs = o.metadata.namespace ?? 'default';
     const cls = { TCPRoute: 'TcpRoute', UDPRoute: 'UdpRoute', TLSRoute: 'TlsRoute' }[o.kind]!;
     const rules = list(spec.rules);
+    const imports = new Set(this.imports);
+    const backends = new Map(this.backends);
+    const used = new Set(this.usedVars);
     try {
       only(spec, o.kind === 'TLSRoute' ? ['parentRefs', 'hostnames', 'rules'] : ['parentRefs', 'rules'], 'spec');
       if (rules.length !== 1) throw new Inexpressible(`spec.rules has ${rules.length} rules (the construct writes one)`);
@@ -751,6 +789,12 @@ class Generator {
       return [`const ${v} = ${ctor};`, ...this.applyPatches(v, patches, o)];
     } catch (e) {
       if (!(e instanceof Inexpressible)) throw e;
+      this.imports.clear();
+      imports.forEach((x) => this.imports.add(x));
+      this.backends.clear();
+      backends.forEach((v, k) => this.backends.set(k, v));
+      this.usedVars.clear();
+      used.forEach((x) => this.usedVars.add(x));
       return this.plain(o, e.message);
     }
   }
