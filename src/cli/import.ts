@@ -70,7 +70,7 @@ export async function importIngresses(paths: readonly string[], opts: ImportCliO
   fs.writeFileSync(path.join(dir, 'gateway-api.yaml'), formatObjectsYaml(result.objects));
   fs.writeFileSync(path.join(dir, 'report.json'), formatReportJson(result.report));
   fs.writeFileSync(path.join(dir, 'report.md'), formatReportMarkdown(result.report));
-  const app = generateApp(result.objects, result.report);
+  const app = generateApp(result.objects, result.report, { ingresses: parsed.input.ingresses.map((i) => `${i.namespace}/${i.name}`) });
   fs.writeFileSync(path.join(dir, 'main.ts'), app.source);
   const c = reportCounts(result.report);
   const ignored = parsed.input.ignored.length ? `; ${plural(parsed.input.ignored.length, 'other object')} of the input not read (${[...new Set(parsed.input.ignored.map((o) => o.kind))].sort().join(', ')})` : '';

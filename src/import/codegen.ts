@@ -40,6 +40,13 @@ export interface GeneratedApp {
 export interface GenerateAppOptions {
   /** The cdk8s chart id (the synthesized file is `dist/<id>.k8s.yaml`). @default 'ingress-nginx' */
   readonly chartId?: string;
+  /**
+   * The converted Ingresses (`ns/name`): each route's comment names the Ingress it came from (import
+   * names routes after their Ingress) and, on its first route, what the report says import
+   * approximated or did not convert for it.
+   * @default - the Ingresses the report names
+   */
+  readonly ingresses?: readonly string[];
 }
 
 type Json = Record<string, unknown>;
@@ -143,7 +150,7 @@ const need = <T>(v: T | undefined, where: string): T => {
 
 /** Generates main.ts from import's objects (gateway-api.yaml's, in its order) and its report. */
 export function generateApp(objects: readonly KubeObject[], report: readonly ReportItem[] = [], options: GenerateAppOptions = {}): GeneratedApp {
-  return new Generator(objects, report, options.chartId ?? 'ingress-nginx').run();
+  return new Generator(objects, report, options.chartId ?? 'ingress-nginx', [...new Set([...(options.ingresses ?? []), ...report.map((i) => i.ingress)])]).run();
 }
 
 interface BackendVar {
@@ -171,7 +178,10 @@ class Generator {
   /** Grants are left to the constructs (they derive exactly import's), or written out. */
   private explicitGrants = false;
 
-  constructor(private readonly objects: readonly KubeObject[], private readonly report: readonly ReportItem[], private readonly chartId: string) {}
+  /** Ingresses whose report notes were written (on their first route). */
+  private readonly noted = new Set<string>();
+
+  constructor(private readonly objects: readonly KubeObject[], private readonly report: readonly ReportItem[], private readonly chartId: string, private readonly ingresses: readonly string[]) {}
 
   run(): GeneratedApp {
     const leftOut: string[] = [];
@@ -256,8 +266,8 @@ class Generator {
     if (this.builtinGateways.length) {
       out.push('');
       out.push(...comment('To serve the Gateway in the cluster with the built-in nginx proxy (a Deployment, its ConfigMap and', ''));
-      out.push(...comment('Service, compiled from the routes above), add: (import GatewayProxy from cdk8s-gateway)', ''));
-      for (const g of this.builtinGateways.filter((x) => this.usedVars.has(x) || this.patched.has(x))) out.push(...comment(`new GatewayProxy(chart, ${tsString(`${g}-proxy`)}, { gateway: ${g} });`, ''));
+      out.push(...comment('Service, compiled from the routes above), import GatewayProxy from cdk8s-gateway and add:', ''));
+      for (const g of this.builtinGateways.filter((x) => this.usedVars.has(x) || this.patched.has(x))) out.push(...comment(`new GatewayProxy(chart, ${tsString(`${g}-proxy`)}, { gateway${g === 'gateway' ? '' : `: ${g}`} });`, ''));
     }
     out.push('');
     out.push('app.synth();');
@@ -265,10 +275,11 @@ class Generator {
   }
 
   /** A fresh identifier from a Kubernetes name (`svc-v1` → `svcV1`). */
-  private variable(base: string): string {
-    const parts = base.split(/[^A-Za-z0-9]+/).filter((p) => p !== '');
-    let v = parts.map((p, i) => (i === 0 ? p : p[0].toUpperCase() + p.slice(1))).join('');
+  private variable(base: string, suffix = ''): string {
+    const camel = (x: string) => x.split(/[^A-Za-z0-9]+/).filter((p) => p !== '').map((p, i) => (i === 0 ? p : p[0].toUpperCase() + p.slice(1))).join('');
+    let v = camel(base);
     if (!v || /^[0-9]/.test(v)) v = `k${v}`;
+    if (this.names.has(v) && suffix) v = camel(`${v}-${suffix}`);
     let name = v;
     for (let n = 2; this.names.has(name); n++) name = `${v}${n}`;
     this.names.add(name);
@@ -560,7 +571,7 @@ class Generator {
       let v = this.backends.get(key);
       if (!v) {
         const same = [...this.backends.values()].filter((x) => x.name === name);
-        const variable = this.variable(same.length ? `${name}-${ns === routeNs ? '' : `${ns}-`}${port}` : name);
+        const variable = this.variable(same.length ? `${name}-${ns === routeNs ? '' : `${ns}-`}${port}` : name, 'service');
         v = { variable, namespace: ns, name, code: { call: 'Backend.fromName', args: [tsString(name), obj([['namespace', tsString(ns)], ['port', String(port)], ['referenceGrant', grant]])] } };
         this.backends.set(key, v);
       }
@@ -602,15 +613,25 @@ class Generator {
     return [...lines, `const ${v} = ${ctor};`, ...this.applyPatches(v, patches, o)];
   }
 
-  /** `// from Ingress ns/name` when the route's name is its Ingress's (import names routes after them). */
+  /**
+   * `// from Ingress ns/name` when the route's name is its Ingress's (import names routes after
+   * them: `name`, `name-<host>`, `name-ssl-redirect`, `name-default-backend`; the longest matching
+   * Ingress name wins), and on the Ingress's first route the report's non-converted items.
+   */
   private origin(o: KubeObject): string[] {
     const ns = o.metadata.namespace ?? 'default';
-    const candidates = [...new Set(this.report.map((i) => i.ingress))].filter((k) => {
+    const candidates = this.ingresses.filter((k) => {
       const [ins, iname] = k.split('/');
       return ins === ns && iname !== undefined && (nm(o) === iname || nm(o).startsWith(`${iname}-`));
     });
     const best = candidates.sort((a, b) => b.length - a.length || byteOrder(a, b))[0];
-    return best ? comment(`from Ingress ${best}`, '') : [];
+    if (!best) return [];
+    const lines = comment(`from Ingress ${best}`, '');
+    if (!this.noted.has(best)) {
+      this.noted.add(best);
+      for (const i of this.report.filter((x) => x.ingress === best && x.result !== 'converted')) lines.push(...wrapComment(`${i.result}: ${i.annotation} — ${i.detail}`, '//   '));
+    }
+    return lines;
   }
 
   private httpRule(raw: unknown, where: string, routeNs: string): Code {
@@ -846,6 +867,21 @@ class Generator {
     const missing = [...used].filter((n) => !existing.has(n) && !always.has(n)).sort(byteOrder);
     return { namespaces, missing };
   }
+}
+
+/** Comment lines of at most WIDTH columns (words longer than that stay whole); line terminators removed. */
+function wrapComment(text: string, prefix: string): string[] {
+  const words = comment(text, '')[0].slice(3).split(' ').filter((w) => w !== '');
+  const lines: string[] = [];
+  let line = '';
+  for (const w of words) {
+    if (line && prefix.length + line.length + 1 + w.length > WIDTH) {
+      lines.push(`${prefix}${line}`);
+      line = w;
+    } else line = line ? `${line} ${w}` : w;
+  }
+  if (line) lines.push(`${prefix}${line}`);
+  return lines.map((l, i) => (i === 0 ? l : l.replace(/^\/\/ {3}/, '//     ')));
 }
 
 function importLine(names: string[]): string {

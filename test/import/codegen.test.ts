@@ -162,6 +162,8 @@ describe('synth of main.ts == gateway-api.yaml, object for object', () => {
     expect(result.compared).toBeGreaterThan(0);
     // import's own objects need no escape hatch
     expect(main).not.toMatch(/ESCAPE HATCH/);
+    // every HTTPRoute names its Ingress (import names routes after them)
+    expect(main.match(/^\/\/ from Ingress /gm)?.length ?? 0).toBe(expected.filter((o) => o.kind === 'HTTPRoute').length);
     expect(stdout).toMatch(/cdk8s app → .*main\.ts \(the same Gateway API objects from this library's constructs\)\n/);
   });
 });
@@ -192,6 +194,9 @@ test('scenario 5: main.ts is the checked-in examples/ingress-nginx/imported/main
   expect(main).toMatch(/Listener\.https\(\{\s+name: 'https-kans-com',\s+hostname: 'kans.com',\s+certificates: \[TlsCertificate\.fromSecret\('kans-tls'\)\],/);
   expect(main).toMatch(/^\/\/ - kans\/kans-api nginx\.ingress\.kubernetes\.io\/rewrite-target: approximated$/m);
   expect(main.match(/^new (HttpRoute|TcpRoute)\(/gm)).toHaveLength(6);
+  // the route says where it came from and, once per Ingress, what import approximated
+  expect(main).toMatch(/^\/\/ from Ingress kans\/kans-api\n\/\/   approximated: nginx\.ingress\.kubernetes\.io\/rewrite-target — kans\.com \/api\(\/\|\$\)\(\.\*\): PathPrefix \/api/m);
+  expect(main.match(/^\/\/   approximated: /gm)).toHaveLength(1);
 });
 
 test('byte-stable: the same objects give the same main.ts; the input order of the Ingresses does not matter', async () => {
