@@ -178,10 +178,29 @@ class Generator {
   /** Grants are left to the constructs (they derive exactly import's), or written out. */
   private explicitGrants = false;
 
+  /** Undo steps of the additions to imports, names, Backend variables and used variables (see attempt). */
+  private readonly undo: (() => void)[] = [];
   /** Ingresses whose report notes were written (on their first route). */
   private readonly noted = new Set<string>();
 
-  constructor(private readonly objects: readonly KubeObject[], private readonly report: readonly ReportItem[], private readonly chartId: string, private readonly ingresses: readonly string[]) {}
+  private readonly ingressesByNamespace = new Map<string, string[]>();
+  private readonly reportByIngress = new Map<string, ReportItem[]>();
+
+  constructor(private readonly objects: readonly KubeObject[], private readonly report: readonly ReportItem[], private readonly chartId: string, ingresses: readonly string[]) {
+    for (const k of ingresses) {
+      const i = k.indexOf('/');
+      if (i < 0) continue;
+      const ns = k.slice(0, i);
+      const names = this.ingressesByNamespace.get(ns) ?? [];
+      names.push(k.slice(i + 1));
+      this.ingressesByNamespace.set(ns, names);
+    }
+    for (const item of report) {
+      const items = this.reportByIngress.get(item.ingress) ?? [];
+      items.push(item);
+      this.reportByIngress.set(item.ingress, items);
+    }
+  }
 
   run(): GeneratedApp {
     const leftOut: string[] = [];
@@ -283,6 +302,7 @@ class Generator {
     let name = v;
     for (let n = 2; this.names.has(name); n++) name = `${v}${n}`;
     this.names.add(name);
+    this.undo.push(() => this.names.delete(name));
     return name;
   }
 
@@ -302,7 +322,11 @@ class Generator {
   }
 
   private use(...names: string[]): void {
-    for (const n of names) this.imports.add(n);
+    for (const n of names) {
+      if (this.imports.has(n)) continue;
+      this.imports.add(n);
+      this.undo.push(() => this.imports.delete(n));
+    }
   }
 
   private hatch(o: KubeObject, field: string, why: string): void {
@@ -391,21 +415,19 @@ class Generator {
    * variables, used variables), so a left-out item leaves no unused declaration behind.
    */
   private attempt<T>(typed: () => T): T {
-    const imports = new Set(this.imports);
-    const backends = new Map(this.backends);
-    const used = new Set(this.usedVars);
-    const names = new Set(this.names);
+    const mark = this.undo.length;
     try {
       return typed();
     } catch (e) {
-      for (const [target, saved] of [[this.imports, imports], [this.usedVars, used], [this.names, names]] as const) {
-        target.clear();
-        saved.forEach((x) => target.add(x));
-      }
-      this.backends.clear();
-      backends.forEach((v, k) => this.backends.set(k, v));
+      while (this.undo.length > mark) this.undo.pop()!();
       throw e;
     }
+  }
+
+  private markUsed(variable: string): void {
+    if (this.usedVars.has(variable)) return;
+    this.usedVars.add(variable);
+    this.undo.push(() => this.usedVars.delete(variable));
   }
 
   /**
@@ -451,7 +473,7 @@ class Generator {
     const classObject = this.objects.find((x) => x.kind === 'GatewayClass' && nm(x) === className);
     if (classObject && rec(classObject.spec).controllerName === BUILTIN_CONTROLLER_NAME) this.builtinGateways.push(variable);
     let cls = this.classVars.get(className);
-    if (cls) this.usedVars.add(cls);
+    if (cls) this.markUsed(cls);
     if (!cls) {
       this.use('GatewayClass');
       cls = `GatewayClass.fromName(${tsString(className)})`;
@@ -543,7 +565,7 @@ class Generator {
         if (kind === 'Gateway') {
           const gw = this.gatewayVars.get(`${ns ?? routeNs}/${name}`);
           if (gw) {
-            this.usedVars.add(gw);
+            this.markUsed(gw);
             return { call: 'ParentRef.gateway', args: args([gw]) };
           }
           return { call: 'ParentRef.gatewayName', args: args(ns !== undefined || flat(opts) !== '{}' ? [tsString(name), ns !== undefined ? tsString(ns) : 'undefined'] : [tsString(name)]) };
@@ -574,6 +596,7 @@ class Generator {
         const variable = this.variable(same.length ? `${name}-${ns === routeNs ? '' : `${ns}-`}${port}` : name, 'service');
         v = { variable, namespace: ns, name, code: { call: 'Backend.fromName', args: [tsString(name), obj([['namespace', tsString(ns)], ['port', String(port)], ['referenceGrant', grant]])] } };
         this.backends.set(key, v);
+        this.undo.push(() => this.backends.delete(key));
       }
       base = v.variable;
     } else {
@@ -620,16 +643,13 @@ class Generator {
    */
   private origin(o: KubeObject): string[] {
     const ns = o.metadata.namespace ?? 'default';
-    const candidates = this.ingresses.filter((k) => {
-      const [ins, iname] = k.split('/');
-      return ins === ns && iname !== undefined && (nm(o) === iname || nm(o).startsWith(`${iname}-`));
-    });
+    const candidates = (this.ingressesByNamespace.get(ns) ?? []).filter((iname) => nm(o) === iname || nm(o).startsWith(`${iname}-`)).map((iname) => `${ns}/${iname}`);
     const best = candidates.sort((a, b) => b.length - a.length || byteOrder(a, b))[0];
     if (!best) return [];
     const lines = comment(`from Ingress ${best}`, '');
     if (!this.noted.has(best)) {
       this.noted.add(best);
-      for (const i of this.report.filter((x) => x.ingress === best && x.result !== 'converted')) lines.push(...wrapComment(`${i.result}: ${i.annotation} — ${i.detail}`, '//   '));
+      for (const i of (this.reportByIngress.get(best) ?? []).filter((x) => x.result !== 'converted')) lines.push(...wrapComment(`${i.result}: ${i.annotation} — ${i.detail}`, '//   '));
     }
     return lines;
   }
@@ -787,37 +807,32 @@ class Generator {
     const routeNs = o.metadata.namespace ?? 'default';
     const cls = { TCPRoute: 'TcpRoute', UDPRoute: 'UdpRoute', TLSRoute: 'TlsRoute' }[o.kind]!;
     const rules = list(spec.rules);
-    const imports = new Set(this.imports);
-    const backends = new Map(this.backends);
-    const used = new Set(this.usedVars);
     try {
-      only(spec, o.kind === 'TLSRoute' ? ['parentRefs', 'hostnames', 'rules'] : ['parentRefs', 'rules'], 'spec');
-      if (rules.length !== 1) throw new Inexpressible(`spec.rules has ${rules.length} rules (the construct writes one)`);
-      const rule = only(rules[0], ['name', 'backendRefs'], 'spec.rules[0]');
-      const backends = list(rule.backendRefs).map((b, i) => this.backend(b, `spec.rules[0].backendRefs[${i}]`, routeNs, false));
-      if (!backends.length) throw new Inexpressible('spec.rules[0].backendRefs is empty');
-      const props = obj([
-        ...meta,
-        ['parents', list(spec.parentRefs).length ? this.parents(o, spec) : undefined],
-        ['hostnames', o.kind === 'TLSRoute' ? { arr: list(spec.hostnames).map((h) => tsString(String(h))) } : undefined],
-        ['ruleName', rule.name !== undefined ? tsString(String(rule.name)) : undefined],
-        ['backends', { arr: backends }],
-      ]);
-      this.use(cls);
-      const ctor = `new ${cls}(chart, ${tsString(this.id(o))}, ${print(props, 0)})`;
-      if (!patches.length) return [`${ctor};`];
-      const v = this.variable(`${nm(o)}-route`);
-      return [`const ${v} = ${ctor};`, ...this.applyPatches(v, patches, o)];
+      return this.attempt(() => this.typedStreamRoute(o, spec, meta, patches, rules, routeNs, cls));
     } catch (e) {
       if (!(e instanceof Inexpressible)) throw e;
-      this.imports.clear();
-      imports.forEach((x) => this.imports.add(x));
-      this.backends.clear();
-      backends.forEach((v, k) => this.backends.set(k, v));
-      this.usedVars.clear();
-      used.forEach((x) => this.usedVars.add(x));
       return this.plain(o, e.message);
     }
+  }
+
+  private typedStreamRoute(o: KubeObject, spec: Json, meta: ReadonlyArray<readonly [string, Code | undefined]>, patches: Code[], rules: unknown[], routeNs: string, cls: string): string[] {
+    only(spec, o.kind === 'TLSRoute' ? ['parentRefs', 'hostnames', 'rules'] : ['parentRefs', 'rules'], 'spec');
+    if (rules.length !== 1) throw new Inexpressible(`spec.rules has ${rules.length} rules (the construct writes one)`);
+    const rule = only(rules[0], ['name', 'backendRefs'], 'spec.rules[0]');
+    const backends = list(rule.backendRefs).map((b, i) => this.backend(b, `spec.rules[0].backendRefs[${i}]`, routeNs, false));
+    if (!backends.length) throw new Inexpressible('spec.rules[0].backendRefs is empty');
+    const props = obj([
+      ...meta,
+      ['parents', list(spec.parentRefs).length ? this.parents(o, spec) : undefined],
+      ['hostnames', o.kind === 'TLSRoute' ? { arr: list(spec.hostnames).map((h) => tsString(String(h))) } : undefined],
+      ['ruleName', rule.name !== undefined ? tsString(String(rule.name)) : undefined],
+      ['backends', { arr: backends }],
+    ]);
+    this.use(cls);
+    const ctor = `new ${cls}(chart, ${tsString(this.id(o))}, ${print(props, 0)})`;
+    if (!patches.length) return [`${ctor};`];
+    const v = this.variable(`${nm(o)}-route`);
+    return [`const ${v} = ${ctor};`, ...this.applyPatches(v, patches, o)];
   }
 
   private grant(o: KubeObject): string[] {

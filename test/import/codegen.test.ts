@@ -230,13 +230,15 @@ function roundTrip(objects: KubeObject[]): { source: string; escapeHatches: stri
 test('a field no construct prop expresses is kept through a marked escape hatch (JSON patch / ApiObject), never dropped', () => {
   const objects: KubeObject[] = [
     gatewayClass,
-    gateway([{ name: 'http', port: 80, protocol: 'HTTP' }, { name: 'closed', port: 8080, protocol: 'HTTP', allowedRoutes: { namespaces: { from: 'All', selector: { matchLabels: { team: 'a' } } } } }], { infrastructure: { labels: { team: 'a' } } }),
+    gateway([{ name: 'http', port: 80, protocol: 'HTTP' }, { name: 'tcp', port: 9000, protocol: 'TCP' }, { name: 'closed', port: 8080, protocol: 'HTTP', allowedRoutes: { namespaces: { from: 'All', selector: { matchLabels: { team: 'a' } } } } }], { infrastructure: { labels: { team: 'a' } } }),
     httpRoute('r', [
       { matches: [{ path: { type: 'PathPrefix', value: '/ok' } }], backendRefs: [{ name: 'web', port: 80 }] },
       { matches: [{ path: { type: 'PathPrefix', value: '/new' } }], filters: [{ type: 'ExternalAuth', externalAuth: { protocol: 'HTTP', http: {}, backendRef: { name: 'auth', port: 8080 } } }], backendRefs: [{ name: 'web', port: 80 }] },
       { matches: [{ path: { type: 'PathPrefix', value: '/retry' } }], retry: { attempts: 2 }, backendRefs: [{ name: 'web', port: 80 }] },
     ], {}, { finalizers: ['example.com/keep'] }),
     httpRoute('all-odd', [{ sessionPersistence: { sessionName: 's' }, backendRefs: [{ name: 'web', port: 80 }] }]),
+    // a parent of another API group: no ParentRef factory; its Backend variable must not be left behind unused
+    { apiVersion: GW, kind: 'TCPRoute', metadata: { name: 't', namespace: 'app' }, spec: { parentRefs: [{ name: 'gw', sectionName: 'tcp' }, { group: 'example.com', kind: 'Mesh', name: 'm' }], rules: [{ backendRefs: [{ name: 'only-here', port: 9000 }] }] } },
     { apiVersion: GW, kind: 'GRPCRoute', metadata: { name: 'g', namespace: 'app' }, spec: { parentRefs: [{ name: 'gw' }], hostnames: ['g.test'], rules: [{ backendRefs: [{ name: 'grpc', port: 9000 }] }] } },
     { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'BackendTLSPolicy', metadata: { name: 'tls', namespace: 'app' }, spec: { targetRefs: [{ group: '', kind: 'Service', name: 'web' }], validation: { hostname: 'web.app', wellKnownCACertificates: 'System' } } },
   ];
@@ -245,12 +247,14 @@ test('a field no construct prop expresses is kept through a marked escape hatch 
     'BackendTLSPolicy app/tls (whole object): no construct of cdk8s-gateway for gateway.networking.k8s.io/v1 BackendTLSPolicy',
     'GRPCRoute app/g (whole object): no construct of cdk8s-gateway for gateway.networking.k8s.io/v1 GRPCRoute',
     'Gateway app/gw spec.infrastructure: written as JSON (no typed form here)',
-    'Gateway app/gw spec.listeners[1]: spec.listeners[1].allowedRoutes.namespaces {"from":"All","selector":{"matchLabels":{"team":"a"}}}',
+    'Gateway app/gw spec.listeners[2]: spec.listeners[2].allowedRoutes.namespaces {"from":"All","selector":{"matchLabels":{"team":"a"}}}',
     'HTTPRoute app/all-odd spec.rules[0]: spec.rules[0].sessionPersistence has no construct prop',
     'HTTPRoute app/r metadata.finalizers: no construct prop',
     'HTTPRoute app/r spec.rules[1]: spec.rules[1].filters[0].type "ExternalAuth" has no HttpFilter factory',
     'HTTPRoute app/r spec.rules[2]: spec.rules[2].retry has no construct prop',
+    'TCPRoute app/t (whole object): spec.parentRefs[1].group example.com',
   ]);
+  expect(app.source).not.toMatch(/onlyHere/);
   // each is marked in the code and listed in the header
   expect(app.source.match(/^\/\/ ESCAPE HATCH: /gm)!.length).toBeGreaterThanOrEqual(5);
   expect(app.source).toMatch(/^\/\/ ESCAPE HATCHES: fields no construct prop expresses/m);
