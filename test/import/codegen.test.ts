@@ -11,7 +11,17 @@ import * as path from 'path';
 import { generateApp, tsString } from '../../src/import';
 import { KubeObject } from '../../src/model';
 import { cli, ROOT, tempTree } from '../cli/helpers';
-import { compareWithImport, parseObjects, runApp, typecheck } from './codegen-harness';
+import { compareWithImport, LEFT_OUT_KINDS, parseObjects, runApp, typecheck } from './codegen-harness';
+import { readTree } from './helpers';
+import * as YAML from 'yaml';
+
+/** `render --self-signed` of a YAML stream: exit code and the files (certificates and keys left out: throwaway, random). */
+async function render(yaml: string): Promise<{ code: number; stderr: string; files: Record<string, string> }> {
+  const dir = tempTree({ 'in.yaml': yaml });
+  const r = await cli(['render', 'in.yaml', '--out', 'rendered', '--self-signed'], { cwd: dir });
+  const files = fs.existsSync(path.join(dir, 'rendered')) ? readTree(path.join(dir, 'rendered')) : {};
+  return { code: r.code, stderr: r.stderr, files: Object.fromEntries(Object.entries(files).filter(([f]) => !f.split(path.sep).includes('secrets'))) };
+}
 
 jest.setTimeout(300_000);
 
@@ -84,10 +94,10 @@ const CASES: Case[] = [
     name: 'several namespaces: Gateway in gateway-system, routes from all namespaces, certificate ReferenceGrant',
     input: { 'in.yaml': ingress('a', 'one', {}, `  tls: [{ hosts: [a.test], secretName: a-tls }]\n${rule('a.test', '/', 'Prefix')}`) + ingress('b', 'two', {}, rule('b.test', '/', 'Prefix')) + service('web', 'one') + service('web', 'two') },
   },
-  { name: 'flags: --gateway-name, --gateway-namespace, an existing --gateway-class', input: { 'in.yaml': ingress('b', 'two', {}, rule('b.test', '/', 'Prefix')) }, args: ['--gateway-name', 'edge', '--gateway-namespace', 'infra', '--gateway-class', 'existing'] },
+  { name: 'flags: --gateway-name, --gateway-namespace, an existing --gateway-class', input: { 'in.yaml': ingress('b', 'two', {}, rule('b.test', '/', 'Prefix')) + service('web', 'two') }, args: ['--gateway-name', 'edge', '--gateway-namespace', 'infra', '--gateway-class', 'existing'] },
   {
     name: 'the older Ingress owns a duplicated path; a canary without a main Ingress',
-    input: { 'in.yaml': created(ingress('a-new', 'app', {}, rule('a.test', '/', 'Prefix', 'new')), '2025-01-01T00:00:00Z') + created(ingress('z-old', 'app', {}, rule('a.test', '/', 'Prefix', 'old')), '2024-01-01T00:00:00Z') + ingress('c', 'app', a({ canary: 'true', 'canary-weight': '50' }), rule('b.test', '/', 'Prefix', 'c')) },
+    input: { 'in.yaml': created(ingress('a-new', 'app', {}, rule('a.test', '/', 'Prefix', 'new')), '2025-01-01T00:00:00Z') + created(ingress('z-old', 'app', {}, rule('a.test', '/', 'Prefix', 'old')), '2024-01-01T00:00:00Z') + ingress('c', 'app', a({ canary: 'true', 'canary-weight': '50' }), rule('b.test', '/', 'Prefix', 'c')) + service('old', 'app') + service('new', 'app') + service('c', 'app') },
   },
   {
     name: 'another controller\'s IngressClass (nothing converted: the GatewayClass alone)',
@@ -98,7 +108,8 @@ const CASES: Case[] = [
     input: {
       'in.yaml':
         ingress('a', 'app', a({ 'proxy-read-timeout': '120', 'backend-protocol': 'HTTPS', 'permanent-redirect': 'https://b.test/x?y=1', 'configuration-snippet': 'more_set_headers "X: y";', 'example.com/owner': 'team-a' }), rule('a.test', '/', 'Prefix')) +
-        ingress('b', 'app', a({ 'permanent-redirect': 'http://b.test:8080/new', 'permanent-redirect-code': '308' }), rule('b.test', '/', 'Prefix')),
+        ingress('b', 'app', a({ 'permanent-redirect': 'http://b.test:8080/new', 'permanent-redirect-code': '308' }), rule('b.test', '/', 'Prefix')) +
+        service('web', 'app'),
     },
   },
   {
@@ -110,10 +121,12 @@ const CASES: Case[] = [
         ingress('norules', 'app', a({ 'rewrite-target': '/' }), '  defaultBackend: { service: { name: web, port: { number: 80 } } }') +
         ingress('cap', 'app', a({ 'rewrite-target': '/$1' }), rule('c.test', '/foo/(.*)', 'ImplementationSpecific')) +
         ingress('old', 'app', a({ 'rewrite-target': '/new/$2' }), rule('d.test', '/old(/|$)(.*)', 'ImplementationSpecific')) +
-        ingress('docs', 'app', {}, rule('e.test', '/docs', 'ImplementationSpecific')),
+        ingress('docs', 'app', {}, rule('e.test', '/docs', 'ImplementationSpecific')) +
+        service('web', 'app') +
+        service('next', 'app'),
     },
   },
-  { name: 'wildcard hosts with TLS', input: { 'in.yaml': ingress('w', 'app', {}, `  tls: [{ hosts: ["*.shop.test"], secretName: wild }]\n${rule('"*.shop.test"', '/', 'Prefix')}`) } },
+  { name: 'wildcard hosts with TLS', input: { 'in.yaml': ingress('w', 'app', {}, `  tls: [{ hosts: ["*.shop.test"], secretName: wild }]\n${rule('"*.shop.test"', '/', 'Prefix')}`) + service('web', 'app') } },
   {
     name: 'tcp-services across namespaces, a Service port by name',
     input: {
@@ -165,6 +178,24 @@ describe('synth of main.ts == gateway-api.yaml, object for object', () => {
     // every HTTPRoute names its Ingress (import names routes after them)
     expect(main.match(/^\/\/ from Ingress /gm)?.length ?? 0).toBe(expected.filter((o) => o.kind === 'HTTPRoute').length);
     expect(stdout).toMatch(/cdk8s app → .*main\.ts \(the same Gateway API objects from this library's constructs\)\n/);
+  });
+});
+
+describe('render of synth of main.ts == render of gateway-api.yaml (the nginx configuration, byte for byte)', () => {
+  test.each(CASES.map((c) => [c.name]))('%s', async (name) => {
+    const { yaml, main } = imported.get(name)!;
+    // the app's objects plus the input's Services, Secrets and Namespaces, which main.ts leaves out
+    const leftOut = parseObjects(yaml).filter((o) => LEFT_OUT_KINDS.includes(`${o.apiVersion} ${o.kind}`));
+    const synthesized = [...runApp(main), ...leftOut].map((o) => YAML.stringify(o)).join('---\n');
+    const [fromYaml, fromApp] = [await render(yaml), await render(synthesized)];
+    expect(fromYaml.stderr).not.toMatch(/^error /m);
+    expect(fromApp.code).toBe(fromYaml.code);
+    // nothing to render (no Gateway of the built-in class): the same message on both sides
+    if (fromYaml.code !== 0) expect(fromApp.stderr).toBe(fromYaml.stderr);
+    expect(Object.keys(fromApp.files).sort()).toEqual(Object.keys(fromYaml.files).sort());
+    for (const f of Object.keys(fromYaml.files)) expect([f, fromApp.files[f]]).toEqual([f, fromYaml.files[f]]);
+    // something was rendered (except with --gateway-class, whose class is not the built-in proxy's, and without a Gateway)
+    if (!name.startsWith('flags') && !name.startsWith('another')) expect(Object.keys(fromYaml.files).some((f) => f.endsWith('nginx.conf'))).toBe(true);
   });
 });
 
