@@ -257,7 +257,7 @@ class Generator {
     const external = this.externalNamespaces();
     if (external.namespaces.length) this.use('ExternalNamespaces');
     out.push(`import { ${[...this.cdk8sImports].sort(byteOrder).join(', ')} } from 'cdk8s';`);
-    out.push(importLine([...this.imports].sort(byteOrder)));
+    if (this.imports.size) out.push(importLine([...this.imports].sort(byteOrder)));
     out.push('');
     out.push('const app = new App();');
     out.push(`const chart = new Chart(app, ${tsString(this.chartId)});`);
