@@ -14,7 +14,7 @@
  * - A canary Ingress adds its backend to the main Ingress's location with the same host, path and
  *   pathType; its other annotations are ignored.
  */
-import { BUILTIN_CONTROLLER_NAME, KubeObject } from '../model';
+import { BUILTIN_CONTROLLER_NAME, KubeObject, REFERENCE_GRANT_API_VERSION } from '../model';
 import { checkPcre } from '../render/nginx/pcre';
 import { CONVERTED_ANNOTATIONS, NGINX_PREFIX, unsupportedReason } from './annotations';
 import { BackendTlsPolicies } from './backend-tls';
@@ -466,9 +466,11 @@ export function convert(input: ImportInput, options: ImportOptions = {}): Import
   }
   for (const [ns, names] of [...grants].sort((a, b) => cmp(a[0], b[0]))) {
     objects.push({
-      apiVersion: `${GW}/v1beta1`,
+      apiVersion: REFERENCE_GRANT_API_VERSION,
       kind: 'ReferenceGrant',
-      metadata: { name: `${gwName}-certificates`, namespace: ns },
+      // the name and version the library's constructs derive for this grant (see ensureReferenceGrant),
+      // so the generated main.ts synthesizes the same object
+      metadata: { name: `${gwNs}-gateway-to-secret`, namespace: ns },
       spec: { from: [{ group: GW, kind: 'Gateway', namespace: gwNs }], to: [...names].sort(cmp).map((name) => ({ group: '', kind: 'Secret', name })) },
     });
   }
@@ -823,7 +825,8 @@ function httpRoute(namespace: string, name: string, host: string, parents: Json[
     apiVersion: GW_V1,
     kind: 'HTTPRoute',
     metadata: { name, namespace },
-    spec: { parentRefs: parents, ...(host ? { hostnames: [host] } : {}), rules },
+    // no parentRefs key when the route attaches nowhere (an empty list is not what the constructs write)
+    spec: { ...(parents.length ? { parentRefs: parents } : {}), ...(host ? { hostnames: [host] } : {}), rules },
   };
 }
 

@@ -5,3 +5,4 @@ export * from './model';
 export * from './annotations';
 export * from './convert';
 export * from './output';
+export * from './codegen';

@@ -170,6 +170,12 @@ describe('local rule errors', () => {
     expect(() => PathMatch.exact('/a/../b')).toThrow(/".." segment/);
     expect(() => PathMatch.exact('/a b')).toThrow(/not allowed in a URI path/);
     expect(() => PathMatch.regex('(')).toThrow(/not a valid regular expression/);
+    // RE2/PCRE inline flags and named groups, as the data plane (and import's use-regex paths) write them
+    expect(PathMatch.regex('(?i)(?:/api).*').value).toBe('(?i)(?:/api).*');
+    expect(() => PathMatch.regex('(?i:/a)b(?P<n>c)\\k<n>')).not.toThrow();
+    expect(() => PathMatch.regex('[(?i)]x')).not.toThrow();
+    expect(() => PathMatch.regex('(?z)a')).toThrow(/not a valid regular expression/);
+    expect(() => PathMatch.regex('(?i')).toThrow(/not a valid regular expression/);
     expect(() => HeaderMatch.exact('bad header', 'x')).toThrow(/is not a valid HTTP header name/);
     expect(() => HeaderMatch.exact('x', 'a\r\nb')).toThrow(/control character/);
     expect(() => PathMatch.prefix('/').withHeaders(HeaderMatch.exact('X-A', '1'), HeaderMatch.exact('x-a', '2'))).toThrow(/appears twice/);

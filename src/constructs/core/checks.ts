@@ -67,16 +67,61 @@ export function checkAbsolutePath(v: string): string | undefined {
   return undefined;
 }
 
-/** A regular expression as the data plane will compile it (RE2/PCRE subset: checked with the JS engine). */
+/**
+ * A regular expression as the data plane will compile it (RE2/PCRE subset: checked with the JS
+ * engine after the RE2/PCRE spellings it lacks are normalised: inline flags `(?i)` / `(?i:…)`
+ * and named groups `(?P<n>…)`).
+ */
 export function checkRegex(v: string): string | undefined {
   if (v.length === 0) return 'is empty';
   if (v.length > 1024) return `is ${v.length} characters long; at most 1024 are allowed`;
   try {
-    new RegExp(v);
+    new RegExp(jsRegex(v));
   } catch (e) {
     return `is not a valid regular expression (${(e as Error).message})`;
   }
   return undefined;
+}
+
+/** `v` with RE2/PCRE inline flags removed (`(?i)`), flag groups as `(?:` and `(?P<n>` as `(?<n>`, outside escapes and classes. */
+function jsRegex(v: string): string {
+  let out = '';
+  let inClass = false;
+  for (let i = 0; i < v.length; i++) {
+    const c = v[i];
+    if (c === '\\') {
+      out += v.slice(i, i + 2);
+      i++;
+      continue;
+    }
+    if (inClass) {
+      if (c === ']') inClass = false;
+      out += c;
+      continue;
+    }
+    if (c === '[') inClass = true;
+    if (c === '(' && v[i + 1] === '?') {
+      const rest = v.slice(i + 2);
+      const flags = /^[imsxU]+\)/.exec(rest);
+      if (flags) {
+        i += 1 + flags[0].length;
+        continue;
+      }
+      const group = /^[imsxU]*(-[imsxU]+)?:/.exec(rest);
+      if (group && group[0] !== ':') {
+        out += '(?:';
+        i += 1 + group[0].length;
+        continue;
+      }
+      if (rest.startsWith('P<')) {
+        out += '(?<';
+        i += 3;
+        continue;
+      }
+    }
+    out += c;
+  }
+  return out;
 }
 
 export function checkWeight(v: number): string | undefined {
