@@ -284,6 +284,7 @@ export function convert(input: ImportInput, options: ImportOptions = {}): Import
   }
 
   const routeIngress = new Map<KubeObject, string>(); // GRPCRoute → its Ingress (conflict reports)
+  const grpcIngresses: Ingress[] = [];
   for (const ing of mains) {
     const ik = key(ing);
     const hosts = hostsOf(ing);
@@ -291,7 +292,6 @@ export function convert(input: ImportInput, options: ImportOptions = {}): Import
     const grpc = grpcProtocol(ing);
     const ingItem = grpc ? grpcItem(grpc, item) : item;
     const ctx = annotationsOf(ing, ingItem, handled, input.configMaps);
-    const grpcHosts = { tls: [] as string[], plain: [] as string[] };
     for (const host of hosts) {
       const locs = byIngressHost.get(`${ik}\u0000${host}`) ?? [];
       const regex = regexHosts.has(host);
@@ -378,7 +378,6 @@ export function convert(input: ImportInput, options: ImportOptions = {}): Import
         const r = grpcRoute(ing.namespace, routeName, host, parents, rules);
         routeIngress.set(r, ik);
         routes.push(r);
-        (tls ? grpcHosts.tls : grpcHosts.plain).push(host);
       } else if (parents.length) routes.push(httpRoute(ing.namespace, routeName, host, parents, rules));
       if (redirect) routes.push(httpRoute(ing.namespace, `${routeName}-ssl-redirect`, host, [parentRef(ing.namespace, 'http')], dedupe(redirectRules)));
     }
@@ -403,11 +402,7 @@ export function convert(input: ImportInput, options: ImportOptions = {}): Import
         ingItem(ik, NGINX_PREFIX + n, result, detail);
       });
     }
-    if (grpc === 'GRPC') {
-      const g = grpcProtocolDetail(grpcHosts.tls, grpcHosts.plain);
-      handled(ing, 'backend-protocol');
-      item(ik, `${NGINX_PREFIX}backend-protocol`, g.result, g.detail);
-    }
+    if (grpc === 'GRPC') grpcIngresses.push(ing); // reported once the routes are final (below)
     reportRemaining(ing, converted.get(ik) ?? new Set(), item);
     const rt = `${NGINX_PREFIX}rewrite-target`;
     if (ing.annotations[rt] !== undefined && !report.some((i) => i.ingress === ik && i.annotation === rt)) {
@@ -431,7 +426,17 @@ export function convert(input: ImportInput, options: ImportOptions = {}): Import
   }
 
   // an HTTPRoute and a GRPCRoute cannot share a listener and hostname: the GRPCRoute gives way
+  const grpcBefore = routes.filter((r) => r.kind === 'GRPCRoute').map((r) => ({ r, n: (r.spec as { parentRefs: Json[] }).parentRefs.length }));
   routes.splice(0, routes.length, ...dropGrpcConflicts(routes, item, (r) => routeIngress.get(r) ?? ''));
+  for (const ing of grpcIngresses) {
+    const ik = key(ing);
+    const mine = grpcBefore.filter((x) => routeIngress.get(x.r) === ik);
+    const kept = mine.filter((x) => routes.includes(x.r));
+    const hostsOn = (https: boolean) => kept.filter((x) => (x.r.spec as { parentRefs: Json[] }).parentRefs.some((p) => (p.sectionName !== 'http') === https)).map((x) => ((x.r.spec as { hostnames?: string[] }).hostnames ?? [''])[0]);
+    const dropped = kept.length < mine.length || kept.some((x) => (x.r.spec as { parentRefs: Json[] }).parentRefs.length < x.n);
+    const g = grpcProtocolDetail(hostsOn(true), hostsOn(false), dropped);
+    if (g) item(ik, `${NGINX_PREFIX}backend-protocol`, g.result, g.detail);
+  }
 
   // --- certificates: cert-manager's ingress-shim annotations move to the Gateway ---
   const gatewayAnnotations: Record<string, string> = {};

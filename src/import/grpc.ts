@@ -151,22 +151,29 @@ export function grpcItem(protocol: 'GRPC' | 'GRPCS', item: ItemFn): ItemFn {
 }
 
 /**
- * The report item of `backend-protocol: GRPC` for one Ingress, once its routes are known:
+ * The report item of `backend-protocol: GRPC` for one Ingress, once its routes are known (after
+ * {@link dropGrpcConflicts}; `dropped`: it dropped some, and reported them):
  * `tlsHosts` were attached to HTTPS listeners (gRPC over TLS with ALPN h2, as ingress-nginx on
  * 443), `plainHosts` to the HTTP listener (h2c).
  */
-export function grpcProtocolDetail(tlsHosts: readonly string[], plainHosts: readonly string[]): { result: ReportResult; detail: string } {
+export function grpcProtocolDetail(tlsHosts: readonly string[], plainHosts: readonly string[], dropped: boolean): { result: ReportResult; detail: string } | undefined {
   const parts: string[] = [];
   const name = (h: string) => h || '(any host)';
   if (tlsHosts.length) parts.push(`${tlsHosts.map(name).join(', ')}: a GRPCRoute on the HTTPS listener, gRPC over TLS with ALPN h2 on 443 as ingress-nginx served it; HTTP on port 80 keeps ingress-nginx's 308 redirect (an HTTPRoute) unless ssl-redirect is "false", then port 80 has no route for the host (ingress-nginx proxied HTTP/1.1 requests there, which gRPC clients do not send)`);
   if (plainHosts.length) {
-    parts.push(`${plainHosts.map(name).join(', ')}: a GRPCRoute on the HTTP listener. Difference: ingress-nginx spoke HTTP/1.1 only on port 80 (gRPC clients reached such a host over TLS on 443 with its default self-signed certificate); here port 80 speaks cleartext HTTP/2 (h2c, prior knowledge) when every proxied route on it is gRPC, and render reports UnsupportedByDataplane when the port also serves HTTPRoutes (nginx 1.22 cannot accept both on one cleartext port). Fix: add a tls section for the host, then gRPC goes over HTTPS as before`);
+    parts.push(`${plainHosts.map(name).join(', ')}: a GRPCRoute on the HTTP listener. Difference: ingress-nginx spoke HTTP/1.1 only on port 80 (gRPC clients reached such a host over TLS on 443 with its default self-signed certificate); here port 80 speaks cleartext HTTP/2 (h2c, prior knowledge), which works because every route on the port is gRPC (when the port also serves HTTPRoutes the GRPCRoute is not attached there: see the unsupported item). Fix: add a tls section for the host, then gRPC goes over HTTPS as before`);
   }
+  if (!parts.length && dropped) return undefined; // reported by dropGrpcConflicts
   if (!parts.length) return { result: 'unsupported', detail: 'GRPC: no path of the Ingress could be converted to a GRPCRoute (see the paths\' items)' };
   return { result: plainHosts.length ? 'approximated' : 'converted', detail: `GRPC: HTTP/2 to the backend (grpc_pass). ${parts.join('; ')}` };
 }
 
 /**
+ * A GRPCRoute on the plain HTTP listener is served as h2c only when no HTTPRoute is on that
+ * listener (else render reports UnsupportedByDataplane, or, with only redirects there, port 80
+ * would become h2c-only and HTTP/1.1 clients would lose their redirects): otherwise its parentRef
+ * there is dropped and reported.
+ *
  * Gateway API accepts only the older of an HTTPRoute and a GRPCRoute that share a listener and a
  * hostname (the other is not attached: HostnameConflict). ingress-nginx served gRPC and HTTP paths
  * of one host side by side; that cannot be expressed, so the GRPCRoute's parentRef on such a
@@ -184,16 +191,29 @@ export function dropGrpcConflicts(routes: KubeObject[], item: ItemFn, ingressOf:
     const hosts = spec(r).hostnames ?? [];
     const kept: Json[] = [];
     for (const p of spec(r).parentRefs) {
-      const clash = http.find((h) => h.metadata.namespace !== undefined && spec(h).parentRefs.some((q) => q.name === p.name && q.namespace === p.namespace && q.sectionName === p.sectionName) && intersect(hosts, spec(h).hostnames ?? []));
-      if (!clash) {
-        kept.push(p);
+      const on = (h: KubeObject) => spec(h).parentRefs.some((q) => q.name === p.name && q.namespace === p.namespace && q.sectionName === p.sectionName);
+      const clash = http.find((h) => on(h) && intersect(hosts, spec(h).hostnames ?? []));
+      if (clash) {
+        item(ingressOf(r), `${NGINX_PREFIX}backend-protocol`, 'unsupported', `${hosts.join(', ') || '(any host)'} on listener ${String(p.sectionName)}: ${clash0(clash)} (another Ingress's HTTP paths) serves the same hostname there, and Gateway API attaches only one of an HTTPRoute and a GRPCRoute per listener and hostname (ingress-nginx served both from one server by path). The HTTP paths are kept; the gRPC paths are not served on that listener. Fix: give the gRPC service its own hostname`);
         continue;
       }
-      item(ingressOf(r), `${NGINX_PREFIX}backend-protocol`, 'unsupported', `${hosts.join(', ') || '(any host)'} on listener ${String(p.sectionName)}: HTTPRoute ${clash.metadata.namespace}/${clash.metadata.name} (another Ingress's HTTP paths) serves the same hostname there, and Gateway API attaches only one of an HTTPRoute and a GRPCRoute per listener and hostname (ingress-nginx served both from one server by path). The HTTP paths are kept; the gRPC paths are not served on that listener. Fix: give the gRPC service its own hostname`);
+      // the plain HTTP listener: nginx 1.22 speaks h2c on a cleartext port only when every route on it is gRPC
+      const cleartext = p.sectionName === 'http' ? http.find(on) : undefined;
+      if (cleartext) {
+        item(ingressOf(r), `${NGINX_PREFIX}backend-protocol`, 'unsupported', `${hosts.join(', ') || '(any host)'} has no tls section, so its GRPCRoute would go on the HTTP listener (port 80) as cleartext HTTP/2 (h2c); but port 80 also serves HTTPRoutes (${clash0(cleartext)}: redirects or HTTP paths), and nginx 1.22 cannot accept HTTP/1.1 and h2c on one cleartext port. ingress-nginx spoke HTTP/1.1 only on port 80 too: gRPC clients reached this host over TLS on 443 with the controller's default self-signed certificate. Not served. Fix: add a tls section (hosts and secretName) for the host, then the GRPCRoute goes on its HTTPS listener`);
+        continue;
+      }
+      kept.push(p);
     }
-    if (kept.length) out.push({ ...r, spec: { ...spec(r), parentRefs: kept } });
+    if (!kept.length) continue;
+    spec(r).parentRefs = kept; // the same object: the caller maps routes to their Ingress
+    out.push(r);
   }
   return out;
+}
+
+function clash0(r: KubeObject): string {
+  return `HTTPRoute ${r.metadata.namespace}/${r.metadata.name}`;
 }
 
 function intersect(a: readonly string[], b: readonly string[]): boolean {

@@ -91,8 +91,8 @@ describe('import: GRPC Ingresses', () => {
     // GRPCS with the CA of proxy-ssl-secret
     ingress('secure', { 'backend-protocol': 'GRPCS', 'proxy-ssl-secret': 'app/backend-ca', 'proxy-ssl-verify': 'on', 'proxy-ssl-name': 'abc.example.com' }, 's.example.com', [['/', 'Prefix', 'grpcs']], true),
     // a host with HTTP paths too: the GRPCRoute gives way
-    ingress('web', {}, 'mixed.example.com', [['/', 'Prefix', 'web']]),
-    ingress('mixed-grpc', { 'backend-protocol': 'GRPC' }, 'mixed.example.com', [['/pkg.Svc', 'Prefix']]),
+    ingress('web', {}, 'mixed.example.com', [['/', 'Prefix', 'web']], true),
+    ingress('mixed-grpc', { 'backend-protocol': 'GRPC' }, 'mixed.example.com', [['/pkg.Svc', 'Prefix']], true),
     `apiVersion: v1\nkind: Secret\nmetadata: { name: backend-ca, namespace: app }\ntype: Opaque\nstringData:\n  ca.crt: "-----BEGIN CERTIFICATE-----\\nMIIB\\n-----END CERTIFICATE-----\\n"\n`,
   ].join('');
   const r = run(yaml);
@@ -100,8 +100,8 @@ describe('import: GRPC Ingresses', () => {
   const byName = (n: string) => grpcRoutes.find((o) => o.metadata.name === n);
 
   test('each GRPC Ingress host becomes a GRPCRoute; HTTP Ingresses stay HTTPRoutes', () => {
-    expect(grpcRoutes.map((o) => o.metadata.name).sort()).toEqual(['hello', 'methods', 'plain', 'secure']);
-    expect(kinds(r.objects, 'HTTPRoute').map((o) => o.metadata.name).sort()).toEqual(['hello-ssl-redirect', 'methods-ssl-redirect', 'secure-ssl-redirect', 'web']);
+    expect(grpcRoutes.map((o) => o.metadata.name).sort()).toEqual(['hello', 'methods', 'secure']);
+    expect(kinds(r.objects, 'HTTPRoute').map((o) => o.metadata.name).sort()).toEqual(['hello-ssl-redirect', 'methods-ssl-redirect', 'mixed-grpc-ssl-redirect', 'secure-ssl-redirect', 'web', 'web-ssl-redirect']);
     expect(r.errors).toEqual([]);
   });
 
@@ -134,12 +134,22 @@ describe('import: GRPC Ingresses', () => {
     expect(byName('hello').spec.rules[0].matches).toBeUndefined();
   });
 
-  test('a plain host: GRPCRoute on the HTTP listener (h2c), approximated with the difference', () => {
-    expect(byName('plain').spec.parentRefs).toEqual([{ name: 'ingress-nginx', sectionName: 'http' }]);
+  test('a plain host next to HTTPRoutes on port 80: not attached there (nginx cannot mix HTTP/1.1 and h2c), reported once', () => {
+    expect(byName('plain')).toBeUndefined();
     const it = items(r, 'plain', `${A}backend-protocol`);
+    expect(it).toEqual([expect.objectContaining({ result: 'unsupported' })]);
+    expect(it[0].detail).toContain('cannot accept HTTP/1.1 and h2c on one cleartext port');
+    expect(it[0].detail).toContain('add a tls section');
+  });
+
+  test('a plain host alone on port 80: GRPCRoute on the HTTP listener (h2c), approximated with the difference', () => {
+    const alone = run(ingress('plain', { 'backend-protocol': 'GRPC' }, 'plain.example.com', [['/', 'Prefix']]));
+    const route = kinds(alone.objects, 'GRPCRoute');
+    expect(route.map((o) => [o.metadata.name, o.spec.parentRefs])).toEqual([['plain', [{ name: 'ingress-nginx', sectionName: 'http' }]]]);
+    const it = items(alone, 'plain', `${A}backend-protocol`);
     expect(it).toEqual([expect.objectContaining({ result: 'approximated' })]);
     expect(it[0].detail).toContain('HTTP/1.1 only on port 80');
-    expect(it[0].detail).toContain('UnsupportedByDataplane');
+    expect(it[0].detail).toContain('h2c');
   });
 
   test('GRPCS: a GRPCRoute plus a BackendTLSPolicy with the CA of proxy-ssl-secret', () => {
