@@ -402,7 +402,7 @@ export function convert(input: ImportInput, options: ImportOptions = {}): Import
         ingItem(ik, NGINX_PREFIX + n, result, detail);
       });
     }
-    if (grpc === 'GRPC') grpcIngresses.push(ing); // reported once the routes are final (below)
+    if (grpc) grpcIngresses.push(ing); // listeners reported once the routes are final (below)
     reportRemaining(ing, converted.get(ik) ?? new Set(), item);
     const rt = `${NGINX_PREFIX}rewrite-target`;
     if (ing.annotations[rt] !== undefined && !report.some((i) => i.ingress === ik && i.annotation === rt)) {
@@ -434,6 +434,12 @@ export function convert(input: ImportInput, options: ImportOptions = {}): Import
     const kept = mine.filter((x) => routes.includes(x.r));
     const hostsOn = (https: boolean) => kept.filter((x) => (x.r.spec as { parentRefs: Json[] }).parentRefs.some((p) => (p.sectionName !== 'http') === https)).map((x) => ((x.r.spec as { hostnames?: string[] }).hostnames ?? [''])[0]);
     const dropped = kept.length < mine.length || kept.some((x) => (x.r.spec as { parentRefs: Json[] }).parentRefs.length < x.n);
+    if (grpcProtocol(ing) === 'GRPCS') {
+      // TLS to the backend is reported with the policy (backend-tls.ts); here the h2c difference of hosts without TLS
+      const plain = hostsOn(false);
+      if (plain.length) item(ik, `${NGINX_PREFIX}backend-protocol`, 'approximated', grpcProtocolDetail([], plain, false)!.detail.replace(/^GRPC: HTTP\/2 to the backend \(grpc_pass\)\. /, 'GRPCS, hosts without TLS: '));
+      continue;
+    }
     const g = grpcProtocolDetail(hostsOn(true), hostsOn(false), dropped);
     if (g) item(ik, `${NGINX_PREFIX}backend-protocol`, g.result, g.detail);
   }

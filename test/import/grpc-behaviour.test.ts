@@ -48,12 +48,12 @@ function echo(service: string, tls?: { cert: string; key: string }): Promise<Lis
 }
 
 /** A unary gRPC call over TLS (ALPN h2, SNI and :authority `host`; the listener's certificate is not verified). */
-function grpcsCall(port: number, host: string, method: string, metadata: Record<string, string> = {}): Promise<GrpcResult> {
+function grpcsCall(port: number, host: string, method: string, metadata: Record<string, string> = {}): Promise<GrpcResult & { headers: http2.IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
     const session = http2.connect(`https://127.0.0.1:${port}`, { servername: host, rejectUnauthorized: false });
     const timer = setTimeout(() => finish(new Error('gRPC call timed out')), 10000);
     let done = false;
-    function finish(e: Error | undefined, v?: GrpcResult) {
+    function finish(e: Error | undefined, v?: GrpcResult & { headers: http2.IncomingHttpHeaders }) {
       if (done) return;
       done = true;
       clearTimeout(timer);
@@ -64,6 +64,7 @@ function grpcsCall(port: number, host: string, method: string, metadata: Record<
     session.on('error', (e) => finish(e));
     const stream = session.request({ ':method': 'POST', ':path': method, ':scheme': 'https', ':authority': host, 'content-type': 'application/grpc', te: 'trailers', ...metadata });
     let status = 0;
+    let headers: http2.IncomingHttpHeaders = {};
     let grpcStatus: string | undefined;
     let message = '';
     const chunks: Buffer[] = [];
@@ -75,16 +76,17 @@ function grpcsCall(port: number, host: string, method: string, metadata: Record<
     };
     stream.on('response', (h) => {
       status = Number(h[':status']);
+      headers = h;
       take(h);
     });
     stream.on('trailers', take);
     stream.on('data', (c: Buffer) => chunks.push(c));
     stream.on('error', (e) => finish(e));
     stream.on('end', () => {
-      if (status !== 200) return finish(undefined, { code: ({ 404: 12, 502: 14, 503: 14 } as Record<number, number>)[status] ?? 2, message: `HTTP ${status}`, httpStatus: status });
+      if (status !== 200) return finish(undefined, { code: ({ 404: 12, 502: 14, 503: 14 } as Record<number, number>)[status] ?? 2, message: `HTTP ${status}`, httpStatus: status, headers });
       const code = Number(grpcStatus ?? 13);
       const msgs = code === 0 ? grpcUnframe(Buffer.concat(chunks)) : [];
-      finish(undefined, { code, message, httpStatus: status, ...(msgs.length === 1 ? { reply: decodeEchoResponse(msgs[0]) } : {}) });
+      finish(undefined, { code, message, httpStatus: status, headers, ...(msgs.length === 1 ? { reply: decodeEchoResponse(msgs[0]) } : {}) });
     });
     stream.end(grpcFrame(Buffer.alloc(0)));
   });
@@ -113,7 +115,7 @@ describeNginx('import: backend-protocol GRPC / GRPCS on nginx with gRPC backends
     await start('stranger', 8443, certs.validity);
     const ingresses = [
       // every call of the host, over TLS on 443 (HTTP redirects with 308)
-      ing('hello', 'grpc.test', { 'backend-protocol': 'GRPC' }, [['/', 'Prefix', 'hello', 50051]], true),
+      ing('hello', 'grpc.test', { 'backend-protocol': 'GRPC', 'x-forwarded-prefix': '/api', 'custom-headers': 'web/resp-headers' }, [['/', 'Prefix', 'hello', 50051]], true),
       // one method only, with a canary by header
       ing('methods', 'm.test', { 'backend-protocol': 'GRPC' }, [[ECHO, 'Exact', 'one', 50051]], true),
       ing('methods-canary', 'm.test', { canary: 'true', 'canary-by-header': 'X-Canary' }, [[ECHO, 'Exact', 'two', 50051]], false),
@@ -126,6 +128,7 @@ describeNginx('import: backend-protocol GRPC / GRPCS on nginx with gRPC backends
     const files = {
       'ingresses.yaml': ingresses.join('---\n'),
       'services.yaml': [svc('hello', 50051), svc('one', 50051), svc('two', 50051), svc('secure', 8443), svc('stranger', 8443), svc('site', 80)].join('---\n'),
+      'headers.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: resp-headers\n  namespace: web\ndata:\n  X-Team: payments\n',
       'secrets.yaml': `apiVersion: v1\nkind: Secret\nmetadata:\n  name: backend-ca\n  namespace: web\ntype: Opaque\ndata:\n  ca.crt: ${b64(certs.checksCa.cert)}\n---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: listener-tls\n  namespace: web\ntype: kubernetes.io/tls\ndata:\n  tls.crt: ${b64(certs.terminate.cert)}\n  tls.key: ${b64(certs.terminate.key)}\n`,
     };
     s = await importAndServe(files, ['web/site:80'], { backends });
@@ -141,6 +144,8 @@ describeNginx('import: backend-protocol GRPC / GRPCS on nginx with gRPC backends
   test('the report: GRPC converted on TLS hosts, the method path converted, GRPCS approximated (ingress-nginx never verified it)', () => {
     expect(s.importCode).toBe(1);
     expect(result('hello', `${A}backend-protocol`)).toEqual(['converted']);
+    expect(result('hello', `${A}x-forwarded-prefix`)).toEqual(['converted']);
+    expect(result('hello', `${A}custom-headers`)).toEqual(['converted']);
     expect(result('methods', `${A}backend-protocol`)).toEqual(['converted']);
     expect(result('methods', 'spec.rules[0].http.paths[0]')).toEqual(['converted']);
     expect(result('secure', `${A}backend-protocol`)).toEqual(['approximated']);
@@ -152,6 +157,10 @@ describeNginx('import: backend-protocol GRPC / GRPCS on nginx with gRPC backends
       const r = await grpcsCall(https, 'grpc.test', m);
       expect([r.code, who(r), r.reply?.fullyQualifiedMethod]).toEqual([0, 'hello', m]);
     }
+    // x-forwarded-prefix reaches the backend as metadata; HSTS (TLS host) and custom-headers come back
+    const r = await grpcsCall(https, 'grpc.test', ECHO);
+    expect(r.reply?.headers.filter((h) => h.key === 'x-forwarded-prefix').map((h) => h.value)).toEqual(['/api']);
+    expect([r.headers['strict-transport-security'], r.headers['x-team']]).toEqual(['max-age=31536000; includeSubDomains', 'payments']);
     // a method the backend does not implement: the backend itself answers UNIMPLEMENTED (HTTP 200)
     const three = await grpcsCall(https, 'grpc.test', ECHO_THREE);
     expect([three.code, three.httpStatus]).toEqual([12, 200]);
