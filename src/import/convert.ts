@@ -13,6 +13,9 @@
  * - TLS hosts redirect HTTP with 308 unless `ssl-redirect: "false"`; `force-ssl-redirect` always.
  * - A canary Ingress adds its backend to the main Ingress's location with the same host, path and
  *   pathType; its other annotations are ignored.
+ * - `backend-protocol: GRPC` / `GRPCS` (`grpc_pass`): GRPCRoutes instead of HTTPRoutes, the paths
+ *   as method matches, on the HTTPS listener of TLS hosts (ingress-nginx served gRPC over TLS on
+ *   443); see grpc.ts.
  */
 import { BUILTIN_CONTROLLER_NAME, KubeObject } from '../model';
 import { checkPcre } from '../render/nginx/pcre';

@@ -164,7 +164,7 @@ export function grpcProtocolDetail(tlsHosts: readonly string[], plainHosts: read
     parts.push(`${plainHosts.map(name).join(', ')}: a GRPCRoute on the HTTP listener. Difference: ingress-nginx spoke HTTP/1.1 only on port 80 (gRPC clients reached such a host over TLS on 443 with its default self-signed certificate); here port 80 speaks cleartext HTTP/2 (h2c, prior knowledge), which works because every route on the port is gRPC (when the port also serves HTTPRoutes the GRPCRoute is not attached there: see the unsupported item). Fix: add a tls section for the host, then gRPC goes over HTTPS as before`);
   }
   if (!parts.length && dropped) return undefined; // reported by dropGrpcConflicts
-  if (!parts.length) return { result: 'unsupported', detail: 'GRPC: no path of the Ingress could be converted to a GRPCRoute (see the paths\' items)' };
+  if (!parts.length) return { result: 'unsupported', detail: 'GRPC: no GRPCRoute is emitted: no path of the Ingress could be converted (see the paths\' items), or its hosts redirect HTTP to HTTPS (force-ssl-redirect) without a tls section, so no listener serves them' };
   return { result: plainHosts.length ? 'approximated' : 'converted', detail: `GRPC: HTTP/2 to the backend (grpc_pass). ${parts.join('; ')}` };
 }
 
