@@ -173,6 +173,16 @@ describe('import: GRPC Ingresses', () => {
     expect(it[0].detail).toContain('HTTPRoute app/web');
   });
 
+  test('ssl-redirect "false" on a TLS host: HTTPS only, no port-80 route (gRPC clients never used port 80); force-ssl-redirect without tls: nothing to serve, said so', () => {
+    const off = run(ingress('g', { 'backend-protocol': 'GRPC', 'ssl-redirect': 'false' }, 'g.example.com', [['/', 'Prefix']], true));
+    expect(kinds(off.objects, 'HTTPRoute')).toEqual([]);
+    expect(kinds(off.objects, 'GRPCRoute').map((o) => o.spec.parentRefs)).toEqual([[{ name: 'ingress-nginx', sectionName: 'https-g-example-com' }]]);
+    const forced = run(ingress('g', { 'backend-protocol': 'GRPC', 'force-ssl-redirect': 'true' }, 'g.example.com', [['/', 'Prefix']]));
+    expect(kinds(forced.objects, 'GRPCRoute')).toEqual([]);
+    expect(kinds(forced.objects, 'HTTPRoute').map((o) => o.metadata.name)).toEqual(['g-ssl-redirect']);
+    expect(items(forced, 'g', `${A}backend-protocol`)).toEqual([expect.objectContaining({ result: 'unsupported', detail: expect.stringContaining('force-ssl-redirect') })]);
+  });
+
   test('output order: GRPCRoutes after HTTPRoutes; byte-stable', () => {
     const order = r.objects.map((o) => o.kind);
     expect(order.lastIndexOf('HTTPRoute')).toBeLessThan(order.indexOf('GRPCRoute'));
