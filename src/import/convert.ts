@@ -13,12 +13,16 @@
  * - TLS hosts redirect HTTP with 308 unless `ssl-redirect: "false"`; `force-ssl-redirect` always.
  * - A canary Ingress adds its backend to the main Ingress's location with the same host, path and
  *   pathType; its other annotations are ignored.
+ * - `backend-protocol: GRPC` / `GRPCS` (`grpc_pass`): GRPCRoutes instead of HTTPRoutes, the paths
+ *   as method matches, on the HTTPS listener of TLS hosts (ingress-nginx served gRPC over TLS on
+ *   443); see grpc.ts.
  */
 import { BUILTIN_CONTROLLER_NAME, KubeObject, REFERENCE_GRANT_API_VERSION } from '../model';
 import { checkPcre } from '../render/nginx/pcre';
 import { CONVERTED_ANNOTATIONS, NGINX_PREFIX, unsupportedReason } from './annotations';
 import { BackendTlsPolicies } from './backend-tls';
 import { corsFilter } from './cors';
+import { dropGrpcConflicts, grpcItem, grpcPathMatch, grpcProtocolDetail, grpcRedirectPath, grpcRoute } from './grpc';
 import { customHeaders } from './headers';
 import { ImportInput, ImportInputError, Ingress, IngressBackend, IngressPath, INGRESS_NGINX_CONTROLLER } from './model';
 import { applyProxyOptions } from './proxy-options';
@@ -91,6 +95,11 @@ interface BackendRef {
 const key = (i: Ingress) => `${i.namespace}/${i.name}`;
 const ann = (i: Ingress, name: string): string | undefined => i.annotations[NGINX_PREFIX + name];
 const isTrue = (v: string | undefined) => v === 'true';
+/** `backend-protocol` GRPC or GRPCS (case-insensitive, as ingress-nginx), else undefined. */
+const grpcProtocol = (i: Ingress): 'GRPC' | 'GRPCS' | undefined => {
+  const p = (ann(i, 'backend-protocol') ?? '').toUpperCase();
+  return p === 'GRPC' || p === 'GRPCS' ? p : undefined;
+};
 
 /** Converts parsed input into Gateway API objects and the report. */
 export function convert(input: ImportInput, options: ImportOptions = {}): ImportResult {
@@ -278,11 +287,16 @@ export function convert(input: ImportInput, options: ImportOptions = {}): Import
     }
   }
 
+  const routeIngress = new Map<KubeObject, string>(); // GRPCRoute → its Ingress (conflict reports)
+  const grpcIngresses: Ingress[] = [];
   for (const ing of mains) {
     const ik = key(ing);
     const firstRoute = routes.length; // the routes of this Ingress get its proxy options (proxy-options.ts)
     const hosts = hostsOf(ing);
-    const ctx = annotationsOf(ing, item, handled, input.configMaps);
+    // backend-protocol GRPC/GRPCS: GRPCRoutes, annotations reported for what they become there (grpc.ts)
+    const grpc = grpcProtocol(ing);
+    const ingItem = grpc ? grpcItem(grpc, item) : item;
+    const ctx = annotationsOf(ing, ingItem, handled, input.configMaps);
     for (const host of hosts) {
       const locs = byIngressHost.get(`${ik}\u0000${host}`) ?? [];
       const regex = regexHosts.has(host);
@@ -291,37 +305,47 @@ export function convert(input: ImportInput, options: ImportOptions = {}): Import
       const routeName = hosts.length === 1 ? ing.name : `${ing.name}-${host ? slug(host) : 'any-host'}`;
       // app-root: a server-level `if ($uri = /) { return 302 $scheme://$http_host<app-root>; }`,
       // before any location (and before the HTTPS redirect): the host's "/" whatever the paths
-      if (ctx.appRoot && locs.length) {
+      if (ctx.appRoot && locs.length && !grpc) {
         const r = { name: 'app-root', matches: [{ path: { type: 'Exact', value: '/' } }], filters: [{ type: 'RequestRedirect', requestRedirect: { path: { type: 'ReplaceFullPath', replaceFullPath: ctx.appRoot }, statusCode: 302 } }] };
         rules.push(r);
         redirectRules.push(r);
       }
       locs.sort((a, b) => cmp(a.path.field, b.path.field));
       for (const l of locs) {
-        const m = pathMatch(l, regex, ctx, item);
-        if (!m) continue;
-        const match: Json = { path: { type: m.match.type, value: m.match.value } };
+        let m: { match: PathMatch; rewrite?: Json } | undefined;
+        let match: Json;
+        if (grpc) {
+          const g = grpcPathMatch(l.path.path, l.path.pathType, regex);
+          if (g.result) item(ik, l.path.field, g.result, `${l.host || '*'} ${g.detail}`);
+          if (!g.match) continue;
+          match = g.match;
+        } else {
+          m = pathMatch(l, regex, ctx, item);
+          if (!m) continue;
+          match = { path: { type: m.match.type, value: m.match.value } };
+        }
         const filters: Json[] = [];
-        if (ctx.redirect) {
+        if (ctx.redirect && !grpc) {
           const r = { matches: [match], filters: [{ type: 'RequestRedirect', requestRedirect: ctx.redirect }] };
           rules.push(r);
           redirectRules.push(r); // a `return` runs before ingress-nginx's HTTPS redirect
           continue;
         }
         const rewrite: Json = {};
-        if (m.rewrite) rewrite.path = m.rewrite;
-        if (ctx.vhost) rewrite.hostname = ctx.vhost;
+        if (m?.rewrite) rewrite.path = m.rewrite;
+        if (ctx.vhost && !grpc) rewrite.hostname = ctx.vhost;
         if (Object.keys(rewrite).length) filters.push({ type: 'URLRewrite', urlRewrite: rewrite });
-        const requestSet = [...(ctx.connection !== undefined ? [{ name: 'Connection', value: ctx.connection }] : []), ...(ctx.forwardedPrefix !== undefined ? [{ name: 'X-Forwarded-Prefix', value: ctx.forwardedPrefix }] : [])];
+        const requestSet = [...(ctx.connection !== undefined && !grpc ? [{ name: 'Connection', value: ctx.connection }] : []), ...(ctx.forwardedPrefix !== undefined ? [{ name: 'X-Forwarded-Prefix', value: ctx.forwardedPrefix }] : [])];
         if (requestSet.length) filters.push({ type: 'RequestHeaderModifier', requestHeaderModifier: { set: requestSet } });
         // ingress-nginx's defaults (hsts: true, max-age one year, includeSubDomains) on TLS hosts,
         // then custom-headers (which win over it for the same name)
         const custom = ctx.responseHeaders ?? [];
         const responseSet = [...(tlsHosts.has(l.host) && !custom.some((h) => h.name.toLowerCase() === 'strict-transport-security') ? [{ name: 'Strict-Transport-Security', value: HSTS }] : []), ...custom];
         if (responseSet.length) filters.push({ type: 'ResponseHeaderModifier', responseHeaderModifier: { set: responseSet } });
-        if (ctx.cors) filters.push(ctx.cors);
-        const base: Json = { matches: [match], ...(filters.length ? { filters } : {}) };
-        const timeouts = ctx.timeout ? { timeouts: { backendRequest: ctx.timeout, request: ctx.timeout } } : {};
+        if (ctx.cors && !grpc) filters.push(ctx.cors);
+        // a GRPCRoute rule without method match matches every call: no matches at all
+        const base: Json = { ...(Object.keys(match).length ? { matches: [match] } : {}), ...(filters.length ? { filters } : {}) };
+        const timeouts = ctx.timeout && !grpc ? { timeouts: { backendRequest: ctx.timeout, request: ctx.timeout } } : {};
         const ref = (b: BackendRef, weight?: number): Json => ({ name: b.name, port: b.port, ...(weight !== undefined ? { weight } : {}) });
         const canary = l.canary ? canaryOf(l.canary.ingress, item, handled, canaryCache) : undefined;
         if (l.canary && canary) {
@@ -344,17 +368,22 @@ export function convert(input: ImportInput, options: ImportOptions = {}): Import
         } else {
           rules.push({ ...base, backendRefs: [ref(l.backend)], ...timeouts });
         }
-        redirectRules.push({ matches: [match], filters: [{ type: 'RequestRedirect', requestRedirect: { scheme: 'https', statusCode: 308 } }] });
+        redirectRules.push({ matches: [grpc ? grpcRedirectPath(l.path.path, l.path.pathType) : match], filters: [{ type: 'RequestRedirect', requestRedirect: { scheme: 'https', statusCode: 308 } }] });
       }
       if (!rules.length) continue;
       const tls = tlsHosts.has(host);
       const redirect = ctx.forceSsl || ((tls || passthroughTls.has(host)) && ctx.sslRedirect);
       const parents: Json[] = [];
-      if (!redirect) parents.push(parentRef(ing.namespace, 'http'));
+      // gRPC on a TLS host: HTTPS only (ingress-nginx's port 80 was HTTP/1.1, which gRPC clients cannot use)
+      if (!redirect && !(grpc && tls)) parents.push(parentRef(ing.namespace, 'http'));
       if (tls) parents.push(parentRef(ing.namespace, httpsListeners.get(host)!));
       if (ing.namespace !== gwNs) allowAll.add(ing.namespace);
       // a passed-through host that redirects HTTP has no listener left for its proxied rules
-      if (parents.length) routes.push(httpRoute(ing.namespace, routeName, host, parents, rules));
+      if (parents.length && grpc) {
+        const r = grpcRoute(ing.namespace, routeName, host, parents, rules);
+        routeIngress.set(r, ik);
+        routes.push(r);
+      } else if (parents.length) routes.push(httpRoute(ing.namespace, routeName, host, parents, rules));
       if (redirect) routes.push(httpRoute(ing.namespace, `${routeName}-ssl-redirect`, host, [parentRef(ing.namespace, 'http')], dedupe(redirectRules)));
     }
     // spec.defaultBackend: the catch-all of requests no host matches (Ingress without rules), or
@@ -375,14 +404,15 @@ export function convert(input: ImportInput, options: ImportOptions = {}): Import
       const backends = locations.filter((l) => l.ingress === ing).flatMap((l) => [l.backend, ...(l.canary ? [l.canary.backend] : [])]);
       backendTls.add(ing, (n) => ann(ing, n), backends, (n, result, detail) => {
         handled(ing, n);
-        item(ik, NGINX_PREFIX + n, result, detail);
+        ingItem(ik, NGINX_PREFIX + n, result, detail);
       });
     }
     applyProxyOptions(ing, routes.slice(firstRoute), item, handled);
+    if (grpc) grpcIngresses.push(ing); // listeners reported once the routes are final (below)
     reportRemaining(ing, converted.get(ik) ?? new Set(), item);
     const rt = `${NGINX_PREFIX}rewrite-target`;
     if (ing.annotations[rt] !== undefined && !report.some((i) => i.ingress === ik && i.annotation === rt)) {
-      item(ik, rt, 'unsupported', 'no converted path of the Ingress to rewrite: no effect');
+      ingItem(ik, rt, 'unsupported', 'no converted path of the Ingress to rewrite: no effect');
     }
   }
   for (const c of canaries) {
@@ -399,6 +429,25 @@ export function convert(input: ImportInput, options: ImportOptions = {}): Import
         item(key(c), a, 'converted', 'ignored on a canary Ingress by ingress-nginx too: the main Ingress\'s annotations apply to the canary backend');
       }
     }
+  }
+
+  // an HTTPRoute and a GRPCRoute cannot share a listener and hostname: the GRPCRoute gives way
+  const grpcBefore = routes.filter((r) => r.kind === 'GRPCRoute').map((r) => ({ r, n: (r.spec as { parentRefs: Json[] }).parentRefs.length }));
+  routes.splice(0, routes.length, ...dropGrpcConflicts(routes, item, (r) => routeIngress.get(r) ?? ''));
+  for (const ing of grpcIngresses) {
+    const ik = key(ing);
+    const mine = grpcBefore.filter((x) => routeIngress.get(x.r) === ik);
+    const kept = mine.filter((x) => routes.includes(x.r));
+    const hostsOn = (https: boolean) => kept.filter((x) => (x.r.spec as { parentRefs: Json[] }).parentRefs.some((p) => (p.sectionName !== 'http') === https)).map((x) => ((x.r.spec as { hostnames?: string[] }).hostnames ?? [''])[0]);
+    const dropped = kept.length < mine.length || kept.some((x) => (x.r.spec as { parentRefs: Json[] }).parentRefs.length < x.n);
+    if (grpcProtocol(ing) === 'GRPCS') {
+      // TLS to the backend is reported with the policy (backend-tls.ts); here the h2c difference of hosts without TLS
+      const plain = hostsOn(false);
+      if (plain.length) item(ik, `${NGINX_PREFIX}backend-protocol`, 'approximated', grpcProtocolDetail([], plain, false)!.detail.replace(/^GRPC: HTTP\/2 to the backend \(grpc_pass\)\. /, 'GRPCS, hosts without TLS: '));
+      continue;
+    }
+    const g = grpcProtocolDetail(hostsOn(true), hostsOn(false), dropped);
+    if (g) item(ik, `${NGINX_PREFIX}backend-protocol`, g.result, g.detail);
   }
 
   // --- certificates: cert-manager's ingress-shim annotations move to the Gateway ---
@@ -608,17 +657,15 @@ function annotationsOf(ing: Ingress, item: ItemFn, handled: (i: Ingress, n: stri
     const p = proto.toUpperCase();
     if (p === 'HTTP' || p === 'AUTO_HTTP') report('backend-protocol', 'converted', 'HTTP/1.1 to the backend, as Gateway API does by default');
     else if (p === 'HTTPS') out.backendTls = true; // reported with the policies (backend-tls.ts)
-    else if (p === 'GRPCS') report('backend-protocol', 'unsupported', 'GRPCS: gRPC over TLS; the built-in proxy speaks HTTP/2 only to a backend whose Service port has appProtocol kubernetes.io/h2c (or through a GRPCRoute), and import copies Services unchanged. Fix: rewrite the rules as a GRPCRoute (or set appProtocol: kubernetes.io/h2c on the Service port) and add a BackendTLSPolicy with the backend\'s CA and hostname');
-    else if (p === 'GRPC') report('backend-protocol', 'unsupported', 'GRPC: the built-in proxy speaks HTTP/2 to a backend whose Service port has appProtocol kubernetes.io/h2c (or through a GRPCRoute); import copies Services unchanged. Fix: set appProtocol: kubernetes.io/h2c on the Service port, or rewrite the rules as a GRPCRoute');
+    else if (p === 'GRPCS') out.backendTls = true; // GRPCRoutes + the policies (backend-tls.ts, reported through grpc.ts)
+    else if (p === 'GRPC') handled(ing, 'backend-protocol'); // GRPCRoutes, reported with them (grpc.ts)
     else report('backend-protocol', 'unsupported', `${proto}: Gateway API has no ${p} backends`);
   }
   if (!out.backendTls) {
     // without TLS to the backend the proxy-ssl-* annotations do nothing in ingress-nginx
-    const grpcs = (proto ?? '').toUpperCase() === 'GRPCS';
     for (const n of ['proxy-ssl-secret', 'proxy-ssl-verify', 'proxy-ssl-verify-depth', 'proxy-ssl-name', 'proxy-ssl-server-name', 'proxy-ssl-ciphers', 'proxy-ssl-protocols']) {
       if (ann(ing, n) === undefined) continue;
-      if (grpcs) report(n, 'unsupported', 'backend-protocol GRPCS is not converted (see it): its TLS settings are not either');
-      else report(n, 'converted', `no effect: backend-protocol is ${proto === undefined ? 'not set' : `"${proto}"`}, so ingress-nginx connected to the backend without TLS (as here)`);
+      report(n, 'converted', `no effect: backend-protocol is ${proto === undefined ? 'not set' : `"${proto}"`}, so ingress-nginx connected to the backend without TLS (as here)`);
     }
   }
   const useRegex = ann(ing, 'use-regex');
@@ -854,7 +901,7 @@ export function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-const KIND_ORDER = ['Namespace', 'GatewayClass', 'Gateway', 'ReferenceGrant', 'HTTPRoute', 'TLSRoute', 'TCPRoute', 'UDPRoute', 'BackendTLSPolicy', 'ConfigMap', 'Service', 'Secret'];
+const KIND_ORDER = ['Namespace', 'GatewayClass', 'Gateway', 'ReferenceGrant', 'HTTPRoute', 'GRPCRoute', 'TLSRoute', 'TCPRoute', 'UDPRoute', 'BackendTLSPolicy', 'ConfigMap', 'Service', 'Secret'];
 
 /** Objects in output order: by kind (classes, gateways, grants, routes, policies, CA ConfigMaps, Services, Secrets), then namespace/name. */
 export function sortObjects(objects: KubeObject[]): KubeObject[] {

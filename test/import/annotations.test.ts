@@ -130,7 +130,7 @@ describe('backend TLS', () => {
     expect(item(client.report, 'a', 'proxy-ssl-server-name').result).toBe('approximated');
   });
 
-  test('two Ingresses on one Service: the older one\'s policy applies (reported); GRPCS stays unsupported', () => {
+  test('two Ingresses on one Service: the older one\'s policy applies (reported); GRPCS gets a GRPCRoute and the policy', () => {
     const r = run(ingress('old', { 'backend-protocol': 'HTTPS' }, { created: '2024-01-01T00:00:00Z' }) + ingress('new', { 'backend-protocol': 'HTTPS', 'proxy-ssl-secret': 'app/ca' }, { host: 'b.test', created: '2025-01-01T00:00:00Z' }) + secret('ca', 'app', { 'ca.crt': ca }));
     expect(kind(r.objects, 'BackendTLSPolicy')).toHaveLength(1);
     expect(kind(r.objects, 'BackendTLSPolicy')[0].spec.validation.wellKnownCACertificates).toBe('System');
@@ -139,8 +139,11 @@ describe('backend TLS', () => {
     expect(kind(plain.objects, 'BackendTLSPolicy')).toEqual([]);
     expect(item(plain.report, 'a', 'proxy-ssl-secret')).toMatchObject({ result: 'converted', detail: expect.stringMatching(/no effect: backend-protocol is not set/) });
     const g = run(ingress('a', { 'backend-protocol': 'GRPCS' }));
-    expect(item(g.report, 'a', 'backend-protocol')).toMatchObject({ result: 'unsupported', detail: expect.stringMatching(/GRPCRoute/) });
-    expect(kind(g.objects, 'BackendTLSPolicy')).toEqual([]);
+    // GRPCS (test/import/grpc.test.ts has the details): a GRPCRoute, and a policy trusting the system CAs without proxy-ssl-secret
+    // two items: TLS to the backend (the policy), and h2c on port 80 for the host without TLS
+    expect(g.report.filter((i) => i.annotation.endsWith('/backend-protocol')).map((i) => [i.result, i.detail.slice(0, 26)])).toEqual([['approximated', 'GRPCS, hosts without TLS: '], ['approximated', 'GRPCS: GRPCRoute(s) (HTTP/']]);
+    expect(kind(g.objects, 'GRPCRoute')).toHaveLength(1);
+    expect(kind(g.objects, 'BackendTLSPolicy').map((o) => o.spec.validation.wellKnownCACertificates)).toEqual(['System']);
   });
 });
 
