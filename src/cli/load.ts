@@ -514,16 +514,18 @@ function isOnlyComments(part: string): boolean {
 
 /**
  * Copies every array of a js-yaml value at its exact length (as {@link exactArrays} does for the
- * `yaml` package's values) and returns false when a mapping has the key `null`: js-yaml makes that
- * string of a null key (`~:`, `null:`, an empty key), the `yaml` package an empty string, so such a
- * document is read by the latter. (No anchors here: every node is reached once.)
+ * `yaml` package's values), interns its strings, and returns false when a mapping has the key
+ * `null`: js-yaml makes that string of a null key (`~:`, `null:`, an empty key), the `yaml` package
+ * an empty string, so such a document is read by the latter. (No anchors here: every node is
+ * reached once.)
  */
 function tidy(value: unknown): boolean {
   if (value === null || typeof value !== 'object') return true;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const v = value[i];
-      if (v !== null && typeof v === 'object') {
+      if (typeof v === 'string') value[i] = intern(v);
+      else if (v !== null && typeof v === 'object') {
         if (!tidy(v)) return false;
         if (Array.isArray(v)) value[i] = v.slice();
       }
@@ -534,12 +536,27 @@ function tidy(value: unknown): boolean {
   if (Object.prototype.hasOwnProperty.call(obj, 'null')) return false;
   for (const k of Object.keys(obj)) {
     const v = obj[k];
-    if (v !== null && typeof v === 'object') {
+    if (typeof v === 'string') {
+      const i = intern(v);
+      if (i !== v) Object.defineProperty(obj, k, { value: i, writable: true, enumerable: true, configurable: true });
+    } else if (v !== null && typeof v === 'object') {
       if (!tidy(v)) return false;
       if (Array.isArray(v)) Object.defineProperty(obj, k, { value: v.slice(), writable: true, enumerable: true, configurable: true });
     }
   }
   return true;
+}
+
+/**
+ * The string as one shared, self-contained copy: V8's string table returns the copy every equal
+ * string already has (the input repeats `apiVersion`s, kinds, namespaces and names thousands of
+ * times), and the copy no longer points into the text it was cut from (a value of 13 characters
+ * or more is a slice of js-yaml's copy of its document, which would keep the whole input alive).
+ * (A property name is internalized: that is the copy.)
+ */
+function intern(s: string): string {
+  for (const k in { [s]: 0 }) return k;
+  return s;
 }
 
 // ---------------------------------------------------------------------------------------------
