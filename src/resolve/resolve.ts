@@ -48,7 +48,8 @@ export function resolve(objects: readonly KubeObject[], options: ResolveOptions 
   const classes = evaluateClasses(ctx);
   const gateways = evaluateGateways(ctx, classes);
   const policies = evaluatePolicies(ctx);
-  const routes = resolveRoutes(ctx, gateways, (ns, svc, port) => policyFor(inv, policies, ns, svc, port)?.tls);
+  // (without model rules, the routes keep only the parts of their rules read below)
+  const routes = resolveRoutes(ctx, gateways, (ns, svc, port) => policyFor(inv, policies, ns, svc, port)?.tls, options.modelRules === false);
 
   const status: ObjectStatus[] = [];
   for (const c of classes.values()) {
