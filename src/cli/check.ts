@@ -53,7 +53,8 @@ function collectNamespace(value: string, previous: readonly string[]): string[] 
 /** Runs `check`; returns the exit code. */
 export async function check(paths: readonly string[], opts: CheckOptions, io: CliIO): Promise<number> {
   // `check` also reports namespaces nothing in the input creates (other commands do not)
-  const loaded = await loadAndResolve(paths, { ...opts, checkNamespaces: true }, io, true);
+  // (status and diagnostics only: the model keeps no route rules)
+  const loaded = await loadAndResolve(paths, { ...opts, checkNamespaces: true, modelRules: false }, io, true);
   if (!loaded) return 2;
   const r = { ...loaded, diagnostics: sortDiagnostics([...loaded.diagnostics, ...acmeDiagnostics(loaded)]) };
   io.stdout(opts.format === 'json' ? formatCheckJson(r.diagnostics, r.result.status) : formatCheckText(r, { verbose: !!opts.verbose, color: !!io.color }));

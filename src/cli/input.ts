@@ -47,6 +47,11 @@ export interface InputOptions {
   readonly implementation?: string;
   /** The Gateway API channel the cluster's CRDs come from (`--channel`); default: inferred from the input. */
   readonly channel?: 'standard' | 'experimental';
+  /**
+   * Not a flag: `false` when the command reads only status and diagnostics (`check`), so the
+   * model keeps no route rules (`ResolveOptions.modelRules`). @default true
+   */
+  readonly modelRules?: boolean;
 }
 
 /** Adds the options of {@link InputOptions} to a command. */
@@ -114,6 +119,7 @@ export async function loadAndResolve(paths: readonly string[], opts: InputOption
     defaultNamespace: opts.namespace ?? 'default',
     ...(opts.assumeExternal ? { assumeExternal: true } : {}),
     ...(opts.channel ? { channel: opts.channel } : {}),
+    ...(opts.modelRules === false ? { modelRules: false } : {}),
     ...(opts.checkNamespaces ? { namespaces: { external: [...(opts.externalNamespace ?? [])], assumeExternal: !!opts.assumeExternal }, metallb: true } : {}),
   };
   const prepared = prepare?.(input.objects.map((o) => o.object), resolveOptions);
@@ -135,7 +141,8 @@ export async function loadAndResolve(paths: readonly string[], opts: InputOption
   const own = new Map<Diagnostic, Source>();
   for (const d of input.diagnostics) own.set(d.diagnostic, d.source);
   const diagnostics = sortDiagnostics([...result.diagnostics, ...(prepared?.diagnostics ?? []), ...input.diagnostics.map((d) => d.diagnostic), ...(multi ? [] : [...otherControllers(objects, result, resolveOptions), ...single!.diagnostics])]);
-  const index = sourceIndex(input, resolveOptions.defaultNamespace!);
+  // (built on the first diagnostic shown: a clean input never needs it)
+  let index: Map<string, Indexed[]> | undefined;
   return {
     input,
     objects,
@@ -144,7 +151,7 @@ export async function loadAndResolve(paths: readonly string[], opts: InputOption
     resolveOptions,
     results: multi ? multi.results : new Map([[resolveOptions.controllerName!, result]]),
     implementations: multi ? multi.implementations : single!.reports,
-    sourceOf: (d) => own.get(d) ?? lookup(index, d.object),
+    sourceOf: (d) => own.get(d) ?? lookup((index ??= sourceIndex(input, resolveOptions.defaultNamespace!)), d.object),
   };
 }
 

@@ -18,7 +18,6 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import * as YAML from 'yaml';
 import { Diagnostic, KubeObject, ObjectRef } from '../model';
 import { appendAll } from '../model/arrays';
 
@@ -244,23 +243,350 @@ function realpath(p: string): string {
 /**
  * Parses the text of one file: every document, Lists flattened. Pure (no I/O), so it is what
  * tests and stdin use directly.
+ *
+ * Two parsers, one result. The `yaml` package is the reference: its values, its document and line
+ * numbers, its error messages (`file:line:col`). It builds a syntax tree per document, which makes
+ * it slow (about 1 MB/s) and memory-hungry on large input, so documents are first read with
+ * `js-yaml` (plain values, no tree) under a schema made to resolve plain scalars exactly as the
+ * `yaml` package's YAML 1.2 core schema does ({@link FAST_SCHEMA}), and a document goes to the
+ * `yaml` package whenever the two could differ (see {@link parseFast}). Any syntax error, or
+ * anything in the file's structure the split into documents does not handle, sends the whole file
+ * to the `yaml` package: errors are always its messages.
  */
-export function parseDocuments(text: string, file: string): { objects: LoadedObject[]; diagnostics: SourcedDiagnostic[]; errors: InputError[] } {
+export function parseDocuments(text: string, file: string, stats?: ParseStats): ParsedText {
+  const fast = parseFast(text, file, stats);
+  if (fast) return fast;
+  if (stats) stats.yamlFiles++;
+  return parseDocumentsWithYaml(text, file);
+}
+
+/** Counts of how documents were read (for tests: the fast path must actually be taken). */
+export interface ParseStats {
+  /** Documents read by js-yaml. */
+  fastDocuments: number;
+  /** Documents of the fast path handed to the `yaml` package alone. */
+  yamlDocuments: number;
+  /** Files read by the `yaml` package as a whole. */
+  yamlFiles: number;
+}
+
+/** {@link parseDocuments} with the `yaml` package alone (the reference the fast path is tested against). */
+export function parseDocumentsWithYaml(text: string, file: string): ParsedText {
+  const { documents: _, ...parsed } = parseWithYaml(text, file, 1, 0);
+  return parsed;
+}
+
+/** What {@link parseDocuments} returns. */
+export interface ParsedText {
+  objects: LoadedObject[];
+  diagnostics: SourcedDiagnostic[];
+  errors: InputError[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// The fast path: js-yaml, document by document
+
+/**
+ * Tag names of the fast schema's types. They are nobody's tags, so an explicit tag in the input
+ * (`!!str`, `!!int`, `!foo`…) is unknown to js-yaml: it throws, and the document goes to the `yaml`
+ * package, which knows what the tag means under its schema.
+ */
+const FAST_TAG = 'tag:cdk8s-gateway.invalid,2026:';
+
+/** Set when a plain `<<` is read: the `yaml` package (with merge keys on) would merge there. */
+let sawMergeKey = false;
+
+/**
+ * A js-yaml schema whose implicit types are the `yaml` package's core-schema tags, in its order,
+ * with its regular expressions and its conversions (core/int.js, core/float.js, common/null.js,
+ * core/bool.js of `yaml` 2.x). Plain scalars matching none of them are strings, as there.
+ */
+let fastSchema: import('js-yaml').Schema | undefined;
+function FAST_SCHEMA(): import('js-yaml').Schema {
+  if (fastSchema) return fastSchema;
+  const jsyaml = require('js-yaml') as typeof import('js-yaml');
+  const type = (name: string, test: RegExp, construct: (s: string) => unknown) =>
+    new jsyaml.Type(FAST_TAG + name, { kind: 'scalar', resolve: (s: string | null) => test.test(s ?? ''), construct: (s: string | null) => construct(s ?? '') });
+  fastSchema = new jsyaml.Schema({
+    implicit: [
+      type('merge', /^<<$/, (s) => {
+        sawMergeKey = true;
+        return s;
+      }),
+      type('null', /^(?:~|[Nn]ull|NULL)?$/, () => null),
+      type('bool', /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/, (s) => s[0] === 't' || s[0] === 'T'),
+      type('int-oct', /^0o[0-7]+$/, (s) => parseInt(s.substring(2), 8)),
+      type('int', /^[-+]?[0-9]+$/, (s) => parseInt(s, 10)),
+      type('int-hex', /^0x[0-9a-fA-F]+$/, (s) => parseInt(s.substring(2), 16)),
+      type('float-nan', /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/, (s) =>
+        s.slice(-3).toLowerCase() === 'nan' ? NaN : s[0] === '-' ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY),
+      type('float-exp', /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/, (s) => parseFloat(s)),
+      type('float', /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/, (s) => parseFloat(s)),
+    ],
+    explicit: [],
+  });
+  return fastSchema;
+}
+
+/**
+ * Text that sends a document to the `yaml` package (the packages read it differently, or js-yaml
+ * accepts what the `yaml` package refuses), one alternative per construct:
+ * - a node property or alias (`&a`, `*a`, `!tag`, `!!str`, `!`) at the start of a token: js-yaml
+ *   gives every tag its own meaning and has no alias limit (the `yaml` package: 1,000);
+ * - an explicit key (`? `) and a flow collection as a key (`[a]: b`, `{a: 1}: b`): the packages
+ *   make different strings of such keys (`a` / `[object Object]` against `[ a ]`);
+ * - a tab in a line's leading white space (the `yaml` package refuses some that js-yaml reads as
+ *   separation, `\t- x`);
+ * - a comment glued to a quoted scalar or a flow indicator (`"x"#`, `[#`: an error for the
+ *   `yaml` package only);
+ * - a block scalar's indentation indicator (`|2`, `>-1`): js-yaml accepts less indented lines
+ *   after it that the `yaml` package refuses;
+ * - content on a `---` line (`--- a: 1` is refused by the `yaml` package only);
+ * - a block scalar whose first line is blank but holds spaces (`|\n␠␠\n x`: the `yaml` package
+ *   wants an indentation indicator when such a line is more indented than the content);
+ * - an empty sequence item (`-` and nothing else on the line): js-yaml accepts less indented items
+ *   after it (`a:\n - \n- `) that the `yaml` package refuses.
+ * Matching text inside a quoted string or a block scalar only sends that document to the `yaml`
+ * package, which is slower, never wrong.
+ */
+const NEEDS_YAML = /(?:^|[\s[\]{},:?-])[&*!]|(?:^|[\s[{,])\?(?:\s|$)|[\]}][ \t]*:|^ *\t|["'\]}[{,]#|(?:^|\s)[|>][-+]?[0-9]|^---[ \t]+[^\s#]|(?:^|\s)[|>][-+]?[ \t]*(?:#.*)?\r?\n[ \t]*[ ][ \t]*\r?\n|^[ \t]*-(?:[ \t]+-)*[ \t]*(?:#.*)?\r?$/m;
+
+/**
+ * The fast path, or `undefined` when the file must be read by the `yaml` package as a whole: a
+ * byte-order mark, a directive (`%…`) or document end marker (`...`) line, a line starting with
+ * `---` or `...` that is not a marker (`---x`), a lone carriage return
+ * (a line break for YAML, not for the split below), or a syntax error anywhere.
+ *
+ * The file is split into documents at its `---` marker lines: a line starting with `---` followed
+ * by a space, a tab or the line's end is a document marker wherever it is (YAML 1.2 forbids such
+ * a line as content, `c-forbidden`), so the split is the one the `yaml` package makes. Each
+ * document is read by js-yaml; it goes to the `yaml` package instead (alone: same values, same
+ * lines) when it has an anchor or alias, an explicit tag (even `!`), a merge key `<<`, a key that is
+ * null or a collection (the packages make different strings of them), nesting deeper than
+ * js-yaml's limit, or is a List (its items' lines come from the `yaml` package's nodes).
+ */
+function parseFast(text: string, file: string, stats?: ParseStats): ParsedText | undefined {
+  if (text.charCodeAt(0) === 0xfeff || text.includes('\ufeff') || /\r(?!\n)/.test(text)) return undefined;
+  // [start offset, first line (1-based)] of each part between `---` marker lines
+  const starts: number[] = [0];
+  const lines: number[] = [1];
+  let line = 1;
+  for (let i = 0; i < text.length;) {
+    const c = text.charCodeAt(i);
+    if (c === 0x2d /* - */ || c === 0x2e /* . */) {
+      if (text.startsWith('---', i) || text.startsWith('...', i)) {
+        // (`---x` is content for the `yaml` package, a marker for js-yaml)
+        if (c === 0x2e || !isMarkerEnd(text.charCodeAt(i + 3))) return undefined;
+        if (i > 0) {
+          starts.push(i);
+          lines.push(line);
+        }
+      }
+    } else if (c === 0x25 /* % */) {
+      return undefined;
+    }
+    const next = text.indexOf('\n', i);
+    if (next < 0) break;
+    i = next + 1;
+    line++;
+  }
+  const out: ParsedText = { objects: [], diagnostics: [], errors: [] };
+  const jsyaml = require('js-yaml') as typeof import('js-yaml');
+  const schema = FAST_SCHEMA();
+  let document = 0;
+  for (let p = 0; p < starts.length; p++) {
+    const part = text.slice(starts[p], p + 1 < starts.length ? starts[p + 1] : text.length);
+    // before the first marker: a document only when there is more than comments and blank lines
+    if (p === 0 && starts.length > 1 && !text.startsWith('---', 0) && isOnlyComments(part)) continue;
+    if (p === 0 && starts.length === 1 && isOnlyComments(part)) continue; // (no document, or an empty one: nothing either way)
+    document++;
+    let value: unknown;
+    let fast = !NEEDS_YAML.test(part) && !hasMultiLineFlow(part);
+    if (fast) {
+      sawMergeKey = false;
+      try {
+        value = jsyaml.load(part, { schema });
+      } catch {
+        fast = false;
+      }
+    }
+    const contentLine = fast ? firstContentLine(part, starts[p] > 0 || text.startsWith('---')) : -1;
+    if (fast && contentLine >= 0 && !sawMergeKey && !isList(value) && tidy(value)) {
+      if (stats) stats.fastDocuments++;
+      if (value === null || value === undefined) continue;
+      check(value, { file, document, line: lines[p] + contentLine }, out.objects, out.diagnostics);
+      continue;
+    }
+    // this document as the `yaml` package reads it; an error there is reported for the whole file
+    const alone = parseWithYaml(part, file, document, lines[p] - 1);
+    if (alone.errors.length || alone.documents !== 1) return undefined;
+    if (stats) stats.yamlDocuments++;
+    appendAll(out.objects, alone.objects);
+    appendAll(out.diagnostics, alone.diagnostics);
+  }
+  return out;
+}
+
+/**
+ * Whether a quoted scalar or a flow collection (`[…]`, `{…}`) of `part` goes on past the end of a
+ * line. The `yaml` package wants the lines it continues on indented more than the block around it,
+ * js-yaml does not check: such documents are read by the `yaml` package. (Conservative: a bracket or
+ * quote inside a plain or block scalar may count too, which only costs speed.)
+ */
+function hasMultiLineFlow(part: string): boolean {
+  let depth = 0;
+  let prev = 0x0a;
+  for (let i = 0; i < part.length; i++) {
+    const c = part.charCodeAt(i);
+    if (c === 0x0a) {
+      if (depth > 0) return true;
+    } else if (c === 0x23 /* # */ && (prev === 0x20 || prev === 0x09 || prev === 0x0a)) {
+      const next = part.indexOf('\n', i);
+      if (next < 0) break;
+      i = next - 1; // the comment ends at the line break (seen next)
+    } else if ((c === 0x22 /* " */ || c === 0x27) /* ' */ && isTokenStart(prev)) {
+      let j = i + 1;
+      for (; j < part.length; j++) {
+        const d = part.charCodeAt(j);
+        if (d === 0x0a || d === 0x0d) return true;
+        if (c === 0x22 && d === 0x5c /* \ */) {
+          const e = part.charCodeAt(++j);
+          if (e === 0x0a || e === 0x0d) return true; // (an escaped line break)
+        }
+        else if (d === c) {
+          if (c === 0x27 && part.charCodeAt(j + 1) === 0x27) j++;
+          else break;
+        }
+      }
+      if (j >= part.length) return true;
+      i = j;
+    } else if ((c === 0x5b /* [ */ || c === 0x7b) /* { */ && isTokenStart(prev)) {
+      depth++;
+    } else if ((c === 0x5d /* ] */ || c === 0x7d) /* } */ && depth > 0) {
+      depth--;
+    }
+    prev = c;
+  }
+  return depth > 0;
+}
+
+/** Whether a token may start after the char `c`: line start, white space, a flow indicator, `:`. */
+function isTokenStart(c: number): boolean {
+  return c === 0x0a || c === 0x20 || c === 0x09 || c === 0x5b || c === 0x7b || c === 0x2c || c === 0x3a || c === 0x2d || c === 0x3f;
+}
+
+/** Whether `c` (a char code, NaN past the end) may follow `---` / `...` on a marker line. */
+function isMarkerEnd(c: number): boolean {
+  return Number.isNaN(c) || c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+}
+
+/**
+ * The 0-based line of `part` where its content starts: the first line that is neither blank nor a
+ * comment, after the marker line when there is one (no content on it: see {@link NEEDS_YAML}).
+ * -1 when that line is indented: js-yaml then accepts less indented lines after it
+ * (`  - a\n- b`) that the `yaml` package refuses.
+ */
+function firstContentLine(part: string, marker: boolean): number {
+  let line = 0;
+  let i = 0;
+  if (marker) {
+    i = part.indexOf('\n') + 1;
+    line = 1;
+    if (i === 0) return 0;
+  }
+  while (i < part.length) {
+    let j = i;
+    while (part.charCodeAt(j) === 0x20 || part.charCodeAt(j) === 0x09) j++;
+    const c = part.charCodeAt(j);
+    if (c !== 0x23 /* # */ && c !== 0x0a && c !== 0x0d && j < part.length) return j > i ? -1 : line;
+    const next = part.indexOf('\n', j);
+    if (next < 0) break;
+    i = next + 1;
+    line++;
+  }
+  return line;
+}
+
+/** Whether every line of `part` is blank or a comment. */
+function isOnlyComments(part: string): boolean {
+  return /^(?:[ \t]*(?:#[^\n]*)?\r?(?:\n|$))*$/.test(part);
+}
+
+/**
+ * Copies every array of a js-yaml value at its exact length (as {@link exactArrays} does for the
+ * `yaml` package's values), interns its strings, and returns false when a mapping has the key
+ * `null`: js-yaml makes that string of a null key (`~:`, `null:`, an empty key), the `yaml` package
+ * an empty string, so such a document is read by the latter. (No anchors here: every node is
+ * reached once.)
+ */
+function tidy(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return true;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const v = value[i];
+      if (typeof v === 'string') value[i] = intern(v);
+      else if (v !== null && typeof v === 'object') {
+        if (!tidy(v)) return false;
+        if (Array.isArray(v)) value[i] = v.slice();
+      }
+    }
+    return true;
+  }
+  const obj = value as Record<string, unknown>;
+  if (Object.prototype.hasOwnProperty.call(obj, 'null')) return false;
+  for (const k of Object.keys(obj)) {
+    const v = obj[k];
+    if (typeof v === 'string') {
+      const i = intern(v);
+      if (i !== v) Object.defineProperty(obj, k, { value: i, writable: true, enumerable: true, configurable: true });
+    } else if (v !== null && typeof v === 'object') {
+      if (!tidy(v)) return false;
+      if (Array.isArray(v)) Object.defineProperty(obj, k, { value: v.slice(), writable: true, enumerable: true, configurable: true });
+    }
+  }
+  return true;
+}
+
+/**
+ * The string as one shared, self-contained copy: V8's string table returns the copy every equal
+ * string already has (the input repeats `apiVersion`s, kinds, namespaces and names thousands of
+ * times), and the copy no longer points into the text it was cut from (a value of 13 characters
+ * or more is a slice of js-yaml's copy of its document, which would keep the whole input alive).
+ * (A property name is internalized: that is the copy.)
+ */
+function intern(s: string): string {
+  for (const k in { [s]: 0 }) return k;
+  return s;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The `yaml` package: the reference reading
+
+/**
+ * Reads `text` with the `yaml` package, numbering its documents from `firstDocument` and adding
+ * `lineOffset` to every line (for one document cut out of a file).
+ */
+function parseWithYaml(text: string, file: string, firstDocument: number, lineOffset: number): ParsedText & { documents: number } {
+  const YAML = require('yaml') as typeof import('yaml');
   const objects: LoadedObject[] = [];
   const diagnostics: SourcedDiagnostic[] = [];
   const errors: InputError[] = [];
   const lineCounter = new YAML.LineCounter();
+  const linePos = (offset: number) => {
+    const p = lineCounter.linePos(offset);
+    return { line: p.line + lineOffset, col: p.col };
+  };
   // What YAML.parseAllDocuments does, one document at a time: each document's syntax tree is
   // dropped as soon as its value is taken, so memory holds the values, never the whole input's
   // trees (the composer yields a document only once it is complete: same documents, same errors)
   const composer = new YAML.Composer({ lineCounter, prettyErrors: false, merge: true, uniqueKeys: true });
   const parser = new YAML.Parser(lineCounter.addNewLine);
-  let document = 0;
+  let document = firstDocument - 1;
   for (const doc of composer.compose(parser.parse(text))) {
     document++;
     if (doc.errors.length) {
       for (const err of doc.errors) {
-        const { line, col } = lineCounter.linePos(err.pos[0]);
+        const { line, col } = linePos(err.pos[0]);
         errors.push({ location: `${file}:${line}:${col}`, message: firstLine(err.message) });
       }
       continue;
@@ -270,7 +596,7 @@ export function parseDocuments(text: string, file: string): { objects: LoadedObj
     try {
       value = doc.toJS({ maxAliasCount: 1000 });
     } catch (e) {
-      const { line, col } = lineCounter.linePos(doc.contents.range[0]);
+      const { line, col } = linePos(doc.contents.range[0]);
       errors.push({ location: `${file}:${line}:${col}`, message: firstLine((e as Error).message) });
       continue;
     }
@@ -280,11 +606,11 @@ export function parseDocuments(text: string, file: string): { objects: LoadedObj
     } catch {
       // nesting deeper than the stack allows: the arrays replaced so far hold the same elements
     }
-    const docLine = lineCounter.linePos(doc.contents.range[0]).line;
-    const itemLines = listItemLines(doc as YAML.Document.Parsed, lineCounter);
+    const docLine = linePos(doc.contents.range[0]).line;
+    const itemLines = listItemLines(doc as import('yaml').Document.Parsed, linePos);
     flatten(value, { file, document, line: docLine }, itemLines, objects, diagnostics);
   }
-  return { objects, diagnostics, errors };
+  return { objects, diagnostics, errors, documents: document - firstDocument + 1 };
 }
 
 /**
@@ -324,10 +650,11 @@ function firstLine(message: string): string {
 }
 
 /** Start lines of the `items` entries of a List document (1-based), when the document is one. */
-function listItemLines(doc: YAML.Document.Parsed, lineCounter: YAML.LineCounter): number[] {
+function listItemLines(doc: import('yaml').Document.Parsed, linePos: (offset: number) => { line: number }): number[] {
+  const YAML = require('yaml') as typeof import('yaml');
   const items = doc.get('items', true);
   if (!YAML.isSeq(items)) return [];
-  return items.items.map((n) => (YAML.isNode(n) && n.range ? lineCounter.linePos(n.range[0]).line : 0));
+  return items.items.map((n) => (YAML.isNode(n) && n.range ? linePos(n.range[0]).line : 0));
 }
 
 /** Whether `value` is a List object (`kind: List` or `…List`) with an `items` array. */

@@ -34,6 +34,13 @@ import { appendAll } from '../model/arrays';
 export function resolve(objects: readonly KubeObject[], options: ResolveOptions = {}): ResolveResult {
   const controllerName = options.controllerName ?? BUILTIN_CONTROLLER_NAME;
   const defaultNamespace = options.defaultNamespace ?? 'default';
+  // The stages that read only the input run first, while nothing else of the run is held: the
+  // schema and CEL checks make most of the run's short-lived garbage, and the heap grows with what
+  // is live while it is made. (Their findings are appended in the same order as ever below.)
+  const removed = removedShapeDiagnostics(objects, defaultNamespace);
+  const schema = options.schemaValidation ?? true ? schemaDiagnostics(objects, defaultNamespace, options.channel) : [];
+  const namespaces = options.namespaces ? namespaceDiagnostics(objects, defaultNamespace, options.namespaces) : [];
+  const metallb = options.metallb ? metallbDiagnostics(objects, defaultNamespace) : [];
   const inv = buildInventory(objects, controllerName, defaultNamespace, options.assumeExternal ?? false, options.handlesGatewaysWithoutClass ?? true);
   const diags: Diagnostic[] = [...inv.diagnostics];
   const ctx = { inv, diags };
@@ -41,7 +48,8 @@ export function resolve(objects: readonly KubeObject[], options: ResolveOptions 
   const classes = evaluateClasses(ctx);
   const gateways = evaluateGateways(ctx, classes);
   const policies = evaluatePolicies(ctx);
-  const routes = resolveRoutes(ctx, gateways, (ns, svc, port) => policyFor(inv, policies, ns, svc, port)?.tls);
+  // (without model rules, the routes keep only the parts of their rules read below)
+  const routes = resolveRoutes(ctx, gateways, (ns, svc, port) => policyFor(inv, policies, ns, svc, port)?.tls, options.modelRules === false);
 
   const status: ObjectStatus[] = [];
   for (const c of classes.values()) {
@@ -80,13 +88,11 @@ export function resolve(objects: readonly KubeObject[], options: ResolveOptions 
   appendAll(status, policyStatuses(inv, policies, routes, controllerName));
   status.sort((a, b) => cmpTuple([a.kind, a.namespace ?? '', a.name], [b.kind, b.namespace ?? '', b.name]));
 
-  const model = buildModel(gateways, routes);
+  let model = buildModel(gateways, routes);
   appendAll(diags, pathDroppedDiagnostics(inv.routes), shadowedRuleDiagnostics(inv.routes, model));
-  const removed = removedShapeDiagnostics(objects, defaultNamespace);
-  appendAll(diags, removed);
-  if (options.schemaValidation ?? true) appendAll(diags, schemaDiagnostics(objects, defaultNamespace, options.channel));
-  if (options.namespaces) appendAll(diags, namespaceDiagnostics(objects, defaultNamespace, options.namespaces));
-  if (options.metallb) appendAll(diags, metallbDiagnostics(objects, defaultNamespace));
+  // (nothing reads the rules past this point)
+  if (options.modelRules === false) model = withoutRules(model);
+  appendAll(diags, removed, schema, namespaces, metallb);
   const covered = coveredBy(removed);
   return { status, diagnostics: sortDiagnostics(diags.filter((d) => !covered(d))), model };
 }
@@ -217,6 +223,14 @@ function routeStatus(r: RouteState, controllerName: string): ObjectStatus {
 
 function listenerId(l: ListenerState): string {
   return l.owner.kind === 'Gateway' ? l.name : `${l.owner.namespace}/${l.owner.name}/${l.name}`;
+}
+
+/** The model with every route's rules left out (`ResolveOptions.modelRules`). */
+function withoutRules(model: ResolvedModel): ResolvedModel {
+  return {
+    gateways: model.gateways.map((g) => ({ ...g, listeners: g.listeners.map((l) => ({ ...l, routes: l.routes.map((a) => ({ ...a, rules: [] })) })) })),
+    routes: model.routes.map((r) => ({ ...r, rules: [] })),
+  };
 }
 
 function buildModel(gateways: ReadonlyMap<string, GatewayState>, routes: readonly RouteState[]): ResolvedModel {

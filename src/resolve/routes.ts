@@ -59,6 +59,7 @@ export function resolveRoutes(
   ctx: Ctx,
   gateways: ReadonlyMap<string, GatewayState>,
   tlsLookup: BackendTlsLookup,
+  leanRules = false,
 ): RouteState[] {
   const listenerSets = new Map<string, ListenerSetState>();
   for (const g of gateways.values()) for (const s of g.listenerSets) listenerSets.set(key(s.obj.namespace, s.obj.name), s);
@@ -129,7 +130,7 @@ export function resolveRoutes(
       );
     }
     const partiallyInvalid = invalidRules.length && !allInvalid ? { reason: invalidRules[0].reason ?? REASON.UnsupportedValue, message: ruleMessage(invalidRules) } : undefined;
-    out.push({ obj: r, kind, hostnames, rules, refProblem: problem, parents, ...(partiallyInvalid ? { partiallyInvalid } : {}), ...(proxyOptions ? { proxyOptions } : {}) });
+    out.push({ obj: r, kind, hostnames, rules: leanRules ? rules.map(leanRule) : rules, refProblem: problem, parents, ...(partiallyInvalid ? { partiallyInvalid } : {}), ...(proxyOptions ? { proxyOptions } : {}) });
   }
   const final = resolveHttpGrpcConflicts(ctx, out);
   // attachedRoutes: a route counts once per listener
@@ -343,5 +344,19 @@ function attach(
   };
 }
 
+
+/** Shared empty parts of lean rules (frozen: nothing may add to them). */
+const NO_MATCHES: ResolvedRule['matches'] = Object.freeze([]) as unknown as ResolvedRule['matches'];
+const NO_FILTERS: ResolvedRule['filters'] = Object.freeze([]) as unknown as ResolvedRule['filters'];
+const NO_EXTRA: ResolvedRule['extra'] = Object.freeze({});
+
+/**
+ * A rule without what only the model's consumers read (matches, filters, other fields): what the
+ * resolver itself reads past this point — validity, backends and mirrors (BackendTLSPolicy
+ * ancestors) — is kept. For `ResolveOptions.modelRules: false`, whose model has no rules anyway.
+ */
+function leanRule(rule: ResolvedRule): ResolvedRule {
+  return { ...rule, matches: NO_MATCHES, filters: NO_FILTERS, extra: NO_EXTRA };
+}
 
 export { BackendTlsLookup, KNOWN_FILTERS, withDefaultHttpMatches } from './rules';

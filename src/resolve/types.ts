@@ -75,6 +75,14 @@ export interface ResolveOptions {
    * @default false
    */
   readonly metallb?: boolean;
+  /**
+   * Whether the model keeps every route's resolved rules (`ResolvedRoute.rules` and
+   * `RouteAttachment.rules`). `false` leaves them empty once the diagnostics that read them are
+   * made — status and diagnostics are the same — for callers that need only those (the CLI's
+   * `check`), so a large input's resolved rules are not held while the rest of it is checked.
+   * @default true
+   */
+  readonly modelRules?: boolean;
 }
 
 /** `True` / `False` / `Unknown`, as in `metav1.Condition`. */
