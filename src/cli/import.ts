@@ -11,7 +11,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { convert, DEFAULT_GATEWAY_NAME, DEFAULT_GATEWAY_NAMESPACE, formatObjectsYaml, formatReportJson, formatReportMarkdown, generateApp, parseImportInput, reportCounts } from '../import';
+import type * as Import from '../import';
+import { DEFAULT_GATEWAY_NAME, DEFAULT_GATEWAY_NAMESPACE } from '../import/defaults';
 import { isDns1123Label, isDns1123Subdomain } from '../validate/formats';
 import { CliIO } from './input';
 import { DEFAULT_MAX_INPUT_BYTES, load } from './load';
@@ -49,6 +50,8 @@ export function importCommand(io: CliIO, done: (code: number) => void): Command 
 
 /** Runs `import`; returns the exit code. */
 export async function importIngresses(paths: readonly string[], opts: ImportCliOptions, io: CliIO): Promise<number> {
+  // (the converter and its YAML writer are loaded only when import runs: other commands start faster)
+  const { convert, formatObjectsYaml, formatReportJson, formatReportMarkdown, generateApp, parseImportInput, reportCounts } = require('../import') as typeof Import;
   const input = await load(paths, { cwd: io.cwd, readStdin: io.readStdin, maxBytes: DEFAULT_MAX_INPUT_BYTES });
   const errors = input.errors.map((e) => `${e.location}: ${e.message}`);
   for (const d of input.diagnostics) errors.push(`${d.source.file}:${d.source.line}: ${d.diagnostic.message}`);

@@ -23,7 +23,7 @@
  * of cdk8s (`apiObject.addJsonPatch(JsonPatch.…)`, or a plain `ApiObject` for a kind without a
  * construct), marked `ESCAPE HATCH` in main.ts and listed in {@link GeneratedApp.escapeHatches}.
  */
-import { BUILTIN_CONTROLLER_NAME, GATEWAY_GROUP, KubeObject } from '../model';
+import { BUILTIN_CONTROLLER_NAME, GATEWAY_GROUP, KubeObject, parseProxyOptions, PROXY_OPTION_ANNOTATIONS, PROXY_OPTION_KEYS } from '../model';
 import { ReportItem } from './convert';
 
 /** What {@link generateApp} produced. */
@@ -608,10 +608,36 @@ class Generator {
     return base;
   }
 
+  /**
+   * The built-in proxy's route options (`cdk8s-gateway.dev/max-request-body-size`, …) as the typed
+   * `proxy` prop, and the metadata without those annotations; unchanged when a value has no typed
+   * form here (a size that is not whole KiB, or a value the options parser refuses).
+   */
+  private proxyProp(o: KubeObject, meta: ReadonlyArray<readonly [string, Code | undefined]>): ReadonlyArray<readonly [string, Code | undefined]> {
+    const annotations = rec(o.metadata.annotations);
+    const keys = Object.values(PROXY_OPTION_ANNOTATIONS) as string[];
+    if (!Object.keys(annotations).some((k) => keys.includes(k))) return meta;
+    const parsed = parseProxyOptions(annotations);
+    if (parsed.problems.length) return meta;
+    const size = (bytes: number): Code | undefined =>
+      bytes > 0 && bytes % 2 ** 20 === 0 ? { call: 'Size.mebibytes', args: [String(bytes / 2 ** 20)] } : bytes % 1024 === 0 ? { call: 'Size.kibibytes', args: [String(bytes / 1024)] } : undefined;
+    const entries: Array<readonly [string, Code | undefined]> = [];
+    for (const k of PROXY_OPTION_KEYS) {
+      const v = parsed.options[k];
+      if (v === undefined) continue;
+      const code = typeof v === 'number' ? size(v) : { arr: v.map((r) => tsString(r)) };
+      if (!code) return meta;
+      entries.push([k, code]);
+    }
+    this.cdk8sImports.add('Size');
+    const rest = Object.fromEntries(Object.entries(annotations).filter(([k]) => !keys.includes(k)));
+    return [...meta.map(([k, v]) => (k === 'annotations' ? ([k, Object.keys(rest).length ? literal(rest) : undefined] as const) : ([k, v] as const))), ['proxy', obj(entries)]];
+  }
+
   private httpRoute(o: KubeObject): string[] {
     const patches: Code[] = [];
     const spec = rec(o.spec);
-    const meta = this.metadata(o, patches);
+    const meta = this.proxyProp(o, this.metadata(o, patches));
     const routeNs = o.metadata.namespace ?? 'default';
     for (const k of Object.keys(spec).filter((x) => !['parentRefs', 'hostnames', 'rules'].includes(x)).sort(byteOrder)) {
       this.hatch(o, `spec.${k}`, 'written as JSON (no typed form here)');

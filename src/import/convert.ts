@@ -17,6 +17,7 @@
  *   as method matches, on the HTTPS listener of TLS hosts (ingress-nginx served gRPC over TLS on
  *   443); see grpc.ts.
  */
+import { DEFAULT_GATEWAY_CLASS, DEFAULT_GATEWAY_NAME, DEFAULT_GATEWAY_NAMESPACE } from './defaults';
 import { BUILTIN_CONTROLLER_NAME, KubeObject, REFERENCE_GRANT_API_VERSION } from '../model';
 import { checkPcre } from '../render/nginx/pcre';
 import { CONVERTED_ANNOTATIONS, NGINX_PREFIX, unsupportedReason } from './annotations';
@@ -60,11 +61,6 @@ export interface ImportResult {
   readonly errors: ImportInputError[];
 }
 
-export const DEFAULT_GATEWAY_NAME = 'ingress-nginx';
-/** The Gateway's namespace when the Ingresses are in several namespaces (and no --gateway-namespace). */
-export const DEFAULT_GATEWAY_NAMESPACE = 'gateway-system';
-/** The GatewayClass emitted without --gateway-class. */
-export const DEFAULT_GATEWAY_CLASS = 'cdk8s-gateway';
 
 const GW = 'gateway.networking.k8s.io';
 /** ingress-nginx's default Strict-Transport-Security on TLS hosts (ConfigMap hsts, hsts-max-age, hsts-include-subdomains). */

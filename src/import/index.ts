@@ -4,5 +4,6 @@
 export * from './model';
 export * from './annotations';
 export * from './convert';
+export * from './defaults';
 export * from './output';
 export * from './codegen';
