@@ -238,7 +238,9 @@ const largeMb = Number(flag('--large-mb') ?? 50);
 const only = flag('--only')?.split(',');
 const jsonFile = flag('--json');
 // another build to measure (e.g. a copy of lib/ from before a change)
-const MAIN = path.join(path.resolve(ROOT, flag('--lib') ?? 'lib'), 'cli', 'main.js');
+const LIB = path.resolve(ROOT, flag('--lib') ?? 'lib');
+// the package's executable (bin.js: the bundle with its code cache) when the build has one, else main.js
+const MAIN = fs.existsSync(path.join(LIB, 'cli', 'bin.js')) ? path.join(LIB, 'cli', 'bin.js') : path.join(LIB, 'cli', 'main.js');
 
 if (!fs.existsSync(MAIN)) {
   console.error(`${path.relative(process.cwd(), MAIN)} is missing: build lib/ with \`npx tsc\` first`);
