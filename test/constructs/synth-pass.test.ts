@@ -214,3 +214,30 @@ describe('the library\'s toJson equals cdk8s\'s ApiObject.toJson', () => {
     expect(seen).toContain('spec.listeners.0.name');
   });
 });
+
+describe('errors reach the construct that owns the object', () => {
+  test("a library route's error is reported by that route, a plain object's by the app root with its path, each once", () => {
+    const { app, chart, gw, route } = proxyApp();
+    const other = new HttpRoute(chart, 'other', { namespace: 'apps', parents: [ParentRef.gateway(gw)], hostnames: ['b.example.com'], rules: [{ matches: [PathMatch.prefix('/two')], backends: [Backend.fromName('two', { port: 80 })] }] });
+    route.addParentRef(ParentRef.gateway(gw, { sectionName: 'nope' }));
+    plainRoute(chart, { parentRefs: [{ name: 'gw', namespace: 'gateway', sectionName: 'missing-listener' }] });
+    let message = '';
+    try {
+      app.synthYaml();
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    const lines = message.split('\n').filter((l) => /nope|missing-listener/.test(l));
+    // cdk8s prefixes each message with the path of the construct whose validation reported it
+    const nope = lines.filter((l) => l.includes('nope'));
+    expect(nope.length).toBeGreaterThan(0);
+    for (const l of nope) expect(l).toContain(`[${route.node.path}]`);
+    const missing = lines.filter((l) => l.includes('missing-listener'));
+    expect(missing.length).toBeGreaterThan(0);
+    // reported by the root, naming the plain object's path inside the message
+    for (const l of missing) expect(l).toContain(`[${chart.node.path}/plain]`);
+    expect(message).not.toContain(`[${other.node.path}]`);
+    // each finding once, though cdk8s validates more than once per synth
+    expect(new Set(lines).size).toBe(lines.length);
+  });
+});

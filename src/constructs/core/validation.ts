@@ -37,6 +37,8 @@ interface Computed extends AppCheckResult {
   readonly untrackedKey: string;
   /** what the checks read besides the objects (external namespaces, derived objects' identities) */
   readonly extraInputs: string;
+  /** the error messages per owner (built on the first validation that asks: see `messagesFor`) */
+  errorsByOwner?: Map<IConstruct | undefined, string[]>;
 }
 
 const lastResult = new WeakMap<IConstruct, Computed>();
@@ -332,16 +334,26 @@ function render(d: Diagnostic): string {
   return `${d.field ? `${d.field}: ` : ''}${d.message}${d.fix ? ` Fix: ${d.fix}` : ''} (${d.code})`;
 }
 
+/**
+ * The error messages `owner` reports (the app root's, for `undefined`: errors about objects that no
+ * construct of this library owns, prefixed with the owner's path). Every construct of the library
+ * asks once per validation pass, so the errors are grouped by owner once per result instead of
+ * being scanned per owner (10,000 routes × their diagnostics).
+ */
 function messagesFor(result: Computed, owner: IConstruct | undefined): string[] {
-  const out: string[] = [];
-  for (const d of result.diagnostics) {
-    if (d.severity !== 'error') continue;
-    const o = result.owners.get(keyOf(d.object));
-    if (owner ? o === owner : o === undefined || !registeredOwner(o)) {
-      out.push(o && !owner ? `[${o.node.path}] ${render(d)}` : render(d));
+  if (!result.errorsByOwner) {
+    const index = new Map<IConstruct | undefined, string[]>();
+    for (const d of result.diagnostics) {
+      if (d.severity !== 'error') continue;
+      const o = result.owners.get(keyOf(d.object));
+      const k = o !== undefined && registeredOwner(o) ? o : undefined;
+      let list = index.get(k);
+      if (!list) index.set(k, (list = []));
+      list.push(o && !k ? `[${o.node.path}] ${render(d)}` : render(d));
     }
+    result.errorsByOwner = index;
   }
-  return out;
+  return [...(result.errorsByOwner.get(owner) ?? [])];
 }
 
 const ownersWithValidation = new WeakSet<IConstruct>();
