@@ -4,6 +4,7 @@
  *
  * Exit codes: 0 no error diagnostics (warnings allowed), 1 errors found, 2 usage / input errors.
  */
+import * as v8 from 'v8';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { BUILTIN_CONTROLLER_NAME, Diagnostic, describeRef, sortDiagnostics } from '../model';
 import { ObjectStatus, resolveWithAcmeChallenges } from '../resolve';
@@ -35,7 +36,29 @@ export function checkCommand(io: CliIO, done: (code: number) => void): Command {
         .default([], 'none'),
     );
   addInputOptions(cmd);
-  return cmd.action(async (paths: string[], opts: CheckOptions) => done(await check(paths, opts, io)));
+  return cmd.action(async (paths: string[], opts: CheckOptions) => {
+    boundHeapGrowth();
+    done(await check(paths, opts, io));
+  });
+}
+
+/**
+ * How far V8 lets the heap grow past what the last full garbage collection kept, in percent (its
+ * `--heap-growing-percent`). V8's own factor goes up to 4× for a large heap: on a large input most
+ * of `check`'s heap was then garbage of the schema checks and the resolver (promoted out of the
+ * young generation and never collected), and peak RSS was V8's limit rather than what is live
+ * (docs/benchmarks.md section 4: 50 MiB of routes 497 → 351 MiB, about 8 % more CPU time).
+ */
+const CHECK_HEAP_GROWING_PERCENT = 50;
+
+/**
+ * Bounds the heap's growth between full garbage collections, for the rest of the process: the
+ * command's action sets it (the CLI process runs one command). A V8 flag read at each full
+ * collection, so setting it now takes effect; one given to node (`node --heap-growing-percent=…`) wins.
+ */
+function boundHeapGrowth(): void {
+  if (process.execArgv.some((a) => /^--heap[-_]growing[-_]percent\b/.test(a))) return;
+  v8.setFlagsFromString(`--heap-growing-percent=${CHECK_HEAP_GROWING_PERCENT}`);
 }
 
 /** Collects the values of the repeatable `--external-namespace` (also comma-separated), each a DNS label. */
@@ -53,8 +76,8 @@ function collectNamespace(value: string, previous: readonly string[]): string[] 
 /** Runs `check`; returns the exit code. */
 export async function check(paths: readonly string[], opts: CheckOptions, io: CliIO): Promise<number> {
   // `check` also reports namespaces nothing in the input creates (other commands do not)
-  // (status and diagnostics only: the model keeps no route rules)
-  const loaded = await loadAndResolve(paths, { ...opts, checkNamespaces: true, modelRules: false }, io, true);
+  // (status and diagnostics only: the model keeps no route rules; only the JSON output shows status)
+  const loaded = await loadAndResolve(paths, { ...opts, checkNamespaces: true, modelRules: false, status: opts.format === 'json' }, io, true);
   if (!loaded) return 2;
   const r = { ...loaded, diagnostics: sortDiagnostics([...loaded.diagnostics, ...acmeDiagnostics(loaded)]) };
   io.stdout(opts.format === 'json' ? formatCheckJson(r.diagnostics, r.result.status) : formatCheckText(r, { verbose: !!opts.verbose, color: !!io.color }));
