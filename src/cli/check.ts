@@ -37,8 +37,12 @@ export function checkCommand(io: CliIO, done: (code: number) => void): Command {
     );
   addInputOptions(cmd);
   return cmd.action(async (paths: string[], opts: CheckOptions) => {
-    boundHeapGrowth();
-    done(await check(paths, opts, io));
+    const restore = boundHeapGrowth();
+    try {
+      done(await check(paths, opts, io));
+    } finally {
+      restore();
+    }
   });
 }
 
@@ -52,13 +56,16 @@ export function checkCommand(io: CliIO, done: (code: number) => void): Command {
 const CHECK_HEAP_GROWING_PERCENT = 50;
 
 /**
- * Bounds the heap's growth between full garbage collections, for the rest of the process: the
- * command's action sets it (the CLI process runs one command). A V8 flag read at each full
- * collection, so setting it now takes effect; one given to node (`node --heap-growing-percent=…`) wins.
+ * Bounds the heap's growth between full garbage collections while the command runs; returns what
+ * puts V8's default back. A V8 flag read at each full collection, so setting it now takes effect;
+ * one given to node (`node --heap-growing-percent=…`) wins. Restored afterwards so that the process
+ * is left as it was: V8 refuses a code cache made under other flags (the bundle's cache is recorded
+ * at the end of a `check` run, `scripts/bundle-cli.ts`), and in-process callers run other things.
  */
-function boundHeapGrowth(): void {
-  if (process.execArgv.some((a) => /^--heap[-_]growing[-_]percent\b/.test(a))) return;
+function boundHeapGrowth(): () => void {
+  if (process.execArgv.some((a) => /^--heap[-_]growing[-_]percent\b/.test(a))) return () => undefined;
   v8.setFlagsFromString(`--heap-growing-percent=${CHECK_HEAP_GROWING_PERCENT}`);
+  return () => v8.setFlagsFromString('--heap-growing-percent=0');
 }
 
 /** Collects the values of the repeatable `--external-namespace` (also comma-separated), each a DNS label. */

@@ -387,13 +387,14 @@ spec: { secretName: www-tls, dnsNames: [www.example.com], issuerRef: { name: le,
 });
 
 describe('memory on large inputs', () => {
-  test('the command bounds how far the heap grows between full collections (V8 --heap-growing-percent)', async () => {
+  test('the command bounds how far the heap grows between full collections while it runs (V8 --heap-growing-percent)', async () => {
     // (mocked: the flag is not set in the test process; the module object itself, which the
     // command's namespace import reads through)
     const spy = jest.spyOn(require('v8') as typeof import('v8'), 'setFlagsFromString').mockImplementation(() => undefined);
     try {
       expect((await cli(['check', SCENARIO_2])).code).toBe(0);
-      expect(spy).toHaveBeenCalledWith('--heap-growing-percent=50');
+      // while it runs, then V8's default again (a code cache recorded afterwards must match a plain node)
+      expect(spy.mock.calls).toEqual([['--heap-growing-percent=50'], ['--heap-growing-percent=0']]);
     } finally {
       spy.mockRestore();
     }
