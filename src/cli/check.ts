@@ -87,7 +87,8 @@ export async function check(paths: readonly string[], opts: CheckOptions, io: Cl
   const loaded = await loadAndResolve(paths, { ...opts, checkNamespaces: true, modelRules: false, status: opts.format === 'json' }, io, true);
   if (!loaded) return 2;
   const r = { ...loaded, diagnostics: sortDiagnostics([...loaded.diagnostics, ...acmeDiagnostics(loaded)]) };
-  io.stdout(opts.format === 'json' ? formatCheckJson(r.diagnostics, r.result.status) : formatCheckText(r, { verbose: !!opts.verbose, color: !!io.color }));
+  if (opts.format === 'json') writeCheckJson(r.diagnostics, r.result.status, (text) => io.stdout(text));
+  else io.stdout(formatCheckText(r, { verbose: !!opts.verbose, color: !!io.color }));
   return checkExitCode(r.diagnostics);
 }
 
@@ -117,33 +118,68 @@ export function checkExitCode(diagnostics: readonly Diagnostic[]): 0 | 1 {
  * objects (GatewayClass, Namespace), as in Kubernetes. Arrays keep the resolver's order.
  */
 export function checkJson(diagnostics: readonly Diagnostic[], status: readonly ObjectStatus[]): { diagnostics: unknown[]; status: unknown[] } {
+  return { diagnostics: diagnostics.map(diagnosticJson), status: status.map(statusJson) };
+}
+
+function diagnosticJson(d: Diagnostic): unknown {
   return {
-    diagnostics: diagnostics.map((d) => ({
-      severity: d.severity,
-      code: d.code,
-      message: d.message,
-      object: {
-        apiVersion: d.object.apiVersion,
-        kind: d.object.kind,
-        ...(d.object.namespace !== undefined ? { namespace: d.object.namespace } : {}),
-        name: d.object.name,
-      },
-      field: d.field ?? '',
-      ...(d.fix ? { fix: d.fix } : {}),
-    })),
-    status: status.map((s) => ({
-      apiVersion: s.apiVersion,
-      kind: s.kind,
-      ...(s.namespace !== undefined ? { namespace: s.namespace } : {}),
-      name: s.name,
-      status: s.status,
-    })),
+    severity: d.severity,
+    code: d.code,
+    message: d.message,
+    object: {
+      apiVersion: d.object.apiVersion,
+      kind: d.object.kind,
+      ...(d.object.namespace !== undefined ? { namespace: d.object.namespace } : {}),
+      name: d.object.name,
+    },
+    field: d.field ?? '',
+    ...(d.fix ? { fix: d.fix } : {}),
+  };
+}
+
+function statusJson(s: ObjectStatus): unknown {
+  return {
+    apiVersion: s.apiVersion,
+    kind: s.kind,
+    ...(s.namespace !== undefined ? { namespace: s.namespace } : {}),
+    name: s.name,
+    status: s.status,
   };
 }
 
 /** {@link checkJson} as text (2-space indent, trailing newline). */
 export function formatCheckJson(diagnostics: readonly Diagnostic[], status: readonly ObjectStatus[]): string {
   return `${JSON.stringify(checkJson(diagnostics, status), null, 2)}\n`;
+}
+
+/** Most characters {@link writeCheckJson} gathers before it writes. */
+const JSON_CHUNK = 1 << 20;
+
+/**
+ * {@link formatCheckJson}'s text, the same bytes, written in pieces of about {@link JSON_CHUNK}
+ * characters: on a large input neither the whole text nor a copy of every status is held at once
+ * (the status of 61,000 routes is 63 MB of JSON).
+ */
+export function writeCheckJson(diagnostics: readonly Diagnostic[], status: readonly ObjectStatus[], write: (text: string) => void): void {
+  let pending = '';
+  const put = (text: string) => {
+    pending += text;
+    if (pending.length >= JSON_CHUNK) {
+      write(pending);
+      pending = '';
+    }
+  };
+  // JSON.stringify(…, null, 2) of `{ diagnostics: [...], status: [...] }`: each element at depth 2
+  const list = <T>(name: string, items: readonly T[], json: (item: T) => unknown, last: boolean) => {
+    put(`  "${name}": [`);
+    items.forEach((item, i) => put(`${i ? ',' : ''}\n    ${JSON.stringify(json(item), null, 2).replace(/\n/g, '\n    ')}`));
+    put(`${items.length ? '\n  ' : ''}]${last ? '' : ','}\n`);
+  };
+  put('{\n');
+  list('diagnostics', diagnostics, diagnosticJson, false);
+  list('status', status, statusJson, true);
+  put('}\n');
+  if (pending) write(pending);
 }
 
 /** `file:line` of a source. */

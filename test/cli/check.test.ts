@@ -1,4 +1,4 @@
-import { checkJson, formatCheckText, formatDiagnosticLine } from '../../src/cli/check';
+import { checkJson, formatCheckJson, formatCheckText, formatDiagnosticLine, writeCheckJson } from '../../src/cli/check';
 import { loadAndResolve, OTHER_CONTROLLER } from '../../src/cli/input';
 import { useColor } from '../../src/cli/style';
 import { Diagnostic } from '../../src/model';
@@ -397,6 +397,19 @@ describe('memory on large inputs', () => {
       expect(spy.mock.calls).toEqual([['--heap-growing-percent=50'], ['--heap-growing-percent=0']]);
     } finally {
       spy.mockRestore();
+    }
+  });
+
+  test('--format json is written in pieces, the same bytes as the whole document', async () => {
+    const io = { stdout: () => undefined, stderr: () => undefined, cwd: ROOT };
+    const r = (await loadAndResolve(['examples/yaml'], { checkNamespaces: true, modelRules: false }, io, true))!;
+    // many statuses (more than one piece), none, and each list empty
+    const many = Array.from({ length: 12000 }, (_, i) => ({ ...r.result.status[i % r.result.status.length], name: `s${i}` }));
+    for (const [diagnostics, status] of [[r.diagnostics, r.result.status], [r.diagnostics, many], [r.diagnostics, []], [[], r.result.status], [[], []]] as const) {
+      const pieces: string[] = [];
+      writeCheckJson(diagnostics, status, (t) => pieces.push(t));
+      expect(pieces.join('')).toBe(formatCheckJson(diagnostics, status));
+      if (status === many) expect(pieces.length).toBeGreaterThan(1);
     }
   });
 
