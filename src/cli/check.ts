@@ -51,7 +51,7 @@ export function checkCommand(io: CliIO, done: (code: number) => void): Command {
  * `--heap-growing-percent`). V8's own factor goes up to 4× for a large heap: on a large input most
  * of `check`'s heap was then garbage of the schema checks and the resolver (promoted out of the
  * young generation and never collected), and peak RSS was V8's limit rather than what is live
- * (docs/benchmarks.md section 4: 50 MiB of routes 497 → 351 MiB, about 8 % more CPU time).
+ * (docs/benchmarks.md section 4: 50 MiB of routes about 490 → 345 MiB, about 8 % more CPU time).
  */
 const CHECK_HEAP_GROWING_PERCENT = 50;
 
