@@ -48,7 +48,6 @@ export function resolve(objects: readonly KubeObject[], options: ResolveOptions 
   const classes = evaluateClasses(ctx);
   const gateways = evaluateGateways(ctx, classes);
   const policies = evaluatePolicies(ctx);
-  // (without model rules, the routes keep only the parts of their rules read below)
   const modelRules = options.modelRules ?? true;
   const withStatus = options.status ?? true;
   // (without model rules, the routes keep only the parts of their rules read below: the backends,
