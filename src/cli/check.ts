@@ -4,6 +4,7 @@
  *
  * Exit codes: 0 no error diagnostics (warnings allowed), 1 errors found, 2 usage / input errors.
  */
+import * as v8 from 'v8';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { BUILTIN_CONTROLLER_NAME, Diagnostic, describeRef, sortDiagnostics } from '../model';
 import { ObjectStatus, resolveWithAcmeChallenges } from '../resolve';
@@ -35,7 +36,36 @@ export function checkCommand(io: CliIO, done: (code: number) => void): Command {
         .default([], 'none'),
     );
   addInputOptions(cmd);
-  return cmd.action(async (paths: string[], opts: CheckOptions) => done(await check(paths, opts, io)));
+  return cmd.action(async (paths: string[], opts: CheckOptions) => {
+    const restore = boundHeapGrowth();
+    try {
+      done(await check(paths, opts, io));
+    } finally {
+      restore();
+    }
+  });
+}
+
+/**
+ * How far V8 lets the heap grow past what the last full garbage collection kept, in percent (its
+ * `--heap-growing-percent`). V8's own factor goes up to 4× for a large heap: on a large input most
+ * of `check`'s heap was then garbage of the schema checks and the resolver (promoted out of the
+ * young generation and never collected), and peak RSS was V8's limit rather than what is live
+ * (docs/benchmarks.md section 4: 50 MiB of routes about 490 → 345 MiB, about 8 % more CPU time).
+ */
+const CHECK_HEAP_GROWING_PERCENT = 50;
+
+/**
+ * Bounds the heap's growth between full garbage collections while the command runs; returns what
+ * puts V8's default back. A V8 flag read at each full collection, so setting it now takes effect;
+ * one given to node (`node --heap-growing-percent=…`) wins. Restored afterwards so that the process
+ * is left as it was: V8 refuses a code cache made under other flags (the bundle's cache is recorded
+ * at the end of a `check` run, `scripts/bundle-cli.ts`), and in-process callers run other things.
+ */
+function boundHeapGrowth(): () => void {
+  if (process.execArgv.some((a) => /^--heap[-_]growing[-_]percent\b/.test(a))) return () => undefined;
+  v8.setFlagsFromString(`--heap-growing-percent=${CHECK_HEAP_GROWING_PERCENT}`);
+  return () => v8.setFlagsFromString('--heap-growing-percent=0');
 }
 
 /** Collects the values of the repeatable `--external-namespace` (also comma-separated), each a DNS label. */
@@ -53,11 +83,12 @@ function collectNamespace(value: string, previous: readonly string[]): string[] 
 /** Runs `check`; returns the exit code. */
 export async function check(paths: readonly string[], opts: CheckOptions, io: CliIO): Promise<number> {
   // `check` also reports namespaces nothing in the input creates (other commands do not)
-  // (status and diagnostics only: the model keeps no route rules)
-  const loaded = await loadAndResolve(paths, { ...opts, checkNamespaces: true, modelRules: false }, io, true);
+  // (status and diagnostics only: the model keeps no route rules; only the JSON output shows status)
+  const loaded = await loadAndResolve(paths, { ...opts, checkNamespaces: true, modelRules: false, status: opts.format === 'json' }, io, true);
   if (!loaded) return 2;
   const r = { ...loaded, diagnostics: sortDiagnostics([...loaded.diagnostics, ...acmeDiagnostics(loaded)]) };
-  io.stdout(opts.format === 'json' ? formatCheckJson(r.diagnostics, r.result.status) : formatCheckText(r, { verbose: !!opts.verbose, color: !!io.color }));
+  if (opts.format === 'json') writeCheckJson(r.diagnostics, r.result.status, (text) => io.stdout(text));
+  else io.stdout(formatCheckText(r, { verbose: !!opts.verbose, color: !!io.color }));
   return checkExitCode(r.diagnostics);
 }
 
@@ -87,33 +118,68 @@ export function checkExitCode(diagnostics: readonly Diagnostic[]): 0 | 1 {
  * objects (GatewayClass, Namespace), as in Kubernetes. Arrays keep the resolver's order.
  */
 export function checkJson(diagnostics: readonly Diagnostic[], status: readonly ObjectStatus[]): { diagnostics: unknown[]; status: unknown[] } {
+  return { diagnostics: diagnostics.map(diagnosticJson), status: status.map(statusJson) };
+}
+
+function diagnosticJson(d: Diagnostic): unknown {
   return {
-    diagnostics: diagnostics.map((d) => ({
-      severity: d.severity,
-      code: d.code,
-      message: d.message,
-      object: {
-        apiVersion: d.object.apiVersion,
-        kind: d.object.kind,
-        ...(d.object.namespace !== undefined ? { namespace: d.object.namespace } : {}),
-        name: d.object.name,
-      },
-      field: d.field ?? '',
-      ...(d.fix ? { fix: d.fix } : {}),
-    })),
-    status: status.map((s) => ({
-      apiVersion: s.apiVersion,
-      kind: s.kind,
-      ...(s.namespace !== undefined ? { namespace: s.namespace } : {}),
-      name: s.name,
-      status: s.status,
-    })),
+    severity: d.severity,
+    code: d.code,
+    message: d.message,
+    object: {
+      apiVersion: d.object.apiVersion,
+      kind: d.object.kind,
+      ...(d.object.namespace !== undefined ? { namespace: d.object.namespace } : {}),
+      name: d.object.name,
+    },
+    field: d.field ?? '',
+    ...(d.fix ? { fix: d.fix } : {}),
+  };
+}
+
+function statusJson(s: ObjectStatus): unknown {
+  return {
+    apiVersion: s.apiVersion,
+    kind: s.kind,
+    ...(s.namespace !== undefined ? { namespace: s.namespace } : {}),
+    name: s.name,
+    status: s.status,
   };
 }
 
 /** {@link checkJson} as text (2-space indent, trailing newline). */
 export function formatCheckJson(diagnostics: readonly Diagnostic[], status: readonly ObjectStatus[]): string {
   return `${JSON.stringify(checkJson(diagnostics, status), null, 2)}\n`;
+}
+
+/** Most characters {@link writeCheckJson} gathers before it writes. */
+const JSON_CHUNK = 1 << 20;
+
+/**
+ * {@link formatCheckJson}'s text, the same bytes, written in pieces of about {@link JSON_CHUNK}
+ * characters: on a large input neither the whole text nor a copy of every status is held at once
+ * (the status of 61,000 routes is 63 MB of JSON).
+ */
+export function writeCheckJson(diagnostics: readonly Diagnostic[], status: readonly ObjectStatus[], write: (text: string) => void): void {
+  let pending = '';
+  const put = (text: string) => {
+    pending += text;
+    if (pending.length >= JSON_CHUNK) {
+      write(pending);
+      pending = '';
+    }
+  };
+  // JSON.stringify(…, null, 2) of `{ diagnostics: [...], status: [...] }`: each element at depth 2
+  const list = <T>(name: string, items: readonly T[], json: (item: T) => unknown, last: boolean) => {
+    put(`  "${name}": [`);
+    items.forEach((item, i) => put(`${i ? ',' : ''}\n    ${JSON.stringify(json(item), null, 2).replace(/\n/g, '\n    ')}`));
+    put(`${items.length ? '\n  ' : ''}]${last ? '' : ','}\n`);
+  };
+  put('{\n');
+  list('diagnostics', diagnostics, diagnosticJson, false);
+  list('status', status, statusJson, true);
+  put('}\n');
+  if (pending) write(pending);
 }
 
 /** `file:line` of a source. */

@@ -52,6 +52,11 @@ export interface InputOptions {
    * model keeps no route rules (`ResolveOptions.modelRules`). @default true
    */
   readonly modelRules?: boolean;
+  /**
+   * Not a flag: `false` when the command never shows the objects' status (`check` with text
+   * output), so none is computed (`ResolveOptions.status`). @default true
+   */
+  readonly status?: boolean;
 }
 
 /** Adds the options of {@link InputOptions} to a command. */
@@ -120,6 +125,7 @@ export async function loadAndResolve(paths: readonly string[], opts: InputOption
     ...(opts.assumeExternal ? { assumeExternal: true } : {}),
     ...(opts.channel ? { channel: opts.channel } : {}),
     ...(opts.modelRules === false ? { modelRules: false } : {}),
+    ...(opts.status === false ? { status: false } : {}),
     ...(opts.checkNamespaces ? { namespaces: { external: [...(opts.externalNamespace ?? [])], assumeExternal: !!opts.assumeExternal }, metallb: true } : {}),
   };
   const prepared = prepare?.(input.objects.map((o) => o.object), resolveOptions);

@@ -83,8 +83,8 @@ export interface ListenerState {
   conflict?: ListenerProblem & { readonly sameOwner?: boolean };
   /** Set when the owner is a ListenerSet that is not attached (not allowed / parent not accepted). */
   detached?: ListenerProblem;
-  /** Keys (`kind/ns/name`) of Accepted routes attached to the listener. */
-  readonly attached: Set<string>;
+  /** The Accepted routes attached to the listener (the inventory's objects: one per kind/namespace/name). */
+  readonly attached: Set<Obj>;
 }
 
 /**

@@ -4,7 +4,7 @@ import { condition, REASON } from './conditions';
 import { allListenersValid, evaluateClasses, evaluateGateways, GatewayState, listenerIssue, listenerSetAccepted, ListenerSetState } from './gateways';
 import { buildInventory } from './inventory';
 import { blockingProblem, derivedSeverity, listenerAccepted, listenerProgrammed, listenerResolved, ListenerState } from './listeners';
-import { ResolvedGateway, ResolvedListener, ResolvedModel, ResolvedRoute, RouteAttachment } from './model';
+import { ResolvedGateway, ResolvedListener, ResolvedModel, ResolvedRoute, ResolvedRule, RouteAttachment } from './model';
 import { metallbDiagnostics } from './metallb';
 import { namespaceDiagnostics } from './namespaces';
 import { coveredBy, removedShapeDiagnostics } from './removed';
@@ -48,12 +48,16 @@ export function resolve(objects: readonly KubeObject[], options: ResolveOptions 
   const classes = evaluateClasses(ctx);
   const gateways = evaluateGateways(ctx, classes);
   const policies = evaluatePolicies(ctx);
-  // (without model rules, the routes keep only the parts of their rules read below)
-  const routes = resolveRoutes(ctx, gateways, (ns, svc, port) => policyFor(inv, policies, ns, svc, port)?.tls, options.modelRules === false);
+  const modelRules = options.modelRules ?? true;
+  const withStatus = options.status ?? true;
+  // (without model rules, the routes keep only the parts of their rules read below: the backends,
+  // for the status of BackendTLSPolicies, and nothing when that status is not computed)
+  const keep = modelRules ? 'all' : withStatus && policies.length ? 'backends' : 'none';
+  const routes = resolveRoutes(ctx, gateways, (ns, svc, port) => policyFor(inv, policies, ns, svc, port)?.tls, keep);
 
   const status: ObjectStatus[] = [];
   for (const c of classes.values()) {
-    if (!c.ours) continue;
+    if (!c.ours || !withStatus) continue;
     const g = c.obj.generation;
     status.push({
       apiVersion: c.obj.raw.apiVersion,
@@ -81,17 +85,18 @@ export function resolve(objects: readonly KubeObject[], options: ResolveOptions 
         });
       }
     }
+    if (!withStatus) continue;
     status.push(gatewayStatus(gw));
     for (const s of gw.listenerSets) status.push(listenerSetStatus(s));
   }
-  for (const r of routes) status.push(routeStatus(r, controllerName));
-  appendAll(status, policyStatuses(inv, policies, routes, controllerName));
-  status.sort((a, b) => cmpTuple([a.kind, a.namespace ?? '', a.name], [b.kind, b.namespace ?? '', b.name]));
+  if (withStatus) {
+    for (const r of routes) status.push(routeStatus(r, controllerName));
+    appendAll(status, policyStatuses(inv, policies, routes, controllerName));
+    status.sort((a, b) => cmpTuple([a.kind, a.namespace ?? '', a.name], [b.kind, b.namespace ?? '', b.name]));
+  }
 
-  let model = buildModel(gateways, routes);
+  const model = buildModel(gateways, routes, modelRules);
   appendAll(diags, pathDroppedDiagnostics(inv.routes), shadowedRuleDiagnostics(inv.routes, model));
-  // (nothing reads the rules past this point)
-  if (options.modelRules === false) model = withoutRules(model);
   appendAll(diags, removed, schema, namespaces, metallb);
   const covered = coveredBy(removed);
   return { status, diagnostics: sortDiagnostics(diags.filter((d) => !covered(d))), model };
@@ -225,15 +230,14 @@ function listenerId(l: ListenerState): string {
   return l.owner.kind === 'Gateway' ? l.name : `${l.owner.namespace}/${l.owner.name}/${l.name}`;
 }
 
-/** The model with every route's rules left out (`ResolveOptions.modelRules`). */
-function withoutRules(model: ResolvedModel): ResolvedModel {
-  return {
-    gateways: model.gateways.map((g) => ({ ...g, listeners: g.listeners.map((l) => ({ ...l, routes: l.routes.map((a) => ({ ...a, rules: [] })) })) })),
-    routes: model.routes.map((r) => ({ ...r, rules: [] })),
-  };
-}
+/**
+ * The rules of every route in a model without them (`ResolveOptions.modelRules: false`): one empty
+ * array for all (frozen: nothing may add to it).
+ */
+const NO_RULES: ResolvedRule[] = Object.freeze([]) as unknown as ResolvedRule[];
 
-function buildModel(gateways: ReadonlyMap<string, GatewayState>, routes: readonly RouteState[]): ResolvedModel {
+/** The model; with `withRules` false, every route's rules are left out (`ResolveOptions.modelRules`). */
+function buildModel(gateways: ReadonlyMap<string, GatewayState>, routes: readonly RouteState[], withRules: boolean): ResolvedModel {
   const attachments = new Map<ListenerState, RouteAttachment[]>();
   const seen = new Set<string>();
   const modelRoutes: ResolvedRoute[] = routes.map((r) => {
@@ -250,7 +254,7 @@ function buildModel(gateways: ReadonlyMap<string, GatewayState>, routes: readonl
             name: r.obj.name,
             ...(r.obj.creationTimestamp ? { creationTimestamp: r.obj.creationTimestamp } : {}),
             hostnames,
-            rules: r.rules,
+            rules: withRules ? r.rules : NO_RULES,
             ...(r.proxyOptions ? { proxyOptions: r.proxyOptions } : {}),
           });
         }
@@ -271,7 +275,7 @@ function buildModel(gateways: ReadonlyMap<string, GatewayState>, routes: readonl
         reason: p.reason,
         listeners: p.listeners.map((x) => listenerId(x.listener)),
       })),
-      rules: r.rules,
+      rules: withRules ? r.rules : NO_RULES,
       ...(r.proxyOptions ? { proxyOptions: r.proxyOptions } : {}),
     };
   });

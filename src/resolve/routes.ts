@@ -54,13 +54,27 @@ interface Ctx {
 
 const HOSTNAME_KINDS = new Set(['HTTPRoute', 'GRPCRoute', 'TLSRoute']);
 
+/**
+ * What a route's working state keeps of its resolved rules: `all`; `backends`, validity, backends
+ * and mirrors only (what the status of BackendTLSPolicies reads); `none`.
+ */
+export type RulesKept = 'all' | 'backends' | 'none';
+
 /** Resolves every route: backends, parentRefs, listener attachment. Updates `attached` on listeners. */
 export function resolveRoutes(
   ctx: Ctx,
   gateways: ReadonlyMap<string, GatewayState>,
   tlsLookup: BackendTlsLookup,
-  leanRules = false,
+  keep: RulesKept = 'all',
 ): RouteState[] {
+  // one copy of each parent message (most routes of a Gateway share theirs)
+  const messages = new Map<string, string>();
+  const intern = (m: string): string => {
+    const had = messages.get(m);
+    if (had !== undefined) return had;
+    messages.set(m, m);
+    return m;
+  };
   const listenerSets = new Map<string, ListenerSetState>();
   for (const g of gateways.values()) for (const s of g.listenerSets) listenerSets.set(key(s.obj.namespace, s.obj.name), s);
   const out: RouteState[] = [];
@@ -120,23 +134,23 @@ export function resolveRoutes(
     const allInvalid = rules.length > 0 && invalidRules.length === rules.length;
     const ruleMessage = (xs: ResolvedRule[]) => `rule(s) ${xs.map((x) => x.name ?? String(x.index)).join(', ')} cannot be implemented (${uniqSorted(xs.map((x) => x.reason ?? '')).join(', ')})`;
     for (const p of pending) {
-      const outcome = attach(ctx, r, kind, hostnames, p.index, p.ref, p.gateway, p.listeners, p.parentDesc, p.detached);
+      const outcome = attach(ctx, r, kind, hostnames, p.index, p.ref, p.gateway, p.listeners, p.parentDesc, p.detached, intern);
       parents.push(
         unsupported && outcome.accepted
-          ? { ...outcome, accepted: false, reason: REASON.UnsupportedValue, message: unsupported, listeners: [] }
+          ? parentOutcome(outcome, false, REASON.UnsupportedValue, unsupported, [])
           : allInvalid && outcome.accepted
-            ? { ...outcome, accepted: false, reason: invalidRules[0].reason ?? REASON.IncompatibleFilters, message: `no rule can be implemented: ${ruleMessage(invalidRules)}`, listeners: [] }
+            ? parentOutcome(outcome, false, invalidRules[0].reason ?? REASON.IncompatibleFilters, `no rule can be implemented: ${ruleMessage(invalidRules)}`, [])
             : outcome,
       );
     }
     const partiallyInvalid = invalidRules.length && !allInvalid ? { reason: invalidRules[0].reason ?? REASON.UnsupportedValue, message: ruleMessage(invalidRules) } : undefined;
-    out.push({ obj: r, kind, hostnames, rules: leanRules ? rules.map(leanRule) : rules, refProblem: problem, parents, ...(partiallyInvalid ? { partiallyInvalid } : {}), ...(proxyOptions ? { proxyOptions } : {}) });
+    const kept = keep === 'all' ? rules : keep === 'backends' ? rules.map(leanRule) : NO_RULES;
+    out.push({ obj: r, kind, hostnames, rules: kept, refProblem: problem, parents, ...(partiallyInvalid ? { partiallyInvalid } : {}), ...(proxyOptions ? { proxyOptions } : {}) });
   }
   const final = resolveHttpGrpcConflicts(ctx, out);
-  // attachedRoutes: a route counts once per listener
+  // attachedRoutes: a route counts once per listener (the inventory holds one object per kind/namespace/name)
   for (const r of final) {
-    const routeKey = `${r.kind}/${r.obj.namespace}/${r.obj.name}`;
-    for (const p of r.parents) if (p.accepted) for (const l of p.listeners) l.listener.attached.add(routeKey);
+    for (const p of r.parents) if (p.accepted) for (const l of p.listeners) l.listener.attached.add(r.obj);
   }
   return final;
 }
@@ -200,8 +214,8 @@ function resolveHttpGrpcConflicts(ctx: Ctx, routes: RouteState[]): RouteState[] 
       const d = dropped.get(p);
       if (!d) return p;
       const listeners = p.listeners.filter((l) => !d.has(l.listener));
-      if (listeners.length) return { ...p, listeners };
-      return { ...p, accepted: false, reason: REASON.HostnameConflict, message: [...d.values()].join('; '), listeners: [] };
+      if (listeners.length) return parentOutcome(p, p.accepted, p.reason, p.message, listeners);
+      return parentOutcome(p, false, REASON.HostnameConflict, [...d.values()].join('; '), []);
     });
     return { ...r, parents };
   });
@@ -246,12 +260,13 @@ function attach(
   all: ListenerState[],
   parentDesc: string,
   detached: ListenerProblem | undefined,
+  intern: (message: string) => string,
 ): ParentOutcome {
   const field = `spec.parentRefs[${index}]`;
   const base = { index, parentRef: ref, gateway };
   const reject = (reason: string, message: string, f: string, fix: string, severity: 'error' | 'warning' = 'error'): ParentOutcome => {
     ctx.diags.push(diagnostic(severity, reason, r.ref, f, message, fix));
-    return { ...base, accepted: false, reason, message, listeners: [] };
+    return parentOutcome(base, false, reason, message, []);
   };
   if (detached) {
     return reject(
@@ -335,13 +350,21 @@ function attach(
       `add a hostname matching ${list(lh)} to spec.hostnames, or attach to a listener without a hostname`,
     );
   }
-  return {
-    ...base,
-    accepted: true,
-    reason: REASON.Accepted,
-    message: `attached to ${parentDesc} listener(s) ${attached.map((a) => a.listener.name).join(', ')}`,
-    listeners: attached,
-  };
+  return parentOutcome(base, true, REASON.Accepted, intern(`attached to ${parentDesc} listener(s) ${attached.map((a) => a.listener.name).join(', ')}`), attached);
+}
+
+/**
+ * A parent outcome, its fields in one literal (spreading `base` into a literal gave each outcome
+ * an out-of-object property store of its own).
+ */
+function parentOutcome(
+  base: Pick<ParentOutcome, 'index' | 'parentRef' | 'gateway'>,
+  accepted: boolean,
+  reason: string,
+  message: string,
+  listeners: ParentOutcome['listeners'],
+): ParentOutcome {
+  return { index: base.index, parentRef: base.parentRef, gateway: base.gateway, accepted, reason, message, listeners };
 }
 
 
@@ -349,11 +372,14 @@ function attach(
 const NO_MATCHES: ResolvedRule['matches'] = Object.freeze([]) as unknown as ResolvedRule['matches'];
 const NO_FILTERS: ResolvedRule['filters'] = Object.freeze([]) as unknown as ResolvedRule['filters'];
 const NO_EXTRA: ResolvedRule['extra'] = Object.freeze({});
+/** The rules of a route whose working state keeps none (`RulesKept` `none`). */
+const NO_RULES: ResolvedRule[] = Object.freeze([]) as unknown as ResolvedRule[];
 
 /**
  * A rule without what only the model's consumers read (matches, filters, other fields): what the
  * resolver itself reads past this point — validity, backends and mirrors (BackendTLSPolicy
- * ancestors) — is kept. For `ResolveOptions.modelRules: false`, whose model has no rules anyway.
+ * ancestors) — is kept. For `ResolveOptions.modelRules: false`, whose model has no rules anyway
+ * (`RulesKept` `backends`).
  */
 function leanRule(rule: ResolvedRule): ResolvedRule {
   return { ...rule, matches: NO_MATCHES, filters: NO_FILTERS, extra: NO_EXTRA };

@@ -96,12 +96,16 @@ interface RouteInfo {
   readonly rules: { raw: Json; valid: boolean; matches: Json[]; keys: string[] }[];
 }
 
+/** Whether a route's precedence can be certain: its creationTimestamp is known and parses. */
+function stamped(r: { creationTimestamp?: string }): boolean {
+  return !!r.creationTimestamp && !Number.isNaN(Date.parse(r.creationTimestamp));
+}
+
 /** Precedence between routes when it is certain: both timestamps known. */
 function certainlyBefore(a: { namespace: string; name: string; creationTimestamp?: string }, b: { namespace: string; name: string; creationTimestamp?: string }): boolean {
-  if (!a.creationTimestamp || !b.creationTimestamp) return false;
-  const ta = Date.parse(a.creationTimestamp);
-  const tb = Date.parse(b.creationTimestamp);
-  if (Number.isNaN(ta) || Number.isNaN(tb)) return false;
+  if (!stamped(a) || !stamped(b)) return false;
+  const ta = Date.parse(a.creationTimestamp!);
+  const tb = Date.parse(b.creationTimestamp!);
   if (ta !== tb) return ta < tb;
   return cmp(`${a.namespace}/${a.name}`, `${b.namespace}/${b.name}`) < 0;
 }
@@ -111,26 +115,38 @@ function hostSet(hostnames: readonly string[]): Set<string> {
   return new Set(hostnames.length ? hostnames.map((h) => h.toLowerCase()) : ['\u0000any']);
 }
 
-/** `ShadowedRule` warnings for the HTTPRoutes of the input (`routes`), using the attachments of `model`. */
+/** A route's rules with their matches (defaults applied) and the matches' keys. */
+function routeInfo(r: Obj): RouteInfo {
+  const rules = arr(r.spec.rules).map((x) => {
+    const raw = rec(x);
+    const matches = withDefaultHttpMatches(arr(raw.matches));
+    return { raw, valid: !ruleInvalid(raw), matches, keys: matches.map(matchKey) };
+  });
+  return { obj: r, rules };
+}
+
+/**
+ * `ShadowedRule` warnings for the HTTPRoutes of the input (`routes`, the inventory's: one per
+ * namespace/name), using the attachments of `model`.
+ *
+ * A route can lose a match to another route only when both have a creationTimestamp
+ * (`certainlyBefore`): only those routes' matches are held for the comparison across routes; the
+ * others are read one route at a time (a large input's matches are never all held at once).
+ */
 export function shadowedRuleDiagnostics(routes: readonly Obj[], model: ResolvedModel): Diagnostic[] {
   const out: Diagnostic[] = [];
-  const infos = new Map<string, RouteInfo>();
+  const infos = new Map<string, RouteInfo>(); // the routes with a timestamp
   for (const r of routes) {
-    if (r.kind !== 'HTTPRoute') continue;
-    const rules = arr(r.spec.rules).map((x) => {
-      const raw = rec(x);
-      const matches = withDefaultHttpMatches(arr(raw.matches));
-      return { raw, valid: !ruleInvalid(raw), matches, keys: matches.map(matchKey) };
-    });
-    infos.set(key(r.namespace, r.name), { obj: r, rules });
+    if (r.kind === 'HTTPRoute' && stamped(r)) infos.set(key(r.namespace, r.name), routeInfo(r));
   }
 
-  // across routes, per listener: which matches lose to another route there
+  // across routes, per listener: which matches lose to another route there (only routes with a
+  // timestamp can win or lose: `certainlyBefore`)
   const attachedListeners = new Map<string, number>();
   const acrossShadowed = new Map<string, { count: number; shadow: Shadow }>(); // `ns/name|ri|mj`
-  for (const gw of model.gateways) {
+  for (const gw of infos.size ? model.gateways : []) {
     for (const l of gw.listeners) {
-      const http = l.routes.filter((a) => a.kind === 'HTTPRoute' && infos.has(key(a.namespace, a.name)));
+      const http = l.routes.filter((a) => a.kind === 'HTTPRoute' && stamped(a) && infos.has(key(a.namespace, a.name)));
       for (const a of http) attachedListeners.set(key(a.namespace, a.name), (attachedListeners.get(key(a.namespace, a.name)) ?? 0) + 1);
       if (http.length < 2) continue;
       const byKey = new Map<string, { route: (typeof http)[number]; ri: number; hosts: Set<string> }[]>();
@@ -173,9 +189,10 @@ export function shadowedRuleDiagnostics(routes: readonly Obj[], model: ResolvedM
     }
   }
 
-  for (const info of infos.values()) {
-    const r = info.obj;
+  for (const r of routes) {
+    if (r.kind !== 'HTTPRoute') continue;
     const id = key(r.namespace, r.name);
+    const info = infos.get(id) ?? routeInfo(r);
     const firstValid = new Map<string, number>(); // match key → first valid rule index
     info.rules.forEach((rule, ri) => {
       const shadows: (Shadow | undefined)[] = rule.keys.map((k, mj) => {

@@ -83,6 +83,13 @@ export interface ResolveOptions {
    * @default true
    */
   readonly modelRules?: boolean;
+  /**
+   * Whether to compute the status of the objects (`ResolveResult.status`). `false` leaves it empty
+   * — diagnostics and model are the same — for callers that never show it (the CLI's `check` with
+   * text output), so a large input's status objects are not built.
+   * @default true
+   */
+  readonly status?: boolean;
 }
 
 /** `True` / `False` / `Unknown`, as in `metav1.Condition`. */
@@ -109,7 +116,7 @@ export interface ObjectStatus {
 
 /** Everything {@link resolve} computes. */
 export interface ResolveResult {
-  /** Gateway API status shapes, sorted by kind / namespace / name. */
+  /** Gateway API status shapes, sorted by kind / namespace / name (empty with `ResolveOptions.status: false`). */
   readonly status: ObjectStatus[];
   /** Findings, sorted with `sortDiagnostics`. */
   readonly diagnostics: Diagnostic[];

@@ -1,8 +1,8 @@
-import { checkJson, formatCheckText, formatDiagnosticLine } from '../../src/cli/check';
-import { OTHER_CONTROLLER } from '../../src/cli/input';
+import { checkJson, formatCheckJson, formatCheckText, formatDiagnosticLine, writeCheckJson } from '../../src/cli/check';
+import { loadAndResolve, OTHER_CONTROLLER } from '../../src/cli/input';
 import { useColor } from '../../src/cli/style';
 import { Diagnostic } from '../../src/model';
-import { cli, smallSetup, tempTree } from './helpers';
+import { cli, ROOT, smallSetup, tempTree } from './helpers';
 
 const SCENARIO_2 = 'examples/yaml/2-kind-istio';
 const TYPO = 'examples/yaml/mistakes/section-name-typo.yaml';
@@ -383,5 +383,46 @@ spec: { secretName: www-tls, dnsNames: [www.example.com], issuerRef: { name: le,
     const r = await cli(['check', '--external-namespace', 'gw,apps', 'x.yaml'], { cwd: dir });
     expect(r.stdout).not.toMatch(/AcmeChallengeNotServed/);
     expect(r.code).toBe(0);
+  });
+});
+
+describe('memory on large inputs', () => {
+  test('the command bounds how far the heap grows between full collections while it runs (V8 --heap-growing-percent)', async () => {
+    // (mocked: the flag is not set in the test process; the module object itself, which the
+    // command's namespace import reads through)
+    const spy = jest.spyOn(require('v8') as typeof import('v8'), 'setFlagsFromString').mockImplementation(() => undefined);
+    try {
+      expect((await cli(['check', SCENARIO_2])).code).toBe(0);
+      // while it runs, then V8's default again (a code cache recorded afterwards must match a plain node)
+      expect(spy.mock.calls).toEqual([['--heap-growing-percent=50'], ['--heap-growing-percent=0']]);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  test('--format json is written in pieces, the same bytes as the whole document', async () => {
+    const io = { stdout: () => undefined, stderr: () => undefined, cwd: ROOT };
+    const r = (await loadAndResolve(['examples/yaml'], { checkNamespaces: true, modelRules: false }, io, true))!;
+    // many statuses (more than one piece), none, and each list empty
+    const many = Array.from({ length: 12000 }, (_, i) => ({ ...r.result.status[i % r.result.status.length], name: `s${i}` }));
+    for (const [diagnostics, status] of [[r.diagnostics, r.result.status], [r.diagnostics, many], [r.diagnostics, []], [[], r.result.status], [[], []]] as const) {
+      const pieces: string[] = [];
+      writeCheckJson(diagnostics, status, (t) => pieces.push(t));
+      expect(pieces.join('')).toBe(formatCheckJson(diagnostics, status));
+      if (status === many) expect(pieces.length).toBeGreaterThan(1);
+    }
+  });
+
+  test('without status (text output): the same diagnostics, no status computed', async () => {
+    const io = { stdout: () => undefined, stderr: () => undefined, cwd: ROOT };
+    for (const p of [SCENARIO_2, TYPO, 'examples/yaml']) {
+      const opts = { checkNamespaces: true, modelRules: false };
+      const full = (await loadAndResolve([p], opts, io, true))!;
+      const lean = (await loadAndResolve([p], { ...opts, status: false }, io, true))!;
+      expect(full.result.status.length).toBeGreaterThan(0);
+      expect(lean.result.status).toEqual([]);
+      expect(lean.diagnostics).toEqual(full.diagnostics);
+      expect(lean.result.model).toEqual(full.result.model);
+    }
   });
 });
