@@ -99,14 +99,16 @@ export async function render(paths: readonly string[], opts: RenderCliOptions, i
       return { objects: signed.objects, diagnostics: [...valid.diagnostics, ...signed.diagnostics], schemaChecked: valid.schemaChecked };
     }
     : undefined;
-  let r = await loadAndResolve(paths, opts, io, false, prepare);
+  // only what rendering uses is kept (not the status, the other controllers' results, the
+  // implementation reports): picked in a callback, so that no register of this function holds the rest
+  const r = await loadAndResolve(paths, opts, io, false, prepare).then((x) =>
+    x && { objects: x.objects, model: x.result.model, diagnostics: x.diagnostics, sourceOf: x.sourceOf, resolveOptions: x.resolveOptions },
+  );
   if (!r) return 2;
+  const { diagnostics: inputDiagnostics, sourceOf, resolveOptions } = r;
   // cert-manager's HTTP-01 challenges through these Gateways: their run-time routes and solver
   // Services, known in advance, are compiled in (as the built-in proxy does)
-  const acme = resolveWithAcmeChallenges(r.objects, r.result.model, r.resolveOptions);
-  // what is used from here on; the rest of the resolver's result (status, its report) can go
-  const { diagnostics: inputDiagnostics, sourceOf, resolveOptions } = r;
-  r = undefined;
+  const acme = resolveWithAcmeChallenges(r.objects, r.model, resolveOptions);
   const { renderEachGateway } = require('../render/nginx') as typeof Nginx;
   // A rendered data plane serves exactly its input: a reference the input cannot resolve (a
   // certificate Secret, a backend Service, a CA bundle…) would silently drop a listener or answer
