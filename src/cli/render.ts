@@ -13,8 +13,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Command, Option } from 'commander';
-import type * as Ir from '../ir';
-import { sortDiagnostics } from '../model';
+import { Diagnostic, sortDiagnostics } from '../model';
+import { appendAll } from '../model/arrays';
 import type * as Nginx from '../render/nginx';
 import { ACME_CHALLENGE_PREFIX, ACME_SOLVER_PORT, acmeServiceName, resolveWithAcmeChallenges } from '../resolve';
 import { checkExitCode, formatDiagnosticLine } from './check';
@@ -99,61 +99,94 @@ export async function render(paths: readonly string[], opts: RenderCliOptions, i
       return { objects: signed.objects, diagnostics: [...valid.diagnostics, ...signed.diagnostics], schemaChecked: valid.schemaChecked };
     }
     : undefined;
-  const r = await loadAndResolve(paths, opts, io, false, prepare);
+  // only what rendering uses is kept (not the status, the other controllers' results, the
+  // implementation reports): picked in a callback, so that no register of this function holds the rest
+  const r = await loadAndResolve(paths, opts, io, false, prepare).then((x) =>
+    x && { objects: x.objects, model: x.result.model, diagnostics: x.diagnostics, sourceOf: x.sourceOf, resolveOptions: x.resolveOptions },
+  );
   if (!r) return 2;
+  const { diagnostics: inputDiagnostics, sourceOf, resolveOptions } = r;
   // cert-manager's HTTP-01 challenges through these Gateways: their run-time routes and solver
   // Services, known in advance, are compiled in (as the built-in proxy does)
-  const acme = resolveWithAcmeChallenges(r.objects, r.result.model, r.resolveOptions);
-  const model = acme.model;
-  const { buildDataplane } = require('../ir') as typeof Ir;
-  const { renderNginx } = require('../render/nginx') as typeof Nginx;
-  let rendered;
+  const acme = resolveWithAcmeChallenges(r.objects, r.model, resolveOptions);
+  const { renderEachGateway } = require('../render/nginx') as typeof Nginx;
+  // A rendered data plane serves exactly its input: a reference the input cannot resolve (a
+  // certificate Secret, a backend Service, a CA bundle…) would silently drop a listener or answer
+  // 500, so what `check` reports as a warning on partial input is an error here.
+  const strict = (d: Diagnostic): Diagnostic =>
+    d.severity === 'warning' && UNRESOLVED_REFERENCE_CODES.has(d.code)
+      ? { ...d, severity: 'error' as const, message: `${d.message} (render needs every object the Gateway refers to in its input)` }
+      : d;
+  // Each Gateway is written to a staging folder as soon as it is rendered and let go, so that memory
+  // holds one Gateway's configuration at a time; the files move in place only when every Gateway
+  // rendered without errors (input that has errors already is rendered for its diagnostics only).
+  const out = path.resolve(io.cwd, opts.out);
+  let doomed = !opts.serveValid && checkExitCode([...inputDiagnostics, ...acme.diagnostics].map(strict)) !== 0;
+  const staging = new Staging(out);
+  const rendered: { namespace: string; name: string; files: string[] }[] = [];
+  const renderDiagnostics: Diagnostic[] = [];
+  let writeError: unknown;
   try {
-    rendered = renderNginx(buildDataplane(model, acme.objects), acme.objects, {
+    renderEachGateway(acme.model, acme.objects, {
       backends,
       portOffset,
       embedSecrets: true,
       ...(opts.listenHost ? { listenHost: opts.listenHost } : {}),
       ...(opts.modulesPath ? { modulesPath: opts.modulesPath } : {}),
       ...(opts.resolver ? { resolver: opts.resolver } : {}),
+    }, (g) => {
+      appendAll(renderDiagnostics, g.diagnostics);
+      rendered.push({ namespace: g.namespace, name: g.name, files: Object.keys(g.files) });
+      // once the render is bound to fail (an error without --serve-valid), nothing more is written
+      if (!opts.serveValid && g.diagnostics.some((d) => strict(d).severity === 'error')) doomed = true;
+      if (doomed || writeError !== undefined) return;
+      try {
+        staging.write(g.namespace, g.name, g.files);
+      } catch (e) {
+        // reported where the files would have been written (after the diagnostics), as before
+        writeError = e;
+      }
     });
   } catch (e) {
+    staging.discard();
     io.stderr(`error: ${(e as Error).message}\n`);
     return 2;
   }
-  // A rendered data plane serves exactly its input: a reference the input cannot resolve (a
-  // certificate Secret, a backend Service, a CA bundle…) would silently drop a listener or answer
-  // 500, so what `check` reports as a warning on partial input is an error here.
-  const diagnostics = sortDiagnostics([...r.diagnostics, ...acme.diagnostics, ...rendered.flatMap((g) => g.diagnostics)]).map((d) =>
-    d.severity === 'warning' && UNRESOLVED_REFERENCE_CODES.has(d.code)
-      ? { ...d, severity: 'error' as const, message: `${d.message} (render needs every object the Gateway refers to in its input)` }
-      : d,
-  );
+  const diagnostics = sortDiagnostics([...inputDiagnostics, ...acme.diagnostics, ...renderDiagnostics]).map(strict);
   for (const d of diagnostics) {
     if (d.severity === 'info' && !opts.assumeExternal) continue;
-    if (d.severity !== 'info') io.stderr(`${formatDiagnosticLine(d, r.sourceOf(d))}\n`);
+    if (d.severity !== 'info') io.stderr(`${formatDiagnosticLine(d, sourceOf(d))}\n`);
   }
   const errors = diagnostics.filter((d) => d.severity === 'error').length;
   if (opts.serveValid && errors > 0) {
     io.stderr(`${plural(errors, 'error')}: rendered as a conformant controller would serve the input (--serve-valid): objects the API server would refuse are left out, invalid routes answer 500, unattached routes are absent\n`);
   } else if (checkExitCode(diagnostics) !== 0) {
+    staging.discard();
     const n = diagnostics.filter((d) => d.severity === 'error').length;
     io.stderr(`${plural(n, 'error')}: nothing was rendered (run \`cdk8s-gateway check\` for the full report)\n`);
     return 1;
   }
   if (rendered.length === 0) {
-    io.stderr(`error: no Gateway of the input is handled by ${r.resolveOptions.controllerName} (GatewayClass with that controllerName): nothing to render\n`);
+    staging.discard();
+    io.stderr(`error: no Gateway of the input is handled by ${resolveOptions.controllerName} (GatewayClass with that controllerName): nothing to render\n`);
     return 1;
   }
-  const out = path.resolve(io.cwd, opts.out);
-  for (const g of rendered) {
-    const dir = path.join(out, g.namespace, g.name);
-    writePrefix(dir, g.files);
-    for (const c of acme.challenges.filter((x) => x.parentRefs.some((p) => p.name === g.name && (p.namespace ?? x.namespace) === g.namespace))) {
-      io.stdout(`  ACME HTTP-01 for ${c.dnsName}: ${ACME_CHALLENGE_PREFIX} → Service ${c.namespace}/${acmeServiceName(c.dnsName)}:${ACME_SOLVER_PORT} (cert-manager's solver pods)\n`);
+  if (writeError !== undefined) {
+    staging.discard();
+    throw writeError;
+  }
+  try {
+    for (const g of rendered) {
+      const dir = path.join(out, g.namespace, g.name);
+      staging.commit(g.namespace, g.name, dir, g.files);
+      for (const c of acme.challenges.filter((x) => x.parentRefs.some((p) => p.name === g.name && (p.namespace ?? x.namespace) === g.namespace))) {
+        io.stdout(`  ACME HTTP-01 for ${c.dnsName}: ${ACME_CHALLENGE_PREFIX} → Service ${c.namespace}/${acmeServiceName(c.dnsName)}:${ACME_SOLVER_PORT} (cert-manager's solver pods)\n`);
+      }
+      const shown = path.relative(io.cwd, dir) || '.';
+      io.stdout(`rendered Gateway ${g.namespace}/${g.name} → ${shown}  (run: nginx -p ${shown} -c nginx.conf -e error.log -g 'daemon off;')\n`);
     }
-    const shown = path.relative(io.cwd, dir) || '.';
-    io.stdout(`rendered Gateway ${g.namespace}/${g.name} → ${shown}  (run: nginx -p ${shown} -c nginx.conf -e error.log -g 'daemon off;')\n`);
+  } finally {
+    staging.remove();
   }
   return 0;
 }
@@ -161,33 +194,88 @@ export async function render(paths: readonly string[], opts: RenderCliOptions, i
 /** The list of files `render` wrote into a prefix (so the next render removes only its own files). */
 const MANIFEST = '.cdk8s-gateway-files';
 
+/** Where `render` stages the files of every Gateway until all rendered (inside the output folder: renames stay on its file system). */
+export const STAGING_PREFIX = '.cdk8s-gateway-render-';
+
 /**
- * Writes a rendered prefix in place, safely for an nginx running from it: each file is written to
- * a temporary name and renamed over the old one (nginx never reads half a file), files of the
- * previous render that are gone are removed, and nothing else in the folder — the pid file, logs,
- * temp folders — is touched.
+ * The staging folder of one `render`: `OUT/.cdk8s-gateway-render-<pid>.tmp/<namespace>/<name>/…`,
+ * made on the first write. {@link commit} moves one Gateway's files in place, {@link discard}
+ * removes the folder and the folders made for it (nothing of the output is left when a render
+ * fails), {@link remove} removes the folder after the commits.
  */
-function writePrefix(dir: string, files: Readonly<Record<string, string>>): void {
-  fs.mkdirSync(dir, { recursive: true });
-  let previous: string[] = [];
-  try {
-    previous = fs.readFileSync(path.join(dir, MANIFEST), 'utf8').split('\n').filter(Boolean);
-  } catch {
-    /* first render into this folder */
+class Staging {
+  private readonly dir: string;
+  /** The first folder made for the staging folder (the output folder or a parent of it), when one was made. */
+  private made: string | undefined;
+  private exists = false;
+
+  constructor(private readonly out: string) {
+    this.dir = path.join(out, `${STAGING_PREFIX}${process.pid}.tmp`);
   }
-  for (const [rel, content] of Object.entries(files)) {
-    const file = path.join(dir, rel);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, content, { mode: rel.endsWith('.key') ? 0o600 : 0o644 });
-    fs.renameSync(tmp, file);
+
+  /** Writes one Gateway's files into the staging folder. */
+  write(namespace: string, name: string, files: Readonly<Record<string, string>>): void {
+    if (!this.exists) {
+      this.made = fs.mkdirSync(this.dir, { recursive: true });
+      this.exists = true;
+    }
+    const base = path.join(this.dir, namespace, name);
+    for (const [rel, content] of Object.entries(files)) {
+      const file = path.join(base, rel);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, content, { mode: rel.endsWith('.key') ? 0o600 : 0o644 });
+    }
   }
-  for (const rel of previous) {
-    // only relative paths inside the prefix, as written by an earlier render
-    if (rel in files || path.isAbsolute(rel) || rel.split(/[\\/]/).includes('..')) continue;
-    fs.rmSync(path.join(dir, rel), { force: true });
+
+  /**
+   * Moves a staged prefix in place, safely for an nginx running from it: each file is renamed over
+   * the old one (nginx never reads half a file), files of the previous render that are gone are
+   * removed, and nothing else in the folder — the pid file, logs, temp folders — is touched.
+   */
+  commit(namespace: string, name: string, dir: string, files: readonly string[]): void {
+    fs.mkdirSync(dir, { recursive: true });
+    let previous: string[] = [];
+    try {
+      previous = fs.readFileSync(path.join(dir, MANIFEST), 'utf8').split('\n').filter(Boolean);
+    } catch {
+      /* first render into this folder */
+    }
+    const base = path.join(this.dir, namespace, name);
+    for (const rel of files) {
+      const file = path.join(dir, rel);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.renameSync(path.join(base, rel), file);
+    }
+    const current = new Set(files);
+    for (const rel of previous) {
+      // only relative paths inside the prefix, as written by an earlier render
+      if (current.has(rel) || path.isAbsolute(rel) || rel.split(/[\\/]/).includes('..')) continue;
+      fs.rmSync(path.join(dir, rel), { force: true });
+    }
+    const tmp = path.join(dir, `${MANIFEST}.${process.pid}.tmp`);
+    fs.writeFileSync(tmp, [...files].sort().join('\n') + '\n');
+    fs.renameSync(tmp, path.join(dir, MANIFEST));
   }
-  const tmp = path.join(dir, `${MANIFEST}.${process.pid}.tmp`);
-  fs.writeFileSync(tmp, Object.keys(files).sort().join('\n') + '\n');
-  fs.renameSync(tmp, path.join(dir, MANIFEST));
+
+  /** Removes the staging folder (after the commits). */
+  remove(): void {
+    if (this.exists) fs.rmSync(this.dir, { recursive: true, force: true });
+    this.exists = false;
+  }
+
+  /** Removes the staging folder and the folders made for it: a failed render leaves nothing behind. */
+  discard(): void {
+    if (!this.exists) return;
+    this.remove();
+    if (this.made === undefined) return;
+    // from the output folder up to the first one made, each only if still empty
+    for (let d = this.out; ; d = path.dirname(d)) {
+      try {
+        fs.rmdirSync(d);
+      } catch {
+        return;
+      }
+      if (d === this.made || path.dirname(d) === d) return;
+    }
+  }
 }

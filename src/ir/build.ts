@@ -9,12 +9,12 @@ import { normalizePrefix, splitPercentages } from '../resolve/precedence';
 import { cmp } from '../resolve/util';
 import { Ctx, dedupeDiags, unsupported, UNSUPPORTED_BY_DATAPLANE } from './context';
 import { buildHttpPort } from './http';
-import { inputsOf } from './inputs';
+import { inputsOf, InputsIndex } from './inputs';
 import { buildLocations, underPrefix } from './locations';
 import { buildL4Port, buildTlsPort } from './stream';
 import { DataplaneIR, GatewayIR, HttpPortIR, StreamPortIR, UpstreamIR } from './types';
 import { allBackends, upstreamKey, upstreamNames } from './upstreams';
-import { validateDataplane } from './validate';
+import { IrInvariantError, validateDataplane, validateGateway } from './validate';
 
 export { buildLocations, cmp, normalizePrefix, splitPercentages, underPrefix, upstreamKey, upstreamNames, UNSUPPORTED_BY_DATAPLANE };
 
@@ -25,6 +25,37 @@ export { buildLocations, cmp, normalizePrefix, splitPercentages, underPrefix, up
  * @param objects the same input objects (Service kinds, route apiVersions for diagnostics)
  */
 export function buildDataplane(model: ResolvedModel, objects: readonly KubeObject[]): DataplaneIR {
+  const { apiVersions, serviceImports } = sharedInputs(model, objects);
+  const gateways = model.gateways.filter((g) => g.accepted).map((g) => buildGateway(g, apiVersions, serviceImports));
+  const ir: DataplaneIR = { gateways, inputs: inputsOf(gateways, objects) };
+  validateDataplane(ir);
+  return ir;
+}
+
+/**
+ * The dataplane IR one Gateway at a time, for a caller that renders each and lets it go before the
+ * next (the CLI's `render`, whose memory then holds one Gateway's IR instead of all of them). Each
+ * item is a {@link DataplaneIR} of one Gateway with the `inputs` of that Gateway: the Gateways, their
+ * order and their IR are those of {@link buildDataplane}, checked by the same invariants (an
+ * {@link IrInvariantError} is thrown when the Gateway is reached).
+ */
+export function* eachGatewayDataplane(model: ResolvedModel, objects: readonly KubeObject[]): Generator<DataplaneIR, void, undefined> {
+  const { apiVersions, serviceImports } = sharedInputs(model, objects);
+  const index = new InputsIndex(objects);
+  const seen = new Set<string>();
+  for (const rg of model.gateways) {
+    if (!rg.accepted) continue;
+    const g = buildGateway(rg, apiVersions, serviceImports);
+    const k = `${g.namespace}/${g.name}`;
+    if (seen.has(k)) throw new IrInvariantError('gateways-unique', `Gateway ${k} appears twice`);
+    seen.add(k);
+    validateGateway(g);
+    yield { gateways: [g], inputs: index.of([g]) };
+  }
+}
+
+/** What every Gateway's IR reads from the whole input: apiVersions by `kind/namespace/name`, the ServiceImports backends name. */
+function sharedInputs(model: ResolvedModel, objects: readonly KubeObject[]): { apiVersions: Map<string, string>; serviceImports: Set<string> } {
   const apiVersions = new Map<string, string>();
   const serviceImports = new Set<string>();
   for (const o of objects) {
@@ -33,10 +64,7 @@ export function buildDataplane(model: ResolvedModel, objects: readonly KubeObjec
     apiVersions.set(`${o.kind}/${ns}/${o.metadata.name ?? ''}`, o.apiVersion);
   }
   for (const r of model.routes) for (const rule of r.rules) for (const b of [...rule.backends, ...rule.mirrors]) if (b.kind === 'ServiceImport') serviceImports.add(`${b.namespace}/${b.name}`);
-  const gateways = model.gateways.filter((g) => g.accepted).map((g) => buildGateway(g, apiVersions, serviceImports));
-  const ir: DataplaneIR = { gateways, inputs: inputsOf(gateways, objects) };
-  validateDataplane(ir);
-  return ir;
+  return { apiVersions, serviceImports };
 }
 
 function buildGateway(g: ResolvedGateway, apiVersions: ReadonlyMap<string, string>, serviceImports: ReadonlySet<string>): GatewayIR {

@@ -6,8 +6,8 @@
  *
  * @packageDocumentation
  */
-export { buildDataplane, splitPercentages, normalizePrefix, underPrefix, upstreamNames, upstreamKey, UNSUPPORTED_BY_DATAPLANE } from './build';
+export { buildDataplane, eachGatewayDataplane, splitPercentages, normalizePrefix, underPrefix, upstreamNames, upstreamKey, UNSUPPORTED_BY_DATAPLANE } from './build';
 export { covers, ownerOf, isWildcard } from './hostnames';
-export { inputsOf, withInputs } from './inputs';
-export { IrInvariantError, validateDataplane } from './validate';
+export { inputsOf, InputsIndex, withInputs } from './inputs';
+export { IrInvariantError, validateDataplane, validateGateway } from './validate';
 export type * from './types';

@@ -73,6 +73,53 @@ export function inputsOf(gateways: readonly GatewayIR[], objects: readonly KubeO
   return { apiVersions, secrets, caBundles };
 }
 
+/**
+ * The input objects read once, for {@link DataplaneInputsIR}s of one Gateway at a time: `of(gateways)`
+ * equals `inputsOf(gateways, objects)` (the same `apiVersions` record every time) without reading
+ * the objects again.
+ */
+export class InputsIndex {
+  /** Every input object's apiVersion, as in {@link inputsOf}. */
+  readonly apiVersions: Readonly<Record<string, string>>;
+  /** The last Secret / ConfigMap of each `namespace/name` (the last object of a name wins). */
+  private readonly lastSecret = new Map<string, KubeObject>();
+  private readonly lastConfigMap = new Map<string, KubeObject>();
+
+  constructor(objects: readonly KubeObject[]) {
+    const apiVersions: Record<string, string> = {};
+    for (const obj of objects) {
+      if (!obj || typeof obj !== 'object' || !obj.metadata) continue;
+      const ns = `${obj.metadata.namespace ?? 'default'}/${obj.metadata.name ?? ''}`;
+      apiVersions[`${obj.kind}/${ns}`] = obj.apiVersion;
+      if (obj.kind === 'Secret') this.lastSecret.set(ns, obj);
+      else if (obj.kind === 'ConfigMap') this.lastConfigMap.set(ns, obj);
+    }
+    this.apiVersions = apiVersions;
+  }
+
+  /** `inputsOf(gateways, objects)`. */
+  of(gateways: readonly GatewayIR[]): DataplaneInputsIR {
+    const secrets: Record<string, SecretMaterialIR> = {};
+    const caBundles: Record<string, string> = {};
+    for (const g of gateways) {
+      const m = referencedMaterial(g);
+      for (const ns of m.secrets) {
+        const obj = this.lastSecret.get(ns);
+        if (!obj || ns in secrets) continue;
+        const tlsCrt = decode(obj.data, obj.stringData, 'tls.crt');
+        const tlsKey = decode(obj.data, obj.stringData, 'tls.key');
+        secrets[ns] = { ...(tlsCrt !== undefined ? { tlsCrt } : {}), ...(tlsKey !== undefined ? { tlsKey } : {}) };
+      }
+      for (const ns of m.configMaps) {
+        const obj = this.lastConfigMap.get(ns);
+        const raw = obj?.data && typeof obj.data === 'object' ? (obj.data as Record<string, unknown>)['ca.crt'] : undefined;
+        if (typeof raw === 'string') caBundles[ns] = raw;
+      }
+    }
+    return { apiVersions: this.apiVersions, secrets, caBundles };
+  }
+}
+
 /** `ir` with its {@link DataplaneIR.inputs} read from `objects`. */
 export function withInputs(ir: DataplaneIR, objects: readonly KubeObject[]): DataplaneIR {
   return { ...ir, inputs: inputsOf(ir.gateways, objects) };

@@ -85,6 +85,11 @@ function checkGateway(g: GatewayIR): void {
   }
 }
 
+/** Throws an {@link IrInvariantError} when one Gateway's IR violates an invariant of its own (all but `gateways-unique` and `tls-material`). */
+export function validateGateway(g: GatewayIR): void {
+  checkGateway(g);
+}
+
 /** Throws an {@link IrInvariantError} when `ir` violates an invariant (see the module comment). */
 export function validateDataplane(ir: DataplaneIR): void {
   const seen = new Set<string>();

@@ -6,12 +6,13 @@
  *
  * @packageDocumentation
  */
-import { buildDataplane } from '../../ir/build';
+import { buildDataplane, eachGatewayDataplane } from '../../ir/build';
 import { dedupeDiags } from '../../ir/context';
 import { withInputs } from '../../ir/inputs';
 import { DataplaneInputsIR, DataplaneIR, GatewayIR } from '../../ir/types';
 import { Diagnostic, KubeObject, sortDiagnostics } from '../../model';
 import { NamespacedName, resolve } from '../../resolve';
+import type { ResolvedModel } from '../../resolve/model';
 import { block, Options, RenderContext, TlsSet } from './context';
 export type { TlsSet, TlsFallback } from './context';
 import { caPath, renderHttpPort, secretPath } from './http';
@@ -171,12 +172,36 @@ export function renderNginx(ir: DataplaneIR, objects: readonly KubeObject[], opt
   return renderDataplane(withInputs(ir, objects), opts);
 }
 
+/**
+ * Renders the Gateways of a resolved model one at a time, for a caller that writes each and lets it
+ * go before the next: builds one Gateway's IR, renders it, passes the result to `emit` and keeps
+ * neither, so that memory holds one Gateway's IR and text instead of all of them. `emit` receives
+ * what `renderNginx(buildDataplane(model, objects), objects, opts)` returns, in the same order; the
+ * options are checked before the first Gateway. Returns the number of Gateways rendered.
+ */
+export function renderEachGateway(model: ResolvedModel, objects: readonly KubeObject[], opts: NginxRenderOptions, emit: (g: RenderedGateway) => void): number {
+  const base = options(opts);
+  checkOptions(base);
+  let apiVersions: Map<string, string> | undefined;
+  let n = 0;
+  for (const ir of eachGatewayDataplane(model, objects)) {
+    // every item shares one apiVersions record: its Map is made once
+    apiVersions ??= new Map(Object.entries(ir.inputs!.apiVersions));
+    emit(renderDataplaneWith(ir, base, apiVersions)[0]);
+    n++;
+  }
+  return n;
+}
+
 /** Renders an IR that carries its `inputs` (see {@link renderNginx}): reads nothing but the IR and the options. */
 function renderDataplane(ir: DataplaneIR, opts: NginxRenderOptions): RenderedGateway[] {
   const base = options(opts);
   checkOptions(base);
+  return renderDataplaneWith(ir, base, new Map(Object.entries(ir.inputs?.apiVersions ?? {})));
+}
+
+function renderDataplaneWith(ir: DataplaneIR, base: Options, apiVersions: ReadonlyMap<string, string>): RenderedGateway[] {
   const inputs = ir.inputs ?? { apiVersions: {}, secrets: {}, caBundles: {} };
-  const apiVersions = new Map(Object.entries(inputs.apiVersions));
   const available = new Set(Object.entries(inputs.secrets).filter(([, m]) => m.tlsCrt !== undefined && m.tlsKey !== undefined).map(([k]) => k));
   // embedding: a Secret that is not in the input leaves its server rejecting handshakes (a warning)
   const o: Options = base.embedSecrets && base.runtimeDir === undefined ? { ...base, availableSecrets: available } : base;
