@@ -10,7 +10,8 @@
  *    canary and blue-green HTTPRoutes, Services, a Namespace: the schema, CEL and resolver paths a
  *    check takes) and records the code cache of what that run compiled.
  * 3. The executable, lib/cli/bin.js, runs that check again and must report the cache accepted and
- *    print what the modules print.
+ *    print what the modules print, and without reading any module file besides bin.js and the
+ *    loader (everything the check runs is in the bundle).
  */
 import { spawnSync } from 'child_process';
 import * as path from 'path';
@@ -48,5 +49,15 @@ const modules = spawnSync(process.execPath, [bin, ...training], { cwd: root, enc
 if (bundled.stdout !== modules.stdout || bundled.status !== modules.status) {
   fail(`the bundle and the modules disagree on ${training.join(' ')}:\n--- bundle (exit ${bundled.status})\n${bundled.stdout}\n--- modules (exit ${modules.status})\n${modules.stdout}`);
 }
+// the bundle is self-contained: the check runs no module file besides bin.js and the loader (a
+// dependency required through a path esbuild cannot follow, e.g. createRequire, would be read from
+// node_modules at every start)
+const probe = `process.argv = [process.argv[0], ${JSON.stringify(bin)}, ...${JSON.stringify(training)}];
+process.on('exit', () => process.stderr.write('\\nmodules=' + JSON.stringify(Object.keys(require.cache))));
+require(${JSON.stringify(bin)});`;
+const probed = spawnSync(process.execPath, ['-e', probe], { cwd: root, encoding: 'utf8' });
+const loaded = JSON.parse(/\nmodules=(.*)$/.exec(probed.stderr)?.[1] ?? 'null') as string[] | null;
+const outside = loaded?.filter((f) => ![bin, loader].includes(f));
+if (!outside || outside.length > 0) fail(`the bundled check loads modules from outside the bundle: ${outside ? outside.join(', ') : probed.stderr}`);
 // stderr: `npm pack --json`, which runs this before packing, owns stdout
 console.error(`bundle-cli: lib/cli/cdk8s-gateway.js and its code cache written; ${training[0]} of the training input agrees with the modules (exit ${bundled.status})`);
