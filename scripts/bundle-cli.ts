@@ -14,6 +14,7 @@
  *    loader (everything the check runs is in the bundle).
  */
 import { spawnSync } from 'child_process';
+import * as fs from 'fs';
 import * as path from 'path';
 import { buildSync } from 'esbuild';
 
@@ -37,6 +38,12 @@ buildSync({
   minifySyntax: true,
   logLevel: 'warning',
 });
+
+// the loader decodes an ASCII bundle as Latin-1 (no UTF-8 decoding of 2 MB at every start):
+// esbuild escapes non-ASCII text in strings, not in regular expression literals
+const bundleBytes = fs.readFileSync(path.join(cliDir, 'cdk8s-gateway.js'));
+const nonAscii = bundleBytes.findIndex((b) => b >= 0x80);
+if (nonAscii >= 0) fail(`the bundle is not ASCII (byte ${nonAscii}: ${JSON.stringify(bundleBytes.subarray(Math.max(0, nonAscii - 60), nonAscii + 20).toString('utf8'))}); write the character as a \\u escape in the source`);
 
 const loader = path.join(cliDir, 'bundle-loader.js');
 const record = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(loader)}).recordCodeCache(${JSON.stringify(cliDir)}, ${JSON.stringify(training)})`], { cwd: root, encoding: 'utf8' });
