@@ -16,6 +16,7 @@
  * much is compiled; nothing is written at run time.
  */
 import * as crypto from 'crypto';
+import { isAscii as bufferIsAscii } from 'buffer';
 import * as fs from 'fs';
 import Module from 'module';
 import * as path from 'path';
@@ -49,6 +50,9 @@ interface Compiled {
   readonly state: CacheState;
 }
 
+/** `buffer.isAscii` (node >= 18.15, 19.6), else a byte scan. */
+const isAscii = (data: Buffer): boolean => (typeof bufferIsAscii === 'function' ? bufferIsAscii(data) : data.every((b) => b < 0x80));
+
 const sha256 = (data: Buffer) => crypto.createHash('sha256').update(data).digest('hex');
 
 /** Reads and compiles the bundle in `dir`, with its code cache when it belongs to it; undefined when there is no bundle. */
@@ -71,8 +75,15 @@ function compile(dir: string, useCache: boolean): Compiled | undefined {
       state = 'absent';
     }
   }
-  // the bundle is a CommonJS module (its first line may be a shebang, which the wrapper cannot hold)
-  const source = bytes.toString('utf8').replace(/^#![^\n]*/, '');
+  // the bundle is a CommonJS module (its first line may be a shebang, which the wrapper cannot hold:
+  // it is left out, its line break kept so that line numbers stay)
+  let start = 0;
+  if (bytes[0] === 0x23 && bytes[1] === 0x21) {
+    const eol = bytes.indexOf(0x0a);
+    start = eol < 0 ? bytes.length : eol;
+  }
+  // esbuild writes ASCII: then decoding as Latin-1 is the same text, without UTF-8 decoding's cost
+  const source = isAscii(bytes) ? bytes.toString('latin1', start) : bytes.toString('utf8', start);
   const script = new vm.Script(Module.wrap(source), { filename: file, cachedData });
   if (cachedData) state = script.cachedDataRejected ? 'rejected' : 'accepted';
   return { script, file, state };

@@ -1,13 +1,15 @@
 /**
  * CEL (`x-kubernetes-validations`) with Kubernetes semantics on top of `@bufbuild/cel`:
  * the environment (standard library + Kubernetes extensions), a program cache (every distinct rule
- * text is parsed and planned once), and the conversion of JSON values to CEL values driven by the
- * schema (integer → int, number → double, objects → maps holding only the present, declared fields).
+ * text is parsed and planned once; the bundled schemas' rules come parsed at build time, see
+ * `cel-ast.ts`), and the conversion of JSON values to CEL values driven by the schema
+ * (integer → int, number → double, objects → maps holding only the present, declared fields).
  */
 import type * as Cel from '@bufbuild/cel';
 import type { CelEnv, CelValue } from '@bufbuild/cel';
 import type * as CelExt from '@bufbuild/cel/ext';
 import type * as K8sExt from './cel-ext';
+import { precompiledExpr } from './cel-ast';
 import { compileRe2 } from './regex';
 import type { CompiledRule, Program, SchemaNode } from './schema-types';
 
@@ -105,6 +107,16 @@ function scanExpr(root: unknown, functions: Set<string>, idents: Set<string>): v
   }
 }
 
+/**
+ * The parsed form of an expression: a bundled schema's rule comes parsed at build time (only its
+ * tree, which is all the planner reads), any other text is parsed now.
+ */
+function parseExpression(text: string): ReturnType<typeof Cel.parse> {
+  const expr = precompiledExpr(text);
+  if (expr === undefined) return cel().parse(text);
+  return { $typeName: 'cel.expr.ParsedExpr', expr } as ReturnType<typeof Cel.parse>;
+}
+
 /** Parses and plans an expression once (cached by its text). */
 export function planExpression(text: string): Planned {
   let p = programCache.get(text);
@@ -112,7 +124,7 @@ export function planExpression(text: string): Planned {
     const functions = new Set<string>();
     const idents = new Set<string>();
     try {
-      const parsed = cel().parse(text);
+      const parsed = parseExpression(text);
       scanExpr(parsed.expr, functions, idents);
       const program = cel().plan(celEnvironment(), parsed) as unknown as Program;
       p = { program, idents, functions };

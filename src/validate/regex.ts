@@ -18,14 +18,23 @@ interface Re2Class {
 
 let re2Class: Re2Class | null | undefined;
 
-/** The RE2 engine bundled with @bufbuild/cel (resolved from its own location), if loadable. */
+/**
+ * The RE2 engine that @bufbuild/cel depends on, if loadable. A plain `require` first: the CLI's
+ * bundle (scripts/bundle-cli.ts) then holds the one copy @bufbuild/cel uses as well, instead of
+ * loading a second one from node_modules at run time; when the package manager did not hoist it,
+ * it is resolved from @bufbuild/cel's own location.
+ */
 export function re2Engine(): Re2Class | undefined {
   if (re2Class === undefined) {
     try {
-      const celRequire = createRequire(require.resolve('@bufbuild/cel'));
-      re2Class = (celRequire('@bufbuild/re2') as { RE2JS: Re2Class }).RE2JS;
+      re2Class = (require('@bufbuild/re2') as { RE2JS: Re2Class }).RE2JS;
     } catch {
-      re2Class = null;
+      try {
+        const celRequire = createRequire(require.resolve('@bufbuild/cel'));
+        re2Class = (celRequire('@bufbuild/re2') as { RE2JS: Re2Class }).RE2JS;
+      } catch {
+        re2Class = null;
+      }
     }
   }
   return re2Class ?? undefined;

@@ -103,3 +103,24 @@ test('a cache recorded for other bytes or another V8 is not offered; a damaged o
   fs.writeFileSync(metaFile, '{');
   expect(runBundled(['ann']).stderr).toBe('state=absent');
 });
+
+test('a bundle with text beyond ASCII runs with that text, and line numbers count the shebang line', () => {
+  const source = `#!/usr/bin/env node
+"use strict";
+const where = () => new Error('x').stack.split('\\n')[1];
+process.stdout.write(JSON.stringify({ text: "µs, μs, – and 🙂", where: where() }));
+`;
+  fs.writeFileSync(path.join(dir, BUNDLE_FILE), source);
+  const r = runBundled([]);
+  expect(r.stderr).toBe('state=absent');
+  const out = JSON.parse(r.stdout);
+  expect(out.text).toBe('µs, μs, – and 🙂');
+  expect(out.where).toContain(`${BUNDLE_FILE}:3:`);
+  expect(record([]).status).toBe(0);
+  expect(JSON.parse(runBundled([]).stdout).text).toBe('µs, μs, – and 🙂');
+});
+
+test('an ASCII bundle keeps its line numbers too (the shebang line counts)', () => {
+  fs.writeFileSync(path.join(dir, BUNDLE_FILE), `#!/usr/bin/env node\n"use strict";\nprocess.stdout.write(new Error('x').stack.split('\\n')[1]);\n`);
+  expect(runBundled([]).stdout).toContain(`${BUNDLE_FILE}:3:`);
+});
