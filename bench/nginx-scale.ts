@@ -16,7 +16,12 @@
  * measured in the same run (`nginx -t` alternating with the generated configuration, the same
  * requests, RSS), and the `nginx -t` ratio generated ÷ expert is printed.
  *
- *   npx ts-node --project tsconfig.dev.json bench/nginx-scale.ts [N...] [--variant distinct|one-path] [--runs R] [--workers W] [--json FILE]
+ *   npx ts-node --project tsconfig.dev.json bench/nginx-scale.ts [N...] [--variant distinct|one-path] [--runs R] [--workers W] [--json FILE] [--write DIR]
+ *
+ * `nginx -t` is timed by the wall clock and by its CPU time (`perf stat -e task-clock`, or
+ * `/usr/bin/time` user + system), which other load on the machine inflates far less.
+ * `--write DIR` keeps both configurations of every size as nginx prefixes,
+ * `DIR/<variant>-<N>-generated` and `DIR/<variant>-<N>-expert` (e.g. for callgrind on `nginx -t`).
  *
  * `--workers W` renders `worker_processes W` (default 1) and sums the RSS of all workers.
  *
@@ -33,7 +38,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { compileNginx, KubeObject } from '../src';
-import { findBinary, findNginx, findWrk, freeOffset, freePort, instructionsPerRequest, machine, median, nginxTest, nginxVersion, pssKb, removeDir, request, runWrk, skip, startBackend, startNginx, statusKb, stopAll } from './lib';
+import { spawnSync } from 'child_process';
+import { findBinary, findNginx, findWrk, freeOffset, freePort, instructionsPerRequest, machine, median, nginxVersion, pssKb, removeDir, request, runWrk, skip, startBackend, startNginx, statusKb, stopAll, writePrefix } from './lib';
 
 type Variant = 'distinct' | 'one-path';
 const NS = 'bench';
@@ -135,6 +141,53 @@ ${routing}    location / {
 `;
 }
 
+/**
+ * `nginx -t` on `files`: wall time and the CPU time of nginx, which other load on the machine
+ * inflates far less than the wall time: `perf stat -e task-clock` (precise) when perf is installed
+ * and allowed to count, else `/usr/bin/time` (user + system, 10 ms steps), else none.
+ */
+function nginxTest(nginx: string, files: Readonly<Record<string, string>>): { ok: boolean; ms: number; cpuMs?: number; output: string } {
+  const dir = writePrefix(files);
+  try {
+    const argv = [nginx, '-t', '-q', '-p', dir, '-c', 'nginx.conf', '-e', 'error.log'];
+    const t0 = process.hrtime.bigint();
+    const r = spawnSync(cpuTimer.cmd[0] ?? nginx, [...cpuTimer.cmd.slice(1), ...(cpuTimer.cmd.length ? argv : argv.slice(1))], { encoding: 'utf8', timeout: 600000 });
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    const parsed = cpuTimer.parse(r.stderr ?? '');
+    return { ok: r.status === 0, ms, ...(parsed.cpuMs !== undefined ? { cpuMs: parsed.cpuMs } : {}), output: `${r.stdout ?? ''}${parsed.rest}` };
+  } finally {
+    removeDir(dir);
+  }
+}
+
+/** How {@link nginxTest} takes the CPU time: a command prefix and a parser of its stderr. */
+const cpuTimer: { cmd: string[]; parse: (stderr: string) => { cpuMs?: number; rest: string }; name: string } = (() => {
+  const perf = findBinary('perf', ['/usr/bin']);
+  if (perf && spawnSync(perf, ['stat', '-x,', '-e', 'task-clock', 'true'], { encoding: 'utf8' }).stderr?.includes(',msec,task-clock')) {
+    return {
+      name: 'perf stat task-clock',
+      cmd: [perf, 'stat', '-x,', '-e', 'task-clock'],
+      parse: (stderr) => {
+        const m = /^([\d.]+),msec,task-clock.*$/m.exec(stderr);
+        return m ? { cpuMs: Number(m[1]), rest: stderr.replace(m[0], '').trim() } : { rest: stderr };
+      },
+    };
+  }
+  const time = findBinary('time', ['/usr/bin']);
+  if (time) {
+    const marker = 'cdk8s-gw-cpu';
+    return {
+      name: '/usr/bin/time user + system',
+      cmd: [time, '-f', `${marker} %U %S`],
+      parse: (stderr) => {
+        const m = new RegExp(`^${marker} ([\\d.]+) ([\\d.]+)$`, 'm').exec(stderr);
+        return m ? { cpuMs: (Number(m[1]) + Number(m[2])) * 1000, rest: stderr.replace(m[0], '').trim() } : { rest: stderr };
+      },
+    };
+  }
+  return { name: 'none', cmd: [], parse: (stderr) => ({ rest: stderr }) };
+})();
+
 /** A wrk Lua script cycling over 100 matching requests spread over the routes. */
 function luaScript(n: number, variant: Variant): string {
   const sample = [...new Set(Array.from({ length: 100 }, (_, k) => Math.floor((k * n) / 100)))];
@@ -183,6 +236,8 @@ interface Row {
   compileMs: number;
   configKiB: number;
   nginxTestMs: number;
+  /** CPU time (user + system) of `nginx -t`, median, when measurable */
+  nginxTestCpuMs?: number;
   startMs: number;
   masterRssMiB: number;
   workers: number;
@@ -191,9 +246,11 @@ interface Row {
   totalRssMiB: number;
   totalPssMiB?: number;
   requests: number;
-  expert: { configKiB: number; nginxTestMs: number } & Served;
+  expert: { configKiB: number; nginxTestMs: number; nginxTestCpuMs?: number } & Served;
   /** generated ÷ expert `nginx -t` (medians) */
   nginxTestRatio: number;
+  /** generated ÷ expert `nginx -t` CPU time (medians) */
+  nginxTestCpuRatio?: number;
   perRequest?: { generated: PerRequest; expert: PerRequest; rpsRatio?: number; p99Ratio?: number; instructionRatio?: number };
 }
 
@@ -285,7 +342,7 @@ async function serve(nginx: string, files: Readonly<Record<string, string>>, por
   }
 }
 
-async function measure(nginx: string, backendAddress: string, n: number, variant: Variant, runs: number, workerCount: number, load?: LoadOptions): Promise<Row> {
+async function measure(nginx: string, backendAddress: string, n: number, variant: Variant, runs: number, workerCount: number, load?: LoadOptions, writeDir?: string): Promise<Row> {
   const objs = objects(n, variant);
   const backends: Record<string, string> = {};
   for (let i = 0; i < n; i++) backends[`${NS}/svc${i}:8080`] = backendAddress;
@@ -299,17 +356,32 @@ async function measure(nginx: string, backendAddress: string, n: number, variant
   if (!conf.includes(`worker_processes ${workerCount};`)) throw new Error(`expected worker_processes ${workerCount}`);
   const expertPort = await freePort();
   const expert = { 'nginx.conf': expertConfig(n, variant, expertPort, backendAddress, workerCount) };
+  if (writeDir) {
+    // both configurations as nginx prefixes, e.g. for `valgrind --tool=callgrind nginx -t -p DIR -c nginx.conf`
+    for (const [label, files] of [['generated', gw.files], ['expert', expert]] as const) {
+      for (const [rel, content] of Object.entries(files)) {
+        const p = path.join(writeDir, `${variant}-${n}-${label}`, rel);
+        fs.mkdirSync(path.dirname(p), { recursive: true });
+        fs.writeFileSync(p, content);
+      }
+    }
+  }
 
   // alternating, so drift of the machine hits both alike
   const tests: number[] = [];
   const expertTests: number[] = [];
+  const cpu: number[] = [];
+  const expertCpu: number[] = [];
   for (let r = 0; r < runs; r++) {
-    for (const [files, into, label] of [[gw.files, tests, 'generated'], [expert, expertTests, 'expert']] as const) {
+    for (const [files, into, cpuInto, label] of [[gw.files, tests, cpu, 'generated'], [expert, expertTests, expertCpu, 'expert']] as const) {
       const t = nginxTest(nginx, files);
       if (!t.ok) throw new Error(`nginx -t (${label}) failed: ${t.output}`);
       into.push(t.ms);
+      if (t.cpuMs !== undefined) cpuInto.push(t.cpuMs);
     }
   }
+  const cpuMs = cpu.length === runs ? median(cpu) : undefined;
+  const expertCpuMs = expertCpu.length === runs ? median(expertCpu) : undefined;
   const served = await serve(nginx, gw.files, 80 + offset, n, variant, workerCount, 'generated');
   const expertServed = await serve(nginx, expert, expertPort, n, variant, workerCount, 'expert');
   const nginxTestMs = median(tests);
@@ -321,9 +393,11 @@ async function measure(nginx: string, backendAddress: string, n: number, variant
     compileMs: Math.round(compileMs),
     configKiB: Math.round(conf.length / 1024),
     nginxTestMs: Math.round(nginxTestMs),
+    ...(cpuMs !== undefined ? { nginxTestCpuMs: Math.round(cpuMs) } : {}),
     ...served,
-    expert: { configKiB: Math.round(expert['nginx.conf'].length / 1024), nginxTestMs: Math.round(expertMs), ...expertServed },
+    expert: { configKiB: Math.round(expert['nginx.conf'].length / 1024), nginxTestMs: Math.round(expertMs), ...(expertCpuMs !== undefined ? { nginxTestCpuMs: Math.round(expertCpuMs) } : {}), ...expertServed },
     nginxTestRatio: +(nginxTestMs / expertMs).toFixed(2),
+    ...(cpuMs !== undefined && expertCpuMs ? { nginxTestCpuRatio: +(cpuMs / expertCpuMs).toFixed(2) } : {}),
     ...(pr ? { perRequest: pr } : {}),
   };
 }
@@ -338,10 +412,11 @@ async function main(): Promise<void> {
   const workerCount = Number(flag('--workers') ?? 1);
   if (!Number.isInteger(workerCount) || workerCount < 1) throw new Error('--workers takes a positive integer');
   const jsonFile = flag('--json');
+  const writeDir = flag('--write');
   const v = flag('--variant');
   if (v !== undefined && v !== 'distinct' && v !== 'one-path') throw new Error('--variant takes distinct or one-path');
   const variants: Variant[] = v ? [v] : ['distinct', 'one-path'];
-  const sizes = args.filter((a, i) => /^\d+$/.test(a) && !['--runs', '--workers', '--load'].includes(args[i - 1])).map(Number);
+  const sizes = args.filter((a, i) => /^\d+$/.test(a) && !['--runs', '--workers', '--load', '--json', '--write', '--variant'].includes(args[i - 1])).map(Number);
   const loadSeconds = flag('--load') !== undefined ? Number(flag('--load')) : undefined;
   let load: LoadOptions | undefined;
   if (loadSeconds !== undefined || args.includes('--callgrind')) {
@@ -356,7 +431,7 @@ async function main(): Promise<void> {
   const nginx = findNginx();
   if (!nginx) skip('nginx is not installed (looked on PATH and in /usr/sbin); install it (Debian: apt-get install nginx) to run this benchmark');
   console.log(`nginx ${nginxVersion(nginx)}; ${machine()}`);
-  console.log(`worker_processes ${workerCount}; nginx -t: median of ${runs}; RSS after a few requests (VmRSS of master + worker${workerCount > 1 ? 's' : ''}; PSS counts shared pages once)`);
+  console.log(`worker_processes ${workerCount}; nginx -t: median of ${runs} (CPU time: ${cpuTimer.name}); RSS after a few requests (VmRSS of master + worker${workerCount > 1 ? 's' : ''}; PSS counts shared pages once)`);
 
   // warm-up of the compiler (JIT), so the first size's compile time is comparable
   compileNginx(objects(50, 'distinct'), { workerProcesses: 1 });
@@ -365,20 +440,20 @@ async function main(): Promise<void> {
   try {
     for (const variant of variants) {
       for (const n of ns) {
-        const row = await measure(nginx, backend.address, n, variant, runs, workerCount, load);
+        const row = await measure(nginx, backend.address, n, variant, runs, workerCount, load, writeDir);
         rows.push(row);
         const w = row.workers > 1 ? `${row.workers} workers` : 'worker';
         console.log(
           `${variant.padEnd(8)} ${String(n).padStart(5)} routes: compile ${String(row.compileMs).padStart(5)} ms, ${String(row.configKiB).padStart(5)} KiB, ` +
-            `nginx -t ${String(row.nginxTestMs).padStart(5)} ms, start ${String(row.startMs).padStart(5)} ms, ` +
+            `nginx -t ${String(row.nginxTestMs).padStart(5)} ms${row.nginxTestCpuMs !== undefined ? ` (CPU ${row.nginxTestCpuMs} ms)` : ''}, start ${String(row.startMs).padStart(5)} ms, ` +
             `RSS master ${row.masterRssMiB} MiB + ${w} ${row.workerRssMiB} MiB = ${row.totalRssMiB} MiB (PSS ${row.totalPssMiB ?? '?'} MiB)`,
         );
         const e = row.expert;
         console.log(
           `${'  expert'.padEnd(8)} ${String(n).padStart(5)} routes: ${' '.repeat(16)}${String(e.configKiB).padStart(5)} KiB, ` +
-            `nginx -t ${String(e.nginxTestMs).padStart(5)} ms, start ${String(e.startMs).padStart(5)} ms, ` +
+            `nginx -t ${String(e.nginxTestMs).padStart(5)} ms${e.nginxTestCpuMs !== undefined ? ` (CPU ${e.nginxTestCpuMs} ms)` : ''}, start ${String(e.startMs).padStart(5)} ms, ` +
             `RSS master ${e.masterRssMiB} MiB + ${w} ${e.workerRssMiB} MiB = ${e.totalRssMiB} MiB (PSS ${e.totalPssMiB ?? '?'} MiB); ` +
-            `nginx -t generated ÷ expert ${row.nginxTestRatio.toFixed(2)}×`,
+            `nginx -t generated ÷ expert ${row.nginxTestRatio.toFixed(2)}×${row.nginxTestCpuRatio !== undefined ? ` (CPU ${row.nginxTestCpuRatio.toFixed(2)}×)` : ''}`,
         );
         const pr = row.perRequest;
         if (pr) {
@@ -403,6 +478,9 @@ async function main(): Promise<void> {
     const vs = rows.filter((r) => r.variant === v).sort((a, b) => a.routes - b.routes);
     if (vs.length > 1) {
       console.log(`${v}: nginx -t per route ${vs.map((r) => `${r.routes}: ${((r.nginxTestMs / r.routes) * 1000).toFixed(0)} µs`).join(', ')} (expert ${vs.map((r) => `${((r.expert.nginxTestMs / r.routes) * 1000).toFixed(0)} µs`).join(', ')})`);
+      if (vs.every((r) => r.nginxTestCpuMs !== undefined && r.expert.nginxTestCpuMs !== undefined)) {
+        console.log(`${v}: nginx -t CPU per route ${vs.map((r) => `${r.routes}: ${((r.nginxTestCpuMs! / r.routes) * 1000).toFixed(0)} µs`).join(', ')} (expert ${vs.map((r) => `${((r.expert.nginxTestCpuMs! / r.routes) * 1000).toFixed(0)} µs`).join(', ')})`);
+      }
     }
   }
   if (jsonFile) fs.writeFileSync(jsonFile, JSON.stringify(rows, null, 2) + '\n');

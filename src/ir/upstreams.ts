@@ -9,20 +9,48 @@ export function upstreamKey(namespace: string, service: string, port: number): s
   return `${namespace}/${service}:${port}`;
 }
 
-/** Deterministic, collision-free upstream names for a set of keys (sorted first). */
+/**
+ * A short tag of a key that spreads names over their first bytes: a letter, then three base-36
+ * digits, from the 32-bit FNV-1a hash of the key's UTF-16 code units. Deterministic, stable for a
+ * key whatever else the input holds; not unique (the name it starts is, by what follows it).
+ */
+export function upstreamTag(key: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    h ^= key.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  const digits = '0123456789abcdefghijklmnopqrstuvwxyz';
+  let out = String.fromCharCode(0x61 + (h % 26));
+  h = Math.floor(h / 26);
+  for (let i = 0; i < 3; i++, h = Math.floor(h / 36)) out += digits[h % 36];
+  return out;
+}
+
+/**
+ * Deterministic, collision-free upstream names for a set of keys (sorted first):
+ * `<tag>_<namespace>_<service>_<port>` (see {@link upstreamTag}; anything but `[a-z0-9]` becomes
+ * `_`, and a readable part taken already gets `_2`, `_3`, …).
+ *
+ * Why the tag comes first: nginx registers every `upstream` block and every `proxy_pass
+ * http://name` by a linear search over the upstreams registered so far (`ngx_http_upstream_add`),
+ * comparing the length and then the name case-insensitively from its first byte. Names that
+ * shared their first bytes (`up_<namespace>_…`) made every compare walk that prefix: `nginx -t` of
+ * 10,000 routes spent most of its time there (docs/benchmarks.md, section 2). With the tag, two
+ * names of equal length differ in the first byte 25 times in 26.
+ */
 export function upstreamNames(keys: Iterable<string>): Map<string, string> {
   const out = new Map<string, string>();
   const taken = new Set<string>();
   for (const k of [...new Set(keys)].sort(cmp)) {
-    const base = `up_${k.toLowerCase().replace(/[^a-z0-9]/g, '_')}`;
-    let name = base;
-    for (let i = 2; taken.has(name); i++) name = `${base}_${i}`;
-    taken.add(name);
-    out.set(k, name);
+    const base = k.toLowerCase().replace(/[^a-z0-9]/g, '_');
+    let readable = base;
+    for (let i = 2; taken.has(readable); i++) readable = `${base}_${i}`;
+    taken.add(readable);
+    out.set(k, `${upstreamTag(k)}_${readable}`);
   }
   return out;
 }
-
 
 export function allBackends(g: ResolvedGateway): Map<string, { namespace: string; service: string; port: number }> {
   const out = new Map<string, { namespace: string; service: string; port: number }>();

@@ -1,4 +1,5 @@
 import { buildDataplane, covers, ownerOf, splitPercentages, upstreamNames } from '../../src/ir';
+import { upstreamTag } from '../../src/ir/upstreams';
 import { ActionIR, GatewayIR, HttpServerIR, LocationIR } from '../../src/ir/types';
 import { KubeObject } from '../../src/model';
 import { resolve } from '../../src/resolve';
@@ -72,9 +73,42 @@ describe('upstream names', () => {
   test('sanitised, deterministic and collision-free', () => {
     const n = upstreamNames(['a-b/c:80', 'a/b-c:80', 'a/b_c:80']);
     expect(new Set(n.values()).size).toBe(3);
-    expect(n.get('a-b/c:80')).toBe('up_a_b_c_80');
+    expect(n.get('a-b/c:80')).toBe(`${upstreamTag('a-b/c:80')}_a_b_c_80`);
+    expect(n.get('a/b-c:80')).toBe(`${upstreamTag('a/b-c:80')}_a_b_c_80_2`);
+    expect(n.get('a/b_c:80')).toBe(`${upstreamTag('a/b_c:80')}_a_b_c_80_3`);
     expect(upstreamNames(['a/b_c:80', 'a/b-c:80', 'a-b/c:80'])).toEqual(n);
-    for (const v of n.values()) expect(v).toMatch(/^[a-z0-9_]+$/);
+    for (const v of n.values()) expect(v).toMatch(/^[a-z][a-z0-9]{3}_[a-z0-9_]+$/);
+  });
+
+  test('a name depends on its key only (others added or removed keep it), up to the collision suffix', () => {
+    const few = upstreamNames(['default/web:80', 'shop/cart:8080']);
+    const many = upstreamNames([...Array.from({ length: 50 }, (_, i) => `ns${i}/svc${i}:80`), 'default/web:80', 'shop/cart:8080']);
+    expect(many.get('default/web:80')).toBe(few.get('default/web:80'));
+    expect(many.get('shop/cart:8080')).toBe(few.get('shop/cart:8080'));
+    expect(upstreamTag('default/web:80')).toBe(upstreamTag('default/web:80'));
+  });
+
+  test('names sharing a namespace and a length differ in their first byte (nginx compares upstream names from the first byte)', () => {
+    // the keys of bench/nginx-scale.ts: up_<ns>_svc<i>_8080 shared 10 bytes before
+    const names = [...upstreamNames(Array.from({ length: 1000 }, (_, i) => `bench/svc${1000 + i}:8080`)).values()];
+    expect(new Set(names.map((x) => x.length)).size).toBe(1);
+    const first = new Map<string, number>();
+    for (const x of names) first.set(x[0], (first.get(x[0]) ?? 0) + 1);
+    expect(first.size).toBe(26);
+    // each first letter is taken by at most twice its share of 1,000 / 26
+    expect(Math.max(...first.values())).toBeLessThan((2 * 1000) / 26);
+    // pairs of equal length compared byte by byte: the mean common prefix is about 1/25 byte
+    let common = 0;
+    let pairs = 0;
+    for (let i = 0; i < names.length; i += 7) {
+      for (let j = i + 1; j < names.length; j += 13) {
+        let k = 0;
+        while (names[i][k] === names[j][k]) k++;
+        common += k;
+        pairs++;
+      }
+    }
+    expect(common / pairs).toBeLessThan(0.2);
   });
 });
 
@@ -200,15 +234,18 @@ describe('actions', () => {
     ]);
     const s = defaultServer(g);
     const w = actionOf(s, 'HTTPRoute/default/r/0/0');
+    const up = (svc: string) => `${upstreamTag(`default/${svc}:8080`)}_default_${svc}_8080`;
     expect(w.backends.map((b) => [b.name, b.percent, b.upstream ?? null])).toEqual([
-      ['a', 25, 'up_default_a_8080'],
+      ['a', 25, up('a')],
       ['missing', 25, null],
-      ['b', 0, 'up_default_b_8080'],
-      ['c', 50, 'up_default_c_8080'],
+      ['b', 0, up('b')],
+      ['c', 50, up('c')],
     ]);
     expect(w.returnStatus).toBeUndefined();
     for (const id of ['HTTPRoute/default/r/1/0', 'HTTPRoute/default/r/2/0', 'HTTPRoute/default/r/3/0']) expect(actionOf(s, id).returnStatus).toBe(500);
-    expect(g.upstreams.map((u) => u.key)).toEqual(['default/a:8080', 'default/b:8080', 'default/c:8080']);
+    // sorted by name
+    expect(g.upstreams.map((u) => u.name)).toEqual([up('a'), up('b'), up('c')].sort());
+    expect(g.upstreams.map((u) => u.key).sort()).toEqual(['default/a:8080', 'default/b:8080', 'default/c:8080']);
   });
 
   test('redirect port defaulting: scheme given → its port; nothing → listener port; well-known ports omitted', () => {

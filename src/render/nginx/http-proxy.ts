@@ -152,6 +152,6 @@ export function mirrorDirectives(ctx: RenderContext, st: ServerState, m: MirrorI
   if (m.tls) body.push(...upstreamTls(ctx, module, m.tls));
   const scheme = grpc ? (m.tls ? 'grpcs' : 'grpc') : m.tls ? 'https' : 'http';
   body.push(`${module}_pass ${scheme}://${target}$request_uri;`);
-  st.internal.push(...block(`location = ${literal(uri)}`, body));
+  st.internal.push({ path: uri, lines: block(`location = ${literal(uri)}`, body) });
   return [`mirror ${literal(uri)};`];
 }

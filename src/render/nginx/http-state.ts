@@ -12,7 +12,8 @@ export interface ServerState {
   readonly namedBodies: string[];
   /** named locations of `if`s (see http-dispatch ifLocation), by body. */
   readonly ifLocations: Map<string, string>;
-  readonly internal: string[];
+  /** internal exact locations (mirror targets), placed among the others in nginx's order */
+  readonly internal: { readonly path: string; readonly lines: readonly string[] }[];
   readonly reserved: Set<string>;
   readonly rendered: Map<string, string[]>;
   /** Actions whose named location tests Content-Length against their body limit (see http-client.ts). */
