@@ -18,6 +18,7 @@ import { appendAll } from '../model/arrays';
 import type * as Nginx from '../render/nginx';
 import { ACME_CHALLENGE_PREFIX, ACME_SOLVER_PORT, acmeServiceName, resolveWithAcmeChallenges } from '../resolve';
 import { checkExitCode, formatDiagnosticLine } from './check';
+import { withBoundedHeapGrowth } from './heap';
 import { addInputOptions, CliIO, InputOptions, loadAndResolve, PrepareInput } from './input';
 import type * as RenderLocal from './render-local';
 import { plural } from './style';
@@ -65,7 +66,8 @@ export function renderCommand(io: CliIO, done: (code: number) => void): Command 
     .option('--self-signed', 'local work: serve a throwaway self-signed certificate for every listener certificate Secret the input lacks (a warning each)')
     .option('--serve-valid', 'local work: render what a conformant controller would serve despite errors (objects the API server would refuse left out, invalid routes answer 500, unattached routes absent); the errors are printed, exit 0');
   addInputOptions(cmd);
-  return cmd.action(async (paths: string[], opts: RenderCliOptions) => done(await render(paths, opts, io)));
+  // (heap growth bounded while it runs, as for `check`: docs/benchmarks.md section 4, "Memory and YAML")
+  return cmd.action(async (paths: string[], opts: RenderCliOptions) => done(await withBoundedHeapGrowth(() => render(paths, opts, io))));
 }
 
 /** Runs `render`; returns the exit code. */
@@ -99,9 +101,10 @@ export async function render(paths: readonly string[], opts: RenderCliOptions, i
       return { objects: signed.objects, diagnostics: [...valid.diagnostics, ...signed.diagnostics], schemaChecked: valid.schemaChecked };
     }
     : undefined;
-  // only what rendering uses is kept (not the status, the other controllers' results, the
-  // implementation reports): picked in a callback, so that no register of this function holds the rest
-  const r = await loadAndResolve(paths, opts, io, false, prepare).then((x) =>
+  // only what rendering uses is kept (not the other controllers' results, the implementation
+  // reports): picked in a callback, so that no register of this function holds the rest; no status
+  // is computed (render never shows it; the model and the diagnostics are the same without it)
+  const r = await loadAndResolve(paths, { ...opts, status: false }, io, false, prepare).then((x) =>
     x && { objects: x.objects, model: x.result.model, diagnostics: x.diagnostics, sourceOf: x.sourceOf, resolveOptions: x.resolveOptions },
   );
   if (!r) return 2;

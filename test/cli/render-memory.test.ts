@@ -1,0 +1,77 @@
+import * as path from 'path';
+import * as input from '../../src/cli/input';
+import { cli, tempTree } from './helpers';
+
+const INPUT = `apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata:
+  name: cdk8s-gateway
+spec:
+  controllerName: cdk8s-gateway.dev/nginx-proxy
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: gw
+  namespace: a
+spec:
+  gatewayClassName: cdk8s-gateway
+  listeners:
+    - name: http
+      port: 80
+      protocol: HTTP
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+  namespace: a
+spec:
+  ports:
+    - port: 80
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: web
+  namespace: a
+spec:
+  parentRefs:
+    - name: gw
+  rules:
+    - backendRefs:
+        - name: web
+          port: 80
+`;
+
+describe('render on large inputs', () => {
+  test('the command bounds how far the heap grows between full collections while it runs, and puts V8 default back', async () => {
+    // (mocked: the flag is not set in the test process; the module object the helper reads through)
+    const spy = jest.spyOn(require('v8') as typeof import('v8'), 'setFlagsFromString').mockImplementation(() => undefined);
+    try {
+      const dir = tempTree({ 'x.yaml': INPUT });
+      expect((await cli(['render', 'x.yaml', '--out', 'out'], { cwd: dir })).code).toBe(0);
+      expect(spy.mock.calls).toEqual([['--heap-growing-percent=50'], ['--heap-growing-percent=0']]);
+      // also when the render fails
+      spy.mockClear();
+      expect((await cli(['render', 'missing.yaml', '--out', 'out'], { cwd: dir })).code).toBe(2);
+      expect(spy.mock.calls).toEqual([['--heap-growing-percent=50'], ['--heap-growing-percent=0']]);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  test('no status is computed: render never shows it', async () => {
+    const spy = jest.spyOn(input, 'loadAndResolve');
+    try {
+      const dir = tempTree({ 'x.yaml': INPUT });
+      const r = await cli(['render', 'x.yaml', '--out', path.join(dir, 'out')], { cwd: dir });
+      expect(r.code).toBe(0);
+      expect(spy).toHaveBeenCalledTimes(1);
+      expect(spy.mock.calls[0][1]).toMatchObject({ status: false });
+      expect((await spy.mock.results[0].value)?.result.status).toEqual([]);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+});
