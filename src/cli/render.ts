@@ -19,7 +19,7 @@ import type * as Nginx from '../render/nginx';
 import { ACME_CHALLENGE_PREFIX, ACME_SOLVER_PORT, acmeServiceName, resolveWithAcmeChallenges } from '../resolve';
 import { checkExitCode, formatDiagnosticLine } from './check';
 import { withBoundedHeapGrowth } from './heap';
-import { addInputOptions, CliIO, InputOptions, loadAndResolve, PrepareInput } from './input';
+import { addInputOptions, CliIO, InputOptions, loadAndResolve, PrepareInput, Resolved } from './input';
 import type * as RenderLocal from './render-local';
 import { plural } from './style';
 
@@ -101,17 +101,12 @@ export async function render(paths: readonly string[], opts: RenderCliOptions, i
       return { objects: signed.objects, diagnostics: [...valid.diagnostics, ...signed.diagnostics], schemaChecked: valid.schemaChecked };
     }
     : undefined;
-  // only what rendering uses is kept (not the other controllers' results, the implementation
-  // reports): picked in a callback, so that no register of this function holds the rest; no status
-  // is computed (render never shows it; the model and the diagnostics are the same without it)
-  const r = await loadAndResolve(paths, { ...opts, status: false }, io, false, prepare).then((x) =>
-    x && { objects: x.objects, model: x.result.model, diagnostics: x.diagnostics, sourceOf: x.sourceOf, resolveOptions: x.resolveOptions },
-  );
+  // only what rendering uses is kept (not the input objects, the other controllers' results, the
+  // implementation reports): picked in a function, so that no register of this one holds the rest;
+  // no status is computed (render never shows it; the model and the diagnostics are the same without it)
+  const r = await loadAndResolve(paths, { ...opts, status: false }, io, false, prepare).then((x) => x && renderInputs(x));
   if (!r) return 2;
-  const { diagnostics: inputDiagnostics, sourceOf, resolveOptions } = r;
-  // cert-manager's HTTP-01 challenges through these Gateways: their run-time routes and solver
-  // Services, known in advance, are compiled in (as the built-in proxy does)
-  const acme = resolveWithAcmeChallenges(r.objects, r.model, resolveOptions);
+  const { diagnostics: inputDiagnostics, sourceOf, resolveOptions, acme } = r;
   const { renderEachGateway } = require('../render/nginx') as typeof Nginx;
   // A rendered data plane serves exactly its input: a reference the input cannot resolve (a
   // certificate Secret, a backend Service, a CA bundle…) would silently drop a listener or answer
@@ -130,7 +125,7 @@ export async function render(paths: readonly string[], opts: RenderCliOptions, i
   const renderDiagnostics: Diagnostic[] = [];
   let writeError: unknown;
   try {
-    renderEachGateway(acme.model, acme.objects, {
+    renderEachGateway(acme.model, r.inputs, {
       backends,
       portOffset,
       embedSecrets: true,
@@ -192,6 +187,25 @@ export async function render(paths: readonly string[], opts: RenderCliOptions, i
     staging.remove();
   }
   return 0;
+}
+
+/**
+ * What `render` keeps of the resolved input while it renders: the model (with cert-manager's
+ * HTTP-01 challenges through these Gateways: their run-time routes and solver Services, known in
+ * advance, are compiled in, as the built-in proxy does), what the IR reads from the input objects
+ * (read once, `eachGatewayInputs`), the diagnostics and where their objects came from; not the
+ * objects themselves (about 1.5x the input on a large one).
+ */
+function renderInputs(x: Resolved) {
+  const acme = resolveWithAcmeChallenges(x.objects, x.result.model, x.resolveOptions);
+  const { eachGatewayInputs } = require('../render/nginx') as typeof Nginx;
+  return {
+    acme: { model: acme.model, challenges: acme.challenges, diagnostics: acme.diagnostics },
+    inputs: eachGatewayInputs(acme.model, acme.objects),
+    diagnostics: x.diagnostics,
+    sourceOf: x.detachedSourceOf(),
+    resolveOptions: x.resolveOptions,
+  };
 }
 
 /** The list of files `render` wrote into a prefix (so the next render removes only its own files). */

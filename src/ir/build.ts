@@ -39,9 +39,8 @@ export function buildDataplane(model: ResolvedModel, objects: readonly KubeObjec
  * order and their IR are those of {@link buildDataplane}, checked by the same invariants (an
  * {@link IrInvariantError} is thrown when the Gateway is reached).
  */
-export function* eachGatewayDataplane(model: ResolvedModel, objects: readonly KubeObject[]): Generator<DataplaneIR, void, undefined> {
-  const { apiVersions, serviceImports } = sharedInputs(model, objects);
-  const index = new InputsIndex(objects);
+export function* eachGatewayDataplane(model: ResolvedModel, objects: readonly KubeObject[] | EachGatewayInputs): Generator<DataplaneIR, void, undefined> {
+  const { apiVersions, serviceImports, index } = isEachGatewayInputs(objects) ? objects : eachGatewayInputs(model, objects);
   const seen = new Set<string>();
   for (const rg of model.gateways) {
     if (!rg.accepted) continue;
@@ -52,6 +51,29 @@ export function* eachGatewayDataplane(model: ResolvedModel, objects: readonly Ku
     validateGateway(g);
     yield { gateways: [g], inputs: index.of([g]) };
   }
+}
+
+/**
+ * What {@link eachGatewayDataplane} reads from the input objects, read once
+ * ({@link eachGatewayInputs}): a caller that passes it instead of the objects need not keep the
+ * objects alive while the Gateways are built (the CLI's `render` on a large input).
+ */
+export interface EachGatewayInputs {
+  /** apiVersions by `kind/namespace/name`. */
+  readonly apiVersions: ReadonlyMap<string, string>;
+  /** `namespace/name` of the ServiceImports the routes' backends name. */
+  readonly serviceImports: ReadonlySet<string>;
+  /** The certificate / CA material of the input, and its apiVersions record. */
+  readonly index: InputsIndex;
+}
+
+/** Reads, once, what {@link eachGatewayDataplane} needs from `objects` (the same input the model was resolved from). */
+export function eachGatewayInputs(model: ResolvedModel, objects: readonly KubeObject[]): EachGatewayInputs {
+  return { ...sharedInputs(model, objects), index: new InputsIndex(objects) };
+}
+
+function isEachGatewayInputs(x: readonly KubeObject[] | EachGatewayInputs): x is EachGatewayInputs {
+  return !Array.isArray(x);
 }
 
 /** What every Gateway's IR reads from the whole input: apiVersions by `kind/namespace/name`, the ServiceImports backends name. */

@@ -74,4 +74,14 @@ describe('render on large inputs', () => {
       spy.mockRestore();
     }
   });
+
+  test('the sources of diagnostics without the input: detachedSourceOf finds what sourceOf finds', async () => {
+    const io = { stdout: () => undefined, stderr: () => undefined, cwd: path.join(__dirname, '..', '..') };
+    const r = (await input.loadAndResolve(['examples/yaml/mistakes'], {}, io))!;
+    const detached = r.detachedSourceOf();
+    expect(r.diagnostics.length).toBeGreaterThan(5);
+    const probes = [...r.diagnostics, { ...r.diagnostics[0], object: { ...r.diagnostics[0].object, name: 'not-in-the-input' } }];
+    expect(probes.map(detached)).toEqual(probes.map((d) => r.sourceOf(d)));
+    expect(r.diagnostics.some((d) => detached(d) !== undefined)).toBe(true);
+  });
 });

@@ -6,7 +6,7 @@
  *
  * @packageDocumentation
  */
-import { buildDataplane, eachGatewayDataplane } from '../../ir/build';
+import { buildDataplane, eachGatewayDataplane, EachGatewayInputs } from '../../ir/build';
 import { dedupeDiags } from '../../ir/context';
 import { withInputs } from '../../ir/inputs';
 import { DataplaneInputsIR, DataplaneIR, GatewayIR } from '../../ir/types';
@@ -26,6 +26,7 @@ export { UnsafeValueError } from './quote';
 export * as quote from './quote';
 export { checkPcre } from './pcre';
 export { PART_LINE, partName } from './split';
+export { eachGatewayInputs } from '../../ir/build';
 
 /** Options of {@link renderNginx} / {@link compileNginx}. */
 export interface NginxRenderOptions {
@@ -177,9 +178,11 @@ export function renderNginx(ir: DataplaneIR, objects: readonly KubeObject[], opt
  * go before the next: builds one Gateway's IR, renders it, passes the result to `emit` and keeps
  * neither, so that memory holds one Gateway's IR and text instead of all of them. `emit` receives
  * what `renderNginx(buildDataplane(model, objects), objects, opts)` returns, in the same order; the
- * options are checked before the first Gateway. Returns the number of Gateways rendered.
+ * options are checked before the first Gateway. Returns the number of Gateways rendered. `objects`
+ * may be what `eachGatewayInputs(model, objects)` read from them (src/ir): the objects themselves
+ * are then not held while the Gateways render.
  */
-export function renderEachGateway(model: ResolvedModel, objects: readonly KubeObject[], opts: NginxRenderOptions, emit: (g: RenderedGateway) => void): number {
+export function renderEachGateway(model: ResolvedModel, objects: readonly KubeObject[] | EachGatewayInputs, opts: NginxRenderOptions, emit: (g: RenderedGateway) => void): number {
   const base = options(opts);
   checkOptions(base);
   let apiVersions: Map<string, string> | undefined;
