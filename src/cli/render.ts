@@ -18,7 +18,7 @@ import { appendAll } from '../model/arrays';
 import type * as Nginx from '../render/nginx';
 import { ACME_CHALLENGE_PREFIX, ACME_SOLVER_PORT, acmeServiceName, resolveWithAcmeChallenges } from '../resolve';
 import { checkExitCode, formatDiagnosticLine } from './check';
-import { withBoundedHeapGrowth } from './heap';
+import { collectGarbage, withBoundedHeapGrowth } from './heap';
 import { addInputOptions, CliIO, InputOptions, loadAndResolve, PrepareInput, Resolved } from './input';
 import type * as RenderLocal from './render-local';
 import { plural } from './style';
@@ -36,6 +36,14 @@ const UNRESOLVED_REFERENCE_CODES = new Set([
   'ExtensionRefNotFound',
   'InvalidClientCertificateRef',
 ]);
+
+/**
+ * `render`'s bound on the heap's growth between full collections (`boundHeapGrowth`), lower than
+ * `check`'s: once the input objects are let go its live heap is smaller, so collections cost less,
+ * and the resolver's last state and each Gateway's rendering garbage set the peak (docs/benchmarks.md
+ * section 4: 50 MiB of routes, 50 % 503 MiB, 30 % 477 MiB, one run each).
+ */
+export const RENDER_HEAP_GROWING_PERCENT = 30;
 
 /** Options of `render`. */
 export interface RenderCliOptions extends InputOptions {
@@ -67,7 +75,7 @@ export function renderCommand(io: CliIO, done: (code: number) => void): Command 
     .option('--serve-valid', 'local work: render what a conformant controller would serve despite errors (objects the API server would refuse left out, invalid routes answer 500, unattached routes absent); the errors are printed, exit 0');
   addInputOptions(cmd);
   // (heap growth bounded while it runs, as for `check`: docs/benchmarks.md section 4, "Memory and YAML")
-  return cmd.action(async (paths: string[], opts: RenderCliOptions) => done(await withBoundedHeapGrowth(() => render(paths, opts, io))));
+  return cmd.action(async (paths: string[], opts: RenderCliOptions) => done(await withBoundedHeapGrowth(() => render(paths, opts, io), RENDER_HEAP_GROWING_PERCENT)));
 }
 
 /** Runs `render`; returns the exit code. */
@@ -107,6 +115,9 @@ export async function render(paths: readonly string[], opts: RenderCliOptions, i
   const r = await loadAndResolve(paths, { ...opts, status: false }, io, false, prepare).then((x) => x && renderInputs(x));
   if (!r) return 2;
   const { diagnostics: inputDiagnostics, sourceOf, resolveOptions, acme } = r;
+  // most of a large heap just died (the resolver's working state, the input objects): collected
+  // now, so that V8 sizes the heap for rendering from what rendering holds
+  collectGarbage();
   const { renderEachGateway } = require('../render/nginx') as typeof Nginx;
   // A rendered data plane serves exactly its input: a reference the input cannot resolve (a
   // certificate Secret, a backend Service, a CA bundle…) would silently drop a listener or answer
