@@ -4,11 +4,11 @@
  *
  * Exit codes: 0 no error diagnostics (warnings allowed), 1 errors found, 2 usage / input errors.
  */
-import * as v8 from 'v8';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { BUILTIN_CONTROLLER_NAME, Diagnostic, describeRef, sortDiagnostics } from '../model';
 import { ObjectStatus, resolveWithAcmeChallenges } from '../resolve';
 import { isDns1123Label } from '../validate/formats';
+import { withBoundedHeapGrowth } from './heap';
 import { addInputOptions, CliIO, InputOptions, loadAndResolve, Resolved } from './input';
 import { Source } from './load';
 import { plural, style } from './style';
@@ -36,36 +36,8 @@ export function checkCommand(io: CliIO, done: (code: number) => void): Command {
         .default([], 'none'),
     );
   addInputOptions(cmd);
-  return cmd.action(async (paths: string[], opts: CheckOptions) => {
-    const restore = boundHeapGrowth();
-    try {
-      done(await check(paths, opts, io));
-    } finally {
-      restore();
-    }
-  });
-}
-
-/**
- * How far V8 lets the heap grow past what the last full garbage collection kept, in percent (its
- * `--heap-growing-percent`). V8's own factor goes up to 4× for a large heap: on a large input most
- * of `check`'s heap was then garbage of the schema checks and the resolver (promoted out of the
- * young generation and never collected), and peak RSS was V8's limit rather than what is live
- * (docs/benchmarks.md section 4: 50 MiB of routes about 490 → 345 MiB, about 8 % more CPU time).
- */
-const CHECK_HEAP_GROWING_PERCENT = 50;
-
-/**
- * Bounds the heap's growth between full garbage collections while the command runs; returns what
- * puts V8's default back. A V8 flag read at each full collection, so setting it now takes effect;
- * one given to node (`node --heap-growing-percent=…`) wins. Restored afterwards so that the process
- * is left as it was: V8 refuses a code cache made under other flags (the bundle's cache is recorded
- * at the end of a `check` run, `scripts/bundle-cli.ts`), and in-process callers run other things.
- */
-function boundHeapGrowth(): () => void {
-  if (process.execArgv.some((a) => /^--heap[-_]growing[-_]percent\b/.test(a))) return () => undefined;
-  v8.setFlagsFromString(`--heap-growing-percent=${CHECK_HEAP_GROWING_PERCENT}`);
-  return () => v8.setFlagsFromString('--heap-growing-percent=0');
+  // (heap growth bounded while it runs: docs/benchmarks.md section 4, "Memory and YAML")
+  return cmd.action(async (paths: string[], opts: CheckOptions) => done(await withBoundedHeapGrowth(() => check(paths, opts, io))));
 }
 
 /** Collects the values of the repeatable `--external-namespace` (also comma-separated), each a DNS label. */

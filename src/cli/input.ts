@@ -94,6 +94,12 @@ export interface Resolved {
   readonly diagnostics: Diagnostic[];
   /** Where the object a diagnostic is about came from. */
   sourceOf(d: Diagnostic): Source | undefined;
+  /**
+   * {@link sourceOf} that holds neither the input nor its objects: the index of where each object
+   * came from is built now. For a command that lets the objects go before it shows its
+   * diagnostics (`render` on a large input).
+   */
+  detachedSourceOf(): (d: Diagnostic) => Source | undefined;
   readonly resolveOptions: ResolveOptions;
   /** Each controller's own result, by controllerName (one entry unless `allControllers`). */
   readonly results: ReadonlyMap<string, ResolveResult>;
@@ -158,7 +164,13 @@ export async function loadAndResolve(paths: readonly string[], opts: InputOption
     results: multi ? multi.results : new Map([[resolveOptions.controllerName!, result]]),
     implementations: multi ? multi.implementations : single!.reports,
     sourceOf: (d) => own.get(d) ?? lookup((index ??= sourceIndex(input, resolveOptions.defaultNamespace!)), d.object),
+    detachedSourceOf: () => sourceLookup(own, (index ??= sourceIndex(input, resolveOptions.defaultNamespace!))),
   };
+}
+
+/** A lookup from the two indexes (a function of its own: a closure made in `loadAndResolve` would hold the input). */
+function sourceLookup(own: ReadonlyMap<Diagnostic, Source>, index: Map<string, Indexed[]>): (d: Diagnostic) => Source | undefined {
+  return (d) => own.get(d) ?? lookup(index, d.object);
 }
 
 interface Indexed {

@@ -18,7 +18,8 @@ import { appendAll } from '../model/arrays';
 import type * as Nginx from '../render/nginx';
 import { ACME_CHALLENGE_PREFIX, ACME_SOLVER_PORT, acmeServiceName, resolveWithAcmeChallenges } from '../resolve';
 import { checkExitCode, formatDiagnosticLine } from './check';
-import { addInputOptions, CliIO, InputOptions, loadAndResolve, PrepareInput } from './input';
+import { collectGarbage, withBoundedHeapGrowth } from './heap';
+import { addInputOptions, CliIO, InputOptions, loadAndResolve, PrepareInput, Resolved } from './input';
 import type * as RenderLocal from './render-local';
 import { plural } from './style';
 
@@ -35,6 +36,14 @@ const UNRESOLVED_REFERENCE_CODES = new Set([
   'ExtensionRefNotFound',
   'InvalidClientCertificateRef',
 ]);
+
+/**
+ * `render`'s bound on the heap's growth between full collections (`boundHeapGrowth`), lower than
+ * `check`'s: once the input objects are let go its live heap is smaller, so collections cost less,
+ * and the resolver's last state and each Gateway's rendering garbage set the peak (docs/benchmarks.md
+ * section 4: 50 MiB of routes, 50 % 503 MiB, 30 % 477 MiB, one run each).
+ */
+export const RENDER_HEAP_GROWING_PERCENT = 30;
 
 /** Options of `render`. */
 export interface RenderCliOptions extends InputOptions {
@@ -65,7 +74,8 @@ export function renderCommand(io: CliIO, done: (code: number) => void): Command 
     .option('--self-signed', 'local work: serve a throwaway self-signed certificate for every listener certificate Secret the input lacks (a warning each)')
     .option('--serve-valid', 'local work: render what a conformant controller would serve despite errors (objects the API server would refuse left out, invalid routes answer 500, unattached routes absent); the errors are printed, exit 0');
   addInputOptions(cmd);
-  return cmd.action(async (paths: string[], opts: RenderCliOptions) => done(await render(paths, opts, io)));
+  // (heap growth bounded while it runs, as for `check`: docs/benchmarks.md section 4, "Memory and YAML")
+  return cmd.action(async (paths: string[], opts: RenderCliOptions) => done(await withBoundedHeapGrowth(() => render(paths, opts, io), RENDER_HEAP_GROWING_PERCENT)));
 }
 
 /** Runs `render`; returns the exit code. */
@@ -99,16 +109,15 @@ export async function render(paths: readonly string[], opts: RenderCliOptions, i
       return { objects: signed.objects, diagnostics: [...valid.diagnostics, ...signed.diagnostics], schemaChecked: valid.schemaChecked };
     }
     : undefined;
-  // only what rendering uses is kept (not the status, the other controllers' results, the
-  // implementation reports): picked in a callback, so that no register of this function holds the rest
-  const r = await loadAndResolve(paths, opts, io, false, prepare).then((x) =>
-    x && { objects: x.objects, model: x.result.model, diagnostics: x.diagnostics, sourceOf: x.sourceOf, resolveOptions: x.resolveOptions },
-  );
+  // only what rendering uses is kept (not the input objects, the other controllers' results, the
+  // implementation reports): picked in a function, so that no register of this one holds the rest;
+  // no status is computed (render never shows it; the model and the diagnostics are the same without it)
+  const r = await loadAndResolve(paths, { ...opts, status: false }, io, false, prepare).then((x) => x && renderInputs(x));
   if (!r) return 2;
-  const { diagnostics: inputDiagnostics, sourceOf, resolveOptions } = r;
-  // cert-manager's HTTP-01 challenges through these Gateways: their run-time routes and solver
-  // Services, known in advance, are compiled in (as the built-in proxy does)
-  const acme = resolveWithAcmeChallenges(r.objects, r.model, resolveOptions);
+  const { diagnostics: inputDiagnostics, sourceOf, resolveOptions, acme } = r;
+  // most of a large heap just died (the resolver's working state, the input objects): collected
+  // now, so that V8 sizes the heap for rendering from what rendering holds
+  collectGarbage();
   const { renderEachGateway } = require('../render/nginx') as typeof Nginx;
   // A rendered data plane serves exactly its input: a reference the input cannot resolve (a
   // certificate Secret, a backend Service, a CA bundle…) would silently drop a listener or answer
@@ -127,7 +136,7 @@ export async function render(paths: readonly string[], opts: RenderCliOptions, i
   const renderDiagnostics: Diagnostic[] = [];
   let writeError: unknown;
   try {
-    renderEachGateway(acme.model, acme.objects, {
+    renderEachGateway(acme.model, r.inputs, {
       backends,
       portOffset,
       embedSecrets: true,
@@ -189,6 +198,25 @@ export async function render(paths: readonly string[], opts: RenderCliOptions, i
     staging.remove();
   }
   return 0;
+}
+
+/**
+ * What `render` keeps of the resolved input while it renders: the model (with cert-manager's
+ * HTTP-01 challenges through these Gateways: their run-time routes and solver Services, known in
+ * advance, are compiled in, as the built-in proxy does), what the IR reads from the input objects
+ * (read once, `eachGatewayInputs`), the diagnostics and where their objects came from; not the
+ * objects themselves (about 1.5x the input on a large one).
+ */
+function renderInputs(x: Resolved) {
+  const acme = resolveWithAcmeChallenges(x.objects, x.result.model, x.resolveOptions);
+  const { eachGatewayInputs } = require('../render/nginx') as typeof Nginx;
+  return {
+    acme: { model: acme.model, challenges: acme.challenges, diagnostics: acme.diagnostics },
+    inputs: eachGatewayInputs(acme.model, acme.objects),
+    diagnostics: x.diagnostics,
+    sourceOf: x.detachedSourceOf(),
+    resolveOptions: x.resolveOptions,
+  };
 }
 
 /** The list of files `render` wrote into a prefix (so the next render removes only its own files). */

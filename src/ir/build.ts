@@ -7,7 +7,7 @@ import { GATEWAY_API_VERSION, KubeObject, sortDiagnostics } from '../model';
 import type { ResolvedGateway, ResolvedModel } from '../resolve/model';
 import { normalizePrefix, splitPercentages } from '../resolve/precedence';
 import { cmp } from '../resolve/util';
-import { Ctx, dedupeDiags, unsupported, UNSUPPORTED_BY_DATAPLANE } from './context';
+import { ApiVersionLookup, apiVersionLookup, Ctx, dedupeDiags, unsupported, UNSUPPORTED_BY_DATAPLANE } from './context';
 import { buildHttpPort } from './http';
 import { inputsOf, InputsIndex } from './inputs';
 import { buildLocations, underPrefix } from './locations';
@@ -39,9 +39,8 @@ export function buildDataplane(model: ResolvedModel, objects: readonly KubeObjec
  * order and their IR are those of {@link buildDataplane}, checked by the same invariants (an
  * {@link IrInvariantError} is thrown when the Gateway is reached).
  */
-export function* eachGatewayDataplane(model: ResolvedModel, objects: readonly KubeObject[]): Generator<DataplaneIR, void, undefined> {
-  const { apiVersions, serviceImports } = sharedInputs(model, objects);
-  const index = new InputsIndex(objects);
+export function* eachGatewayDataplane(model: ResolvedModel, objects: readonly KubeObject[] | EachGatewayInputs): Generator<DataplaneIR, void, undefined> {
+  const { apiVersions, serviceImports, index } = isEachGatewayInputs(objects) ? objects : eachGatewayInputs(model, objects);
   const seen = new Set<string>();
   for (const rg of model.gateways) {
     if (!rg.accepted) continue;
@@ -54,20 +53,53 @@ export function* eachGatewayDataplane(model: ResolvedModel, objects: readonly Ku
   }
 }
 
+/**
+ * What {@link eachGatewayDataplane} reads from the input objects, read once
+ * ({@link eachGatewayInputs}): a caller that passes it instead of the objects need not keep the
+ * objects alive while the Gateways are built (the CLI's `render` on a large input).
+ */
+export interface EachGatewayInputs {
+  /** apiVersions by `kind/namespace/name` (a view of `index.apiVersions`: one table of them). */
+  readonly apiVersions: ApiVersionLookup;
+  /** `namespace/name` of the ServiceImports the routes' backends name. */
+  readonly serviceImports: ReadonlySet<string>;
+  /** The certificate / CA material of the input, and its apiVersions record. */
+  readonly index: InputsIndex;
+}
+
+/**
+ * Reads, once, what {@link eachGatewayDataplane} needs from `objects` (the same input the model was
+ * resolved from). The apiVersions are those {@link sharedInputs} reads (same keys, the last object
+ * of a key wins), looked up in the index's record rather than in a second table.
+ */
+export function eachGatewayInputs(model: ResolvedModel, objects: readonly KubeObject[]): EachGatewayInputs {
+  const index = new InputsIndex(objects);
+  return { apiVersions: apiVersionLookup(index.apiVersions), serviceImports: serviceImportsOf(model), index };
+}
+
+function isEachGatewayInputs(x: readonly KubeObject[] | EachGatewayInputs): x is EachGatewayInputs {
+  return !Array.isArray(x);
+}
+
 /** What every Gateway's IR reads from the whole input: apiVersions by `kind/namespace/name`, the ServiceImports backends name. */
 function sharedInputs(model: ResolvedModel, objects: readonly KubeObject[]): { apiVersions: Map<string, string>; serviceImports: Set<string> } {
   const apiVersions = new Map<string, string>();
-  const serviceImports = new Set<string>();
   for (const o of objects) {
     if (!o || typeof o !== 'object' || !o.metadata) continue;
     const ns = o.metadata.namespace ?? 'default';
     apiVersions.set(`${o.kind}/${ns}/${o.metadata.name ?? ''}`, o.apiVersion);
   }
-  for (const r of model.routes) for (const rule of r.rules) for (const b of [...rule.backends, ...rule.mirrors]) if (b.kind === 'ServiceImport') serviceImports.add(`${b.namespace}/${b.name}`);
-  return { apiVersions, serviceImports };
+  return { apiVersions, serviceImports: serviceImportsOf(model) };
 }
 
-function buildGateway(g: ResolvedGateway, apiVersions: ReadonlyMap<string, string>, serviceImports: ReadonlySet<string>): GatewayIR {
+/** `namespace/name` of every ServiceImport a route's backend or mirror names. */
+function serviceImportsOf(model: ResolvedModel): Set<string> {
+  const serviceImports = new Set<string>();
+  for (const r of model.routes) for (const rule of r.rules) for (const b of [...rule.backends, ...rule.mirrors]) if (b.kind === 'ServiceImport') serviceImports.add(`${b.namespace}/${b.name}`);
+  return serviceImports;
+}
+
+function buildGateway(g: ResolvedGateway, apiVersions: ApiVersionLookup, serviceImports: ReadonlySet<string>): GatewayIR {
   const parts = allBackends(g);
   const names = upstreamNames(parts.keys());
   const ctx: Ctx = { diags: [], apiVersions, upstreamNames: names, upstreamKeys: new Map([...names].map(([k, v]) => [v, k])), upstreamParts: parts, used: new Set() };

@@ -4,10 +4,20 @@ import { Diagnostic, GATEWAY_API_VERSION, ObjectRef } from '../model';
 /** Diagnostic code for everything the data plane cannot honour. */
 export const UNSUPPORTED_BY_DATAPLANE = 'UnsupportedByDataplane';
 
+/** apiVersions by `kind/namespace/name` (a `ReadonlyMap`, or a view of a record: {@link apiVersionLookup}). */
+export interface ApiVersionLookup {
+  get(key: string): string | undefined;
+}
+
+/** A lookup reading a `kind/namespace/name` → apiVersion record (`DataplaneInputsIR.apiVersions`) in place, without a copy of it. */
+export function apiVersionLookup(record: Readonly<Record<string, string>>): ApiVersionLookup {
+  return { get: (key) => (Object.prototype.hasOwnProperty.call(record, key) ? record[key] : undefined) };
+}
+
 /** What the builders of one Gateway share: diagnostics, upstream names, the upstreams used. */
 export interface Ctx {
   readonly diags: Diagnostic[];
-  readonly apiVersions: ReadonlyMap<string, string>;
+  readonly apiVersions: ApiVersionLookup;
   readonly upstreamNames: ReadonlyMap<string, string>;
   readonly upstreamKeys: ReadonlyMap<string, string>;
   readonly upstreamParts: ReadonlyMap<string, { namespace: string; service: string; port: number }>;

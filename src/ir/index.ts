@@ -6,8 +6,9 @@
  *
  * @packageDocumentation
  */
-export { buildDataplane, eachGatewayDataplane, splitPercentages, normalizePrefix, underPrefix, upstreamNames, upstreamKey, UNSUPPORTED_BY_DATAPLANE } from './build';
+export { buildDataplane, eachGatewayDataplane, eachGatewayInputs, splitPercentages, normalizePrefix, underPrefix, upstreamNames, upstreamKey, UNSUPPORTED_BY_DATAPLANE } from './build';
 export { covers, ownerOf, isWildcard } from './hostnames';
+export type { EachGatewayInputs } from './build';
 export { inputsOf, InputsIndex, withInputs } from './inputs';
 export { IrInvariantError, validateDataplane, validateGateway } from './validate';
 export type * from './types';

@@ -1,4 +1,4 @@
-import { buildDataplane, eachGatewayDataplane, inputsOf, InputsIndex } from '../../src/ir';
+import { buildDataplane, eachGatewayDataplane, eachGatewayInputs, inputsOf, InputsIndex } from '../../src/ir';
 import type { GatewayIR } from '../../src/ir/types';
 import { KubeObject } from '../../src/model';
 import { renderEachGateway, renderNginx, RenderedGateway } from '../../src/render/nginx';
@@ -20,6 +20,8 @@ test('one Gateway at a time: the IR and inputs of buildDataplane, Gateway by Gat
     const all = buildDataplane(model, c.objects);
     const each = [...eachGatewayDataplane(model, c.objects)];
     expect(each.map((d) => d.gateways[0])).toEqual(all.gateways);
+    // what it reads from the objects, read beforehand: the same items
+    expect([...eachGatewayDataplane(model, eachGatewayInputs(model, c.objects))]).toEqual(each);
     for (const d of each) {
       expect(d.gateways).toHaveLength(1);
       expect(d.inputs).toEqual(inputsOf(d.gateways, c.objects));
@@ -38,6 +40,10 @@ test('renderEachGateway emits what renderNginx(buildDataplane(…)) returns, in 
       const got: RenderedGateway[] = [];
       expect(renderEachGateway(model, c.objects, opts, (g) => got.push(g))).toBe(expected.length);
       expect(got).toEqual(expected);
+      // with what it reads from the objects read beforehand (the CLI, which lets the objects go)
+      const detached: RenderedGateway[] = [];
+      renderEachGateway(model, eachGatewayInputs(model, c.objects), opts, (g) => detached.push(g));
+      expect(detached).toEqual(expected);
       embedded += got.filter((g) => Object.keys(g.files).some((f) => f.startsWith('secrets/') || f.startsWith('configmaps/'))).length;
     }
   }

@@ -1,4 +1,5 @@
 import { Diagnostic, GATEWAY_API_VERSION, ObjectRef } from '../../model';
+import type { ApiVersionLookup } from '../../ir/context';
 import { GatewayIR, UpstreamIR } from '../../ir/types';
 import { UnsafeValueError } from './quote';
 import { secretPathOf } from './paths';
@@ -71,7 +72,7 @@ export class RenderContext {
   constructor(
     readonly gw: GatewayIR,
     readonly opts: Options,
-    private readonly apiVersions: ReadonlyMap<string, string>,
+    private readonly apiVersions: ApiVersionLookup,
   ) {
     for (const u of gw.upstreams) this.upstreams.set(u.name, u);
   }

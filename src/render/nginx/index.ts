@@ -6,8 +6,8 @@
  *
  * @packageDocumentation
  */
-import { buildDataplane, eachGatewayDataplane } from '../../ir/build';
-import { dedupeDiags } from '../../ir/context';
+import { buildDataplane, eachGatewayDataplane, EachGatewayInputs } from '../../ir/build';
+import { ApiVersionLookup, apiVersionLookup, dedupeDiags } from '../../ir/context';
 import { withInputs } from '../../ir/inputs';
 import { DataplaneInputsIR, DataplaneIR, GatewayIR } from '../../ir/types';
 import { Diagnostic, KubeObject, sortDiagnostics } from '../../model';
@@ -26,6 +26,7 @@ export { UnsafeValueError } from './quote';
 export * as quote from './quote';
 export { checkPcre } from './pcre';
 export { PART_LINE, partName } from './split';
+export { eachGatewayInputs } from '../../ir/build';
 
 /** Options of {@link renderNginx} / {@link compileNginx}. */
 export interface NginxRenderOptions {
@@ -177,16 +178,18 @@ export function renderNginx(ir: DataplaneIR, objects: readonly KubeObject[], opt
  * go before the next: builds one Gateway's IR, renders it, passes the result to `emit` and keeps
  * neither, so that memory holds one Gateway's IR and text instead of all of them. `emit` receives
  * what `renderNginx(buildDataplane(model, objects), objects, opts)` returns, in the same order; the
- * options are checked before the first Gateway. Returns the number of Gateways rendered.
+ * options are checked before the first Gateway. Returns the number of Gateways rendered. `objects`
+ * may be what `eachGatewayInputs(model, objects)` read from them (src/ir): the objects themselves
+ * are then not held while the Gateways render.
  */
-export function renderEachGateway(model: ResolvedModel, objects: readonly KubeObject[], opts: NginxRenderOptions, emit: (g: RenderedGateway) => void): number {
+export function renderEachGateway(model: ResolvedModel, objects: readonly KubeObject[] | EachGatewayInputs, opts: NginxRenderOptions, emit: (g: RenderedGateway) => void): number {
   const base = options(opts);
   checkOptions(base);
-  let apiVersions: Map<string, string> | undefined;
+  let apiVersions: ApiVersionLookup | undefined;
   let n = 0;
   for (const ir of eachGatewayDataplane(model, objects)) {
-    // every item shares one apiVersions record: its Map is made once
-    apiVersions ??= new Map(Object.entries(ir.inputs!.apiVersions));
+    // every item shares one apiVersions record: read in place (no copy of its entries)
+    apiVersions ??= apiVersionLookup(ir.inputs!.apiVersions);
     emit(renderDataplaneWith(ir, base, apiVersions)[0]);
     n++;
   }
@@ -200,7 +203,7 @@ function renderDataplane(ir: DataplaneIR, opts: NginxRenderOptions): RenderedGat
   return renderDataplaneWith(ir, base, new Map(Object.entries(ir.inputs?.apiVersions ?? {})));
 }
 
-function renderDataplaneWith(ir: DataplaneIR, base: Options, apiVersions: ReadonlyMap<string, string>): RenderedGateway[] {
+function renderDataplaneWith(ir: DataplaneIR, base: Options, apiVersions: ApiVersionLookup): RenderedGateway[] {
   const inputs = ir.inputs ?? { apiVersions: {}, secrets: {}, caBundles: {} };
   const available = new Set(Object.entries(inputs.secrets).filter(([, m]) => m.tlsCrt !== undefined && m.tlsKey !== undefined).map(([k]) => k));
   // embedding: a Secret that is not in the input leaves its server rejecting handshakes (a warning)
@@ -220,7 +223,7 @@ export function compileNginx(objects: readonly KubeObject[], opts: NginxRenderOp
 
 const TEMP_PATHS = ['client_body_temp_path client_body_temp;', 'proxy_temp_path proxy_temp;', 'fastcgi_temp_path fastcgi_temp;', 'uwsgi_temp_path uwsgi_temp;', 'scgi_temp_path scgi_temp;'];
 
-function renderGateway(g: GatewayIR, o: Options, apiVersions: ReadonlyMap<string, string>, inputs: DataplaneInputsIR): RenderedGateway {
+function renderGateway(g: GatewayIR, o: Options, apiVersions: ApiVersionLookup, inputs: DataplaneInputsIR): RenderedGateway {
   const ctx = new RenderContext(g, o, apiVersions);
   const servers: string[] = [];
   for (const p of g.httpPorts) appendAll(servers, renderHttpPort(ctx, p));
