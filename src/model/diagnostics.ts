@@ -24,9 +24,14 @@ const SEVERITY_ORDER: Record<Severity, number> = { error: 0, warning: 1, info: 2
 
 /** Sorts diagnostics deterministically: object, field, severity, code, message. */
 export function sortDiagnostics(diags: readonly Diagnostic[]): Diagnostic[] {
-  const key = (d: Diagnostic) =>
-    [d.object.kind, d.object.namespace ?? '', d.object.name, d.field ?? '', String(SEVERITY_ORDER[d.severity]), d.code, d.message].join('\u0000');
-  return [...diags].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+  // each key is built once (not twice per comparison); the sort is stable, so equal keys keep
+  // their input order
+  const keyed = diags.map((d) => ({
+    d,
+    key: [d.object.kind, d.object.namespace ?? '', d.object.name, d.field ?? '', String(SEVERITY_ORDER[d.severity]), d.code, d.message].join('\u0000'),
+  }));
+  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return keyed.map((k) => k.d);
 }
 
 /**

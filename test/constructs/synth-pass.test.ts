@@ -7,6 +7,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, App, Chart, JsonPatch, Lazy } from 'cdk8s';
+import * as validationModule from '../../src/constructs/core/validation';
 import * as resolveModule from '../../src/resolve/resolve';
 import {
   Backend,
@@ -65,6 +66,35 @@ describe('one resolver run per synth', () => {
     route.addRule({ matches: [PathMatch.exact('/two')], backends: [Backend.fromName('two', { port: 80 })] });
     const y = app.synthYaml();
     expect(y).toMatch(/location = "\/two"/);
+    expect(conf(proxy)).toMatch(/location = "\/two"/);
+  });
+});
+
+describe('the proxy reads the app snapshot once per read of its configuration', () => {
+  // each read checks the snapshot's freshness (a walk of the construct tree): the proxy's checks
+  // and its checksum read the compile many times, but check the snapshot once
+  test('validation, checksum, configuration size and files each take one snapshot', () => {
+    const { app, proxy } = proxyApp();
+    app.synthYaml();
+    const config = (proxy as any).config;
+    const spy = jest.spyOn(validationModule, 'appSnapshot');
+    try {
+      for (const read of [() => config.checksum(), () => config.configBytes(), () => config.configFiles(), () => config.checkConfigMapSizes(), () => (proxy as any).validateProxy()]) {
+        spy.mockClear();
+        read();
+        expect(spy).toHaveBeenCalledTimes(1);
+      }
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  test('a change between two reads in the same tick reaches the second read', () => {
+    const { app, route, proxy } = proxyApp();
+    app.synthYaml();
+    const before = (proxy as any).config.checksum();
+    route.addRule({ matches: [PathMatch.exact('/two')], backends: [Backend.fromName('two', { port: 80 })] });
+    expect((proxy as any).config.checksum()).not.toBe(before);
     expect(conf(proxy)).toMatch(/location = "\/two"/);
   });
 });

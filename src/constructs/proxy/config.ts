@@ -22,6 +22,8 @@ export interface ProxyCompile {
  */
 export class ProxyConfig {
   private rendered?: ProxyCompile & { key: string };
+  /** the compile every call inside `pinned` reads (see there) */
+  private pin?: ProxyCompile;
 
   /**
    * @param owner the GatewayProxy (its snapshot of the app, its warnings)
@@ -35,8 +37,30 @@ export class ProxyConfig {
     private readonly nginxVersion: string,
   ) {}
 
+  /**
+   * Runs `fn` with one compile of the app for every call of this class inside it. Each public method
+   * runs through here: a method that reads the compile several times (the configuration's files,
+   * parts, CA bundles…) checks the app's snapshot for freshness once instead of per read (each
+   * check walks the construct tree). Nothing but this library's code runs inside, so the app
+   * cannot change in between. Nests.
+   * @internal
+   */
+  public pinned<T>(fn: () => T): T {
+    if (this.pin) return fn();
+    this.pin = this.compile();
+    try {
+      return fn();
+    } finally {
+      this.pin = undefined;
+    }
+  }
+
   /** The files of the first ConfigMap `<name>-config`: nginx.conf, tls.list, entrypoint.sh. */
   public configFiles(): Record<string, string> {
+    return this.pinned(() => this.configFilesNow());
+  }
+
+  private configFilesNow(): Record<string, string> {
     const r = this.compile();
     return {
       // (the script that loads a split configuration only when every part matches; the same script as before the split otherwise)
@@ -52,6 +76,10 @@ export class ProxyConfig {
    * none for a configuration that fits in `<name>-config`.
    */
   public configParts(): { readonly name: string; readonly data: Record<string, string> }[] {
+    return this.pinned(() => this.configPartsNow());
+  }
+
+  private configPartsNow(): { readonly name: string; readonly data: Record<string, string> }[] {
     const files = this.compile().result?.files ?? {};
     const out: { name: string; data: Record<string, string> }[] = [];
     for (let n = 1; partName(n) in files; n++) out.push({ name: `${this.name}-config-${partName(n).slice(5, -5)}`, data: { [partName(n)]: files[partName(n)] } });
@@ -60,6 +88,10 @@ export class ProxyConfig {
 
   /** Bytes of all the configuration files (nginx.conf, its parts, tls.list, entrypoint.sh). */
   public configBytes(): number {
+    return this.pinned(() => this.configBytesNow());
+  }
+
+  private configBytesNow(): number {
     let n = 0;
     for (const data of [this.configFiles(), ...this.configParts().map((p) => p.data)]) for (const v of Object.values(data)) n += Buffer.byteLength(v);
     return n;
@@ -67,6 +99,10 @@ export class ProxyConfig {
 
   /** Secrets the configuration cannot start without (TLS stream listeners on nginx before 1.25.5): their volumes are not optional. */
   public requiredSecrets(): Set<string> {
+    return this.pinned(() => this.requiredSecretsNow());
+  }
+
+  private requiredSecretsNow(): Set<string> {
     const out = new Set<string>();
     for (const t of this.compile().result?.tls ?? []) if (t.fallback === 'required') for (const x of t.secrets) out.add(x.name);
     return out;
@@ -74,6 +110,10 @@ export class ProxyConfig {
 
   /** CA bundles the configuration reads, copied from the app's ConfigMaps (a pod cannot mount other namespaces' ConfigMaps). */
   public caFiles(): Record<string, string> {
+    return this.pinned(() => this.caFilesNow());
+  }
+
+  private caFilesNow(): Record<string, string> {
     const r = this.compile();
     const out: Record<string, string> = {};
     for (const c of r.result?.references.configMaps ?? []) {
@@ -84,12 +124,20 @@ export class ProxyConfig {
   }
 
   public appConfigMap(namespace: string, name: string): Record<string, unknown> | undefined {
+    return this.pinned(() => this.appConfigMapNow(namespace, name));
+  }
+
+  private appConfigMapNow(namespace: string, name: string): Record<string, unknown> | undefined {
     // the objects the current configuration was compiled from
     const o = this.compile().objects.find((x) => x.kind === 'ConfigMap' && x.apiVersion === 'v1' && (x.metadata.namespace ?? 'default') === namespace && x.metadata.name === name);
     return o && typeof o.data === 'object' && o.data ? (o.data as Record<string, unknown>) : undefined;
   }
 
   public checksum(): string {
+    return this.pinned(() => this.checksumNow());
+  }
+
+  private checksumNow(): string {
     const files = this.configFiles();
     const h = crypto.createHash('sha256').update(files['nginx.conf']).update(files['entrypoint.sh']).update(files['tls.list']);
     // (the parts' contents are in nginx.conf as their hashes, but a part's own bytes count too)
@@ -105,6 +153,7 @@ export class ProxyConfig {
    * snapshot content.
    */
   public compile(): ProxyCompile {
+    if (this.pin) return this.pin;
     const snapshot = appSnapshot(this.owner);
     if (this.rendered?.key === snapshot.key) return this.rendered;
     const gw = this.props.gateway;
@@ -142,6 +191,10 @@ export class ProxyConfig {
    * record, one warning says to apply server-side.
    */
   public checkConfigMapSizes(): string[] {
+    return this.pinned(() => this.checkConfigMapSizesNow());
+  }
+
+  private checkConfigMapSizesNow(): string[] {
     const errors: string[] = [];
     const gw = `Gateway ${this.props.gateway.effectiveNamespace}/${this.props.gateway.name}`;
     const parts = this.configParts();

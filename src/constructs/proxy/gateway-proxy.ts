@@ -167,6 +167,12 @@ export class GatewayProxy extends Construct {
     if (!cls || (cls.toJson() as KubeObject & { spec?: { controllerName?: string } }).spec?.controllerName !== BUILTIN_CONTROLLER_NAME) {
       return [`gateway: Gateway ${gw.effectiveNamespace}/${gw.name} has class "${gw.gatewayClassName}", which is not a GatewayClass of this app with controllerName ${BUILTIN_CONTROLLER_NAME}. Fix: use GatewayClass.builtin(...) as its gatewayClass, or drop the GatewayProxy and let the class's controller serve it`];
     }
+    // one compile (one freshness check of the app's snapshot) for every read of it below
+    return this.config.pinned(() => this.checkCompiled());
+  }
+
+  private checkCompiled(): string[] {
+    const gw = this.props.gateway;
     const r = this.config.compile();
     this.syncConfigParts();
     if (!r.result) return [`gateway: Gateway ${gw.effectiveNamespace}/${gw.name} is not served (it is not accepted; see its own errors)`];
