@@ -7,32 +7,20 @@ import { Ctx, isPlainObject, small } from './values';
 /**
  * Outcomes of a node's rules for one value (per rule: undefined = passed, else the message).
  * Rules are pure functions of `self`, so outcomes are cached per schema node and value (small values
- * only, keyed by their JSON): objects built by the same code share most sub-objects, and a process
- * that synthesizes an app again (tests, watch mode, the benchmarks) reuses the outcomes of the
- * unchanged objects.
- *
- * A node's cache is bounded by the characters of its keys (MAX_CACHED_CHARS), not by a count of
- * values: 4,096 values per node cleared the cache over and over at 10,000 routes (each route's rules
- * have their own value), so no synth reused anything; 10,000 routes of bench/synth.ts take 2.7 Mi
- * characters in the largest node. The bound is the memory the count allowed at most (4,096 keys of
- * 512 characters) doubled.
+ * only, keyed by their JSON): objects built by the same code share most sub-objects.
  */
-interface OutcomeCache {
-  readonly values: Map<string, ReadonlyArray<string | undefined>>;
-  chars: number;
-}
-const outcomeCache = new WeakMap<SchemaNode, OutcomeCache>();
+const outcomeCache = new WeakMap<SchemaNode, Map<string, ReadonlyArray<string | undefined>>>();
 const MAX_CACHED_KEY = 512;
-const MAX_CACHED_CHARS = 2 * 4096 * MAX_CACHED_KEY;
+const MAX_CACHED_VALUES = 4096;
 
 function ruleFailures(node: SchemaNode, value: unknown, memo: CelMemo, resource: boolean): ReadonlyArray<string | undefined> {
   let key: string | undefined;
-  let cache: OutcomeCache | undefined;
+  let cache: Map<string, ReadonlyArray<string | undefined>> | undefined;
   if (!resource) {
     key = typeof value === 'string' ? `s${value}` : JSON.stringify(value);
     if (key.length <= MAX_CACHED_KEY) {
       cache = outcomeCache.get(node);
-      const hit = cache?.values.get(key);
+      const hit = cache?.get(key);
       if (hit) return hit;
     }
   }
@@ -44,14 +32,12 @@ function ruleFailures(node: SchemaNode, value: unknown, memo: CelMemo, resource:
   });
   if (key !== undefined && key.length <= MAX_CACHED_KEY) {
     if (!cache) {
-      cache = { values: new Map(), chars: 0 };
+      cache = new Map();
       outcomeCache.set(node, cache);
-    } else if (cache.chars + key.length > MAX_CACHED_CHARS) {
-      cache.values.clear();
-      cache.chars = 0;
+    } else if (cache.size >= MAX_CACHED_VALUES) {
+      cache.clear();
     }
-    cache.values.set(key, out);
-    cache.chars += key.length;
+    cache.set(key, out);
   }
   return out;
 }
