@@ -4,7 +4,7 @@
  * `nginx -t`, and routes exactly as declared (a hostile header value arrives verbatim).
  */
 import * as fc from 'fast-check';
-import { compileNginx } from '../../src/render/nginx';
+import { checkPcre, compileNginx } from '../../src/render/nginx';
 import { KubeObject } from '../../src/model';
 import { gateway, gatewayClass, httpRoute, service, to } from './fixtures';
 import { EchoServer, request, startEcho } from '../harness/echo';
@@ -274,6 +274,22 @@ describeNginx('hostile input on real nginx', () => {
   });
   afterAll(async () => {
     await echo?.close();
+  });
+
+  // (`(a)(b)\12` is left out: PCRE reads it as the octal escape \012, checkPcre refuses the ambiguity)
+  test('back-references: checkPcre accepts exactly what nginx compiles', async () => {
+    const cases = ['(a)\\1', '\\1(a)', '(a)(b)\\2', '(?<n>a)\\k<n>', '\\1', '(?:a)\\1', '(a)\\2', '\\k<n>', '(?<m>a)\\k<n>'];
+    for (const re of cases) {
+      let ours = true;
+      try {
+        checkPcre(re);
+      } catch {
+        ours = false;
+      }
+      const conf = `events {}\nhttp {\n  server {\n    listen 127.0.0.1:8080;\n    location ~ "^(?:${re})$" { return 200; }\n  }\n}\n`;
+      const r = await nginxTestAsync({ 'nginx.conf': conf });
+      expect({ re, ours }).toEqual({ re, ours: r.ok });
+    }
   });
 
   test('every accepted configuration passes nginx -t', async () => {

@@ -116,6 +116,27 @@ describe('checkPcre', () => {
   });
 });
 
+describe('checkPcre back-references', () => {
+  // ECMAScript reads a back-reference to a group that does not exist as an octal escape (or `\\k`
+  // as a literal k), PCRE refuses the expression (fuzz seed 2107494331: path regex "\\1")
+  test.each(['(a)\\1', '(a)(b)\\2\\1', '\\1(a)', '(?<n>a)\\k<n>', '\\k<n>(?<n>a)', '(?P<n>a)\\1'])('accepts %j', (re) => {
+    expect(checkPcre(re)).toBe(re);
+  });
+  test.each([
+    ['\\1', 'back-reference \\1, but has no capturing group'],
+    ['(?:a)\\1', 'back-reference \\1, but has no capturing group'],
+    ['(a)\\2', 'back-reference \\2, but has only 1 capturing group'],
+    // (PCRE and ECMAScript read this one as an octal escape; refused as ambiguous)
+    ['(a)(b)\\12', 'back-reference \\12, but has only 2 capturing groups'],
+    ['(?=(a))\\2', 'back-reference \\2, but has only 1 capturing group'],
+    ['\\k<n>', 'has no group named n'],
+    ['(?<m>a)\\k<n>', 'has no group named n'],
+  ])('rejects %j', (re, why) => {
+    expect(() => checkPcre(re)).toThrow(UnsafeValueError);
+    expect(() => checkPcre(re)).toThrow(why);
+  });
+});
+
 describe('comment', () => {
   test('a long user value is cut to what nginx reads as one token (4,096 bytes), on a code point', () => {
     const long = comment(`HTTPRoute default/x rule 0 (${'😀'.repeat(5000)}) match 0`);

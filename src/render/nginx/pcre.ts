@@ -26,6 +26,12 @@ export function checkPcre(re: string, what = 'regular expression'): string {
   if (/[^\u0020-\u007e]/.test(re)) fail('contains control or non-ASCII characters');
   let js = '';
   let inClass = false;
+  // capturing groups and back-references, checked at the end: ECMAScript reads a back-reference to
+  // a group that does not exist as an octal escape or a literal, PCRE refuses the expression
+  let groups = 0;
+  const names = new Set<string>();
+  const backRefs: number[] = [];
+  const namedRefs: string[] = [];
   for (let i = 0; i < re.length; i++) {
     const c = re[i];
     if (c === '\\') {
@@ -35,9 +41,12 @@ export function checkPcre(re: string, what = 'regular expression'): string {
         if (n === 'x') {
           if (!/^[0-9A-Fa-f]{2}$/.test(re.slice(i + 2, i + 4))) fail('uses \\x without two hex digits');
         } else if (n === 'k') {
-          if (inClass || !/^<[A-Za-z_][A-Za-z0-9_]*>/.test(re.slice(i + 2))) fail('uses \\k without <name>');
+          const ref = inClass ? null : /^<([A-Za-z_][A-Za-z0-9_]*)>/.exec(re.slice(i + 2));
+          if (!ref) fail('uses \\k without <name>');
+          else namedRefs.push(ref[1]);
         } else if (/[1-9]/.test(n)) {
           if (inClass) fail('uses a back-reference inside a character class');
+          backRefs.push(Number(/^[0-9]+/.exec(re.slice(i + 1))![0]));
         } else if (!'dDwWsSbBnrtfv0'.includes(n) || ((n === 'b' || n === 'B') && inClass)) {
           fail(`uses the escape \\${n}, whose meaning differs between regex dialects`);
         }
@@ -71,6 +80,8 @@ export function checkPcre(re: string, what = 'regular expression'): string {
       }
       let m = /^P?<([A-Za-z_][A-Za-z0-9_]*)>/.exec(rest);
       if (m) {
+        groups++;
+        names.add(m[1]);
         js += `(?<${m[1]}>`;
         i += 1 + m[0].length;
         continue;
@@ -89,9 +100,16 @@ export function checkPcre(re: string, what = 'regular expression'): string {
       if (rest.startsWith('<=') || rest.startsWith('<!')) fail('uses a lookbehind, which nginx (PCRE) only accepts with a fixed length; rewrite it without');
       fail('uses a (?… group construct other than (?:, (?=, (?!, (?<name>, or inline flags');
     }
+    if (c === '(') groups++;
     js += c;
   }
   if (inClass) fail('has an unterminated character class');
+  for (const n of backRefs) {
+    if (n > groups) fail(`uses the back-reference \\${n}, but has ${groups === 0 ? 'no capturing group' : `only ${groups} capturing group${groups === 1 ? '' : 's'}`} (nginx refuses it: refer only to groups the expression defines)`);
+  }
+  for (const n of namedRefs) {
+    if (!names.has(n)) fail(`uses \\k<${n}>, but has no group named ${n} (define it with (?<${n}>…))`);
+  }
   try {
     new RegExp(js);
   } catch (e) {
