@@ -120,10 +120,12 @@ project.addTask('synth', {
 });
 
 // Bundled CRD schemas (dev-time import of the vendored test/data/upstream/crds; the package never reads them at run time)
-project.addTask('import-schemas', {
-  description: 'Regenerate src/validate/schemas/*.json from the upstream CRDs in test/data/upstream/crds',
+// then the CEL rules' precompiled syntax trees (src/validate/schemas/cel-ast.json, scripts/precompile-cel.ts)
+const importSchemas = project.addTask('import-schemas', {
+  description: 'Regenerate src/validate/schemas/*.json from the upstream CRDs in test/data/upstream/crds, then their CEL syntax trees (cel-ast.json)',
   exec: 'ts-node --project tsconfig.dev.json scripts/import-schemas.ts',
 });
+importSchemas.exec('ts-node --project tsconfig.dev.json scripts/precompile-cel.ts');
 
 // The Gateway API CRDs GatewayApiCrds emits (assets/gateway-api-crds, from the vendored upstream CRDs)
 project.addTask('import-crds', {

@@ -2,7 +2,8 @@
  * Parses every CEL `rule` and `messageExpression` of the bundled CRD schemas
  * (src/validate/schemas/*.json) and writes their syntax trees to src/validate/schemas/cel-ast.json,
  * so a run decodes the trees of the rules it reaches instead of parsing them (src/validate/cel-ast.ts).
- * Run it after the schemas or @bufbuild/cel change; test/validate/cel-ast.test.ts fails until then.
+ * `npm run import-schemas` runs it after the extraction; run it by hand after @bufbuild/cel changes
+ * (test/validate/cel-ast.test.ts fails until then).
  *
  *   npx ts-node --project tsconfig.dev.json scripts/precompile-cel.ts
  */
