@@ -16,12 +16,16 @@
  * garbage collector's helper threads included) is recorded: on a shared machine another process
  * slows the wall time of the allocation-heavy modes more than the baseline's, the CPU time less.
  *
- *   npx ts-node --project tsconfig.dev.json bench/synth.ts [N...] [--runs R] [--json FILE] [--only MODE] [--gateways G|per-1000]
+ *   npx ts-node --project tsconfig.dev.json bench/synth.ts [N...] [--runs R] [--json FILE] [--only MODE] [--gateways G|per-1000] [--isolate]
+ *
+ * `--isolate` times every run of every mode in a fresh process (see {@link timeInChild}).
  *
  * `--only proxy` runs just that mode (for `node --cpu-prof`, see docs/benchmarks.md).
  */
 import * as fs from 'fs';
+import { spawnSync } from 'child_process';
 import * as os from 'os';
+import * as path from 'path';
 import { ApiObject, App, Chart } from 'cdk8s';
 import {
   Backend,
@@ -163,6 +167,27 @@ if (only && !MODES.includes(only)) throw new Error(`--only takes one of ${MODES.
 const sizes = args.filter((a, i) => /^\d+$/.test(a) && !['--runs', '--gateways'].includes(args[i - 1])).map(Number);
 const ns = sizes.length ? sizes : [100, 250, 500, 1000, 2000];
 const modes: readonly Mode[] = only ? [only] : MODES;
+const isolate = args.includes('--isolate');
+
+/**
+ * `--isolate`: one timed run of one mode in a process of its own (the same warm-up, then `--only M
+ * --runs 1`), so nothing a mode leaves behind — garbage, caches, a grown heap — reaches another
+ * mode's run, and no run profits from an earlier one of the same mode. Costs a process start
+ * (≈ 3 s with the TypeScript transpile) per run and mode.
+ */
+function timeInChild(n: number, m: Mode): { wall: number; cpu: number } {
+  const out = path.join(os.tmpdir(), `cdk8s-gateway-synth-bench-${process.pid}.json`);
+  const r = spawnSync(process.execPath, ['-r', 'ts-node/register', __filename, String(n), '--only', m, '--runs', '1', '--gateways', gatewaysFlag, '--json', out], {
+    env: { ...process.env, TS_NODE_PROJECT: 'tsconfig.dev.json', TS_NODE_TRANSPILE_ONLY: 'true' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (r.status !== 0) throw new Error(`--isolate: the run of ${m} at ${n} routes exited with ${r.status ?? r.signal}:\n${r.stderr}`);
+  const [row] = JSON.parse(fs.readFileSync(out, 'utf8')) as Row[];
+  fs.rmSync(out);
+  const key = `${m}Ms` as 'baselineMs' | 'constructsMs' | 'proxyMs' | 'compileMs';
+  return { wall: row[key]!, cpu: row.cpu![key]! };
+}
 
 // sanity: the proxy's ConfigMap really holds the compiled routes (the compile is not skipped)
 {
@@ -194,17 +219,17 @@ interface Row {
 }
 const rows: Row[] = [];
 const f1 = (x: number | undefined) => (x === undefined ? '-' : x.toFixed(1));
-console.log(`node ${process.version}, ${runs} runs per mode and size, median; modes: ${modes.join(', ')}; gateways: ${gatewaysFlag === 'per-1000' ? 'one per 1,000 routes' : gatewaysFlag}`);
+console.log(`node ${process.version}, ${runs} runs per mode and size, median; modes: ${modes.join(', ')}; gateways: ${gatewaysFlag === 'per-1000' ? 'one per 1,000 routes' : gatewaysFlag}${isolate ? '; each run in a process of its own' : ''}`);
 for (const n of ns) {
   const samples: Record<Mode, number[]> = { baseline: [], constructs: [], proxy: [], compile: [] };
   const cpuSamples: Record<Mode, number[]> = { baseline: [], constructs: [], proxy: [], compile: [] };
   const load0 = os.loadavg()[0];
-  const objects = modes.includes('compile') ? objectsOf(n) : [];
+  const objects = modes.includes('compile') && !isolate ? objectsOf(n) : [];
   for (let r = 0; r < runs; r++) {
     // alternate the modes within a run, so slow phases of the machine hit all of them
     for (const m of modes) {
       const fn = m === 'baseline' ? () => baseline(n) : m === 'constructs' ? () => constructs(n) : m === 'proxy' ? () => proxy(n) : () => compile(objects);
-      const t = time(fn);
+      const t = isolate ? timeInChild(n, m) : time(fn);
       samples[m].push(t.wall);
       cpuSamples[m].push(t.cpu);
     }
