@@ -21,12 +21,12 @@ export interface FastPass {
   readonly applies: (node: SchemaNode) => boolean;
 }
 
-/** `node` declares `props` under their own names (CEL sees them unescaped), none with a format. */
+/** `node` declares `props`, visible to CEL (under their escaped names), strings without a format. */
 const declares = (...props: string[]) => (node: SchemaNode): boolean =>
-  props.every((p) => node.properties?.get(p) !== undefined && node.celNames?.get(p) === p && node.properties.get(p)!.format === undefined);
+  props.every((p) => node.properties?.get(p) !== undefined && node.celNames?.get(p) !== undefined && node.properties.get(p)!.format === undefined);
 
-/** `node` declares `props` under their own names (checks that read only their presence). */
-const declared = (...props: string[]) => (node: SchemaNode): boolean => props.every((p) => node.properties?.get(p) !== undefined && node.celNames?.get(p) === p);
+/** `node` declares `props`, visible to CEL (checks that read only their presence). */
+const declared = (...props: string[]) => (node: SchemaNode): boolean => props.every((p) => node.properties?.get(p) !== undefined && node.celNames?.get(p) !== undefined);
 
 /** `has(x.<k>)` is certainly false: `toCel` leaves undefined properties out. */
 const absent = (x: Record<string, unknown>, k: string): boolean => x[k] === undefined;
@@ -91,6 +91,48 @@ function pathValue(test: (value: string) => boolean) {
 
 const pathCond = (test: string) => `(self.type in ['Exact','PathPrefix']) ? ${test} : true`;
 
+// --- parentRefs: distinct, and a parent listed with and without a sectionName not mixed ---------------
+
+/** The parentRefs as the rules read them, or undefined when some field is not certainly a string or absent. */
+function parentRefsOf(self: unknown): Record<string, unknown>[] | undefined {
+  if (!Array.isArray(self)) return undefined;
+  for (const p of self) {
+    if (!isPlainObject(p) || typeof p.group !== 'string' || typeof p.kind !== 'string' || typeof p.name !== 'string') return undefined;
+    if ((!absent(p, 'namespace') && typeof p.namespace !== 'string') || (!absent(p, 'sectionName') && typeof p.sectionName !== 'string')) return undefined;
+  }
+  return self as Record<string, unknown>[];
+}
+
+/** `(!has(x.f) || x.f == '')` */
+const unset = (x: Record<string, unknown>, f: string): boolean => x[f] === undefined || x[f] === '';
+/** both unset, or both set and equal */
+const same = (a: Record<string, unknown>, b: Record<string, unknown>, f: string): boolean =>
+  (unset(a, f) && unset(b, f)) || (a[f] !== undefined && b[f] !== undefined && a[f] === b[f]);
+const sameParent = (a: Record<string, unknown>, b: Record<string, unknown>): boolean => a.group === b.group && a.kind === b.kind && a.name === b.name && same(a, b, 'namespace');
+
+const PARENT_COND =
+  "p1.group == p2.group && p1.kind == p2.kind && p1.name == p2.name && (((!has(p1.__namespace__) || p1.__namespace__ == '') && (!has(p2.__namespace__) || p2.__namespace__ == '')) || (has(p1.__namespace__) && has(p2.__namespace__) && p1.__namespace__ == p2.__namespace__ ))";
+
+function sectionNamesAgree(self: unknown): boolean {
+  const refs = parentRefsOf(self);
+  if (!refs) return false;
+  for (const a of refs) for (const b of refs) if (sameParent(a, b) && unset(a, 'sectionName') !== unset(b, 'sectionName')) return false;
+  return true;
+}
+
+function parentsDistinct(self: unknown): boolean {
+  const refs = parentRefsOf(self);
+  if (!refs) return false;
+  for (const a of refs) {
+    let n = 0;
+    for (const b of refs) if (sameParent(a, b) && same(a, b, 'sectionName')) n++;
+    if (n !== 1) return false;
+  }
+  return true;
+}
+
+const PARENT_REF = (n: SchemaNode): boolean => n.items !== undefined && declares('group', 'kind', 'name', 'namespace', 'sectionName')(n.items);
+
 // --- the table ----------------------------------------------------------------------------------
 
 const PATH = declares('type', 'value');
@@ -134,6 +176,14 @@ export const FAST_PASSES: ReadonlyMap<string, FastPass> = new Map<string, FastPa
   ],
   // (ASCII character classes, anchored at both ends: ECMAScript matches exactly the strings RE2 does)
   [pathCond(`self.value.matches(r"""${PATH_CHARS}""")`), { pass: pathValue((v) => PATH_CHARS_RE.test(v)), applies: PATH }],
+  [
+    `self.all(p1, self.all(p2, ${PARENT_COND} ? ((!has(p1.sectionName) || p1.sectionName == '') == (!has(p2.sectionName) || p2.sectionName == '')) : true))`,
+    { pass: sectionNamesAgree, applies: PARENT_REF },
+  ],
+  [
+    `self.all(p1, self.exists_one(p2, ${PARENT_COND} && (((!has(p1.sectionName) || p1.sectionName == '') && (!has(p2.sectionName) || p2.sectionName == '')) || (has(p1.sectionName) && has(p2.sectionName) && p1.sectionName == p2.sectionName))))`,
+    { pass: parentsDistinct, applies: PARENT_REF },
+  ],
   // --- HTTPRoute and GRPCRoute backendRefs[]: a Service backend needs a port
   [
     "(size(self.group) == 0 && self.kind == 'Service') ? has(self.port) : true",

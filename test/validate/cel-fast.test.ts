@@ -48,7 +48,26 @@ const rule = fc.record(
   },
   { requiredKeys: [] },
 );
-const value = fc.oneof(pathMatch, backendRef, rule, fc.array(fc.oneof(rule, fc.constant(null)), { maxLength: 20 }), fc.anything({ maxDepth: 2 }));
+const parentRef = fc.record(
+  {
+    group: fc.constantFrom('gateway.networking.k8s.io', 'example.com'),
+    kind: fc.constantFrom('Gateway', 'ListenerSet'),
+    name: fc.constantFrom('a', 'b'),
+    namespace: fc.constantFrom('', 'ns', 'other', null),
+    sectionName: fc.constantFrom('', 's', 't', null),
+    port: fc.constantFrom(80, 443),
+  },
+  { requiredKeys: [] },
+);
+const value = fc.oneof(
+  pathMatch,
+  backendRef,
+  rule,
+  fc.array(fc.oneof(rule, fc.constant(null)), { maxLength: 20 }),
+  fc.array(parentRef, { maxLength: 4 }),
+  fc.array(parentRef, { maxLength: 2 }),
+  fc.anything({ maxDepth: 2 }),
+);
 
 /** Whether CEL evaluates the rule to true on the value as validation hands it over. */
 function celPasses(node: SchemaNode, r: CompiledRule, v: unknown): boolean {
@@ -94,7 +113,8 @@ describe('plain-JS pass checks of CEL rules', () => {
     const route = { matches: [{ path: { type: 'PathPrefix', value: '/svc1' } }], backendRefs: [{ group: '', kind: 'Service', name: 'svc1', port: 8080, weight: 1 }] };
     const byText = (t: string) => FAST_PASSES.get(t)!;
     for (const x of RULES.filter((y) => y.where.includes('/v1/HTTPRoute'))) {
-      const v = x.where.endsWith('.spec.rules') ? [route] : x.where.endsWith('.spec.rules[]') ? route : x.where.endsWith('.path') ? route.matches[0].path : x.where.endsWith('backendRefs[]') ? route.backendRefs[0] : undefined;
+      const parents = [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'gw', namespace: 'gateway' }, { group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'gw', namespace: 'gateway', sectionName: 'https' }];
+      const v = x.where.endsWith('.spec.parentRefs') ? parents.slice(0, 1) : x.where.endsWith('.spec.rules') ? [route] : x.where.endsWith('.spec.rules[]') ? route : x.where.endsWith('.path') ? route.matches[0].path : x.where.endsWith('backendRefs[]') ? route.backendRefs[0] : undefined;
       if (v === undefined) continue;
       expect(byText(x.rule.rule).pass(v)).toBe(true);
       expect(celPasses(x.node, x.rule, v)).toBe(true);
