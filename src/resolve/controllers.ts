@@ -96,8 +96,10 @@ export function resolveControllers(
     controllers,
     results,
     implementations: profiles.reports,
-    diagnostics: sortDiagnostics(diagnostics),
-    status: [...status.values()].sort((a, b) => cmpTuple([a.kind, a.namespace ?? '', a.name], [b.kind, b.namespace ?? '', b.name])),
+    // one run's findings come sorted (and stay so, deduplicated): sorted again only when merged
+    diagnostics: controllers.length === 1 && profiles.diagnostics.length === 0 ? diagnostics : sortDiagnostics(diagnostics),
+    // (likewise the status: one run's is sorted by the same key)
+    status: controllers.length === 1 ? [...status.values()] : [...status.values()].sort((a, b) => cmpTuple([a.kind, a.namespace ?? '', a.name], [b.kind, b.namespace ?? '', b.name])),
   };
 }
 
