@@ -1,6 +1,7 @@
 /**
  * Plain-JS pass checks of the CEL rules every route of a large app evaluates (HTTPRoute's rule
- * list, rules, paths and backendRefs), keyed by the rule's exact text in the bundled schemas. Each
+ * list, rules, paths and backendRefs, the route kinds' parentRefs), keyed by the rule's exact text
+ * in the bundled schemas (standard channel; other texts are evaluated by CEL). Each
  * answers `true` only when the rule certainly evaluates to `true` on `self` — the defaulted JSON
  * value, which `toCel` hands to CEL as maps of the declared properties present (strings as is:
  * `applies` checks the node declares the properties a check reads, without a `format`). Anything
