@@ -81,7 +81,8 @@ function servicesOfOtherControllers(inv: Inventory): (service: string) => boolea
 export function evaluatePolicies(ctx: Ctx): PolicyState[] {
   const out: PolicyState[] = [];
   const winners = new Map<string, PolicyState>();
-  const othersOnly = judgedAsBuiltin(ctx.inv) ? servicesOfOtherControllers(ctx.inv) : undefined;
+  // (read only for policies: an input without any does not scan its routes for it)
+  const othersOnly = judgedAsBuiltin(ctx.inv) && ctx.inv.backendTLSPolicies.length > 0 ? servicesOfOtherControllers(ctx.inv) : undefined;
   for (const p of [...ctx.inv.backendTLSPolicies].sort(order)) {
     // CA reference kinds are implementation-specific: the built-in data plane's limit (ConfigMap)
     // applies to its own controller, and to policies not only of other controllers' backends

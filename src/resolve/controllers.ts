@@ -69,7 +69,7 @@ export function resolveControllers(
   const controllers = found.sort(cmp);
   const handled = controllers.includes(withoutClass);
   const results = new Map<string, ResolveResult>();
-  const seen = new Set<string>();
+  const seen = new DiagnosticSet();
   const diagnostics: Diagnostic[] = [];
   const status = new Map<string, ObjectStatus>();
   controllers.forEach((controllerName, i) => {
@@ -83,12 +83,7 @@ export function resolveControllers(
       metallb: i === 0 ? rest.metallb : false,
     });
     results.set(controllerName, r);
-    for (const d of r.diagnostics) {
-      const k = JSON.stringify(d);
-      if (seen.has(k)) continue;
-      seen.add(k);
-      diagnostics.push(d);
-    }
+    for (const d of r.diagnostics) if (seen.add(d)) diagnostics.push(d);
     for (const s of r.status) {
       const k = [s.apiVersion, s.kind, s.namespace ?? '', s.name].join('\u0000');
       const prev = status.get(k);
@@ -96,20 +91,39 @@ export function resolveControllers(
     }
   });
   const profiles = implementationFindings(objects, controllers, { implementation, defaultNamespace: rest.defaultNamespace, ...(handled ? { withoutClass } : {}) });
-  for (const d of profiles.diagnostics) {
-    const k = JSON.stringify(d);
-    if (!seen.has(k)) {
-      seen.add(k);
-      diagnostics.push(d);
-    }
-  }
+  for (const d of profiles.diagnostics) if (seen.add(d)) diagnostics.push(d);
   return {
     controllers,
     results,
     implementations: profiles.reports,
-    diagnostics: sortDiagnostics(diagnostics),
-    status: [...status.values()].sort((a, b) => cmpTuple([a.kind, a.namespace ?? '', a.name], [b.kind, b.namespace ?? '', b.name])),
+    // one run's findings come sorted (and stay so, deduplicated): sorted again only when merged
+    diagnostics: controllers.length === 1 && profiles.diagnostics.length === 0 ? diagnostics : sortDiagnostics(diagnostics),
+    // (likewise the status: one run's is sorted by the same key)
+    status: controllers.length === 1 ? [...status.values()] : [...status.values()].sort((a, b) => cmpTuple([a.kind, a.namespace ?? '', a.name], [b.kind, b.namespace ?? '', b.name])),
   };
+}
+
+/**
+ * Diagnostics seen so far, equal when their JSON is: bucketed by code, object name, field and
+ * message (equal JSON implies equal buckets), serialized only to tell apart diagnostics of one
+ * bucket (rare: most findings are unique, and serializing each was a cost of large inputs).
+ */
+class DiagnosticSet {
+  private readonly buckets = new Map<string, Array<{ readonly d: Diagnostic; json?: string }>>();
+
+  /** Adds `d`; false when an equal diagnostic was added before. */
+  add(d: Diagnostic): boolean {
+    const k = `${d.code}\u0000${d.object.name}\u0000${d.field ?? ''}\u0000${d.message}`;
+    const bucket = this.buckets.get(k);
+    if (!bucket) {
+      this.buckets.set(k, [{ d }]);
+      return true;
+    }
+    const json = JSON.stringify(d);
+    for (const e of bucket) if ((e.json ??= JSON.stringify(e.d)) === json) return false;
+    bucket.push({ d, json });
+    return true;
+  }
 }
 
 /** Joins the per-controller lists of a status reported by two runs; anything else stays as first reported. */

@@ -113,13 +113,15 @@ export function removedShapeDiagnostics(objects: readonly KubeObject[], defaultN
 
 /** Calls `found` for every `group` field (at any depth) set to the v1alpha1 group. */
 function groupRefs(v: unknown, path: string, found: (field: string, value: string) => void): void {
-  // the path is kept as segments and joined only for a finding (this runs over every object)
-  const segments: string[] = [path];
+  // the path is kept as raw keys and indices, formatted only for a finding (this runs over every
+  // object: no string per visited value)
+  const segments: Array<string | number> = [];
+  const field = (k: string): string => `${path}${segments.map((s) => (typeof s === 'number' ? `[${s}]` : `.${s}`)).join('')}.${k}`;
   const walk = (x: unknown, depth: number): void => {
     if (depth > 12 || x === null || typeof x !== 'object') return;
     if (Array.isArray(x)) {
       for (let i = 0; i < x.length; i++) {
-        segments.push(`[${i}]`);
+        segments.push(i);
         walk(x[i], depth + 1);
         segments.pop();
       }
@@ -127,9 +129,9 @@ function groupRefs(v: unknown, path: string, found: (field: string, value: strin
     }
     for (const k of Object.keys(x)) {
       const y = (x as Json)[k];
-      if (k === 'group' && y === V1ALPHA1_GROUP) found(`${segments.join('')}.${k}`, y);
+      if (k === 'group' && y === V1ALPHA1_GROUP) found(field(k), y);
       else if (y !== null && typeof y === 'object') {
-        segments.push(`.${k}`);
+        segments.push(k);
         walk(y, depth + 1);
         segments.pop();
       }

@@ -1,5 +1,6 @@
 /** Step 4 of validation: the CEL `x-kubernetes-validations` rules of every node, on the defaulted object. */
 import { CelMemo, evaluateRule, toCel } from './cel';
+import { FAST_PASSES, FastPass } from './cel-fast';
 import { appendFieldPath, FieldPath } from './field-path';
 import { SchemaNode } from './schema-types';
 import { Ctx, isPlainObject, small } from './values';
@@ -13,7 +14,41 @@ const outcomeCache = new WeakMap<SchemaNode, Map<string, ReadonlyArray<string | 
 const MAX_CACHED_KEY = 512;
 const MAX_CACHED_VALUES = 4096;
 
+/**
+ * Per schema node with rules: the plain-JS pass checks of all its rules (see cel-fast.ts) and the
+ * outcome "all passed", or null when some rule has none (its rules are always evaluated by CEL).
+ * Computed once per compiled node.
+ */
+const fastPassesOf = new WeakMap<SchemaNode, { readonly checks: ReadonlyArray<FastPass | undefined>; readonly passed: ReadonlyArray<undefined> } | null>();
+
+function fastPasses(node: SchemaNode): { readonly checks: ReadonlyArray<FastPass | undefined>; readonly passed: ReadonlyArray<undefined> } | null {
+  let f = fastPassesOf.get(node);
+  if (f === undefined) {
+    const rules = node.rules!;
+    const checks = rules.map((r) => (r.transition ? undefined : FAST_PASSES.get(r.rule)));
+    const usable = rules.every((r, i) => r.transition || (checks[i] !== undefined && checks[i]!.applies(node)));
+    f = usable ? { checks, passed: Object.freeze(rules.map(() => undefined)) } : null;
+    fastPassesOf.set(node, f);
+  }
+  return f;
+}
+
+/** Whether every rule of `node` certainly holds for `value` by its plain-JS check (never throws). */
+function allPassFast(checks: ReadonlyArray<FastPass | undefined>, value: unknown): boolean {
+  try {
+    for (const c of checks) if (c !== undefined && c.pass(value) !== true) return false;
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function ruleFailures(node: SchemaNode, value: unknown, memo: CelMemo, resource: boolean): ReadonlyArray<string | undefined> {
+  if (!resource) {
+    // the common shapes of the rules every route evaluates pass without CEL (nor a cache key)
+    const fast = fastPasses(node);
+    if (fast && allPassFast(fast.checks, value)) return fast.passed;
+  }
   let key: string | undefined;
   let cache: Map<string, ReadonlyArray<string | undefined>> | undefined;
   if (!resource) {

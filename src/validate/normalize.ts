@@ -16,6 +16,7 @@ export function normalize(node: SchemaNode, value: unknown, path: FieldPath, ctx
     let out: unknown[] | undefined;
     for (let i = 0; i < value.length; i++) {
       const v = value[i];
+      if (v !== null && typeof v !== 'object') continue; // a scalar is kept as is
       let nv: unknown;
       if (v === null && !items.nullable && items.hasDefault) nv = normalize(items, deepClone(items.default), path.index(i), ctx, items.embeddedResource);
       else nv = normalize(items, v, path.index(i), ctx, items.embeddedResource);
@@ -40,6 +41,7 @@ export function normalize(node: SchemaNode, value: unknown, path: FieldPath, ctx
     }
     if (resource && ROOT_META_FIELDS.has(k)) continue; // validated separately
     const child = props ? props.get(k) : typeof ap === 'object' ? ap : undefined;
+    if (child && v !== null && typeof v !== 'object') continue; // a declared scalar is kept as is
     if (child) {
       const childPath = props ? path.child(k) : path.key(k);
       if (v === null && !child.nullable) {

@@ -117,13 +117,6 @@ function ownerOf(obj: ApiObject): IConstruct {
  */
 export const DERIVED_OBJECTS_METADATA = 'cdk8s-gateway:derived-objects';
 
-function isDerived(c: IConstruct): boolean {
-  for (let s: IConstruct | undefined = c; s; s = s.node.scope) {
-    if (s.node.metadata.some((m) => m.type === DERIVED_OBJECTS_METADATA)) return true;
-  }
-  return false;
-}
-
 const libraryObjects = new WeakMap<ApiObject, () => KubeObject>();
 
 /**
@@ -153,14 +146,37 @@ export function registerLateObjectsScope(scope: IConstruct): void {
   anyLateScope = true;
 }
 
-/** The app's constructs but the children of late-objects scopes (see above). */
-function appConstructs(root: IConstruct): IConstruct[] {
-  const all = root.node.findAll();
-  return anyLateScope ? all.filter((c) => !(c.node.scope && lateScopes.has(c.node.scope))) : all;
+/** What one walk of the app's construct tree finds (see `walkApp`). */
+interface AppWalk {
+  /** how many constructs the app has, but the children of late-objects scopes (see above) */
+  readonly constructs: number;
+  /** the ApiObjects outside derived subtrees (the objects the checks read), in tree order */
+  readonly checked: ApiObject[];
+  /** the ApiObjects inside derived subtrees, in tree order */
+  readonly derived: ApiObject[];
 }
 
-function checkedObjects(all: IConstruct[]): ApiObject[] {
-  return all.filter((c): c is ApiObject => c instanceof ApiObject && !isDerived(c));
+/**
+ * One pre-order walk of the app (the order of `node.findAll()`): the construct count and the
+ * ApiObjects in and outside derived subtrees. Derivedness is inherited down the walk, so each
+ * construct's metadata is read once (not once per ApiObject below it). The freshness check of the
+ * snapshot runs it several times per synth.
+ */
+function walkApp(root: IConstruct): AppWalk {
+  let constructs = 0;
+  const checked: ApiObject[] = [];
+  const derived: ApiObject[] = [];
+  const visit = (c: IConstruct, derivedAbove: boolean): void => {
+    const d = derivedAbove || c.node.metadata.some((m) => m.type === DERIVED_OBJECTS_METADATA);
+    const scope = c.node.scope;
+    if (!anyLateScope || !(scope && lateScopes.has(scope))) {
+      constructs++;
+      if (c instanceof ApiObject) (d ? derived : checked).push(c);
+    }
+    for (const child of c.node.children) visit(child, d);
+  };
+  visit(root, false);
+  return { constructs, checked, derived };
 }
 
 function untrackedKeyOf(apiObjects: ApiObject[], json?: KubeObject[]): string {
@@ -249,12 +265,12 @@ export function lightRef(o: ApiObject): ObjectRef {
 
 function compute(root: IConstruct): Computed {
   prepareApp(root);
-  const all = appConstructs(root);
+  const walk = walkApp(root);
   markTick();
-  const marks = { tick, generation, constructs: all.length };
+  const marks = { tick, generation, constructs: walk.constructs };
   const e = epochs.get(root);
   if (!e || e.tick !== marks.tick || e.generation !== marks.generation || e.constructs !== marks.constructs) epochs.set(root, marks);
-  const apiObjects = checkedObjects(all);
+  const apiObjects = walk.checked;
   const owners = new Map<string, IConstruct>();
   const objects: KubeObject[] = [];
   for (const o of apiObjects) {
@@ -265,8 +281,7 @@ function compute(root: IConstruct): Computed {
   // derived objects (the built-in proxy's ConfigMap, Deployment, Service…) are not checked, but
   // they live in namespaces too: the namespace check counts them (and names their construct)
   const derived: ObjectRef[] = [];
-  for (const c of all) {
-    if (!(c instanceof ApiObject) || !isDerived(c)) continue;
+  for (const c of walk.derived) {
     const ref = lightRef(c);
     derived.push(ref);
     if (!owners.has(keyOf(ref))) owners.set(keyOf(ref), c);
@@ -326,8 +341,8 @@ export function appSnapshot(scope: IConstruct): AppSnapshot {
 function freshResult(root: IConstruct): Computed | undefined {
   const last = lastResult.get(root);
   if (!last || last.tick !== tick || last.generation !== generation) return undefined;
-  const all = appConstructs(root);
-  return last.constructs === all.length && last.untrackedKey === untrackedKeyOf(checkedObjects(all)) ? last : undefined;
+  const walk = walkApp(root);
+  return last.constructs === walk.constructs && last.untrackedKey === untrackedKeyOf(walk.checked) ? last : undefined;
 }
 
 function render(d: Diagnostic): string {
