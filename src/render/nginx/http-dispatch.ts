@@ -143,7 +143,9 @@ function ifDispatch(ctx: RenderContext, conds: readonly Cond[], target: string, 
 
 /** `if (a condition does not hold) { return <status>; }` for the conditions (see {@link ifTests}). */
 function ifTestLines(ctx: RenderContext, conds: readonly Cond[], status: string): string[] {
-  return ifTests(ctx, conds).flatMap((t) => [`if (${t}) {`, `  return ${status};`, '}']);
+  const out: string[] = [];
+  for (const t of ifTests(ctx, conds)) out.push(`if (${t}) {`, `  return ${status};`, '}');
+  return out;
 }
 
 /**
@@ -156,7 +158,17 @@ function ifTestLines(ctx: RenderContext, conds: readonly Cond[], status: string)
  * verified value is "" or an expected value (printable ASCII), a method a token — so the n-th tab
  * always ends the n-th part. The other conditions keep an `if` each.
  */
-function ifTests(ctx: RenderContext, conds: readonly Cond[]): string[] {
+function ifTests(ctx: RenderContext, conds: readonly Cond[]): readonly string[] {
+  // the same candidate's conditions are tested by several locations (`= /p` and `/p/`): the
+  // tests are the same, and computing them again only repeats lookups that find what the first
+  // computation registered
+  const memo = dispatchState(ctx).tests;
+  let tests = memo.get(conds);
+  if (!tests) memo.set(conds, (tests = computeIfTests(ctx, conds)));
+  return tests;
+}
+
+function computeIfTests(ctx: RenderContext, conds: readonly Cond[]): string[] {
   const index = headerIndex(ctx);
   const headers: Cond[] = [];
   const variables = new Set<string>();
@@ -328,8 +340,21 @@ function namedFor(ctx: RenderContext, st: ServerState, id: string): string {
   return name;
 }
 
-/** The rendered conditions of a candidate; undefined when one cannot be rendered (reported). */
-function candidateConditions(ctx: RenderContext, st: ServerState, c: CandidateIR): Cond[] | undefined {
+/**
+ * The rendered conditions of a candidate; undefined when one cannot be rendered (reported). The
+ * IR shares one conditions list between the locations of a match (`= /p` and `/p/`): rendered
+ * once (a list that cannot be is rendered, and reported, each time, as before).
+ */
+function candidateConditions(ctx: RenderContext, st: ServerState, c: CandidateIR): readonly Cond[] | undefined {
+  const memo = dispatchState(ctx).conditions;
+  const hit = memo.get(c.conditions);
+  if (hit) return hit;
+  const out = renderConditions(ctx, st, c);
+  if (out) memo.set(c.conditions, out);
+  return out;
+}
+
+function renderConditions(ctx: RenderContext, st: ServerState, c: CandidateIR): Cond[] | undefined {
   const out = new Map<string, Cond>();
   for (const cond of c.conditions) {
     try {
@@ -451,11 +476,29 @@ interface HeaderIndex {
   verified(variable: string, values: readonly string[]): string;
 }
 
-const indexes = new WeakMap<RenderContext, HeaderIndex>();
+/** What the dispatch of one Gateway (one render context) computes once: see {@link dispatchState}. */
+interface DispatchState {
+  readonly index: HeaderIndex;
+  /** Rendered conditions by the IR's conditions list (see {@link candidateConditions}). */
+  readonly conditions: Map<readonly ConditionIR[], readonly Cond[]>;
+  /** `if` tests by rendered conditions (see {@link ifTests}). */
+  readonly tests: Map<readonly Cond[], readonly string[]>;
+}
+
+/** Per render context (one Gateway), released with it. */
+const states = new WeakMap<RenderContext, DispatchState>();
+
+function dispatchState(ctx: RenderContext): DispatchState {
+  let state = states.get(ctx);
+  if (!state) states.set(ctx, (state = { index: buildHeaderIndex(ctx), conditions: new Map(), tests: new Map() }));
+  return state;
+}
 
 function headerIndex(ctx: RenderContext): HeaderIndex {
-  const hit = indexes.get(ctx);
-  if (hit) return hit;
+  return dispatchState(ctx).index;
+}
+
+function buildHeaderIndex(ctx: RenderContext): HeaderIndex {
   // every exact value per header variable, over the whole Gateway, by lower-cased value
   const byHeader = new Map<string, Map<string, Set<string>>>();
   for (const port of ctx.gw.httpPorts) {
@@ -515,7 +558,6 @@ function headerIndex(ctx: RenderContext): HeaderIndex {
       return cl.verified;
     },
   };
-  indexes.set(ctx, index);
   return index;
 }
 
