@@ -225,8 +225,16 @@ export class RenderContext {
     return this.upstreams.get(name);
   }
 
-  /** `host:port` an upstream resolves to (the `backends` override or cluster DNS). */
+  private readonly addresses = new Map<UpstreamIR, { address: string; mapped: boolean }>();
+
+  /** `host:port` an upstream resolves to (the `backends` override or cluster DNS), computed once per upstream. */
   address(u: UpstreamIR): { address: string; mapped: boolean } {
+    let a = this.addresses.get(u);
+    if (!a) this.addresses.set(u, (a = this.computeAddress(u)));
+    return a;
+  }
+
+  private computeAddress(u: UpstreamIR): { address: string; mapped: boolean } {
     const mapped = this.opts.backends[u.key];
     if (mapped !== undefined) return { address: mapped, mapped: true };
     for (const part of [u.service, u.namespace]) {
@@ -262,5 +270,38 @@ export class RenderContext {
 
 /** Indents block content. */
 export function block(head: string, body: readonly string[], indent = '  '): string[] {
-  return [`${head} {`, ...body.map((l) => (l ? indent + l : l)), '}'];
+  const out = new Array<string>(body.length + 2);
+  out[0] = `${head} {`;
+  for (let i = 0; i < body.length; i++) out[i + 1] = body[i] ? indent + body[i] : body[i];
+  out[body.length + 1] = '}';
+  return out;
+}
+
+/**
+ * `block(head, body).join('\n')` for a body given in pieces (concatenated), without an indented
+ * copy of every line: each run of non-empty lines is joined with a newline and the indent as
+ * separator, so the text is written once. For the outermost blocks (`http`, `stream`), whose
+ * bodies are the whole configuration.
+ */
+export function blockText(head: string, bodies: readonly (readonly string[])[], indent = '  '): string {
+  const out: string[] = [`${head} {`];
+  const separator = `\n${indent}`;
+  const run: string[] = [];
+  const flush = () => {
+    if (!run.length) return;
+    out.push(indent + run.join(separator));
+    run.length = 0;
+  };
+  for (const body of bodies) {
+    for (const l of body) {
+      if (l) run.push(l);
+      else {
+        flush();
+        out.push(l);
+      }
+    }
+  }
+  flush();
+  out.push('}');
+  return out.join('\n');
 }

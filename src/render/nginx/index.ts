@@ -13,7 +13,7 @@ import { DataplaneInputsIR, DataplaneIR, GatewayIR } from '../../ir/types';
 import { Diagnostic, KubeObject, sortDiagnostics } from '../../model';
 import { NamespacedName, resolve } from '../../resolve';
 import type { ResolvedModel } from '../../resolve/model';
-import { block, Options, RenderContext, TlsSet } from './context';
+import { block, blockText, Options, RenderContext, TlsSet } from './context';
 export type { TlsSet, TlsFallback } from './context';
 import { caPath, renderHttpPort, secretPath } from './http';
 import { nginxSize } from './http-client';
@@ -290,10 +290,11 @@ function renderGateway(g: GatewayIR, o: Options, apiVersions: ApiVersionLookup, 
       [`worker_processes ${o.workerProcesses};`, 'pid nginx.pid;', 'error_log error.log notice;', 'worker_shutdown_timeout 10s;', ''],
       block('events', ['worker_connections 4096;']),
       [''],
-      block('http', [...http, ...httpBody]),
     );
-    if (g.streamPorts.length) appendAll(lines, [''], block('stream', [...streamHead, ...streamBody]));
-    return lines.join('\n') + '\n';
+    // the http and stream blocks hold the whole configuration: written as text once (blockText)
+    const text = [lines.join('\n'), blockText('http', [http, httpBody])];
+    if (g.streamPorts.length) text.push('', blockText('stream', [streamHead, streamBody]));
+    return text.join('\n') + '\n';
   };
   const files: Record<string, string> = { 'nginx.conf': assemble(httpRest, streamRest, []) };
   if (o.maxFileBytes !== undefined && Buffer.byteLength(files['nginx.conf']) > o.maxFileBytes) {

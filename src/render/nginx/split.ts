@@ -32,6 +32,23 @@ interface Unit {
 
 const lineBytes = (l: string): number => Buffer.byteLength(l) + 1;
 
+/** Whether a line starts with whitespace (`/^\s/`), without a regex for the usual visible ASCII first character. */
+function startsWithSpace(l: string): boolean {
+  const c = l.charCodeAt(0);
+  if (c > 0x20 && c < 0x7f) return false;
+  return /^\s/.test(l);
+}
+
+/** The lines with the ones holding newlines split at them (most hold none: no array per line). */
+function splitLines(lines: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const l of lines) {
+    if (l.includes('\n')) appendAll(out, l.split('\n'));
+    else out.push(l);
+  }
+  return out;
+}
+
 /**
  * The units of a block body whose nested lines are indented (as `block` writes them): a line at
  * depth 0 ending with `{` opens a block that runs to the next depth-0 `}`. Undefined when the
@@ -41,16 +58,17 @@ function unitsOf(lines: readonly string[]): Unit[] | undefined {
   const out: Unit[] = [];
   for (let i = 0; i < lines.length; i++) {
     const l = lines[i];
-    if (/^\s/.test(l)) return undefined;
+    if (startsWithSpace(l)) return undefined;
     if (!l.startsWith('#') && l.endsWith('{')) {
+      let bytes = lineBytes(l);
       let j = i + 1;
       while (j < lines.length && lines[j] !== '}') {
         if (lines[j] !== '' && !lines[j].startsWith('  ')) return undefined;
+        bytes += lineBytes(lines[j]);
         j++;
       }
       if (j === lines.length) return undefined;
-      const u = lines.slice(i, j + 1);
-      out.push({ lines: u, bytes: u.reduce((n, x) => n + lineBytes(x), 0), block: true });
+      out.push({ lines: lines.slice(i, j + 1), bytes: bytes + lineBytes('}'), block: true });
       i = j;
     } else {
       out.push({ lines: [l], bytes: lineBytes(l), block: false });
@@ -69,7 +87,7 @@ const indent = (lines: readonly string[]): string[] => lines.map((l) => (l ? `  
  * own (larger than `budget`: the caller's size check names it).
  */
 export function packBody(lines: readonly string[], budget: number, parts: string[][]): string[] {
-  const units = unitsOf(lines.flatMap((l) => l.split('\n')));
+  const units = unitsOf(splitLines(lines));
   if (!units) return lines.slice();
   const out: string[] = [];
   let current: string[] = [];
