@@ -296,12 +296,17 @@ function renderGateway(g: GatewayIR, o: Options, apiVersions: ApiVersionLookup, 
     if (g.streamPorts.length) text.push('', blockText('stream', [streamHead, streamBody]));
     return text.join('\n') + '\n';
   };
-  const files: Record<string, string> = { 'nginx.conf': assemble(httpRest, streamRest, []) };
-  if (o.maxFileBytes !== undefined && Buffer.byteLength(files['nginx.conf']) > o.maxFileBytes) {
+  // a file of more characters than maxFileBytes has more bytes too: then it is split without
+  // first being written whole (the count stops there); otherwise it is written and measured
+  const max = o.maxFileBytes;
+  const whole = max !== undefined && exceedsCharacters([httpRest, streamRest], max) ? undefined : assemble(httpRest, streamRest, []);
+  const files: Record<string, string> = {};
+  if (whole !== undefined && (max === undefined || Buffer.byteLength(whole) <= max)) files['nginx.conf'] = whole;
+  else {
     // too large for one file: the blocks' contents go into include files (see split.ts)
     const parts: string[][] = [];
-    const httpBody = ['', ...packBody(httpRest, o.maxFileBytes, parts)];
-    const streamBody = packBody(streamRest, o.maxFileBytes, parts);
+    const httpBody = ['', ...packBody(httpRest, max!, parts)];
+    const streamBody = packBody(streamRest, max!, parts);
     const split = partFiles(parts);
     files['nginx.conf'] = assemble(httpBody, streamBody, split.manifest);
     Object.assign(files, split.files);
@@ -317,6 +322,21 @@ function renderGateway(g: GatewayIR, o: Options, apiVersions: ApiVersionLookup, 
     references: { secrets: [...ctx.secrets.values()].sort(byName), configMaps: [...ctx.configMaps.values()].sort(byName) },
     tls: [...ctx.tlsSets.values()],
   };
+}
+
+/**
+ * Whether the lines, each followed by a newline, are more than `limit` characters: a lower bound of
+ * the size of a file holding them (a character is at least one byte). Stops counting past it.
+ */
+function exceedsCharacters(lists: readonly (readonly string[])[], limit: number): boolean {
+  let n = 0;
+  for (const lines of lists) {
+    for (const l of lines) {
+      n += l.length + 1;
+      if (n > limit) return true;
+    }
+  }
+  return false;
 }
 
 function resolverLines(o: Options): string[] {
