@@ -50,8 +50,14 @@ export function renderLocations(ctx: RenderContext, port: HttpPortIR, s: HttpSer
  * section 2); in its own order, one compare per location.
  */
 export function nginxLocationOrder<T extends { readonly path: string; readonly exact: boolean }>(locations: readonly T[]): T[] {
-  const keyed = locations.map((l) => ({ l, key: Buffer.from(l.path.replace(/\//g, '\0'), 'utf8') }));
-  keyed.sort((a, b) => Buffer.compare(a.key, b.key) || (a.l.exact === b.l.exact ? 0 : a.l.exact ? -1 : 1));
+  const keyed = locations.map((l) => ({ l, key: l.path.replace(/\//g, '\0') }));
+  const exactFirst = (a: { l: T }, b: { l: T }) => (a.l.exact === b.l.exact ? 0 : a.l.exact ? -1 : 1);
+  // UTF-16 code units order strings as UTF-8 bytes do, unless a surrogate meets a character of
+  // U+E000–U+FFFF: with a surrogate anywhere (paths are ASCII once checked), the bytes themselves
+  if (keyed.some((x) => /[\uD800-\uDFFF]/.test(x.key))) {
+    const bytes = new Map(keyed.map((x) => [x, Buffer.from(x.key, 'utf8')]));
+    keyed.sort((a, b) => Buffer.compare(bytes.get(a)!, bytes.get(b)!) || exactFirst(a, b));
+  } else keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : exactFirst(a, b)));
   return keyed.map((x) => x.l);
 }
 
@@ -524,12 +530,14 @@ function buildHeaderIndex(ctx: RenderContext): HeaderIndex {
       }
     }
   }
-  const ok = new Map<string, boolean>();
+  /** header variable → value → whether it can be hashed */
+  const ok = new Map<string, Map<string, boolean>>();
   const classifiers = new Map<string, { values: Set<string>; verified: string }>();
   const index: HeaderIndex = {
     hashable({ variable, value }) {
-      const k = `${variable} ${value}`;
-      let r = ok.get(k);
+      let known = ok.get(variable);
+      if (!known) ok.set(variable, (known = new Map()));
+      let r = known.get(value);
       if (r === undefined) {
         r = value !== '' && byHeader.get(variable)?.get(value.toLowerCase())?.size === 1;
         if (r) {
@@ -541,7 +549,7 @@ function buildHeaderIndex(ctx: RenderContext): HeaderIndex {
             r = false;
           }
         }
-        ok.set(k, r);
+        known.set(value, r);
       }
       return r;
     },

@@ -46,7 +46,8 @@ function checkLength(token: string, v: string, what: string): string {
 }
 
 function escapeQuoted(v: string): string {
-  // `$&` is the matched character (a replacement string, not a function: no call per match)
+  // most values hold neither; `$&` is the matched character (a replacement string, not a function: no call per match)
+  if (!v.includes('\\') && !v.includes('"')) return v;
   return v.replace(/[\\"]/g, '\\$&');
 }
 

@@ -39,10 +39,13 @@ function startsWithSpace(l: string): boolean {
   return /^\s/.test(l);
 }
 
-/** The lines with the ones holding newlines split at them (most hold none: no array per line). */
-function splitLines(lines: readonly string[]): string[] {
-  const out: string[] = [];
-  for (const l of lines) {
+/** The lines with the ones holding newlines split at them (usually none: then the lines themselves, not a copy). */
+function splitLines(lines: readonly string[]): readonly string[] {
+  const first = lines.findIndex((l) => l.includes('\n'));
+  if (first < 0) return lines;
+  const out = lines.slice(0, first);
+  for (let i = first; i < lines.length; i++) {
+    const l = lines[i];
     if (l.includes('\n')) appendAll(out, l.split('\n'));
     else out.push(l);
   }
