@@ -507,18 +507,28 @@ function headerIndex(ctx: RenderContext): HeaderIndex {
 function buildHeaderIndex(ctx: RenderContext): HeaderIndex {
   // every exact value per header variable, over the whole Gateway, by lower-cased value
   const byHeader = new Map<string, Map<string, Set<string>>>();
+  // header name → its variable (null: not one nginx reads), computed once per name
+  const variables = new Map<string, string | null>();
+  const variableOf = (name: string): string | null => {
+    let v = variables.get(name);
+    if (v === undefined) {
+      try {
+        v = headerVariable(name);
+      } catch {
+        v = null;
+      }
+      variables.set(name, v);
+    }
+    return v;
+  };
   for (const port of ctx.gw.httpPorts) {
     for (const s of port.servers) {
       for (const loc of s.locations) {
         for (const c of loc.candidates) {
           for (const cond of c.conditions) {
             if (cond.kind !== 'header' || cond.type !== 'Exact') continue;
-            let variable: string;
-            try {
-              variable = headerVariable(cond.name);
-            } catch {
-              continue;
-            }
+            const variable = variableOf(cond.name);
+            if (variable === null) continue;
             let values = byHeader.get(variable);
             if (!values) byHeader.set(variable, (values = new Map()));
             const low = cond.value.toLowerCase();
