@@ -43,10 +43,11 @@ export function buildAction(
   pathMatch: ActionIR['pathMatch'],
   port: number,
   protocol: 'HTTP' | 'HTTPS',
-  ref: ObjectRef,
+  /** The route's reference, for diagnostics (built when one is reported). */
+  ref: () => ObjectRef,
 ): ActionIR {
   const grpc = a.kind === 'GRPCRoute';
-  const ruleField = `spec.rules[${rule.index}]`;
+  const ruleField = () => `spec.rules[${rule.index}]`;
   const first = (type: string): Json | undefined => rule.filters.find((f) => str(f.type) === type);
   const rh = first('RequestHeaderModifier');
   const sh = first('ResponseHeaderModifier');
@@ -59,17 +60,17 @@ export function buildAction(
   rule.filters.forEach((f, fi) => {
     const type = str(f.type);
     if (type === 'ExternalAuth') {
-      unsupported(ctx, ref, `${ruleField}.filters[${fi}]`, 'ExternalAuth is not supported by the nginx data plane; requests matching the rule are answered 500 (never served unauthenticated)', 'remove the filter, or use a controller that implements ExternalAuth');
+      unsupported(ctx, ref(), `${ruleField()}.filters[${fi}]`, 'ExternalAuth is not supported by the nginx data plane; requests matching the rule are answered 500 (never served unauthenticated)', 'remove the filter, or use a controller that implements ExternalAuth');
       returnStatus ??= 500;
     } else if (type === 'ExtensionRef' && rule.errorStatus === undefined) {
-      unsupported(ctx, ref, `${ruleField}.filters[${fi}]`, 'ExtensionRef filters are not understood by the nginx data plane; requests matching the rule are answered 500', 'remove the filter');
+      unsupported(ctx, ref(), `${ruleField()}.filters[${fi}]`, 'ExtensionRef filters are not understood by the nginx data plane; requests matching the rule are answered 500', 'remove the filter');
       returnStatus ??= 500;
     }
   });
   for (const k of Object.keys(rule.extra).sort(cmp)) {
     if (k === 'timeouts') continue;
     if (k === 'sessionPersistence') {
-      unsupported(ctx, ref, `${ruleField}.${k}`, `${k} is not implemented by the nginx data plane; the rule is served without it`, `remove ${k}, or use a controller that implements it`);
+      unsupported(ctx, ref(), `${ruleField()}.${k}`, `${k} is not implemented by the nginx data plane; the rule is served without it`, `remove ${k}, or use a controller that implements it`);
     }
   }
   let redirect: RedirectIR | undefined;
@@ -103,7 +104,7 @@ export function buildAction(
     [rewrite?.path, 'urlRewrite'],
   ] as const) {
     if (pm?.type === 'ReplacePrefixMatch' && pathMatch.type !== 'PathPrefix') {
-      unsupported(ctx, ref, `${ruleField}.filters`, `${where}.path ReplacePrefixMatch needs a PathPrefix match (match ${mi} is ${pathMatch.type}); requests are answered 500`);
+      unsupported(ctx, ref(), `${ruleField()}.filters`, `${where}.path ReplacePrefixMatch needs a PathPrefix match (match ${mi} is ${pathMatch.type}); requests are answered 500`);
       returnStatus ??= 500;
     }
   }
@@ -127,7 +128,7 @@ export function buildAction(
     b.filters.forEach((f, fi) => {
       const t = str(f.type);
       if (t !== 'RequestHeaderModifier' && t !== 'ResponseHeaderModifier') {
-        unsupported(ctx, ref, `${b.field}.filters[${fi}]`, `backendRef filter ${t} is not supported by the nginx data plane (only header modifiers); it is ignored`);
+        unsupported(ctx, ref(), `${b.field}.filters[${fi}]`, `backendRef filter ${t} is not supported by the nginx data plane (only header modifiers); it is ignored`);
       }
     });
     return {

@@ -8,6 +8,7 @@ import { Ctx, keyOfUpstream, refOfRoute, unsupported } from './context';
 import { compareSpecificity, covers, isWildcard, ownerOf, specificity } from './hostnames';
 import { buildLocations, MatchEntry } from './locations';
 import { ConditionIR, HttpPortIR, HttpServerIR } from './types';
+import type { ObjectRef } from '../model';
 
 export const HTTP_KINDS = new Set(['HTTPRoute', 'GRPCRoute']);
 
@@ -150,12 +151,14 @@ function escapeRegex(s: string): string {
 
 function routeEntries(ctx: Ctx, a: RouteAttachment, port: number, protocol: 'HTTP' | 'HTTPS', spec: [number, number]): MatchEntry[] {
   const out: MatchEntry[] = [];
-  const ref = refOfRoute(ctx, a.kind, a.namespace, a.name);
+  // the route's reference and a match's field name only name a diagnostic: built when one is reported
+  let routeRef: ObjectRef | undefined;
+  const ref = (): ObjectRef => (routeRef ??= refOfRoute(ctx, a.kind, a.namespace, a.name));
   for (const rule of a.rules) {
     if (!rule.valid) continue;
     const matches: Json[] = a.kind === 'GRPCRoute' && !rule.matches.length ? [{}] : rule.matches;
     matches.forEach((m, mi) => {
-      const field = `spec.rules[${rule.index}].matches[${mi}]`;
+      const field = () => `spec.rules[${rule.index}].matches[${mi}]`;
       const conditions: ConditionIR[] = [];
       let pathType: 'Exact' | 'PathPrefix' | 'RegularExpression' = 'PathPrefix';
       let path = '/';
@@ -182,7 +185,7 @@ function routeEntries(ctx: Ctx, a: RouteAttachment, port: number, protocol: 'HTT
         const p = rec(m.path);
         const t = str(p.type) ?? 'PathPrefix';
         if (t !== 'Exact' && t !== 'PathPrefix' && t !== 'RegularExpression') {
-          unsupported(ctx, ref, `${field}.path.type`, `path match type ${t} is not supported; the match is not served`);
+          unsupported(ctx, ref(), `${field()}.path.type`, `path match type ${t} is not supported; the match is not served`);
           return;
         }
         pathType = t;
@@ -192,25 +195,27 @@ function routeEntries(ctx: Ctx, a: RouteAttachment, port: number, protocol: 'HTT
         if (method !== undefined) conditions.push({ kind: 'method', value: method });
       }
       const seenHeaders = new Set<string>();
-      for (const h of arr(m.headers).map(rec)) {
+      for (const x of arr(m.headers)) {
+        const h = rec(x);
         const name = str(h.name) ?? '';
         if (seenHeaders.has(name.toLowerCase())) continue;
         seenHeaders.add(name.toLowerCase());
         const type = str(h.type) ?? 'Exact';
         if (type !== 'Exact' && type !== 'RegularExpression') {
-          unsupported(ctx, ref, `${field}.headers`, `header match type ${type} is not supported; the match is not served`);
+          unsupported(ctx, ref(), `${field()}.headers`, `header match type ${type} is not supported; the match is not served`);
           return;
         }
         conditions.push({ kind: 'header', name: name.toLowerCase(), type, value: str(h.value) ?? '' });
       }
       const seenQuery = new Set<string>();
-      for (const q of arr(m.queryParams).map(rec)) {
+      for (const x of arr(m.queryParams)) {
+        const q = rec(x);
         const name = str(q.name) ?? '';
         if (seenQuery.has(name)) continue;
         seenQuery.add(name);
         const type = str(q.type) ?? 'Exact';
         if (type !== 'Exact' && type !== 'RegularExpression') {
-          unsupported(ctx, ref, `${field}.queryParams`, `query parameter match type ${type} is not supported; the match is not served`);
+          unsupported(ctx, ref(), `${field()}.queryParams`, `query parameter match type ${type} is not supported; the match is not served`);
           return;
         }
         conditions.push({ kind: 'query', name, type, value: str(q.value) ?? '' });

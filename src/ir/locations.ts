@@ -75,9 +75,16 @@ export function buildLocations(entries: readonly MatchEntry[]): LocationIR[] {
     }
     return out;
   };
-  const inOrder = (...lists: number[][]): MatchEntry[] => [...new Set(lists.flat())].sort((a, b) => a - b).map((i) => entries[i]);
+  /** The entries of the index lists, each once, in precedence order (usually one or two: no set for those). */
+  const inOrder = (...lists: number[][]): MatchEntry[] => {
+    let all: number[] = [];
+    for (const l of lists) appendAll(all, l);
+    if (all.length > 1) all = [...new Set(all)].sort((a, b) => a - b);
+    return all.map((i) => entries[i]);
+  };
   const out: LocationIR[] = [];
-  for (const x of [...exact].sort(cmp)) {
+  // sort() without a comparator orders strings by UTF-16 code units, as cmp does (without a call per comparison)
+  for (const x of [...exact].sort()) {
     const cands: CandidateIR[] = [];
     for (const e of inOrder(exactAt.get(x) ?? [], prefixesOf(x), regexEntries)) {
       if (e.pathType === 'RegularExpression') cands.push({ action: e.action.id, conditions: [{ kind: 'pathRegex', value: e.path }, ...e.conditions] });
@@ -85,7 +92,7 @@ export function buildLocations(entries: readonly MatchEntry[]): LocationIR[] {
     }
     out.push({ kind: 'exact', path: x, candidates: finish(cands) });
   }
-  for (const p of [...prefix].sort(cmp)) {
+  for (const p of [...prefix].sort()) {
     const base = p === '/' ? '/' : p.slice(0, -1);
     const cands: CandidateIR[] = [];
     for (const e of inOrder(prefixesOf(base))) cands.push({ action: e.action.id, conditions: e.conditions });

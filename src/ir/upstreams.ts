@@ -1,6 +1,6 @@
 /** Upstreams: deterministic names per `<namespace>/<service>:<port>`, backend protocol and upstream TLS. */
 import type { ResolvedBackend, ResolvedBackendTLS, ResolvedGateway } from '../resolve/model';
-import { cmp, str } from '../resolve/util';
+import { str } from '../resolve/util';
 import type { Ctx } from './context';
 import { BackendIR, BackendTlsIR } from './types';
 
@@ -42,7 +42,8 @@ export function upstreamTag(key: string): string {
 export function upstreamNames(keys: Iterable<string>): Map<string, string> {
   const out = new Map<string, string>();
   const taken = new Set<string>();
-  for (const k of [...new Set(keys)].sort(cmp)) {
+  // sort() without a comparator: by UTF-16 code units, as cmp (resolve/util) orders them
+  for (const k of [...new Set(keys)].sort()) {
     const base = k.toLowerCase().replace(/[^a-z0-9]/g, '_');
     let readable = base;
     for (let i = 2; taken.has(readable); i++) readable = `${base}_${i}`;

@@ -39,6 +39,19 @@ describe('location order', () => {
     for (let i = 1; i < sorted.length; i++) expect(nginxCmp(sorted[i - 1], sorted[i])).toBeLessThan(0);
   });
 
+  test('nginxLocationOrder orders names by their UTF-8 bytes, surrogates and characters above them included', () => {
+    const byBytes = (a: { path: string; exact: boolean }, b: { path: string; exact: boolean }) =>
+      Buffer.compare(Buffer.from(a.path.replace(/\//g, '\0')), Buffer.from(b.path.replace(/\//g, '\0'))) || (a.exact === b.exact ? 0 : a.exact ? -1 : 1);
+    const ascii = ['/a', '/a/b', '/a-b', '/A', '/~', '/a b', '/'];
+    const wide = [...ascii, '/\u00e9', '/\uffff', '/\ue000', '/\ud83d\ude00', '/\ud800', '/a\ud83d\ude00/b'];
+    for (const paths of [ascii, wide]) {
+      const ls = paths.flatMap((p) => [{ path: p, exact: false }, { path: p, exact: true }]).reverse();
+      expect(nginxLocationOrder(ls)).toEqual([...ls].sort(byBytes));
+    }
+    // U+FFFF sorts after an astral character by UTF-16 code units, before it by bytes
+    expect(nginxLocationOrder([{ path: '/\uffff', exact: true }, { path: '/\ud83d\ude00', exact: true }]).map((l) => l.path)).toEqual(['/\uffff', '/\ud83d\ude00']);
+  });
+
   test('a server lists its exact and prefix locations in nginx’s order, mirror targets among them; regex after, then named', () => {
     const paths = ['/svc1', '/svc10', '/svc2', '/a-b', '/a/b', '/a'];
     const objects = [

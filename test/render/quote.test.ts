@@ -137,6 +137,24 @@ describe('checkPcre back-references', () => {
   });
 });
 
+describe('printable values', () => {
+  test.each([
+    ['a control character', 'a\u0000b', /control character/],
+    ['DEL', 'a\u007fb', /control character/],
+    ['a newline', 'a\nb', /control character/],
+    ['non-ASCII', 'caf\u00e9', /non-ASCII/],
+    ['a lone surrogate', 'a\ud800', /non-ASCII/],
+  ])('%s is refused by every quoting context', (_, v, why) => {
+    for (const f of [literal, complex, regex]) expect(() => f(v)).toThrow(why);
+  });
+
+  test('printable ASCII, space and tilde included, passes (escaped where needed)', () => {
+    expect(literal(' ~a"b\\c')).toBe('" ~a\\"b\\\\c"');
+    expect(complex('$x"')).toBe('"${gw_dollar}x\\""');
+    expect(escapeRegexLiteral('a.b c-d$')).toBe('a\\.b\\ c\\-d\\$');
+  });
+});
+
 describe('comment', () => {
   test('a long user value is cut to what nginx reads as one token (4,096 bytes), on a code point', () => {
     const long = comment(`HTTPRoute default/x rule 0 (${'😀'.repeat(5000)}) match 0`);
@@ -145,5 +163,15 @@ describe('comment', () => {
     expect(Buffer.byteLength(long)).toBeLessThan(4096);
     expect(long).not.toMatch(/[\uD800-\uDBFF]…$/);
     expect(comment('short\nline')).toBe('# short?line');
+  });
+
+  test('the cut is by code points: a text at the limit is kept whole, one code point more is cut', () => {
+    const at = 'x'.repeat(COMMENT_MAX_CODE_POINTS);
+    expect(comment(at)).toBe(`# ${at}`);
+    // more UTF-16 code units than the limit, but not more code points
+    const astral = '😀'.repeat(COMMENT_MAX_CODE_POINTS);
+    expect(comment(astral)).toBe(`# ${astral}`);
+    expect(comment(`${astral}x`)).toBe(`# ${'😀'.repeat(COMMENT_MAX_CODE_POINTS - 1)}…`);
+    expect(comment(`${at}\u0001`)).toBe(`# ${'x'.repeat(COMMENT_MAX_CODE_POINTS - 1)}…`);
   });
 });

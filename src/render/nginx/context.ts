@@ -225,8 +225,16 @@ export class RenderContext {
     return this.upstreams.get(name);
   }
 
-  /** `host:port` an upstream resolves to (the `backends` override or cluster DNS). */
+  private readonly addresses = new Map<UpstreamIR, { address: string; mapped: boolean }>();
+
+  /** `host:port` an upstream resolves to (the `backends` override or cluster DNS), computed once per upstream. */
   address(u: UpstreamIR): { address: string; mapped: boolean } {
+    let a = this.addresses.get(u);
+    if (!a) this.addresses.set(u, (a = this.computeAddress(u)));
+    return a;
+  }
+
+  private computeAddress(u: UpstreamIR): { address: string; mapped: boolean } {
     const mapped = this.opts.backends[u.key];
     if (mapped !== undefined) return { address: mapped, mapped: true };
     for (const part of [u.service, u.namespace]) {
@@ -262,5 +270,104 @@ export class RenderContext {
 
 /** Indents block content. */
 export function block(head: string, body: readonly string[], indent = '  '): string[] {
-  return [`${head} {`, ...body.map((l) => (l ? indent + l : l)), '}'];
+  const out = new Array<string>(body.length + 2);
+  out[0] = `${head} {`;
+  for (let i = 0; i < body.length; i++) out[i + 1] = body[i] ? indent + body[i] : body[i];
+  out[body.length + 1] = '}';
+  return out;
+}
+
+/**
+ * A block already written: the lines `block` returned, each non-empty one after `indent`, joined by
+ * newlines. A server is written as soon as it is rendered, so that its lines are not kept (and
+ * copied by every garbage collection) until the whole configuration is. Where a list of lines
+ * holds one, it stands for those lines.
+ */
+export interface WrittenBlock {
+  readonly text: string;
+  readonly indent: string;
+}
+
+/** A line, or the lines of a written block. */
+export type Line = string | WrittenBlock;
+
+/** The lines joined by newlines, each non-empty one after `indent` (runs of them joined at once, no copy of each line). */
+function indentedJoin(lines: readonly string[], indent: string): string {
+  if (!indent) return lines.join('\n');
+  const out: string[] = [];
+  const separator = `\n${indent}`;
+  let start = 0;
+  for (let i = 0; i <= lines.length; i++) {
+    if (i < lines.length && lines[i]) continue;
+    if (i > start) out.push(indent + lines.slice(start, i).join(separator));
+    if (i < lines.length) out.push('');
+    start = i + 1;
+  }
+  return out.join('\n');
+}
+
+/**
+ * The lines of a block (`block`'s result: its head at depth 0, its body indented, its `}`) as one
+ * {@link WrittenBlock}, to be placed where `indent` is their indentation (see {@link blockText}).
+ * Lines of another shape stay as they are, and so do lines of which one holds a newline (no line
+ * the renderer writes does): written, it would read as two lines.
+ */
+export function written(lines: readonly string[], indent = ''): Line[] {
+  const head = lines[0];
+  if (lines.length < 2 || /^\s|^#/.test(head) || !head.endsWith('{') || lines[lines.length - 1] !== '}' || lines.some((l) => l.includes('\n'))) return [...lines];
+  return [{ text: indentedJoin(lines, indent), indent }];
+}
+
+/** The text of a line; of a written block, its lines (with its indent) joined by newlines. */
+export function lineText(l: Line): string {
+  return typeof l === 'string' ? l : l.text;
+}
+
+/** The lines a written block stands for (the text split at its newlines, without its indent). */
+export function unwritten(b: WrittenBlock): string[] {
+  const lines = b.text.split('\n');
+  return b.indent ? lines.map((l) => (l ? l.slice(b.indent.length) : l)) : lines;
+}
+
+/**
+ * `block(head, body).join('\n')` for a body given in pieces (concatenated), without an indented
+ * copy of every line: each run of non-empty lines is joined with a newline and the indent as
+ * separator, so the text is written once. For the outermost blocks (`http`, `stream`), whose
+ * bodies are the whole configuration. A {@link WrittenBlock} of the body written for this indent
+ * is taken as it is; one written without indent is indented line by line (its empty lines, as
+ * `block` does, not).
+ */
+export function blockText(head: string, bodies: readonly (readonly Line[])[], indent = '  '): string {
+  const out: string[] = [`${head} {`];
+  const separator = `\n${indent}`;
+  const run: string[] = [];
+  const flush = () => {
+    if (!run.length) return;
+    out.push(indent + run.join(separator));
+    run.length = 0;
+  };
+  const add = (l: string) => {
+    if (l) run.push(l);
+    else {
+      flush();
+      out.push(l);
+    }
+  };
+  for (const body of bodies) {
+    for (const l of body) {
+      if (typeof l === 'string') add(l);
+      else if (l.indent === indent) {
+        flush();
+        out.push(l.text);
+      } else if (!l.indent) {
+        flush();
+        // a written block's lines hold no newline (see written): each newline starts a line, empty when another follows
+        const first = l.text === '' || l.text.startsWith('\n') ? '' : indent;
+        out.push(first + l.text.replace(/\n(?=[^\n])/g, () => separator));
+      } else for (const x of unwritten(l)) add(x);
+    }
+  }
+  flush();
+  out.push('}');
+  return out.join('\n');
 }

@@ -50,8 +50,14 @@ export function renderLocations(ctx: RenderContext, port: HttpPortIR, s: HttpSer
  * section 2); in its own order, one compare per location.
  */
 export function nginxLocationOrder<T extends { readonly path: string; readonly exact: boolean }>(locations: readonly T[]): T[] {
-  const keyed = locations.map((l) => ({ l, key: Buffer.from(l.path.replace(/\//g, '\0'), 'utf8') }));
-  keyed.sort((a, b) => Buffer.compare(a.key, b.key) || (a.l.exact === b.l.exact ? 0 : a.l.exact ? -1 : 1));
+  const keyed = locations.map((l) => ({ l, key: l.path.replace(/\//g, '\0') }));
+  const exactFirst = (a: { l: T }, b: { l: T }) => (a.l.exact === b.l.exact ? 0 : a.l.exact ? -1 : 1);
+  // UTF-16 code units order strings as UTF-8 bytes do, unless a surrogate meets a character of
+  // U+E000–U+FFFF: with a surrogate anywhere (paths are ASCII once checked), the bytes themselves
+  if (keyed.some((x) => /[\uD800-\uDFFF]/.test(x.key))) {
+    const bytes = new Map(keyed.map((x) => [x, Buffer.from(x.key, 'utf8')]));
+    keyed.sort((a, b) => Buffer.compare(bytes.get(a)!, bytes.get(b)!) || exactFirst(a, b));
+  } else keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : exactFirst(a, b)));
   return keyed.map((x) => x.l);
 }
 
@@ -143,7 +149,9 @@ function ifDispatch(ctx: RenderContext, conds: readonly Cond[], target: string, 
 
 /** `if (a condition does not hold) { return <status>; }` for the conditions (see {@link ifTests}). */
 function ifTestLines(ctx: RenderContext, conds: readonly Cond[], status: string): string[] {
-  return ifTests(ctx, conds).flatMap((t) => [`if (${t}) {`, `  return ${status};`, '}']);
+  const out: string[] = [];
+  for (const t of ifTests(ctx, conds)) out.push(`if (${t}) {`, `  return ${status};`, '}');
+  return out;
 }
 
 /**
@@ -156,7 +164,17 @@ function ifTestLines(ctx: RenderContext, conds: readonly Cond[], status: string)
  * verified value is "" or an expected value (printable ASCII), a method a token — so the n-th tab
  * always ends the n-th part. The other conditions keep an `if` each.
  */
-function ifTests(ctx: RenderContext, conds: readonly Cond[]): string[] {
+function ifTests(ctx: RenderContext, conds: readonly Cond[]): readonly string[] {
+  // the same candidate's conditions are tested by several locations (`= /p` and `/p/`): the
+  // tests are the same, and computing them again only repeats lookups that find what the first
+  // computation registered
+  const memo = dispatchState(ctx).tests;
+  let tests = memo.get(conds);
+  if (!tests) memo.set(conds, (tests = computeIfTests(ctx, conds)));
+  return tests;
+}
+
+function computeIfTests(ctx: RenderContext, conds: readonly Cond[]): string[] {
   const index = headerIndex(ctx);
   const headers: Cond[] = [];
   const variables = new Set<string>();
@@ -328,8 +346,21 @@ function namedFor(ctx: RenderContext, st: ServerState, id: string): string {
   return name;
 }
 
-/** The rendered conditions of a candidate; undefined when one cannot be rendered (reported). */
-function candidateConditions(ctx: RenderContext, st: ServerState, c: CandidateIR): Cond[] | undefined {
+/**
+ * The rendered conditions of a candidate; undefined when one cannot be rendered (reported). The
+ * IR shares one conditions list between the locations of a match (`= /p` and `/p/`): rendered
+ * once (a list that cannot be is rendered, and reported, each time, as before).
+ */
+function candidateConditions(ctx: RenderContext, st: ServerState, c: CandidateIR): readonly Cond[] | undefined {
+  const memo = dispatchState(ctx).conditions;
+  const hit = memo.get(c.conditions);
+  if (hit) return hit;
+  const out = renderConditions(ctx, st, c);
+  if (out) memo.set(c.conditions, out);
+  return out;
+}
+
+function renderConditions(ctx: RenderContext, st: ServerState, c: CandidateIR): Cond[] | undefined {
   const out = new Map<string, Cond>();
   for (const cond of c.conditions) {
     try {
@@ -451,25 +482,53 @@ interface HeaderIndex {
   verified(variable: string, values: readonly string[]): string;
 }
 
-const indexes = new WeakMap<RenderContext, HeaderIndex>();
+/** What the dispatch of one Gateway (one render context) computes once: see {@link dispatchState}. */
+interface DispatchState {
+  readonly index: HeaderIndex;
+  /** Rendered conditions by the IR's conditions list (see {@link candidateConditions}). */
+  readonly conditions: Map<readonly ConditionIR[], readonly Cond[]>;
+  /** `if` tests by rendered conditions (see {@link ifTests}). */
+  readonly tests: Map<readonly Cond[], readonly string[]>;
+}
+
+/** Per render context (one Gateway), released with it. */
+const states = new WeakMap<RenderContext, DispatchState>();
+
+function dispatchState(ctx: RenderContext): DispatchState {
+  let state = states.get(ctx);
+  if (!state) states.set(ctx, (state = { index: buildHeaderIndex(ctx), conditions: new Map(), tests: new Map() }));
+  return state;
+}
 
 function headerIndex(ctx: RenderContext): HeaderIndex {
-  const hit = indexes.get(ctx);
-  if (hit) return hit;
+  return dispatchState(ctx).index;
+}
+
+function buildHeaderIndex(ctx: RenderContext): HeaderIndex {
   // every exact value per header variable, over the whole Gateway, by lower-cased value
   const byHeader = new Map<string, Map<string, Set<string>>>();
+  // header name → its variable (null: not one nginx reads), computed once per name
+  const variables = new Map<string, string | null>();
+  const variableOf = (name: string): string | null => {
+    let v = variables.get(name);
+    if (v === undefined) {
+      try {
+        v = headerVariable(name);
+      } catch {
+        v = null;
+      }
+      variables.set(name, v);
+    }
+    return v;
+  };
   for (const port of ctx.gw.httpPorts) {
     for (const s of port.servers) {
       for (const loc of s.locations) {
         for (const c of loc.candidates) {
           for (const cond of c.conditions) {
             if (cond.kind !== 'header' || cond.type !== 'Exact') continue;
-            let variable: string;
-            try {
-              variable = headerVariable(cond.name);
-            } catch {
-              continue;
-            }
+            const variable = variableOf(cond.name);
+            if (variable === null) continue;
             let values = byHeader.get(variable);
             if (!values) byHeader.set(variable, (values = new Map()));
             const low = cond.value.toLowerCase();
@@ -481,12 +540,14 @@ function headerIndex(ctx: RenderContext): HeaderIndex {
       }
     }
   }
-  const ok = new Map<string, boolean>();
+  /** header variable → value → whether it can be hashed */
+  const ok = new Map<string, Map<string, boolean>>();
   const classifiers = new Map<string, { values: Set<string>; verified: string }>();
   const index: HeaderIndex = {
     hashable({ variable, value }) {
-      const k = `${variable} ${value}`;
-      let r = ok.get(k);
+      let known = ok.get(variable);
+      if (!known) ok.set(variable, (known = new Map()));
+      let r = known.get(value);
       if (r === undefined) {
         r = value !== '' && byHeader.get(variable)?.get(value.toLowerCase())?.size === 1;
         if (r) {
@@ -498,7 +559,7 @@ function headerIndex(ctx: RenderContext): HeaderIndex {
             r = false;
           }
         }
-        ok.set(k, r);
+        known.set(value, r);
       }
       return r;
     },
@@ -515,7 +576,6 @@ function headerIndex(ctx: RenderContext): HeaderIndex {
       return cl.verified;
     },
   };
-  indexes.set(ctx, index);
   return index;
 }
 

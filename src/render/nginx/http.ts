@@ -3,7 +3,7 @@
  * Locations and their dispatch are in http-dispatch.ts; action bodies in http-actions.ts.
  */
 import { HttpPortIR, HttpServerIR } from '../../ir/types';
-import { block, RenderContext, versionAtLeast } from './context';
+import { block, Line, RenderContext, versionAtLeast, written } from './context';
 import { renderLocations } from './http-dispatch';
 import { defaultRequestHeaders } from './http-headers';
 import { caPath } from './paths';
@@ -21,9 +21,12 @@ export function internalSocket(ctx: RenderContext, port: number): string {
   return ctx.internalAddress(`https-${port}`, port, 0);
 }
 
-/** Renders the servers of one HTTP(S) port. */
-export function renderHttpPort(ctx: RenderContext, port: HttpPortIR): string[] {
-  const out: string[] = [];
+/**
+ * Renders the servers of one HTTP(S) port, each server written (see {@link written}) for
+ * `indent`: where it will stand in nginx.conf, or none when it may go into an include file.
+ */
+export function renderHttpPort(ctx: RenderContext, port: HttpPortIR, indent = ''): Line[] {
+  const out: Line[] = [];
   const http2 = port.protocol === 'HTTP' && cleartextHttp2(ctx, port);
   let sniVar: string | undefined;
   const listenerIndex = new Map(port.listeners.map((l, i) => [l.id, String(i)]));
@@ -41,7 +44,7 @@ export function renderHttpPort(ctx: RenderContext, port: HttpPortIR): string[] {
   }
   for (const s of port.servers) {
     // appendAll: a server of many routes has more lines than a call takes arguments
-    appendAll(out, [''], renderServer(ctx, port, s, http2, sniVar ? { variable: sniVar, expected: s.listener !== undefined ? listenerIndex.get(s.listener)! : '-' } : undefined));
+    appendAll(out, [''], written(renderServer(ctx, port, s, http2, sniVar ? { variable: sniVar, expected: s.listener !== undefined ? listenerIndex.get(s.listener)! : '-' } : undefined), indent));
   }
   return out;
 }

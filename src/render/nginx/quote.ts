@@ -28,7 +28,11 @@ function show(v: string): string {
   return s;
 }
 
+/** Printable ASCII only: the common case, where neither check below can fail (one scan instead of two). */
+const PRINTABLE = /^[\u0020-\u007e]*$/;
+
 function checkPrintable(v: string, what: string, allowNonAscii = false): void {
+  if (PRINTABLE.test(v)) return;
   if (CONTROL.test(v)) throw new UnsafeValueError(`${what} ${show(v)} contains a control character (newline, tab, NUL…), which nginx cannot carry there`, v);
   if (!allowNonAscii && NON_ASCII.test(v)) throw new UnsafeValueError(`${what} ${show(v)} contains non-ASCII characters, which nginx cannot carry there`, v);
 }
@@ -42,7 +46,9 @@ function checkLength(token: string, v: string, what: string): string {
 }
 
 function escapeQuoted(v: string): string {
-  return v.replace(/[\\"]/g, (c) => `\\${c}`);
+  // most values hold neither; `$&` is the matched character (a replacement string, not a function: no call per match)
+  if (!v.includes('\\') && !v.includes('"')) return v;
+  return v.replace(/[\\"]/g, '\\$&');
 }
 
 /**
@@ -85,7 +91,7 @@ export function regex(re: string, what = 'regular expression'): string {
 
 /** Escapes a literal string for use inside a PCRE pattern. */
 export function escapeRegexLiteral(s: string): string {
-  return s.replace(/[\\^$.*+?()[\]{}|/#\s-]/g, (c) => `\\${c}`);
+  return s.replace(/[\\^$.*+?()[\]{}|/#\s-]/g, '\\$&');
 }
 
 const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -180,8 +186,9 @@ export const COMMENT_MAX_CODE_POINTS = 512;
  * {@link COMMENT_MAX_CODE_POINTS} (a user value is quoted in it) it is cut, ending in `…`.
  */
 export function comment(text: string): string {
-  const points = Array.from(text);
-  const bounded = points.length > COMMENT_MAX_CODE_POINTS ? `${points.slice(0, COMMENT_MAX_CODE_POINTS - 1).join('')}…` : text;
+  // no more UTF-16 code units than the limit: no more code points either (no split into code points)
+  const points = text.length > COMMENT_MAX_CODE_POINTS ? Array.from(text) : undefined;
+  const bounded = points && points.length > COMMENT_MAX_CODE_POINTS ? `${points.slice(0, COMMENT_MAX_CODE_POINTS - 1).join('')}…` : text;
   // eslint-disable-next-line no-control-regex
   return `# ${bounded.replace(/[\u0000-\u001f\u007f]/g, '?')}`;
 }
