@@ -259,6 +259,28 @@ describe('the compiled configuration fits its ConfigMap', () => {
     }
   });
 
+  test('between half the annotation limit and the limit, the ConfigMap JSON decides (escapes count)', () => {
+    const warningsFor = (text: string): string[] => {
+      const { app, chart } = newChart();
+      const gateway = new Gateway(chart, 'gw', { namespace: 'gateway', gatewayClass: GatewayClass.builtin(chart, 'class'), listeners: [Listener.http({ routeNamespaces: RouteNamespaces.all() })] });
+      new GatewayProxy(chart, 'proxy', { gateway });
+      const parts = jest.spyOn(ProxyConfig.prototype, 'configParts').mockReturnValue([{ name: 'gw-proxy-config-001', data: { 'part-001.conf': text } }]);
+      const spy = stderr();
+      try {
+        app.synthYaml();
+        return spy.mock.calls.map((c) => String(c[0])).filter((l) => l.includes('gw-proxy-config-001'));
+      } finally {
+        spy.mockRestore();
+        parts.mockRestore();
+      }
+    };
+    // 200 KiB either way; newlines are escaped as two characters in JSON (400 KiB), letters are not
+    expect(warningsFor('x'.repeat(200 * 1024))).toEqual([]);
+    expect(warningsFor('\n'.repeat(200 * 1024))).toEqual([expect.stringMatching(/ConfigMap gateway\/gw-proxy-config-001 holds 200 KiB, more than client-side `kubectl apply` can record/)]);
+    // over the limit in bytes: warned without serializing
+    expect(warningsFor('x'.repeat(300 * 1024))).toEqual([expect.stringMatching(/gw-proxy-config-001 holds 300 KiB/)]);
+  });
+
   test('a small proxy says nothing', () => {
     const spy = stderr();
     try {

@@ -2,7 +2,7 @@ import * as crypto from 'crypto';
 import { IConstruct } from 'constructs';
 import { BUILTIN_CONTROLLER_NAME, Diagnostic, KubeObject } from '../../model';
 import { buildDataplane } from '../../ir';
-import { partName, renderNginx, RenderedGateway } from '../../render/nginx';
+import { partName, renderDataplane, RenderedGateway } from '../../render/nginx';
 import { resolveWithAcmeChallenges } from '../../resolve';
 import { appSnapshot, warnOnce } from '../core/validation';
 import { GatewayProxyProps } from './props';
@@ -167,7 +167,8 @@ export class ProxyConfig {
     const model = { ...all, gateways: all.gateways.filter((g) => served(g.namespace, g.name)) };
     // Secrets written by cert-manager and Services deployed elsewhere are not in the app: the
     // resolver run assumes them (assumeExternal)
-    const rendered = renderNginx(buildDataplane(model, objects), objects, {
+    // (buildDataplane reads the IR's inputs from these objects: rendered as is)
+    const rendered = renderDataplane(buildDataplane(model, objects), {
       backends: staticEndpoints(objects),
       clusterDomain: this.props.clusterDomain ?? 'cluster.local',
       resolver: this.props.resolver ?? 'auto',
@@ -215,9 +216,10 @@ export class ProxyConfig {
           ? 'Fix: reference fewer or smaller CA bundles (BackendTLSPolicy, client certificate validation), e.g. one bundle shared by the backends'
           : `Fix: spread the routes over several Gateways, each with its own GatewayProxy, or serve some hostnames with another Gateway (a configuration is split into ConfigMaps of ${CONFIG_PART_BYTES / 1024} KiB at whole blocks; this one holds a single directive or block that cannot be split, e.g. a TLS listener list or a map of that size)`;
         errors.push(`ConfigMap ${this.namespace}/${name}: ${what} ${kib} KiB; the API server stores at most 1,024 KiB in a ConfigMap, so applying it would fail. ${fix}`);
-      } else if (bytes > ANNOTATIONS_MAX_BYTES / 2 && JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: this.namespace }, data }).length > ANNOTATIONS_MAX_BYTES) {
+      } else if (bytes > ANNOTATIONS_MAX_BYTES || (bytes > ANNOTATIONS_MAX_BYTES / 2 && JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: this.namespace }, data }).length > ANNOTATIONS_MAX_BYTES)) {
         // (the configuration is printable ASCII and newlines, which JSON at most doubles: below half
-        // the limit it cannot reach it)
+        // the limit it cannot reach it; above the limit its JSON is longer still, so only between
+        // the two is it serialized to tell — a 768 KiB part ConfigMap is not)
         large.push(`${this.namespace}/${name} holds ${kib} KiB`);
       }
     }

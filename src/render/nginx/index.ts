@@ -196,8 +196,13 @@ export function renderEachGateway(model: ResolvedModel, objects: readonly KubeOb
   return n;
 }
 
-/** Renders an IR that carries its `inputs` (see {@link renderNginx}): reads nothing but the IR and the options. */
-function renderDataplane(ir: DataplaneIR, opts: NginxRenderOptions): RenderedGateway[] {
+/**
+ * Renders an IR that carries its `inputs` (see {@link renderNginx}): reads nothing but the IR and the
+ * options. For a caller holding `buildDataplane`'s result, whose inputs are read from the same
+ * objects (the built-in proxy's compile): `renderNginx` would read them again.
+ * @internal
+ */
+export function renderDataplane(ir: DataplaneIR, opts: NginxRenderOptions): RenderedGateway[] {
   const base = options(opts);
   checkOptions(base);
   return renderDataplaneWith(ir, base, new Map(Object.entries(ir.inputs?.apiVersions ?? {})));
