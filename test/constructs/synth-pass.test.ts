@@ -7,6 +7,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, App, Chart, JsonPatch, Lazy } from 'cdk8s';
+import { Node } from 'constructs';
 import * as validationModule from '../../src/constructs/core/validation';
 import * as resolveModule from '../../src/resolve/resolve';
 import {
@@ -144,6 +145,50 @@ describe('an object the library does not track, changed in the same tick', () =>
     // no await: same tick, same library generation, same number of constructs
     expect(conf(proxy)).toContain('same-tick.example.com');
     expect(app.synthYaml()).toContain('same-tick.example.com');
+  });
+});
+
+describe('the construct tree is walked again only after it changed', () => {
+  /** A plain ApiObject HTTPRoute on the proxy's Gateway for `host` (no call of this library: only the tree changes). */
+  const plainHost = (chart: Chart, id: string, host: string) =>
+    new ApiObject(chart, id, { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: id, namespace: 'gateway' }, spec: { parentRefs: [{ name: 'gw' }], hostnames: [host], rules: [{ backendRefs: [{ name: 'x', port: 80 }] }] } });
+
+  test('reads of the configuration after a synth, in the same tick, do not walk the tree', () => {
+    const { app, proxy } = proxyApp();
+    app.synthYaml();
+    const children = jest.spyOn(Node.prototype, 'children', 'get');
+    try {
+      for (let i = 0; i < 5; i++) conf(proxy);
+      expect(children).not.toHaveBeenCalled();
+    } finally {
+      children.mockRestore();
+    }
+  });
+
+  test('a plain ApiObject added in the same tick reaches the next read', () => {
+    const { app, chart, proxy } = proxyApp();
+    app.synthYaml();
+    plainHost(chart, 'added', 'added.example.com');
+    expect(conf(proxy)).toContain('added.example.com');
+  });
+
+  test('a plain ApiObject removed in the same tick leaves the next read', () => {
+    const { app, chart, proxy } = proxyApp();
+    plainHost(chart, 'removed', 'removed.example.com');
+    expect(app.synthYaml()).toContain('removed.example.com');
+    expect(chart.node.tryRemoveChild('removed')).toBe(true);
+    expect(conf(proxy)).not.toContain('removed.example.com');
+    expect(app.synthYaml()).not.toContain('removed.example.com');
+  });
+
+  test('a plain ApiObject replaced by another of the same id in the same tick', () => {
+    const { app, chart, proxy } = proxyApp();
+    plainHost(chart, 'swap', 'before.example.com');
+    app.synthYaml();
+    chart.node.tryRemoveChild('swap');
+    plainHost(chart, 'swap', 'after.example.com');
+    expect(conf(proxy)).toContain('after.example.com');
+    expect(conf(proxy)).not.toContain('before.example.com');
   });
 });
 

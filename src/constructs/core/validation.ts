@@ -163,10 +163,19 @@ interface AppWalk {
  * snapshot runs it several times per synth.
  */
 function walkApp(root: IConstruct): AppWalk {
+  // (no construct can be added or removed while the walk runs: it calls no code of the app)
+  const structure = structureChanges;
   let constructs = 0;
+  let watched = true;
+  let lastNodeClass: object | undefined;
   const checked: ApiObject[] = [];
   const derived: ApiObject[] = [];
   const visit = (c: IConstruct, derivedAbove: boolean): void => {
+    const nodeClass = Object.getPrototypeOf(c.node) as object;
+    if (nodeClass !== lastNodeClass) {
+      lastNodeClass = nodeClass;
+      if (!watchNodeClass(nodeClass)) watched = false;
+    }
     const d = derivedAbove || c.node.metadata.some((m) => m.type === DERIVED_OBJECTS_METADATA);
     const scope = c.node.scope;
     if (!anyLateScope || !(scope && lateScopes.has(scope))) {
@@ -176,7 +185,53 @@ function walkApp(root: IConstruct): AppWalk {
     for (const child of c.node.children) visit(child, d);
   };
   visit(root, false);
-  return { constructs, checked, derived };
+  const walk = { constructs, checked, derived };
+  lastWalks.set(root, { walk, structure, watched });
+  return walk;
+}
+
+/*
+ * Walks saved. The freshness check of the snapshot (below) needs the app's constructs: a walk of the
+ * whole tree, which the proxy's lazy values (one per configuration part) would each repeat within
+ * one synth. constructs' `Node` adds and removes children only through `addChild` and
+ * `tryRemoveChild`; a walk wraps both on every Node class it meets (an app may hold constructs of
+ * more than one copy of the constructs library) to count changes of the tree. While no change was
+ * counted since a walk whose every construct has a wrapped Node class, the tree is the one it saw,
+ * and the walk's result is reused. (A new Node class can enter the tree only through `addChild` of
+ * a wrapped one, so it is counted; a Node class without those methods — another major version —
+ * means walking every time, as before.)
+ */
+let structureChanges = 0;
+const watchedNodeClasses = new WeakMap<object, boolean>();
+const lastWalks = new WeakMap<IConstruct, { readonly walk: AppWalk; readonly structure: number; readonly watched: boolean }>();
+
+/** Wraps `addChild` / `tryRemoveChild` of a Node class to count tree changes; false when it cannot. */
+function watchNodeClass(nodeClass: object): boolean {
+  let ok = watchedNodeClasses.get(nodeClass);
+  if (ok === undefined) {
+    const p = nodeClass as { addChild?: unknown; tryRemoveChild?: unknown };
+    const add = p.addChild;
+    const remove = p.tryRemoveChild;
+    ok = typeof add === 'function' && typeof remove === 'function';
+    if (ok) {
+      p.addChild = function (this: unknown, ...args: unknown[]) {
+        structureChanges++;
+        return (add as (...a: unknown[]) => unknown).apply(this, args);
+      };
+      p.tryRemoveChild = function (this: unknown, ...args: unknown[]) {
+        structureChanges++;
+        return (remove as (...a: unknown[]) => unknown).apply(this, args);
+      };
+    }
+    watchedNodeClasses.set(nodeClass, ok);
+  }
+  return ok;
+}
+
+/** The app's constructs: the last walk's, when the tree cannot have changed since (see above), else a new walk. */
+function currentWalk(root: IConstruct): AppWalk {
+  const w = lastWalks.get(root);
+  return w && w.watched && w.structure === structureChanges ? w.walk : walkApp(root);
 }
 
 function untrackedKeyOf(apiObjects: ApiObject[], json?: KubeObject[]): string {
@@ -341,7 +396,7 @@ export function appSnapshot(scope: IConstruct): AppSnapshot {
 function freshResult(root: IConstruct): Computed | undefined {
   const last = lastResult.get(root);
   if (!last || last.tick !== tick || last.generation !== generation) return undefined;
-  const walk = walkApp(root);
+  const walk = currentWalk(root);
   return last.constructs === walk.constructs && last.untrackedKey === untrackedKeyOf(walk.checked) ? last : undefined;
 }
 
