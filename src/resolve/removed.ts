@@ -111,6 +111,8 @@ export function removedShapeDiagnostics(objects: readonly KubeObject[], defaultN
   return out;
 }
 
+const hasOwn = Object.prototype.hasOwnProperty;
+
 /** Calls `found` for every `group` field (at any depth) set to the v1alpha1 group. */
 function groupRefs(v: unknown, path: string, found: (field: string, value: string) => void): void {
   // the path is kept as raw keys and indices, formatted only for a finding (this runs over every
@@ -127,7 +129,8 @@ function groupRefs(v: unknown, path: string, found: (field: string, value: strin
       }
       return;
     }
-    for (const k of Object.keys(x)) {
+    for (const k in x) {
+      if (!hasOwn.call(x, k)) continue; // (the keys of Object.keys, in its order, without the array)
       const y = (x as Json)[k];
       if (k === 'group' && y === V1ALPHA1_GROUP) found(field(k), y);
       else if (y !== null && typeof y === 'object') {

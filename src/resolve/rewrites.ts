@@ -1,7 +1,6 @@
 import { Diagnostic } from '../model';
 import { diagnostic } from './conditions';
 import { Obj } from './inventory';
-import { withDefaultHttpMatches } from './routes';
 import { arr, Json, rec, str } from './util';
 
 /**
@@ -25,24 +24,50 @@ function prefixReplaced(replacement: string): string {
   return `${replacement.replace(/\/+$/, '')}/rest/of/path`;
 }
 
-/** `PathDropped` warnings for the HTTPRoutes of the input. */
+/**
+ * The path values of a rule's PathPrefix matches (CRD defaults applied: no match is `PathPrefix /`,
+ * a match without path or type is PathPrefix, without value `/`), as `withDefaultHttpMatches` gives
+ * them, without copying the matches.
+ */
+function prefixPaths(matches: unknown[]): string[] {
+  if (!matches.length) return ['/'];
+  const out: string[] = [];
+  for (let i = 0; i < matches.length; i++) {
+    if (!(i in matches)) continue; // (as the array methods did: holes skipped)
+    const path = rec(rec(matches[i]).path);
+    if ((str(path.type) ?? 'PathPrefix') === 'PathPrefix') out.push(str(path.value) ?? '/');
+  }
+  return out;
+}
+
+/** The path config of a filter whose path type is ReplaceFullPath, if it is one. */
+function fullPathRewrite(f: Json): { type: string; path: Json } | undefined {
+  const type = str(f.type);
+  const cfg = type === 'URLRewrite' ? rec(f.urlRewrite) : type === 'RequestRedirect' ? rec(f.requestRedirect) : undefined;
+  if (!cfg) return undefined;
+  const path = rec(cfg.path);
+  return str(path.type) === 'ReplaceFullPath' ? { type: type!, path } : undefined;
+}
+
+/**
+ * `PathDropped` warnings for the HTTPRoutes of the input. The rule's PathPrefix matches and the
+ * filter's field are worked out only for a ReplaceFullPath filter (most rules have none).
+ */
 export function pathDroppedDiagnostics(routes: readonly Obj[]): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const r of routes) {
     if (r.kind !== 'HTTPRoute') continue;
-    arr(r.spec.rules).forEach((x, ri) => {
-      const rule = rec(x);
-      const prefixes = withDefaultHttpMatches(arr(rule.matches))
-        .map((m) => rec(m.path))
-        .filter((p) => str(p.type) === 'PathPrefix')
-        .map((p) => str(p.value) ?? '/');
-      if (!prefixes.length) return;
-      const check = (f: Json, field: string) => {
-        const type = str(f.type);
-        const cfg = type === 'URLRewrite' ? rec(f.urlRewrite) : type === 'RequestRedirect' ? rec(f.requestRedirect) : undefined;
-        if (!cfg) return;
-        const path = rec(cfg.path);
-        if (str(path.type) !== 'ReplaceFullPath') return;
+    const rules = arr(r.spec.rules);
+    for (let ri = 0; ri < rules.length; ri++) {
+      if (!(ri in rules)) continue;
+      const rule = rec(rules[ri]);
+      let prefixes: string[] | undefined;
+      const check = (f: Json, field: () => string) => {
+        const hit = fullPathRewrite(f);
+        if (!hit) return;
+        prefixes ??= prefixPaths(arr(rule.matches));
+        if (!prefixes.length) return;
+        const { type, path } = hit;
         const full = str(path.replaceFullPath) ?? '/';
         const prefix = prefixes.find((p) => p !== '/') ?? prefixes[0];
         const shown = [...new Set(prefixes)].map((p) => `"${p}"`).join(', ');
@@ -52,15 +77,21 @@ export function pathDroppedDiagnostics(routes: readonly Obj[]): Diagnostic[] {
             'warning',
             PATH_DROPPED,
             r.ref,
-            `${field}.${type === 'URLRewrite' ? 'urlRewrite' : 'requestRedirect'}.path`,
+            `${field()}.${type === 'URLRewrite' ? 'urlRewrite' : 'requestRedirect'}.path`,
             `${type} ReplaceFullPath "${full}" on PathPrefix match ${shown} drops the rest of the path: a request for ${sample(prefix)} ${effect}`,
             `use type ReplacePrefixMatch with replacePrefixMatch: "${full}" to keep the rest of the path (${sample(prefix)} → ${prefixReplaced(full)}); keep ReplaceFullPath only if every request under ${prefix} should go to ${full}`,
           ),
         );
       };
-      arr(rule.filters).forEach((f, fi) => check(rec(f), `spec.rules[${ri}].filters[${fi}]`));
-      arr(rule.backendRefs).forEach((b, bi) => arr(rec(b).filters).forEach((f, fi) => check(rec(f), `spec.rules[${ri}].backendRefs[${bi}].filters[${fi}]`)));
-    });
+      const filters = arr(rule.filters);
+      for (let fi = 0; fi < filters.length; fi++) if (fi in filters) check(rec(filters[fi]), () => `spec.rules[${ri}].filters[${fi}]`);
+      const backends = arr(rule.backendRefs);
+      for (let bi = 0; bi < backends.length; bi++) {
+        if (!(bi in backends)) continue;
+        const bf = arr(rec(backends[bi]).filters);
+        for (let fi = 0; fi < bf.length; fi++) if (fi in bf) check(rec(bf[fi]), () => `spec.rules[${ri}].backendRefs[${bi}].filters[${fi}]`);
+      }
+    }
   }
   return out;
 }

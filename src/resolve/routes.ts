@@ -262,7 +262,8 @@ function attach(
   detached: ListenerProblem | undefined,
   intern: (message: string) => string,
 ): ParentOutcome {
-  const field = `spec.parentRefs[${index}]`;
+  // (the field and the listener names are needed only to reject)
+  const field = (): string => `spec.parentRefs[${index}]`;
   const base = { index, parentRef: ref, gateway };
   const reject = (reason: string, message: string, f: string, fix: string, severity: 'error' | 'warning' = 'error'): ParentOutcome => {
     ctx.diags.push(diagnostic(severity, reason, r.ref, f, message, fix));
@@ -272,20 +273,20 @@ function attach(
     return reject(
       REASON.NoMatchingParent,
       `${parentDesc} is not attached to its Gateway (${detached.reason}: ${detached.message})`,
-      field,
+      field(),
       `fix ${parentDesc} first, or attach the route to the Gateway directly`,
       detached.uncertain ? 'warning' : 'error',
     );
   }
-  const listenerNames = all.map((l) => l.name);
   let candidates = all;
   if (ref.sectionName !== undefined) {
     candidates = candidates.filter((l) => l.name === ref.sectionName);
     if (!candidates.length) {
+      const listenerNames = all.map((l) => l.name);
       return reject(
         REASON.NoMatchingParent,
         `sectionName "${ref.sectionName}" names no listener of ${parentDesc} (its listeners: ${list(listenerNames)})`,
-        `${field}.sectionName`,
+        `${field()}.sectionName`,
         (closest(ref.sectionName, listenerNames) ? `did you mean ${closest(ref.sectionName, listenerNames)}? ` : '') +
           `set sectionName to one of ${list(listenerNames)}, or remove it to attach to every listener`,
       );
@@ -300,7 +301,7 @@ function attach(
         ref.sectionName !== undefined
           ? `listener ${ref.sectionName} of ${parentDesc} listens on port ${list(ports.map(String))}, not ${ref.port}`
           : `port ${ref.port} matches no listener of ${parentDesc} (listener ports: ${list(ports.map(String))})`;
-      return reject(REASON.NoMatchingParent, msg, `${field}.port`, `set port to ${ports.length === 1 ? ports[0] : `one of ${ports.join(', ')}`}, or remove it`);
+      return reject(REASON.NoMatchingParent, msg, `${field()}.port`, `set port to ${ports.length === 1 ? ports[0] : `one of ${ports.join(', ')}`}, or remove it`);
     }
   }
   // kinds and namespaces
@@ -330,7 +331,7 @@ function attach(
     return reject(
       REASON.NotAllowedByListeners,
       `${kind} ${r.namespace}/${r.name} may not attach to ${parentDesc}: ${why.join('; ')}`,
-      field,
+      field(),
       uniqSorted(fixes).join('; or '),
       undecidable && why.length === 1 ? 'warning' : 'error',
     );

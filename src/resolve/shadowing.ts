@@ -192,7 +192,10 @@ export function shadowedRuleDiagnostics(routes: readonly Obj[], model: ResolvedM
   for (const r of routes) {
     if (r.kind !== 'HTTPRoute') continue;
     const id = key(r.namespace, r.name);
-    const info = infos.get(id) ?? routeInfo(r);
+    const held = infos.get(id);
+    // a route without a timestamp loses no match to another route; with one rule, none to itself
+    if (!held && arr(r.spec.rules).length < 2) continue;
+    const info = held ?? routeInfo(r);
     const firstValid = new Map<string, number>(); // match key → first valid rule index
     info.rules.forEach((rule, ri) => {
       const shadows: (Shadow | undefined)[] = rule.keys.map((k, mj) => {

@@ -3,6 +3,7 @@ import { FieldPath } from './field-path';
 import { SchemaNode } from './schema-types';
 import { Ctx, deepClone, isPlainObject, small } from './values';
 
+const hasOwn = Object.prototype.hasOwnProperty;
 const ROOT_META_FIELDS = new Set(['apiVersion', 'kind', 'metadata']);
 
 /**
@@ -31,12 +32,13 @@ export function normalize(node: SchemaNode, value: unknown, path: FieldPath, ctx
   const props = node.properties;
   const ap = node.additionalProperties;
   if (!props && ap === undefined && node.type !== 'object' && !resource) return value; // not an object schema: a type error later
+  // (no closure and no key array per visited object: this runs over every object of the input)
   let out: Record<string, unknown> | undefined;
-  const copy = (): Record<string, unknown> => (out ??= { ...value });
-  for (const k of Object.keys(value)) {
+  for (const k in value) {
+    if (!hasOwn.call(value, k)) continue; // (the keys of Object.keys, in its order)
     const v = value[k];
     if (v === undefined) {
-      delete copy()[k];
+      delete (out ??= { ...value })[k];
       continue;
     }
     if (resource && ROOT_META_FIELDS.has(k)) continue; // validated separately
@@ -45,18 +47,18 @@ export function normalize(node: SchemaNode, value: unknown, path: FieldPath, ctx
     if (child) {
       const childPath = props ? path.child(k) : path.key(k);
       if (v === null && !child.nullable) {
-        if (child.hasDefault) copy()[k] = normalize(child, deepClone(child.default), childPath, ctx, child.embeddedResource);
-        else delete copy()[k];
+        if (child.hasDefault) (out ??= { ...value })[k] = normalize(child, deepClone(child.default), childPath, ctx, child.embeddedResource);
+        else delete (out ??= { ...value })[k];
         continue;
       }
       const nv = normalize(child, v, childPath, ctx, child.embeddedResource);
-      if (nv !== v) copy()[k] = nv;
+      if (nv !== v) (out ??= { ...value })[k] = nv;
     } else if (node.preserveUnknownFields || ap === true) {
       // kept as is
     } else {
       const childPath = props ? path.child(k) : path.key(k);
       ctx.out.push({ field: childPath.toString(), type: 'unknown-field', message: `unknown field "${childPath.toString()}"`, value: small(v) });
-      delete copy()[k];
+      delete (out ??= { ...value })[k];
     }
   }
   if (node.defaultedProperties) {
@@ -64,7 +66,7 @@ export function normalize(node: SchemaNode, value: unknown, path: FieldPath, ctx
     for (const k of node.defaultedProperties) {
       if (cur[k] === undefined) {
         const child = props!.get(k)!;
-        copy()[k] = normalize(child, deepClone(child.default), path.child(k), ctx, child.embeddedResource);
+        (out ??= { ...value })[k] = normalize(child, deepClone(child.default), path.child(k), ctx, child.embeddedResource);
       }
     }
   }

@@ -240,6 +240,35 @@ describe('serialized once per synth, handed out as copies', () => {
   });
 });
 
+describe('the shared serialization is frozen as it is built', () => {
+  const deeplyFrozen = (v: any): boolean => v === null || typeof v !== 'object' || (Object.isFrozen(v) && Object.values(v).every(deeplyFrozen));
+
+  test.each([false, true])('with JSON patches %s: equal to cdk8s\'s toJson, deeply frozen, cluster-scoped objects without a namespace', (patched) => {
+    const app = new App({ outdir: '.tmp/test-out' });
+    const chart = new Chart(app, 'c', { namespace: 'team' });
+    const cls = GatewayClass.builtin(chart, 'class');
+    const gw = new Gateway(chart, 'gw', { namespace: 'gateway', gatewayClass: cls, listeners: [Listener.http()] });
+    if (patched) {
+      gw.apiObject.addJsonPatch(JsonPatch.add('/spec/infrastructure', { labels: { x: 'y' } }));
+      cls.apiObject.addJsonPatch(JsonPatch.add('/metadata/labels', { p: 'q' }));
+    }
+    const shared = checkApp(chart).objects;
+    for (const o of [cls.apiObject, gw.apiObject]) {
+      const mine = shared.find((x) => x.kind === o.kind)!;
+      expect(deeplyFrozen(mine)).toBe(true);
+      const theirs = ApiObject.prototype.toJson.call(o);
+      if (o === cls.apiObject) delete theirs.metadata.namespace;
+      expect(JSON.stringify(mine)).toBe(JSON.stringify(theirs));
+      // a copy handed out in the same epoch is mutable and equal
+      const copy = o.toJson();
+      expect(Object.isFrozen(copy) || Object.isFrozen(copy.metadata)).toBe(false);
+      expect(JSON.stringify(copy)).toBe(JSON.stringify(theirs));
+    }
+    expect((shared.find((x) => x.kind === 'GatewayClass') as any).metadata.namespace).toBeUndefined();
+    if (patched) expect((shared.find((x) => x.kind === 'Gateway') as any).spec.infrastructure).toEqual({ labels: { x: 'y' } });
+  });
+});
+
 describe('the library\'s toJson equals cdk8s\'s ApiObject.toJson', () => {
   const examplesDir = path.join(__dirname, '..', '..', 'examples');
   const examples = fs.readdirSync(examplesDir).filter((n) => fs.existsSync(path.join(examplesDir, n, 'app.ts'))).sort();

@@ -104,6 +104,13 @@ describe('removed shapes', () => {
     expect(d.fix).toContain('set group to "gateway.networking.k8s.io"');
   });
 
+  test('only own keys are read, in key order: an inherited group is no finding, several are reported in order', () => {
+    const inherited = Object.create({ group: 'networking.x-k8s.io' });
+    inherited.name = 'web';
+    const res = resolve([...base, route('r', { parentRefs: [inherited, { name: 'web', group: 'networking.x-k8s.io' }], rules: [{ backendRefs: [{ group: 'networking.x-k8s.io', kind: 'Service', name: 'web', port: 80 }] }] })]);
+    expect(only(res, 'RemovedGroup').map((d) => d.field)).toEqual(['spec.parentRefs[1].group', 'spec.rules[0].backendRefs[0].group']);
+  });
+
   test('GatewayClass controller, listener tls.certificateRef, ReferencePolicy', () => {
     const cls: KubeObject = { apiVersion: GW, kind: 'GatewayClass', metadata: { name: 'old' }, spec: { controller: 'example.com/gw' } };
     const gw = gateway('tls', [{ name: 'https', port: 443, protocol: 'HTTPS', tls: { certificateRef: { kind: 'Secret', name: 'c' } } }]);

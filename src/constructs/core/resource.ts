@@ -57,26 +57,37 @@ class GatewayApiObject extends ApiObject {
     // cannot have changed: serialize once, hand out copies
     const epoch = currentEpoch(this.node.root);
     if (epoch && this.cached?.epoch === epoch) return copyJson(this.cached.json);
-    const json = this.serialize();
-    if (json.fast && epoch) this.cached = { epoch, json: deepFreeze(copyJson(json.json)) };
-    return json.json;
+    if (!epoch) return this.serialize(false).json;
+    const json = this.serialize(true);
+    if (!json.fast) return json.json;
+    if (!json.frozen) {
+      this.cached = { epoch, json: deepFreeze(copyJson(json.json)) };
+      return json.json;
+    }
+    this.cached = { epoch, json: json.json };
+    return copyJson(json.json);
   }
 
   /** The serialization of the current epoch itself, frozen (read-only users: the whole-app checks). */
   private sharedJson(): any {
     const epoch = currentEpoch(this.node.root);
     if (epoch && this.cached?.epoch === epoch) return this.cached.json;
-    const json = this.serialize();
-    const frozen = deepFreeze(json.json);
+    const json = this.serialize(true);
+    const frozen = json.frozen ? json.json : deepFreeze(json.json);
     if (json.fast && epoch) this.cached = { epoch, json: frozen };
     return frozen;
   }
 
-  private serialize(): { json: any; fast: boolean } {
-    const fast = fastToJson(this);
-    const json = fast ?? super.toJson();
+  /**
+   * The object's JSON; with `freeze`, frozen as it is built when the fast path can (`frozen`), else
+   * mutable (the caller freezes what it keeps).
+   */
+  private serialize(freeze: boolean): { json: any; fast: boolean; frozen: boolean } {
+    const fast = fastToJson(this, this.clusterScoped, freeze);
+    if (fast) return { json: fast.json, fast: true, frozen: fast.frozen };
+    const json = super.toJson();
     if (this.clusterScoped && json.metadata) delete json.metadata.namespace;
-    return { json, fast: fast !== undefined };
+    return { json, fast: false, frozen: false };
   }
 
   private cached?: { epoch: SynthEpoch; json: unknown };
@@ -106,18 +117,24 @@ const FALLBACK = Symbol('fallback');
  * anything is not plain data (an implicit token, a union value, a class instance) or the app has
  * custom resolvers, it returns undefined and the caller uses cdk8s's own `toJson`.
  */
-function fastToJson(obj: ApiObject): any {
+function fastToJson(obj: ApiObject, clusterScoped: boolean, freeze: boolean): { json: any; frozen: boolean } | undefined {
   const resolvers = App.of(obj).resolvers;
   if (resolvers.length !== 3 || !(resolvers[0] instanceof LazyResolver) || !(resolvers[1] instanceof ImplicitTokenResolver) || !(resolvers[2] instanceof NumberStringUnionResolver)) return undefined;
   const internals = obj as unknown as { props?: Record<string, unknown>; patches?: JsonPatch[] };
   if (!internals.props || !Array.isArray(internals.patches)) return undefined;
   const sortKeys = !process.env.CDK8S_DISABLE_SORT;
+  // JSON patches change the walked object afterwards: freeze only what is final as walked
+  const patches = internals.patches;
+  const frozen = freeze && patches.length === 0;
   const walk = (v: any): any => {
     if (v === null || v === undefined) return undefined;
     if (typeof v !== 'object') return v;
     if (v instanceof Lazy) return walk(v.produce());
     if (typeof v.resolve === 'function') throw FALLBACK;
-    if (Array.isArray(v)) return v.map(walk);
+    if (Array.isArray(v)) {
+      const arr = v.map(walk);
+      return frozen ? Object.freeze(arr) : arr;
+    }
     if (v.constructor !== Object) throw FALLBACK;
     const out: Record<string, unknown> = {};
     const keys = Object.keys(v);
@@ -126,22 +143,26 @@ function fastToJson(obj: ApiObject): any {
       const x = walk(v[k]);
       if (x !== null && x !== undefined) out[k] = x;
     }
-    return out;
+    return frozen ? Object.freeze(out) : out;
   };
   let json: Record<string, unknown>;
   try {
-    json = walk({ ...internals.props, metadata: obj.metadata.toJson() });
+    const metadata = obj.metadata.toJson();
+    // (a fresh object: cluster-scoped kinds have no namespace; after patches, as before, below)
+    if (clusterScoped && frozen) delete metadata.namespace;
+    json = walk({ ...internals.props, metadata });
   } catch (e) {
     if (e === FALLBACK) return undefined;
     // the same message as cdk8s's toJson
     throw new Error(`Failed serializing construct at path '${obj.node.path}' with name '${obj.name}': ${e}`);
   }
-  const patched = internals.patches.length ? JsonPatch.apply(json, ...internals.patches) : json;
+  const patched = patches.length ? JsonPatch.apply(json, ...patches) : json;
+  if (clusterScoped && !frozen && patched.metadata) delete (patched.metadata as Record<string, unknown>).namespace;
   const result: Record<string, unknown> = {};
   for (const k of ['apiVersion', 'kind', 'metadata', ...Object.keys(patched)]) {
     if (k in patched && !(k in result)) result[k] = patched[k];
   }
-  return result;
+  return { json: frozen ? Object.freeze(result) : result, frozen };
 }
 
 /**

@@ -107,7 +107,8 @@ export class HttpMatch {
     this.headers = [...(props.headers ?? [])];
     this.queryParams = [...(props.queryParams ?? [])];
     this.method = props.method;
-    const [maxHeaders, maxQuery] = ['headers', 'queryParams'].map((x) => gwLimit('HTTPRoute', `spec.rules[].matches[].${x}`));
+    const maxHeaders = gwLimit('HTTPRoute', 'spec.rules[].matches[].headers');
+    const maxQuery = gwLimit('HTTPRoute', 'spec.rules[].matches[].queryParams');
     if (this.headers.length > maxHeaders) fail(undefined, 'matches[].headers', this.headers.length, `has more than ${maxHeaders} entries`, `use at most ${maxHeaders} header conditions per match`);
     if (this.queryParams.length > maxQuery) fail(undefined, 'matches[].queryParams', this.queryParams.length, `has more than ${maxQuery} entries`, `use at most ${maxQuery} query conditions per match`);
     const seenH = new Set<string>();
@@ -143,12 +144,13 @@ export class HttpMatch {
 
   /** @internal */
   public _render(): unknown {
-    return {
-      ...(this.path ? { path: this.path._renderPath() } : {}),
-      ...(this.headers.length ? { headers: this.headers.map((h) => h._render()) } : {}),
-      ...(this.queryParams.length ? { queryParams: this.queryParams.map((q) => q._render()) } : {}),
-      ...(this.method ? { method: this.method } : {}),
-    };
+    const out: Record<string, unknown> = {};
+    const path = this.path;
+    if (path) out.path = path._renderPath();
+    if (this.headers.length) out.headers = this.headers.map((h) => h._render());
+    if (this.queryParams.length) out.queryParams = this.queryParams.map((q) => q._render());
+    if (this.method) out.method = this.method;
+    return out;
   }
 }
 

@@ -107,7 +107,9 @@ export class HttpRouteRule {
       const p = checkSectionName(this.name);
       if (p) fail(route, `${f}.name`, this.name, p, 'use a lowercase name such as "api"');
     }
-    const [maxMatches, maxFilters, maxBackends] = ['matches', 'filters', 'backendRefs'].map((x) => gwLimit('HTTPRoute', `spec.rules[].${x}`));
+    const maxMatches = gwLimit('HTTPRoute', 'spec.rules[].matches');
+    const maxFilters = gwLimit('HTTPRoute', 'spec.rules[].filters');
+    const maxBackends = gwLimit('HTTPRoute', 'spec.rules[].backendRefs');
     if (this.matches.length > maxMatches) fail(route, `${f}.matches`, this.matches.length, `has more than ${maxMatches} matches`, 'split the rule');
     if (this.filters.length > maxFilters) fail(route, `${f}.filters`, this.filters.length, `has more than ${maxFilters} filters`, `use at most ${maxFilters}`);
     if (this.backends.length > maxBackends) fail(route, `${f}.backendRefs`, this.backends.length, `has more than ${maxBackends} backends`, `use at most ${maxBackends}`);
@@ -147,21 +149,20 @@ export class HttpRouteRule {
   /** @internal */
   public _render(routeNamespace: string | undefined): unknown {
     const backendRef = (b: Backend) => renderBackendRef(b, routeNamespace);
-    return {
-      ...(this.name !== undefined ? { name: this.name } : {}),
-      ...(this.matches.length ? { matches: this.matches.map((m) => m._render()) } : {}),
-      ...(this.filters.length ? { filters: this.filters.map((x) => x._render(backendRef)) } : {}),
-      ...(this.backends.length
-        ? {
-          backendRefs: this.backends.map((b) => ({
-            ...renderBackendRef(b, routeNamespace),
-            ...(b.weight !== undefined ? { weight: b.weight } : {}),
-            ...(b.filters.length ? { filters: b.filters.map((x) => x._render(backendRef)) } : {}),
-          })),
-        }
-        : {}),
-      ...(this.timeouts ? { timeouts: { ...this.timeouts } } : {}),
-    };
+    const out: Record<string, unknown> = {};
+    if (this.name !== undefined) out.name = this.name;
+    if (this.matches.length) out.matches = this.matches.map((m) => m._render());
+    if (this.filters.length) out.filters = this.filters.map((x) => x._render(backendRef));
+    if (this.backends.length) {
+      out.backendRefs = this.backends.map((b) => {
+        const ref = renderBackendRef(b, routeNamespace);
+        if (b.weight !== undefined) ref.weight = b.weight;
+        if (b.filters.length) ref.filters = b.filters.map((x) => x._render(backendRef));
+        return ref;
+      });
+    }
+    if (this.timeouts) out.timeouts = { ...this.timeouts };
+    return out;
   }
 }
 
@@ -221,9 +222,8 @@ export class HttpRoute extends RouteBase {
   }
 
   protected renderSpec(): unknown {
-    return {
-      ...this.renderCommon(),
-      ...(this.rules.length ? { rules: this.rules.map((r) => r._render(this.namespace)) } : {}),
-    };
+    const out = this.renderCommon();
+    if (this.rules.length) out.rules = this.rules.map((r) => r._render(this.namespace));
+    return out;
   }
 }

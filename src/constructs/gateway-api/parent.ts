@@ -58,14 +58,11 @@ export class ParentRef {
 
   /** The `parentRefs[]` entry as seen from a route in `routeNamespace`. @internal */
   public _render(routeNamespace: string | undefined): unknown {
-    return {
-      group: this.group,
-      kind: this.kind,
-      name: this.name,
-      ...(this.namespace !== undefined && this.namespace !== (routeNamespace ?? 'default') ? { namespace: this.namespace } : {}),
-      ...(this.options.sectionName !== undefined ? { sectionName: this.options.sectionName } : {}),
-      ...(this.options.port !== undefined ? { port: this.options.port } : {}),
-    };
+    const out: Record<string, unknown> = { group: this.group, kind: this.kind, name: this.name };
+    if (this.namespace !== undefined && this.namespace !== (routeNamespace ?? 'default')) out.namespace = this.namespace;
+    if (this.options.sectionName !== undefined) out.sectionName = this.options.sectionName;
+    if (this.options.port !== undefined) out.port = this.options.port;
+    return out;
   }
 
   /** Identity for duplicate detection. @internal */

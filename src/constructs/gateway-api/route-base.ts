@@ -86,20 +86,20 @@ export abstract class RouteBase extends Resource {
 
   /** `parentRefs` and `hostnames` of the spec. */
   protected renderCommon(): Record<string, unknown> {
-    return {
-      ...(this.parents.length ? { parentRefs: this.parents.map((p) => p._render(this.namespace)) } : {}),
-      ...(this.hostnames.length ? { hostnames: [...this.hostnames] } : {}),
-    };
+    const out: Record<string, unknown> = {};
+    if (this.parents.length) out.parentRefs = this.parents.map((p) => p._render(this.namespace));
+    if (this.hostnames.length) out.hostnames = [...this.hostnames];
+    return out;
   }
 }
 
 /** A `backendRefs[]` entry as seen from a route in `routeNamespace` (without weight and filters). @internal */
 export function renderBackendRef(b: Backend, routeNamespace: string | undefined): Record<string, unknown> {
-  return {
-    ...(b.group !== '' ? { group: b.group } : {}),
-    ...(b.kind !== 'Service' ? { kind: b.kind } : {}),
-    name: b.name,
-    ...(b.namespace !== undefined && b.namespace !== (routeNamespace ?? 'default') ? { namespace: b.namespace } : {}),
-    ...(b.port !== undefined ? { port: b.port } : {}),
-  };
+  const out: Record<string, unknown> = {};
+  if (b.group !== '') out.group = b.group;
+  if (b.kind !== 'Service') out.kind = b.kind;
+  out.name = b.name;
+  if (b.namespace !== undefined && b.namespace !== (routeNamespace ?? 'default')) out.namespace = b.namespace;
+  if (b.port !== undefined) out.port = b.port;
+  return out;
 }
