@@ -176,24 +176,44 @@ function ifTests(ctx: RenderContext, conds: readonly Cond[]): readonly string[] 
 
 function computeIfTests(ctx: RenderContext, conds: readonly Cond[]): string[] {
   const index = headerIndex(ctx);
-  const headers: Cond[] = [];
-  const variables = new Set<string>();
+  // the combined parts, in one pass: hashable headers (one per variable), the first method, every Exact query
+  const headers: { readonly variable: string; readonly value: string }[] = [];
+  let method: Cond | undefined;
+  let query = '';
+  const combined = new Set<Cond>();
   for (const c of conds) {
-    if (c.header && index.hashable(c.header) && !variables.has(c.header.variable)) {
-      variables.add(c.header.variable);
-      headers.push(c);
+    const h = c.header;
+    if (h && index.hashable(h) && !headers.some((x) => x.variable === h.variable)) {
+      headers.push(h);
+      combined.add(c);
+    }
+    if (c.part?.source === '$request_method' && !method) {
+      method = c;
+      combined.add(c);
+    } else if (c.part?.source === '$args') {
+      query += `(?=${c.part.re})`;
+      combined.add(c);
     }
   }
-  const method = conds.filter((c) => c.part?.source === '$request_method').slice(0, 1);
-  const query = conds.filter((c) => c.part?.source === '$args');
-  const combined = [...headers, ...method, ...query];
-  if (combined.length < 2) return conds.map((c) => c.test);
-  const sources = [...headers.map((h) => `$${index.verified(h.header!.variable, [h.header!.value])}`), ...method.map(() => '$request_method'), ...(query.length ? ['$args'] : [])];
-  const patterns = [...headers.map((h) => escapeRegexLiteral(h.header!.value)), ...method.map((m) => m.part!.re), ...(query.length ? [query.map((q) => `(?=${q.part!.re})`).join('')] : [])];
-  const key = sources.join('\\t');
+  if (combined.size < 2) return conds.map((c) => c.test);
+  let key = '';
+  let re = '^';
+  for (const h of headers) {
+    key += `${key ? '\\t' : ''}$${index.verified(h.variable, [h.value])}`;
+    re += `${re.length > 1 ? '\\t' : ''}${escapeRegexLiteral(h.value)}`;
+  }
+  if (method) {
+    key += `${key ? '\\t' : ''}$request_method`;
+    re += `${re.length > 1 ? '\\t' : ''}${method.part!.re}`;
+  }
+  if (query) {
+    key += `${key ? '\\t' : ''}$args`;
+    re += `${re.length > 1 ? '\\t' : ''}${query}`;
+  } else re += '$';
   const variable = ctx.httpVar('gw_k', key, (name) => block(`map "${key}" $${name}`, [`default "${key}";`]));
-  const re = `^${patterns.join('\\t')}${query.length ? '' : '$'}`;
-  return [`$${variable} !~ ${regex(re)}`, ...conds.filter((c) => !combined.includes(c)).map((c) => c.test)];
+  const out = [`$${variable} !~ ${regex(re)}`];
+  for (const c of conds) if (!combined.has(c)) out.push(c.test);
+  return out;
 }
 
 /** Distinct atoms per dispatch map (each adds up to ~11 characters to the composite key). */
@@ -441,7 +461,10 @@ function condition(c: ConditionIR): Cond {
       break;
   }
   const key = regex(`~${re}`);
-  return { id: `${source} ${key}`, source, re: key, test: test ?? `${source} !~ ${key.slice(0, 1)}${key.slice(2)}`, ...(header ? { header } : {}), ...(part ? { part } : {}) };
+  const out: { -readonly [K in keyof Cond]: Cond[K] } = { id: `${source} ${key}`, source, re: key, test: test ?? `${source} !~ ${key.slice(0, 1)}${key.slice(2)}` };
+  if (header) out.header = header;
+  if (part) out.part = part;
+  return out;
 }
 
 /** The 0/1 atom `map` of a condition (shared by content); returns the variable name (without `$`). */
