@@ -11,7 +11,8 @@ import { checkPcre } from './pcre';
 import { complex, escapeRegexLiteral, headerVariable, identifier, literal, pathValue, regex, UnsafeValueError } from './quote';
 import { appendAll } from '../../model/arrays';
 
-export function renderLocations(ctx: RenderContext, port: HttpPortIR, s: HttpServerIR): string[] {
+/** The locations of a server, appended to `out` (its lines so far are not read). */
+export function renderLocations(ctx: RenderContext, port: HttpPortIR, s: HttpServerIR, out: string[] = []): string[] {
   const st: ServerState = {
     port,
     server: s,
@@ -32,12 +33,18 @@ export function renderLocations(ctx: RenderContext, port: HttpPortIR, s: HttpSer
     ...rendered.filter((r) => r.loc.kind !== 'regex').map((r) => ({ path: r.loc.path, exact: r.loc.kind === 'exact', lines: r.lines })),
     ...st.internal.map((x) => ({ path: x.path, exact: true, lines: x.lines })),
   ];
-  const out: string[] = [];
+  const start = out.length;
   for (const x of nginxLocationOrder(literalLocations)) appendAll(out, x.lines);
   for (const r of rendered) if (r.loc.kind === 'regex') appendAll(out, r.lines);
   appendAll(out, st.namedBodies);
-  if (st.namedBodies.length || out.some((l) => l.includes('@gw_404'))) out.push(...block('location @gw_404', ['return 404;']));
+  if (st.namedBodies.length || refers404(out, start)) out.push(...block('location @gw_404', ['return 404;']));
   return out;
+}
+
+/** Whether a line of `lines` from `start` on names `@gw_404`. */
+function refers404(lines: readonly string[], start: number): boolean {
+  for (let i = start; i < lines.length; i++) if (lines[i].includes('@gw_404')) return true;
+  return false;
 }
 
 /**
