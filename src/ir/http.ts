@@ -151,6 +151,15 @@ function escapeRegex(s: string): string {
   return s.replace(/[\\^$.*+?()[\]{}|/-]/g, (c) => `\\${c}`);
 }
 
+/** Whether a condition of `kind` on `name` is among `conditions` from `start` on (a match lists few). */
+function seen(conditions: readonly ConditionIR[], start: number, kind: 'header' | 'query', name: string): boolean {
+  for (let i = start; i < conditions.length; i++) {
+    const c = conditions[i];
+    if (c.kind === kind && c.name === name) return true;
+  }
+  return false;
+}
+
 /** Appends the match entries of route `a` to `out`. */
 function routeEntries(ctx: Ctx, a: RouteAttachment, port: number, protocol: 'HTTP' | 'HTTPS', spec: [number, number], out: MatchEntry[]): void {
   // the route's reference and a match's field name only name a diagnostic: built when one is reported
@@ -159,8 +168,9 @@ function routeEntries(ctx: Ctx, a: RouteAttachment, port: number, protocol: 'HTT
   for (const rule of a.rules) {
     if (!rule.valid) continue;
     const matches: Json[] = a.kind === 'GRPCRoute' && !rule.matches.length ? [{}] : rule.matches;
-    matches.forEach((m, mi) => {
-      const field = () => `spec.rules[${rule.index}].matches[${mi}]`;
+    matches: for (let mi = 0; mi < matches.length; mi++) {
+      const m = matches[mi];
+      const field = (): string => `spec.rules[${rule.index}].matches[${mi}]`;
       const conditions: ConditionIR[] = [];
       let pathType: 'Exact' | 'PathPrefix' | 'RegularExpression' = 'PathPrefix';
       let path = '/';
@@ -188,7 +198,7 @@ function routeEntries(ctx: Ctx, a: RouteAttachment, port: number, protocol: 'HTT
         const t = str(p.type) ?? 'PathPrefix';
         if (t !== 'Exact' && t !== 'PathPrefix' && t !== 'RegularExpression') {
           unsupported(ctx, ref(), `${field()}.path.type`, `path match type ${t} is not supported; the match is not served`);
-          return;
+          continue;
         }
         pathType = t;
         path = str(p.value) ?? '/';
@@ -196,34 +206,33 @@ function routeEntries(ctx: Ctx, a: RouteAttachment, port: number, protocol: 'HTT
         const method = str(m.method);
         if (method !== undefined) conditions.push({ kind: 'method', value: method });
       }
-      const seenHeaders = new Set<string>();
+      // the first match of each header (case-insensitively) and query parameter name decides
+      const headerStart = conditions.length;
       for (const x of arr(m.headers)) {
         const h = rec(x);
-        const name = str(h.name) ?? '';
-        if (seenHeaders.has(name.toLowerCase())) continue;
-        seenHeaders.add(name.toLowerCase());
+        const name = (str(h.name) ?? '').toLowerCase();
+        if (seen(conditions, headerStart, 'header', name)) continue;
         const type = str(h.type) ?? 'Exact';
         if (type !== 'Exact' && type !== 'RegularExpression') {
           unsupported(ctx, ref(), `${field()}.headers`, `header match type ${type} is not supported; the match is not served`);
-          return;
+          continue matches;
         }
-        conditions.push({ kind: 'header', name: name.toLowerCase(), type, value: str(h.value) ?? '' });
+        conditions.push({ kind: 'header', name, type, value: str(h.value) ?? '' });
       }
-      const seenQuery = new Set<string>();
+      const queryStart = conditions.length;
       for (const x of arr(m.queryParams)) {
         const q = rec(x);
         const name = str(q.name) ?? '';
-        if (seenQuery.has(name)) continue;
-        seenQuery.add(name);
+        if (seen(conditions, queryStart, 'query', name)) continue;
         const type = str(q.type) ?? 'Exact';
         if (type !== 'Exact' && type !== 'RegularExpression') {
           unsupported(ctx, ref(), `${field()}.queryParams`, `query parameter match type ${type} is not supported; the match is not served`);
-          return;
+          continue matches;
         }
         conditions.push({ kind: 'query', name, type, value: str(q.value) ?? '' });
       }
       const action = buildAction(ctx, a, rule, mi, { type: pathType, value: path }, port, protocol, ref);
       out.push({ action, pathType, path, conditions, key: precedenceKey(-spec[0], -spec[1], a.kind, m, path), route: a, position: [rule.index, mi] });
-    });
+    }
   }
 }
