@@ -104,7 +104,7 @@ function renderLocation(ctx: RenderContext, st: ServerState, loc: LocationIR): s
     // name). Not when the action adds response headers: an `if` block inherits `add_header …
     // always`, which would decorate the 404.
     const body = actionBody(ctx, st, st.actions.get(last.action)!);
-    if (!body.some((l) => l.startsWith('add_header '))) return block(head, [...ifTestLines(ctx, last.conds, '404'), ...body]);
+    if (!body.some((l) => l.startsWith('add_header '))) return block(head, appendAll(ifTestLines(ctx, last.conds, '404'), body));
   }
   // named locations in candidate order
   for (const c of cands) namedFor(ctx, st, c.action);
