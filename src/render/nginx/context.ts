@@ -374,7 +374,8 @@ export function blockText(head: string, bodies: readonly (readonly Line[])[], in
         flush();
         // a written block's lines hold no newline (see written): each newline starts a line, empty when another follows
         const first = l.text === '' || l.text.startsWith('\n') ? '' : indent;
-        out.push(first + l.text.replace(/\n(?=[^\n])/g, () => separator));
+        // the separator as a replacement string (no call per line) unless it holds a `$` pattern
+        out.push(first + (separator.includes('$') ? l.text.replace(/\n(?=[^\n])/g, () => separator) : l.text.replace(/\n(?=[^\n])/g, separator)));
       } else for (const x of unwritten(l)) add(x);
     }
   }
