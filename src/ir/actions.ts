@@ -2,7 +2,7 @@
 import { ObjectRef } from '../model';
 import type { ResolvedRule, RouteAttachment } from '../resolve/model';
 import { mirrorPercent, splitPercentages } from '../resolve/precedence';
-import { arr, cmp, Json, num, rec, str } from '../resolve/util';
+import { arr, Json, num, rec, str } from '../resolve/util';
 import { Ctx, unsupported } from './context';
 import { ActionIR, BackendIR, ClientOptionsIR, CorsIR, HeaderModifierIR, MirrorIR, PathModifierIR, RedirectIR } from './types';
 import { backendIR, backendProtocol, backendTls, upstreamOf } from './upstreams';
@@ -26,6 +26,9 @@ function headerModifier(v: unknown): HeaderModifierIR {
 
 const EMPTY_HEADERS: HeaderModifierIR = { set: [], add: [], remove: [] };
 
+/** An IR object under construction: optional properties are set one by one, in the IR's key order. */
+type Building<T> = { -readonly [K in keyof T]: T[K] };
+
 function pathModifier(v: unknown): PathModifierIR | undefined {
   const x = rec(v);
   const type = str(x.type);
@@ -47,31 +50,31 @@ export function buildAction(
   ref: () => ObjectRef,
 ): ActionIR {
   const grpc = a.kind === 'GRPCRoute';
-  const ruleField = () => `spec.rules[${rule.index}]`;
-  const first = (type: string): Json | undefined => rule.filters.find((f) => str(f.type) === type);
-  const rh = first('RequestHeaderModifier');
-  const sh = first('ResponseHeaderModifier');
-  const rr = first('RequestRedirect');
-  const rw = first('URLRewrite');
-  const cors = first('CORS');
+  const ruleField = `spec.rules[${rule.index}]`;
+  // the first filter of each type (one pass; most rules have none)
+  let rh: Json | undefined, sh: Json | undefined, rr: Json | undefined, rw: Json | undefined, cors: Json | undefined;
   let returnStatus: number | undefined = rule.errorStatus;
   // a malformed proxy option (an error of the resolver): never served without it
   if (a.proxyOptions?.invalid) returnStatus ??= 500;
-  rule.filters.forEach((f, fi) => {
+  for (let fi = 0; fi < rule.filters.length; fi++) {
+    const f = rule.filters[fi];
     const type = str(f.type);
-    if (type === 'ExternalAuth') {
-      unsupported(ctx, ref(), `${ruleField()}.filters[${fi}]`, 'ExternalAuth is not supported by the nginx data plane; requests matching the rule are answered 500 (never served unauthenticated)', 'remove the filter, or use a controller that implements ExternalAuth');
+    if (type === 'RequestHeaderModifier') rh ??= f;
+    else if (type === 'ResponseHeaderModifier') sh ??= f;
+    else if (type === 'RequestRedirect') rr ??= f;
+    else if (type === 'URLRewrite') rw ??= f;
+    else if (type === 'CORS') cors ??= f;
+    else if (type === 'ExternalAuth') {
+      unsupported(ctx, ref(), `${ruleField}.filters[${fi}]`, 'ExternalAuth is not supported by the nginx data plane; requests matching the rule are answered 500 (never served unauthenticated)', 'remove the filter, or use a controller that implements ExternalAuth');
       returnStatus ??= 500;
     } else if (type === 'ExtensionRef' && rule.errorStatus === undefined) {
-      unsupported(ctx, ref(), `${ruleField()}.filters[${fi}]`, 'ExtensionRef filters are not understood by the nginx data plane; requests matching the rule are answered 500', 'remove the filter');
+      unsupported(ctx, ref(), `${ruleField}.filters[${fi}]`, 'ExtensionRef filters are not understood by the nginx data plane; requests matching the rule are answered 500', 'remove the filter');
       returnStatus ??= 500;
     }
-  });
-  for (const k of Object.keys(rule.extra).sort(cmp)) {
-    if (k === 'timeouts') continue;
-    if (k === 'sessionPersistence') {
-      unsupported(ctx, ref(), `${ruleField()}.${k}`, `${k} is not implemented by the nginx data plane; the rule is served without it`, `remove ${k}, or use a controller that implements it`);
-    }
+  }
+  if (Object.prototype.hasOwnProperty.call(rule.extra, 'sessionPersistence')) {
+    const k = 'sessionPersistence';
+    unsupported(ctx, ref(), `${ruleField}.${k}`, `${k} is not implemented by the nginx data plane; the rule is served without it`, `remove ${k}, or use a controller that implements it`);
   }
   let redirect: RedirectIR | undefined;
   if (rr) {
@@ -84,65 +87,76 @@ export function buildAction(
     const wellKnown = (s: string) => (s === 'http' ? 80 : s === 'https' ? 443 : undefined);
     const p = explicitPort ?? (scheme !== undefined ? wellKnown(scheme) ?? port : port);
     const path = pathModifier(x.path);
-    redirect = {
-      ...(scheme !== undefined ? { scheme } : {}),
-      ...(hostname !== undefined ? { hostname } : {}),
-      ...(p !== wellKnown(finalScheme) ? { port: p } : {}),
-      ...(path ? { path } : {}),
-      statusCode: num(x.statusCode) ?? 302,
-    };
+    const r: Partial<Building<RedirectIR>> = {};
+    if (scheme !== undefined) r.scheme = scheme;
+    if (hostname !== undefined) r.hostname = hostname;
+    if (p !== wellKnown(finalScheme)) r.port = p;
+    if (path) r.path = path;
+    r.statusCode = num(x.statusCode) ?? 302;
+    redirect = r as RedirectIR;
   }
-  let rewrite: ActionIR['rewrite'];
+  let rewrite: Building<NonNullable<ActionIR['rewrite']>> | undefined;
   if (rw) {
     const x = rec(rw.urlRewrite);
     const hostname = str(x.hostname);
     const path = pathModifier(x.path);
-    rewrite = { ...(hostname !== undefined ? { hostname } : {}), ...(path ? { path } : {}) };
+    rewrite = {};
+    if (hostname !== undefined) rewrite.hostname = hostname;
+    if (path) rewrite.path = path;
   }
-  for (const [pm, where] of [
-    [redirect?.path, 'requestRedirect'],
-    [rewrite?.path, 'urlRewrite'],
-  ] as const) {
-    if (pm?.type === 'ReplacePrefixMatch' && pathMatch.type !== 'PathPrefix') {
-      unsupported(ctx, ref(), `${ruleField()}.filters`, `${where}.path ReplacePrefixMatch needs a PathPrefix match (match ${mi} is ${pathMatch.type}); requests are answered 500`);
-      returnStatus ??= 500;
-    }
+  if (pathMatch.type !== 'PathPrefix') {
+    if (redirect?.path?.type === 'ReplacePrefixMatch') returnStatus = prefixOnly(ctx, ref, ruleField, 'requestRedirect', mi, pathMatch, returnStatus);
+    if (rewrite?.path?.type === 'ReplacePrefixMatch') returnStatus = prefixOnly(ctx, ref, ruleField, 'urlRewrite', mi, pathMatch, returnStatus);
   }
   const mirrors: MirrorIR[] = [];
-  let mirrorIndex = 0;
-  rule.filters.forEach((f) => {
-    if (str(f.type) !== 'RequestMirror') return;
-    const target = rule.mirrors[mirrorIndex++];
-    const percent = mirrorPercent(f.requestMirror);
-    if (!target || percent <= 0) return;
-    const upstream = upstreamOf(ctx, target);
-    const tls = backendTls(target.tls);
-    mirrors.push({ ...(upstream ? { upstream } : {}), percent, protocol: backendProtocol(target, grpc), ...(tls ? { tls } : {}) });
-  });
+  if (rule.mirrors.length) {
+    let mirrorIndex = 0;
+    for (const f of rule.filters) {
+      if (str(f.type) !== 'RequestMirror') continue;
+      const target = rule.mirrors[mirrorIndex++];
+      const percent = mirrorPercent(f.requestMirror);
+      if (!target || percent <= 0) continue;
+      const upstream = upstreamOf(ctx, target);
+      const tls = backendTls(target.tls);
+      const m: Partial<Building<MirrorIR>> = {};
+      if (upstream) m.upstream = upstream;
+      m.percent = percent;
+      m.protocol = backendProtocol(target, grpc);
+      if (tls) m.tls = tls;
+      mirrors.push(m as MirrorIR);
+    }
+  }
   const percents = splitPercentages(rule.backends.map((b) => b.weight));
-  const backends: BackendIR[] = rule.backends.map((b, i) => {
+  const backends: BackendIR[] = [];
+  for (let i = 0; i < rule.backends.length; i++) {
+    const b = rule.backends[i];
     const tls = backendTls(b.tls);
-    const bf = (type: string) => b.filters.find((f) => str(f.type) === type);
-    const brh = bf('RequestHeaderModifier');
-    const bsh = bf('ResponseHeaderModifier');
-    b.filters.forEach((f, fi) => {
+    let brh: Json | undefined, bsh: Json | undefined;
+    for (let fi = 0; fi < b.filters.length; fi++) {
+      const f = b.filters[fi];
       const t = str(f.type);
-      if (t !== 'RequestHeaderModifier' && t !== 'ResponseHeaderModifier') {
-        unsupported(ctx, ref(), `${b.field}.filters[${fi}]`, `backendRef filter ${t} is not supported by the nginx data plane (only header modifiers); it is ignored`);
-      }
-    });
-    return {
-      ...backendIR(ctx, b, percents[i], backendProtocol(b, grpc)),
-      ...(tls ? { tls } : {}),
-      ...(brh ? { requestHeaders: headerModifier(brh.requestHeaderModifier) } : {}),
-      ...(bsh ? { responseHeaders: headerModifier(bsh.responseHeaderModifier) } : {}),
-    };
-  });
+      if (t === 'RequestHeaderModifier') brh ??= f;
+      else if (t === 'ResponseHeaderModifier') bsh ??= f;
+      else unsupported(ctx, ref(), `${b.field}.filters[${fi}]`, `backendRef filter ${t} is not supported by the nginx data plane (only header modifiers); it is ignored`);
+    }
+    const out: Building<BackendIR> = backendIR(ctx, b, percents[i], backendProtocol(b, grpc));
+    if (tls) out.tls = tls;
+    if (brh) out.requestHeaders = headerModifier(brh.requestHeaderModifier);
+    if (bsh) out.responseHeaders = headerModifier(bsh.responseHeaderModifier);
+    backends.push(out);
+  }
   if (!redirect && returnStatus === undefined && !backends.some((b) => b.upstream && b.percent > 0)) returnStatus = 500;
-  const t = rec(rule.extra.timeouts);
-  const timeouts = str(t.request) !== undefined || str(t.backendRequest) !== undefined
-    ? { ...(str(t.request) !== undefined ? { request: str(t.request) } : {}), ...(str(t.backendRequest) !== undefined ? { backendRequest: str(t.backendRequest) } : {}) }
-    : undefined;
+  let timeouts: Building<NonNullable<ActionIR['timeouts']>> | undefined;
+  if (rule.extra.timeouts !== undefined) {
+    const t = rec(rule.extra.timeouts);
+    const request = str(t.request);
+    const backendRequest = str(t.backendRequest);
+    if (request !== undefined || backendRequest !== undefined) {
+      timeouts = {};
+      if (request !== undefined) timeouts.request = request;
+      if (backendRequest !== undefined) timeouts.backendRequest = backendRequest;
+    }
+  }
   let retry: ActionIR['retry'];
   if (rule.extra.retry !== undefined) {
     const x = rec(rule.extra.retry);
@@ -162,33 +176,39 @@ export function buildAction(
       maxAge: num(x.maxAge) ?? 5,
     };
   }
-  return {
-    id: `${a.kind}/${a.namespace}/${a.name}/${rule.index}/${mi}`,
-    source: { kind: a.kind, namespace: a.namespace, name: a.name, rule: rule.index, match: mi, ...(rule.name !== undefined ? { ruleName: rule.name } : {}) },
-    pathMatch,
-    ...(returnStatus !== undefined ? { returnStatus } : {}),
-    ...(redirect && returnStatus === undefined ? { redirect } : {}),
-    ...(rewrite ? { rewrite } : {}),
-    requestHeaders: rh ? headerModifier(rh.requestHeaderModifier) : EMPTY_HEADERS,
-    responseHeaders: sh ? headerModifier(sh.responseHeaderModifier) : EMPTY_HEADERS,
-    ...(corsIR ? { cors: corsIR } : {}),
-    mirrors,
-    backends,
-    ...(retry ? { retry } : {}),
-    ...(timeouts ? { timeouts } : {}),
-    grpc,
-    ...clientOptions(a),
-  };
+  const source: Building<ActionIR['source']> = { kind: a.kind, namespace: a.namespace, name: a.name, rule: rule.index, match: mi };
+  if (rule.name !== undefined) source.ruleName = rule.name;
+  // optional properties set one by one, in the IR's key order (the order its JSON is written in)
+  const out = { id: `${a.kind}/${a.namespace}/${a.name}/${rule.index}/${mi}`, source, pathMatch } as Building<ActionIR>;
+  if (returnStatus !== undefined) out.returnStatus = returnStatus;
+  else if (redirect) out.redirect = redirect;
+  if (rewrite) out.rewrite = rewrite;
+  out.requestHeaders = rh ? headerModifier(rh.requestHeaderModifier) : EMPTY_HEADERS;
+  out.responseHeaders = sh ? headerModifier(sh.responseHeaderModifier) : EMPTY_HEADERS;
+  if (corsIR) out.cors = corsIR;
+  out.mirrors = mirrors;
+  out.backends = backends;
+  if (retry) out.retry = retry;
+  if (timeouts) out.timeouts = timeouts;
+  out.grpc = grpc;
+  const client = clientOptions(a);
+  if (client) out.client = client;
+  return out;
 }
 
-function clientOptions(a: RouteAttachment): { client?: ClientOptionsIR } {
+/** A prefix replacement on a match that is not a prefix match: reported, and the rule answers 500. */
+function prefixOnly(ctx: Ctx, ref: () => ObjectRef, ruleField: string, where: string, mi: number, pathMatch: ActionIR['pathMatch'], returnStatus: number | undefined): number {
+  unsupported(ctx, ref(), `${ruleField}.filters`, `${where}.path ReplacePrefixMatch needs a PathPrefix match (match ${mi} is ${pathMatch.type}); requests are answered 500`);
+  return returnStatus ?? 500;
+}
+
+function clientOptions(a: RouteAttachment): ClientOptionsIR | undefined {
   const o = a.proxyOptions;
-  if (!o || o.invalid) return {};
-  const client: ClientOptionsIR = {
-    ...(o.maxRequestBodySize !== undefined ? { maxRequestBodySize: o.maxRequestBodySize } : {}),
-    ...(o.clientBodyBufferSize !== undefined ? { clientBodyBufferSize: o.clientBodyBufferSize } : {}),
-    ...(o.allowSourceRanges?.length ? { allowSourceRanges: [...o.allowSourceRanges] } : {}),
-    ...(o.denySourceRanges?.length ? { denySourceRanges: [...o.denySourceRanges] } : {}),
-  };
-  return Object.keys(client).length ? { client } : {};
+  if (!o || o.invalid) return undefined;
+  const client: Building<ClientOptionsIR> = {};
+  if (o.maxRequestBodySize !== undefined) client.maxRequestBodySize = o.maxRequestBodySize;
+  if (o.clientBodyBufferSize !== undefined) client.clientBodyBufferSize = o.clientBodyBufferSize;
+  if (o.allowSourceRanges?.length) client.allowSourceRanges = [...o.allowSourceRanges];
+  if (o.denySourceRanges?.length) client.denySourceRanges = [...o.denySourceRanges];
+  return Object.keys(client).length ? client : undefined;
 }

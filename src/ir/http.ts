@@ -7,7 +7,7 @@ import { buildAction } from './actions';
 import { Ctx, keyOfUpstream, refOfRoute, unsupported } from './context';
 import { compareSpecificity, covers, isWildcard, ownerOf, specificity } from './hostnames';
 import { buildLocations, MatchEntry } from './locations';
-import { ConditionIR, HttpPortIR, HttpServerIR } from './types';
+import { ActionIR, ConditionIR, HttpPortIR, HttpServerIR } from './types';
 import type { ObjectRef } from '../model';
 
 export const HTTP_KINDS = new Set(['HTTPRoute', 'GRPCRoute']);
@@ -49,17 +49,17 @@ function compareEntries(a: MatchEntry, b: MatchEntry): number {
 
 /**
  * A match's specificity for the location candidates (`../resolve/precedence`), one tuple shape for
- * HTTP and GRPC matches on the same server: [path type, -path length, path, method, -headers,
+ * HTTP and GRPC matches on the same server, after the hostname's (`host0`, `host1`): [path type, -path length, path, method, -headers,
  * -query]; a GRPC match ranks as an Exact path by service length, then method length. The path
  * itself breaks ties between different paths of one length, so candidate order is deterministic.
  */
-function precedenceKey(kind: string, m: Json, path: string): (string | number)[] {
+function precedenceKey(host0: number, host1: number, kind: string, m: Json, path: string): (string | number)[] {
   if (kind === 'GRPCRoute') {
     const [service, method, headers] = grpcSpecificity(m as ResolvedGrpcMatch);
-    return [0, service * 100000 + method, '', 1, headers, 0];
+    return [host0, host1, 0, service * 100000 + method, '', 1, headers, 0];
   }
   const [type, length, method, headers, query] = httpSpecificity(m as ResolvedHttpMatch);
-  return [type, length, path, method, headers, query];
+  return [host0, host1, type, length, path, method, headers, query];
 }
 
 /** The HTTP routes of a listener by the hostnames they can serve (a server looks only at its candidates). */
@@ -122,43 +122,55 @@ function buildServer(ctx: Ctx, port: number, protocol: 'HTTP' | 'HTTPS', hostnam
         }
       }
       if (!spec) continue;
-      entries.push(...routeEntries(ctx, a, port, protocol, spec));
+      routeEntries(ctx, a, port, protocol, spec, entries);
     }
   }
   entries.sort(compareEntries);
   const locations = buildLocations(entries);
   const used = new Set<string>();
   for (const l of locations) for (const c of l.candidates) used.add(c.action);
-  const actions = [...new Map(entries.filter((e) => used.has(e.action.id)).map((e) => [e.action.id, e.action])).values()].sort((a, b) => cmp(a.id, b.id));
+  // the used actions, each once (the last entry holding it), by id
+  const byId = new Map<string, ActionIR>();
+  for (const e of entries) if (used.has(e.action.id)) byId.set(e.action.id, e.action);
+  const actions = [...byId.values()].sort((a, b) => cmp(a.id, b.id));
   for (const a of actions) {
     for (const b of a.backends) if (b.upstream) ctx.used.add(keyOfUpstream(ctx, b.upstream));
     for (const m of a.mirrors) if (m.upstream) ctx.used.add(keyOfUpstream(ctx, m.upstream));
   }
-  return {
-    ...(hostname !== undefined ? { hostname } : {}),
-    ...(owner ? { listener: owner.id } : {}),
-    ...(protocol === 'HTTPS' && owner
-      ? { tls: { certificates: owner.certificates, ...(owner.clientValidation ? { clientValidation: owner.clientValidation } : {}) } }
-      : {}),
-    locations,
-    actions,
-  };
+  // optional properties set one by one, in the IR's key order
+  const server = {} as { -readonly [K in keyof HttpServerIR]: HttpServerIR[K] };
+  if (hostname !== undefined) server.hostname = hostname;
+  if (owner) server.listener = owner.id;
+  if (protocol === 'HTTPS' && owner) server.tls = owner.clientValidation ? { certificates: owner.certificates, clientValidation: owner.clientValidation } : { certificates: owner.certificates };
+  server.locations = locations;
+  server.actions = actions;
+  return server;
 }
 
 function escapeRegex(s: string): string {
   return s.replace(/[\\^$.*+?()[\]{}|/-]/g, (c) => `\\${c}`);
 }
 
-function routeEntries(ctx: Ctx, a: RouteAttachment, port: number, protocol: 'HTTP' | 'HTTPS', spec: [number, number]): MatchEntry[] {
-  const out: MatchEntry[] = [];
+/** Whether a condition of `kind` on `name` is among `conditions` from `start` on (a match lists few). */
+function seen(conditions: readonly ConditionIR[], start: number, kind: 'header' | 'query', name: string): boolean {
+  for (let i = start; i < conditions.length; i++) {
+    const c = conditions[i];
+    if (c.kind === kind && c.name === name) return true;
+  }
+  return false;
+}
+
+/** Appends the match entries of route `a` to `out`. */
+function routeEntries(ctx: Ctx, a: RouteAttachment, port: number, protocol: 'HTTP' | 'HTTPS', spec: [number, number], out: MatchEntry[]): void {
   // the route's reference and a match's field name only name a diagnostic: built when one is reported
   let routeRef: ObjectRef | undefined;
   const ref = (): ObjectRef => (routeRef ??= refOfRoute(ctx, a.kind, a.namespace, a.name));
   for (const rule of a.rules) {
     if (!rule.valid) continue;
     const matches: Json[] = a.kind === 'GRPCRoute' && !rule.matches.length ? [{}] : rule.matches;
-    matches.forEach((m, mi) => {
-      const field = () => `spec.rules[${rule.index}].matches[${mi}]`;
+    matches: for (let mi = 0; mi < matches.length; mi++) {
+      const m = matches[mi];
+      const field = (): string => `spec.rules[${rule.index}].matches[${mi}]`;
       const conditions: ConditionIR[] = [];
       let pathType: 'Exact' | 'PathPrefix' | 'RegularExpression' = 'PathPrefix';
       let path = '/';
@@ -186,7 +198,7 @@ function routeEntries(ctx: Ctx, a: RouteAttachment, port: number, protocol: 'HTT
         const t = str(p.type) ?? 'PathPrefix';
         if (t !== 'Exact' && t !== 'PathPrefix' && t !== 'RegularExpression') {
           unsupported(ctx, ref(), `${field()}.path.type`, `path match type ${t} is not supported; the match is not served`);
-          return;
+          continue;
         }
         pathType = t;
         path = str(p.value) ?? '/';
@@ -194,35 +206,33 @@ function routeEntries(ctx: Ctx, a: RouteAttachment, port: number, protocol: 'HTT
         const method = str(m.method);
         if (method !== undefined) conditions.push({ kind: 'method', value: method });
       }
-      const seenHeaders = new Set<string>();
+      // the first match of each header (case-insensitively) and query parameter name decides
+      const headerStart = conditions.length;
       for (const x of arr(m.headers)) {
         const h = rec(x);
-        const name = str(h.name) ?? '';
-        if (seenHeaders.has(name.toLowerCase())) continue;
-        seenHeaders.add(name.toLowerCase());
+        const name = (str(h.name) ?? '').toLowerCase();
+        if (seen(conditions, headerStart, 'header', name)) continue;
         const type = str(h.type) ?? 'Exact';
         if (type !== 'Exact' && type !== 'RegularExpression') {
           unsupported(ctx, ref(), `${field()}.headers`, `header match type ${type} is not supported; the match is not served`);
-          return;
+          continue matches;
         }
-        conditions.push({ kind: 'header', name: name.toLowerCase(), type, value: str(h.value) ?? '' });
+        conditions.push({ kind: 'header', name, type, value: str(h.value) ?? '' });
       }
-      const seenQuery = new Set<string>();
+      const queryStart = conditions.length;
       for (const x of arr(m.queryParams)) {
         const q = rec(x);
         const name = str(q.name) ?? '';
-        if (seenQuery.has(name)) continue;
-        seenQuery.add(name);
+        if (seen(conditions, queryStart, 'query', name)) continue;
         const type = str(q.type) ?? 'Exact';
         if (type !== 'Exact' && type !== 'RegularExpression') {
           unsupported(ctx, ref(), `${field()}.queryParams`, `query parameter match type ${type} is not supported; the match is not served`);
-          return;
+          continue matches;
         }
         conditions.push({ kind: 'query', name, type, value: str(q.value) ?? '' });
       }
       const action = buildAction(ctx, a, rule, mi, { type: pathType, value: path }, port, protocol, ref);
-      out.push({ action, pathType, path, conditions, key: [-spec[0], -spec[1], ...precedenceKey(a.kind, m, path)], route: a, position: [rule.index, mi] });
-    });
+      out.push({ action, pathType, path, conditions, key: precedenceKey(-spec[0], -spec[1], a.kind, m, path), route: a, position: [rule.index, mi] });
+    }
   }
-  return out;
 }

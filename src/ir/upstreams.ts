@@ -55,7 +55,14 @@ export function upstreamNames(keys: Iterable<string>): Map<string, string> {
 
 export function allBackends(g: ResolvedGateway): Map<string, { namespace: string; service: string; port: number }> {
   const out = new Map<string, { namespace: string; service: string; port: number }>();
-  for (const l of g.listeners) for (const a of l.routes) for (const r of a.rules) for (const b of [...r.backends, ...r.mirrors]) if (b.valid && b.port !== undefined) out.set(upstreamKey(b.namespace, b.name, b.port), { namespace: b.namespace, service: b.name, port: b.port });
+  const add = (b: ResolvedBackend) => {
+    if (b.valid && b.port !== undefined) out.set(upstreamKey(b.namespace, b.name, b.port), { namespace: b.namespace, service: b.name, port: b.port });
+  };
+  // backends, then mirrors, of each rule (no list of both per rule)
+  for (const l of g.listeners) for (const a of l.routes) for (const r of a.rules) {
+    for (const b of r.backends) add(b);
+    for (const b of r.mirrors) add(b);
+  }
   return out;
 }
 

@@ -3,7 +3,7 @@
  * indented copy of each line; a written block (`written`) stands for the lines of a block, in
  * nginx.conf and in include files alike.
  */
-import { block, blockText, Line, unwritten, WrittenBlock, written } from '../../src/render/nginx/context';
+import { block, blockText, Line, unwritten, WrittenBlock, written, writtenBlock } from '../../src/render/nginx/context';
 import { packBody, partFiles } from '../../src/render/nginx/split';
 
 describe('block / blockText', () => {
@@ -38,6 +38,12 @@ describe('written blocks', () => {
     // in the http block: the text block() writes, whatever indent it was written for
     const lines: Line[] = [...others, '', w, '', 'tail;'];
     expect(blockText('http', [lines])).toBe(block('http', [...others, '', ...server, '', 'tail;']).join('\n'));
+  });
+
+  test.each(['', '  ', '    '])('writtenBlock(head, body) is written(block(head, body)) for indent %j', (indent) => {
+    const bodies = [[], [''], ['', 'a;'], ['a;', ''], ['listen 80;', '', ...block('location /', ['return 404;']), '', ''], ['a;', 'multi\nline;']];
+    for (const b of bodies) expect(writtenBlock('server', b, indent)).toEqual(written(block('server', b), indent));
+    for (const head of ['# x', '  server', 'two\nlines']) expect(writtenBlock(head, ['a;'], indent)).toEqual(written(block(head, ['a;']), indent));
   });
 
   test('lines that are not one block, or hold a newline, stay lines', () => {

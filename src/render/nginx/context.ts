@@ -318,6 +318,17 @@ export function written(lines: readonly string[], indent = ''): Line[] {
   return [{ text: indentedJoin(lines, indent), indent }];
 }
 
+/**
+ * `written(block(head, body), indent)` without the block's indented copy of every line: the body is
+ * written at the block's inner indent directly.
+ */
+export function writtenBlock(head: string, body: readonly string[], indent = ''): Line[] {
+  if (/^\s|^#|\n/.test(head) || body.some((l) => l.includes('\n'))) return written(block(head, body), indent);
+  const open = `${indent}${head} {`;
+  const close = `${indent}}`;
+  return [{ text: body.length ? `${open}\n${indentedJoin(body, `${indent}  `)}\n${close}` : `${open}\n${close}`, indent }];
+}
+
 /** The text of a line; of a written block, its lines (with its indent) joined by newlines. */
 export function lineText(l: Line): string {
   return typeof l === 'string' ? l : l.text;
@@ -363,7 +374,8 @@ export function blockText(head: string, bodies: readonly (readonly Line[])[], in
         flush();
         // a written block's lines hold no newline (see written): each newline starts a line, empty when another follows
         const first = l.text === '' || l.text.startsWith('\n') ? '' : indent;
-        out.push(first + l.text.replace(/\n(?=[^\n])/g, () => separator));
+        // the separator as a replacement string (no call per line) unless it holds a `$` pattern
+        out.push(first + (separator.includes('$') ? l.text.replace(/\n(?=[^\n])/g, () => separator) : l.text.replace(/\n(?=[^\n])/g, separator)));
       } else for (const x of unwritten(l)) add(x);
     }
   }

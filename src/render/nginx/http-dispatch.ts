@@ -11,7 +11,8 @@ import { checkPcre } from './pcre';
 import { complex, escapeRegexLiteral, headerVariable, identifier, literal, pathValue, regex, UnsafeValueError } from './quote';
 import { appendAll } from '../../model/arrays';
 
-export function renderLocations(ctx: RenderContext, port: HttpPortIR, s: HttpServerIR): string[] {
+/** The locations of a server, appended to `out` (its lines so far are not read). */
+export function renderLocations(ctx: RenderContext, port: HttpPortIR, s: HttpServerIR, out: string[] = []): string[] {
   const st: ServerState = {
     port,
     server: s,
@@ -32,12 +33,18 @@ export function renderLocations(ctx: RenderContext, port: HttpPortIR, s: HttpSer
     ...rendered.filter((r) => r.loc.kind !== 'regex').map((r) => ({ path: r.loc.path, exact: r.loc.kind === 'exact', lines: r.lines })),
     ...st.internal.map((x) => ({ path: x.path, exact: true, lines: x.lines })),
   ];
-  const out: string[] = [];
+  const start = out.length;
   for (const x of nginxLocationOrder(literalLocations)) appendAll(out, x.lines);
   for (const r of rendered) if (r.loc.kind === 'regex') appendAll(out, r.lines);
   appendAll(out, st.namedBodies);
-  if (st.namedBodies.length || out.some((l) => l.includes('@gw_404'))) out.push(...block('location @gw_404', ['return 404;']));
+  if (st.namedBodies.length || refers404(out, start)) out.push(...block('location @gw_404', ['return 404;']));
   return out;
+}
+
+/** Whether a line of `lines` from `start` on names `@gw_404`. */
+function refers404(lines: readonly string[], start: number): boolean {
+  for (let i = start; i < lines.length; i++) if (lines[i].includes('@gw_404')) return true;
+  return false;
 }
 
 /**
@@ -97,7 +104,7 @@ function renderLocation(ctx: RenderContext, st: ServerState, loc: LocationIR): s
     // name). Not when the action adds response headers: an `if` block inherits `add_header …
     // always`, which would decorate the 404.
     const body = actionBody(ctx, st, st.actions.get(last.action)!);
-    if (!body.some((l) => l.startsWith('add_header '))) return block(head, [...ifTestLines(ctx, last.conds, '404'), ...body]);
+    if (!body.some((l) => l.startsWith('add_header '))) return block(head, appendAll(ifTestLines(ctx, last.conds, '404'), body));
   }
   // named locations in candidate order
   for (const c of cands) namedFor(ctx, st, c.action);
@@ -176,24 +183,44 @@ function ifTests(ctx: RenderContext, conds: readonly Cond[]): readonly string[] 
 
 function computeIfTests(ctx: RenderContext, conds: readonly Cond[]): string[] {
   const index = headerIndex(ctx);
-  const headers: Cond[] = [];
-  const variables = new Set<string>();
+  // the combined parts, in one pass: hashable headers (one per variable), the first method, every Exact query
+  const headers: { readonly variable: string; readonly value: string }[] = [];
+  let method: Cond | undefined;
+  let query = '';
+  const combined = new Set<Cond>();
   for (const c of conds) {
-    if (c.header && index.hashable(c.header) && !variables.has(c.header.variable)) {
-      variables.add(c.header.variable);
-      headers.push(c);
+    const h = c.header;
+    if (h && index.hashable(h) && !headers.some((x) => x.variable === h.variable)) {
+      headers.push(h);
+      combined.add(c);
+    }
+    if (c.part?.source === '$request_method' && !method) {
+      method = c;
+      combined.add(c);
+    } else if (c.part?.source === '$args') {
+      query += `(?=${c.part.re})`;
+      combined.add(c);
     }
   }
-  const method = conds.filter((c) => c.part?.source === '$request_method').slice(0, 1);
-  const query = conds.filter((c) => c.part?.source === '$args');
-  const combined = [...headers, ...method, ...query];
-  if (combined.length < 2) return conds.map((c) => c.test);
-  const sources = [...headers.map((h) => `$${index.verified(h.header!.variable, [h.header!.value])}`), ...method.map(() => '$request_method'), ...(query.length ? ['$args'] : [])];
-  const patterns = [...headers.map((h) => escapeRegexLiteral(h.header!.value)), ...method.map((m) => m.part!.re), ...(query.length ? [query.map((q) => `(?=${q.part!.re})`).join('')] : [])];
-  const key = sources.join('\\t');
+  if (combined.size < 2) return conds.map((c) => c.test);
+  let key = '';
+  let re = '^';
+  for (const h of headers) {
+    key += `${key ? '\\t' : ''}$${index.verified(h.variable, [h.value])}`;
+    re += `${re.length > 1 ? '\\t' : ''}${escapeRegexLiteral(h.value)}`;
+  }
+  if (method) {
+    key += `${key ? '\\t' : ''}$request_method`;
+    re += `${re.length > 1 ? '\\t' : ''}${method.part!.re}`;
+  }
+  if (query) {
+    key += `${key ? '\\t' : ''}$args`;
+    re += `${re.length > 1 ? '\\t' : ''}${query}`;
+  } else re += '$';
   const variable = ctx.httpVar('gw_k', key, (name) => block(`map "${key}" $${name}`, [`default "${key}";`]));
-  const re = `^${patterns.join('\\t')}${query.length ? '' : '$'}`;
-  return [`$${variable} !~ ${regex(re)}`, ...conds.filter((c) => !combined.includes(c)).map((c) => c.test)];
+  const out = [`$${variable} !~ ${regex(re)}`];
+  for (const c of conds) if (!combined.has(c)) out.push(c.test);
+  return out;
 }
 
 /** Distinct atoms per dispatch map (each adds up to ~11 characters to the composite key). */
@@ -441,7 +468,10 @@ function condition(c: ConditionIR): Cond {
       break;
   }
   const key = regex(`~${re}`);
-  return { id: `${source} ${key}`, source, re: key, test: test ?? `${source} !~ ${key.slice(0, 1)}${key.slice(2)}`, ...(header ? { header } : {}), ...(part ? { part } : {}) };
+  const out: { -readonly [K in keyof Cond]: Cond[K] } = { id: `${source} ${key}`, source, re: key, test: test ?? `${source} !~ ${key.slice(0, 1)}${key.slice(2)}` };
+  if (header) out.header = header;
+  if (part) out.part = part;
+  return out;
 }
 
 /** The 0/1 atom `map` of a condition (shared by content); returns the variable name (without `$`). */

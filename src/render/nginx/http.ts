@@ -3,7 +3,7 @@
  * Locations and their dispatch are in http-dispatch.ts; action bodies in http-actions.ts.
  */
 import { HttpPortIR, HttpServerIR } from '../../ir/types';
-import { block, Line, RenderContext, versionAtLeast, written } from './context';
+import { block, Line, RenderContext, versionAtLeast, writtenBlock } from './context';
 import { renderLocations } from './http-dispatch';
 import { defaultRequestHeaders } from './http-headers';
 import { caPath } from './paths';
@@ -44,7 +44,9 @@ export function renderHttpPort(ctx: RenderContext, port: HttpPortIR, indent = ''
   }
   for (const s of port.servers) {
     // appendAll: a server of many routes has more lines than a call takes arguments
-    appendAll(out, [''], written(renderServer(ctx, port, s, http2, sniVar ? { variable: sniVar, expected: s.listener !== undefined ? listenerIndex.get(s.listener)! : '-' } : undefined), indent));
+    out.push('');
+    const body = renderServer(ctx, port, s, http2, sniVar ? { variable: sniVar, expected: s.listener !== undefined ? listenerIndex.get(s.listener)! : '-' } : undefined);
+    if (body) appendAll(out, writtenBlock('server', body, indent));
   }
   return out;
 }
@@ -74,7 +76,8 @@ interface SniCheck {
   readonly expected: string;
 }
 
-function renderServer(ctx: RenderContext, port: HttpPortIR, s: HttpServerIR, http2: boolean, sni: SniCheck | undefined): string[] {
+/** The body of a server block; undefined when no server is generated (reported). */
+function renderServer(ctx: RenderContext, port: HttpPortIR, s: HttpServerIR, http2: boolean, sni: SniCheck | undefined): string[] | undefined {
   const body: string[] = [];
   const isDefault = s.hostname === undefined;
   const https = port.protocol === 'HTTPS';
@@ -90,7 +93,7 @@ function renderServer(ctx: RenderContext, port: HttpPortIR, s: HttpServerIR, htt
       name = hostnameToken(s.hostname!);
     } catch (e) {
       ctx.reject(ctx.ref('Gateway', ctx.gw.namespace, ctx.gw.name), undefined, e, 'no server is generated for it');
-      return [];
+      return undefined;
     }
   }
   body.push(`server_name ${name};`);
@@ -109,12 +112,12 @@ function renderServer(ctx: RenderContext, port: HttpPortIR, s: HttpServerIR, htt
       } catch (e) {
         ctx.reject(ctx.ref('Gateway', ctx.gw.namespace, ctx.gw.name), 'spec.listeners', e, 'the listener rejects TLS handshakes');
         body.push('ssl_reject_handshake on;', 'return 404;');
-        return block('server', body);
+        return body;
       }
       body.push(...lines);
       if (lines.length === 1 && lines[0] === 'ssl_reject_handshake on;') {
         body.push('return 404;');
-        return block('server', body);
+        return body;
       }
       body.push('ssl_protocols TLSv1.2 TLSv1.3;');
       const cv = s.tls?.clientValidation;
@@ -133,12 +136,12 @@ function renderServer(ctx: RenderContext, port: HttpPortIR, s: HttpServerIR, htt
   }
   if (reject || !s.listener) {
     body.push('return 404;');
-    return block('server', body);
+    return body;
   }
   if (sni) body.push(`if ($${sni.variable} != ${sni.expected}) {`, '  return 421;', '}');
   body.push('proxy_http_version 1.1;');
   for (const [n, v] of defaultRequestHeaders(port.port, false)) body.push(`proxy_set_header ${n} ${v};`);
   for (const [n, v] of defaultRequestHeaders(port.port, true)) body.push(`grpc_set_header ${n} ${v};`);
-  appendAll(body, renderLocations(ctx, port, s));
-  return block('server', body);
+  renderLocations(ctx, port, s, body);
+  return body;
 }
