@@ -15,6 +15,7 @@ import * as path from 'path';
 import { Command, Option } from 'commander';
 import { Diagnostic, sortDiagnostics } from '../model';
 import { appendAll } from '../model/arrays';
+import { parseBodySize } from '../model/proxy-options';
 import type * as Nginx from '../render/nginx';
 import { ACME_CHALLENGE_PREFIX, ACME_SOLVER_PORT, acmeServiceName, resolveWithAcmeChallenges } from '../resolve';
 import { checkExitCode, formatDiagnosticLine } from './check';
@@ -58,6 +59,8 @@ export interface RenderCliOptions extends InputOptions {
   readonly selfSigned?: boolean;
   /** Render despite errors, as a conformant controller would serve the input. */
   readonly serveValid?: boolean;
+  /** The largest request body of routes without their own limit, a Kubernetes quantity ("0": none). */
+  readonly maxRequestBodySize?: string;
 }
 
 /** The `render` subcommand; `done` receives the exit code. */
@@ -72,7 +75,8 @@ export function renderCommand(io: CliIO, done: (code: number) => void): Command 
     .option('--modules-path <dir>', 'where ngx_stream_module.so lives', '/usr/lib/nginx/modules')
     .option('--resolver <addr>', 'DNS resolver for backend names at request time')
     .option('--self-signed', 'local work: serve a throwaway self-signed certificate for every listener certificate Secret the input lacks (a warning each)')
-    .option('--serve-valid', 'local work: render what a conformant controller would serve despite errors (objects the API server would refuse left out, invalid routes answer 500, unattached routes absent); the errors are printed, exit 0');
+    .option('--serve-valid', 'local work: render what a conformant controller would serve despite errors (objects the API server would refuse left out, invalid routes answer 500, unattached routes absent); the errors are printed, exit 0')
+    .option('--max-request-body-size <quantity>', 'largest request body of routes without their own cdk8s-gateway.dev/max-request-body-size, a Kubernetes quantity such as 10Mi (413 above it; the GatewayProxy\'s maxRequestBodySize); default 0: no limit');
   addInputOptions(cmd);
   // (heap growth bounded while it runs, as for `check`: docs/benchmarks.md section 4, "Memory and YAML")
   return cmd.action(async (paths: string[], opts: RenderCliOptions) => done(await withBoundedHeapGrowth(() => render(paths, opts, io), RENDER_HEAP_GROWING_PERCENT)));
@@ -84,6 +88,15 @@ export async function render(paths: readonly string[], opts: RenderCliOptions, i
   if (!Number.isInteger(portOffset) || portOffset < 0 || portOffset > 64000) {
     io.stderr(`error: --port-offset ${JSON.stringify(opts.portOffset)} is not an integer from 0 to 64000\n`);
     return 2;
+  }
+  let maxRequestBodySize: number | undefined;
+  if (opts.maxRequestBodySize !== undefined) {
+    const size = parseBodySize(opts.maxRequestBodySize);
+    if (typeof size !== 'number') {
+      io.stderr(`error: --max-request-body-size ${JSON.stringify(opts.maxRequestBodySize)} ${size.problem}. Fix: ${size.fix}\n`);
+      return 2;
+    }
+    maxRequestBodySize = size;
   }
   let backends: Record<string, string> = {};
   if (opts.backends) {
@@ -143,6 +156,7 @@ export async function render(paths: readonly string[], opts: RenderCliOptions, i
       ...(opts.listenHost ? { listenHost: opts.listenHost } : {}),
       ...(opts.modulesPath ? { modulesPath: opts.modulesPath } : {}),
       ...(opts.resolver ? { resolver: opts.resolver } : {}),
+      ...(maxRequestBodySize !== undefined ? { maxRequestBodySize } : {}),
     }, (g) => {
       appendAll(renderDiagnostics, g.diagnostics);
       rendered.push({ namespace: g.namespace, name: g.name, files: Object.keys(g.files) });

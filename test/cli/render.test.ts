@@ -108,7 +108,70 @@ test('usage errors: missing --out, bad --port-offset, bad --backends', async () 
   expect(b.stderr).toMatch(/--backends b.json: expected an object/);
 });
 
+test('usage errors: --max-request-body-size takes a Kubernetes quantity, the fix names one', async () => {
+  const dir = tempTree({ 'site.yaml': site() });
+  const r = await cli(['render', 'site.yaml', '--out', 'o', '--max-request-body-size', '10m'], { cwd: dir });
+  expect(r.code).toBe(2);
+  expect(r.stderr).toMatch(/--max-request-body-size "10m" is not a whole number of bytes.*Fix: write "10Mi"/);
+  expect(fs.existsSync(path.join(dir, 'o'))).toBe(false);
+});
+
+/** One HTTP listener, one route to `upload` and one to `limited`, whose own limit is 4Ki (annotation). */
+const UPLOADS = `${CLASS}---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: web}
+spec:
+  gatewayClassName: cdk8s-gateway
+  listeners: [{name: http, port: 80, protocol: HTTP}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: upload, namespace: web}
+spec: {ports: [{port: 80}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: upload, namespace: web}
+spec:
+  parentRefs: [{name: gw}]
+  rules: [{matches: [{path: {type: PathPrefix, value: /upload}}], backendRefs: [{name: upload, port: 80}]}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: limited
+  namespace: web
+  annotations: {cdk8s-gateway.dev/max-request-body-size: 4Ki}
+spec:
+  parentRefs: [{name: gw}]
+  rules: [{matches: [{path: {type: PathPrefix, value: /limited}}], backendRefs: [{name: upload, port: 80}]}]
+`;
+
 describeNginx('render output runs under plain nginx', () => {
+  test('--max-request-body-size: 413 above it for routes without their own limit; a route limit still wins', async () => {
+    const echo = await startEcho('upload');
+    const offset = await freeOffset([80, 8081]);
+    const dir = tempTree({ 'site.yaml': UPLOADS, 'backends.json': JSON.stringify({ 'web/upload:80': `127.0.0.1:${echo.port}` }) });
+    const r = await cli(['render', 'site.yaml', '--out', 'out', '--backends', 'backends.json', '--listen-host', '127.0.0.1', '--port-offset', String(offset), '--max-request-body-size', '1Ki'], { cwd: dir });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const conf = fs.readFileSync(path.join(dir, 'out', 'web', 'gw', 'nginx.conf'), 'utf8');
+    expect(conf).toMatch(/^ {2}client_max_body_size 1k;$/m);
+    const nginx = await startNginx({ 'nginx.conf': conf }, 80 + offset);
+    try {
+      const post = (p: string, bytes: number) => request(80 + offset, p, { method: 'POST', body: 'x'.repeat(bytes), headers: { 'content-type': 'text/plain' } });
+      expect((await post('/upload', 1000)).status).toBe(200);
+      expect((await post('/upload', 2000)).status).toBe(413);
+      expect((await post('/limited', 3000)).status).toBe(200);
+      expect((await post('/limited', 5000)).status).toBe(413);
+    } finally {
+      await nginx.stop();
+      await echo.close();
+    }
+  });
+
+
   test('HTTP → HTTPS 301 keeps the declared port; HTTPS serves the backend through --backends', async () => {
     const cert = selfSigned(['www.example.com'])!;
     const echo = await startEcho('blog');
