@@ -473,3 +473,72 @@ spec:
     expect(e.gateways.map((g: any) => g.name)).toEqual(['mesh-edge']);
   });
 });
+
+describe('explain: route options (cdk8s-gateway.dev/… annotations)', () => {
+  const doc = (y: string) => y.trim();
+  const route = (name: string, gateway: string, annotations: string) =>
+    doc(`apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: ${name}
+  namespace: app
+  annotations: {${annotations}}
+spec:
+  parentRefs: [{name: ${gateway}}]
+  rules: [{matches: [{path: {type: PathPrefix, value: /${name}}}], backendRefs: [{name: web, port: 80}]}]`);
+  const input = [
+    doc(`apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: istio}
+spec: {controllerName: istio.io/gateway-controller}`),
+    doc(`apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: cdk8s-gateway}
+spec: {controllerName: cdk8s-gateway.dev/nginx-proxy}`),
+    doc(`apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: edge, namespace: app}
+spec:
+  gatewayClassName: cdk8s-gateway
+  listeners: [{name: http, port: 80, protocol: HTTP}]`),
+    doc(`apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: mesh-edge, namespace: app}
+spec:
+  gatewayClassName: istio
+  listeners: [{name: http, port: 80, protocol: HTTP}]`),
+    doc(`apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: app}
+spec: {ports: [{port: 80}]}`),
+    route('uploads', 'edge', `cdk8s-gateway.dev/max-request-body-size: 8Mi, cdk8s-gateway.dev/client-body-buffer-size: 16Ki, cdk8s-gateway.dev/allow-source-ranges: "192.168.1.7, 10.0.0.0/8", cdk8s-gateway.dev/deny-source-ranges: 10.1.0.0/16`),
+    route('big', 'edge', `cdk8s-gateway.dev/max-request-body-size: "0"`),
+    route('broken', 'edge', `cdk8s-gateway.dev/max-request-body-size: 10m`),
+    route('mesh', 'mesh-edge', `cdk8s-gateway.dev/max-request-body-size: 8Mi`),
+    route('plain', 'edge', ''),
+  ].join('\n---\n');
+  const entries = (e: any, gateway: string) => e.gateways.find((g: any) => g.name === gateway).listeners[0].hosts[0].entries;
+  const byRoute = (xs: any[], name: string) => xs.find((x: any) => x.route.name === name);
+
+  test('json: the options as the built-in proxy applies them, canonical; a value that does not parse answers 500; none on another controller\'s Gateway', async () => {
+    const e = JSON.parse((await cli(['explain', '-f', 'json', '-'], { stdin: input })).stdout);
+    const edge = entries(e, 'edge');
+    expect(byRoute(edge, 'uploads').options).toEqual(['body ≤ 8Mi', 'body buffer 16Ki', 'deny 10.1.0.0/16', 'allow 10.0.0.0/8, 192.168.1.7']);
+    expect(byRoute(edge, 'uploads').respond).toBeUndefined();
+    expect(byRoute(edge, 'big').options).toEqual(['body unlimited']);
+    expect(byRoute(edge, 'broken').options).toEqual(['options ✗ InvalidAnnotation → 500']);
+    expect(byRoute(edge, 'broken').respond).toBe(500);
+    expect(byRoute(edge, 'plain')).not.toHaveProperty('options');
+    expect(byRoute(entries(e, 'mesh-edge'), 'mesh')).not.toHaveProperty('options');
+  });
+
+  test('text: the options follow the filters in the FILTERS column', async () => {
+    const r = await cli(['explain', '--controller-name', 'cdk8s-gateway.dev/nginx-proxy', '-'], { stdin: input });
+    const line = r.stdout.split('\n').find((l) => l.includes('Prefix /uploads'))!;
+    expect(line).toMatch(/Prefix \/uploads +HTTPRoute app\/uploads +0 +body ≤ 8Mi +web:80 100%/);
+    const rows = r.stdout.split('\n');
+    const i = rows.indexOf(line);
+    expect(rows.slice(i + 1, i + 4).map((l) => l.trim())).toEqual(['body buffer 16Ki', 'deny 10.1.0.0/16', 'allow 10.0.0.0/8, 192.168.1.7']);
+    expect(rows.find((l) => l.includes('Prefix /plain'))).toMatch(/HTTPRoute app\/plain +0 +— +web:80 100%/);
+  });
+});

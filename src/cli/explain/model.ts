@@ -4,6 +4,7 @@
  * backend shares; then the routes that did not attach.
  */
 import { implementationName, mirrorPercent, orderEntries, ResolvedBackend, ResolvedListener, ResolvedModel, ResolvedRule, RouteAttachment, ROUTE_KINDS, splitPercentages } from '../../resolve';
+import { BUILTIN_CONTROLLER_NAME, formatByteQuantity, formatSourceRanges } from '../../model';
 import { cmp } from '../../resolve/util';
 import { backendName, filterText, matchText } from './short-forms';
 import type { ExplainBackend, ExplainContext, ExplainEntry, ExplainGateway, ExplainListener, ExplainMirror, ExplainUnattached, Explanation, RouteRef } from './types';
@@ -63,18 +64,19 @@ export function explain(model: ResolvedModel, ctx: ExplainContext = {}): Explana
     gatewayClassName: g.gatewayClassName,
     accepted: g.accepted,
     addresses: g.addresses.map((a) => (a.type === 'IPAddress' ? a.value ?? '' : `${a.type}:${a.value ?? ''}`)),
-    listeners: g.listeners.map(explainListener),
+    // the route options are the built-in proxy's (a model resolved without a controller name is the built-in one's)
+    listeners: g.listeners.map((l) => explainListener(l, ctx.controllerName === undefined || ctx.controllerName === BUILTIN_CONTROLLER_NAME)),
     ...(implementation ? { implementation } : {}),
   }));
   return { gateways, unattached: unattached(model, ctx) };
 }
 
-function explainListener(l: ResolvedListener): ExplainListener {
+function explainListener(l: ResolvedListener, honoured: boolean): ExplainListener {
   const anyHost = l.hostname ?? '*';
   const attachments = l.routes.map((a) => ({ a, hostnames: a.hostnames.length ? a.hostnames : [anyHost] }));
   const hosts = sortHostnames([...new Set(attachments.flatMap((x) => x.hostnames))]).map((hostname) => ({
     hostname,
-    entries: orderEntries(attachments.filter((x) => x.hostnames.includes(hostname)).flatMap((x) => entriesOf(x.a))).map(toEntry),
+    entries: orderEntries(attachments.filter((x) => x.hostnames.includes(hostname)).flatMap((x) => entriesOf(x.a, honoured))).map(toEntry),
   }));
   return {
     id: l.id,
@@ -111,6 +113,7 @@ function toEntry(e: Omit<Unordered, 'creationTimestamp'> & { order: number }): E
     filters: e.filters,
     backends: e.backends,
     mirrors: e.mirrors,
+    ...(e.options !== undefined ? { options: e.options } : {}),
     ...(e.respond !== undefined ? { respond: e.respond } : {}),
     valid: e.valid,
     ...(e.reason !== undefined ? { reason: e.reason } : {}),
@@ -120,9 +123,29 @@ function toEntry(e: Omit<Unordered, 'creationTimestamp'> & { order: number }): E
 /** An entry before ordering (order is assigned by {@link orderEntries}). */
 type Unordered = Omit<ExplainEntry, 'order'> & { readonly creationTimestamp?: string };
 
-function entriesOf(a: RouteAttachment): Unordered[] {
+/**
+ * Short forms of a route's proxy options as the built-in proxy applies them (undefined: none set,
+ * or `honoured` false: another controller's Gateway, which ignores them).
+ */
+function optionTexts(a: RouteAttachment, honoured: boolean): string[] | undefined {
+  const o = a.proxyOptions;
+  if (!o || !honoured) return undefined;
+  // the data plane answers every request of a route with an option that does not parse with 500
+  if (o.invalid) return ['options ✗ InvalidAnnotation → 500'];
+  const out: string[] = [];
+  if (o.maxRequestBodySize !== undefined) out.push(o.maxRequestBodySize === 0 ? 'body unlimited' : `body ≤ ${formatByteQuantity(o.maxRequestBodySize)}`);
+  if (o.clientBodyBufferSize !== undefined) out.push(`body buffer ${formatByteQuantity(o.clientBodyBufferSize)}`);
+  if (o.denySourceRanges !== undefined) out.push(`deny ${formatSourceRanges(o.denySourceRanges)}`);
+  if (o.allowSourceRanges !== undefined) out.push(`allow ${formatSourceRanges(o.allowSourceRanges)}`);
+  return out.length ? out : undefined;
+}
+
+function entriesOf(a: RouteAttachment, honoured: boolean): Unordered[] {
   const route = { kind: a.kind, namespace: a.namespace, name: a.name };
+  const options = optionTexts(a, honoured);
+  const invalidOptions = honoured && a.proxyOptions?.invalid === true;
   return a.rules.flatMap((rule): Unordered[] => {
+    const respond = respondStatus(rule) ?? (invalidOptions ? 500 : undefined);
     const base = {
       route,
       ...(a.creationTimestamp ? { creationTimestamp: a.creationTimestamp } : {}),
@@ -131,7 +154,8 @@ function entriesOf(a: RouteAttachment): Unordered[] {
       filters: filterTexts(rule, a.namespace),
       backends: backendsOf(rule.backends, a.namespace),
       mirrors: mirrorsOf(rule),
-      ...(respondStatus(rule) !== undefined ? { respond: respondStatus(rule) } : {}),
+      ...(options !== undefined ? { options } : {}),
+      ...(respond !== undefined ? { respond } : {}),
       valid: rule.valid,
       ...(rule.reason !== undefined ? { reason: rule.reason } : {}),
     };

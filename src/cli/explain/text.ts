@@ -50,7 +50,7 @@ export function formatExplainText(e: Explanation): string {
             x.matchText,
             `${x.route.kind} ${x.route.namespace}/${x.route.name}`,
             ruleLabel(x),
-            x.filters.length ? x.filters : ['—'],
+            x.filters.length || x.options ? [...x.filters, ...(x.options ?? [])] : ['—'],
             backendCell(x),
           ]);
         });

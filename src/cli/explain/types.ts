@@ -61,6 +61,13 @@ export interface ExplainEntry {
   readonly backends: ExplainBackend[];
   /** `RequestMirror` targets with the percentage of requests copied to them. */
   readonly mirrors: ExplainMirror[];
+  /**
+   * Short forms of the route's proxy options (`cdk8s-gateway.dev/…` annotations the built-in proxy
+   * honours), e.g. `body ≤ 8Mi`, `body buffer 16Ki`, `allow 10.0.0.0/8`, `deny 192.168.1.7`;
+   * `options ✗ InvalidAnnotation → 500` when one does not parse. Absent when none is set, and for
+   * another controller's Gateways (which ignore them).
+   */
+  readonly options?: string[];
   /** When the proxy answers the request itself with an error status (no usable backend, unresolved ExtensionRef). */
   readonly respond?: number;
   /** False when the data plane drops the rule (`reason` says why). */
