@@ -53,11 +53,14 @@ export function renderHttpPort(ctx: RenderContext, port: HttpPortIR, indent = ''
 
 /**
  * nginx 1.22 cannot serve HTTP/1.1 and h2c (prior knowledge) on one cleartext port: the port
- * speaks h2c when every proxied action on it needs HTTP/2 (GRPCRoute, h2c backends).
+ * speaks h2c when every action on it is for HTTP/2 clients (GRPCRoute rules, HTTPRoute rules to h2c
+ * backends). An HTTPRoute rule that answers itself — a redirect (e.g. HTTP → HTTPS), a 500 — is
+ * for HTTP/1.1 clients too: an h2c-only port would refuse them, so it keeps the port HTTP/1.1
+ * and the HTTP/2 rules are diagnosed.
  */
 function cleartextHttp2(ctx: RenderContext, port: HttpPortIR): boolean {
-  const actions = port.servers.flatMap((s) => s.actions).filter((a) => a.returnStatus === undefined && !a.redirect);
-  const needs = actions.filter((a) => a.grpc || a.backends.some((b) => b.protocol === 'h2c'));
+  const actions = port.servers.flatMap((s) => s.actions);
+  const needs = actions.filter((a) => a.grpc || (a.returnStatus === undefined && !a.redirect && a.backends.some((b) => b.protocol === 'h2c')));
   if (!needs.length) return false;
   if (needs.length === actions.length) return true;
   for (const a of needs) {
