@@ -13,9 +13,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Command, Option } from 'commander';
-import { Diagnostic, sortDiagnostics } from '../model';
+import { Diagnostic, parseBodySize, sortDiagnostics } from '../model';
 import { appendAll } from '../model/arrays';
-import { parseBodySize } from '../model/proxy-options';
 import type * as Nginx from '../render/nginx';
 import { ACME_CHALLENGE_PREFIX, ACME_SOLVER_PORT, acmeServiceName, resolveWithAcmeChallenges } from '../resolve';
 import { checkExitCode, formatDiagnosticLine } from './check';

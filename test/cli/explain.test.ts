@@ -416,33 +416,38 @@ describe('explain: weights, canaries and routes that did not attach', () => {
   });
 });
 
-describe('explain: Gateways of several controllers', () => {
-  const doc = (y: string) => y.trim();
-  const input = [
-    doc(`apiVersion: gateway.networking.k8s.io/v1
+const doc = (y: string) => y.trim();
+/** Two GatewayClasses (Istio's, the built-in one), a Gateway of each in `app` (`mesh-edge`, `edge`) and Service `app/web`. */
+const TWO_CONTROLLERS = [
+  doc(`apiVersion: gateway.networking.k8s.io/v1
 kind: GatewayClass
 metadata: {name: istio}
 spec: {controllerName: istio.io/gateway-controller}`),
-    doc(`apiVersion: gateway.networking.k8s.io/v1
+  doc(`apiVersion: gateway.networking.k8s.io/v1
 kind: GatewayClass
 metadata: {name: cdk8s-gateway}
 spec: {controllerName: cdk8s-gateway.dev/nginx-proxy}`),
-    doc(`apiVersion: gateway.networking.k8s.io/v1
+  doc(`apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
 metadata: {name: mesh-edge, namespace: app}
 spec:
   gatewayClassName: istio
   listeners: [{name: http, port: 80, protocol: HTTP}]`),
-    doc(`apiVersion: gateway.networking.k8s.io/v1
+  doc(`apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
 metadata: {name: edge, namespace: app}
 spec:
   gatewayClassName: cdk8s-gateway
   listeners: [{name: http, port: 80, protocol: HTTP}]`),
-    doc(`apiVersion: v1
+  doc(`apiVersion: v1
 kind: Service
 metadata: {name: web, namespace: app}
 spec: {ports: [{port: 80}]}`),
+];
+
+describe('explain: Gateways of several controllers', () => {
+  const input = [
+    ...TWO_CONTROLLERS,
     doc(`apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
 metadata: {name: web, namespace: app}
@@ -475,7 +480,6 @@ spec:
 });
 
 describe('explain: route options (cdk8s-gateway.dev/… annotations)', () => {
-  const doc = (y: string) => y.trim();
   const route = (name: string, gateway: string, annotations: string) =>
     doc(`apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
@@ -487,30 +491,7 @@ spec:
   parentRefs: [{name: ${gateway}}]
   rules: [{matches: [{path: {type: PathPrefix, value: /${name}}}], backendRefs: [{name: web, port: 80}]}]`);
   const input = [
-    doc(`apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {name: istio}
-spec: {controllerName: istio.io/gateway-controller}`),
-    doc(`apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {name: cdk8s-gateway}
-spec: {controllerName: cdk8s-gateway.dev/nginx-proxy}`),
-    doc(`apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: edge, namespace: app}
-spec:
-  gatewayClassName: cdk8s-gateway
-  listeners: [{name: http, port: 80, protocol: HTTP}]`),
-    doc(`apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: mesh-edge, namespace: app}
-spec:
-  gatewayClassName: istio
-  listeners: [{name: http, port: 80, protocol: HTTP}]`),
-    doc(`apiVersion: v1
-kind: Service
-metadata: {name: web, namespace: app}
-spec: {ports: [{port: 80}]}`),
+    ...TWO_CONTROLLERS,
     route('uploads', 'edge', `cdk8s-gateway.dev/max-request-body-size: 8Mi, cdk8s-gateway.dev/client-body-buffer-size: 16Ki, cdk8s-gateway.dev/allow-source-ranges: "192.168.1.7, 10.0.0.0/8", cdk8s-gateway.dev/deny-source-ranges: 10.1.0.0/16`),
     route('big', 'edge', `cdk8s-gateway.dev/max-request-body-size: "0"`),
     route('broken', 'edge', `cdk8s-gateway.dev/max-request-body-size: 10m`),

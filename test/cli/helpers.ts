@@ -31,8 +31,17 @@ export function tempTree(files: Record<string, string>): string {
   return writeTempTree(files, 'cdk8s-gateway-cli-');
 }
 
-/** A small valid setup: Gateway + Service + HTTPRoute in namespace `ns`, as YAML documents. */
-export function smallSetup(ns = 'app', extraRoute = ''): string {
+/** The GatewayClass `cdk8s-gateway` of the built-in controller, as one YAML document (no separator). */
+export const BUILTIN_CLASS = `apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata:
+  name: cdk8s-gateway
+spec:
+  controllerName: cdk8s-gateway.dev/nginx-proxy
+`;
+
+/** A small valid setup: Gateway (its listener on `port`) + Service + HTTPRoute in namespace `ns`, as YAML documents. */
+export function smallSetup(ns = 'app', extraRoute = '', port = 80): string {
   return `apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
 metadata:
@@ -42,7 +51,7 @@ spec:
   gatewayClassName: cdk8s-gateway
   listeners:
     - name: http
-      port: 80
+      port: ${port}
       protocol: HTTP
 ---
 apiVersion: v1

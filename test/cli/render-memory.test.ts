@@ -3,49 +3,9 @@ import * as vm from 'vm';
 import { collectGarbage } from '../../src/cli/heap';
 import * as input from '../../src/cli/input';
 import { RENDER_HEAP_GROWING_PERCENT } from '../../src/cli/render';
-import { cli, tempTree } from './helpers';
+import { BUILTIN_CLASS, cli, smallSetup, tempTree } from './helpers';
 
-const INPUT = `apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata:
-  name: cdk8s-gateway
-spec:
-  controllerName: cdk8s-gateway.dev/nginx-proxy
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata:
-  name: gw
-  namespace: a
-spec:
-  gatewayClassName: cdk8s-gateway
-  listeners:
-    - name: http
-      port: 80
-      protocol: HTTP
----
-apiVersion: v1
-kind: Service
-metadata:
-  name: web
-  namespace: a
-spec:
-  ports:
-    - port: 80
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata:
-  name: web
-  namespace: a
-spec:
-  parentRefs:
-    - name: gw
-  rules:
-    - backendRefs:
-        - name: web
-          port: 80
-`;
+const INPUT = `${BUILTIN_CLASS}---\n${smallSetup('a')}`;
 
 describe('render on large inputs', () => {
   test('the command bounds how far the heap grows between full collections while it runs, and puts V8 default back', async () => {

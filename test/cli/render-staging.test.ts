@@ -1,55 +1,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { STAGING_PREFIX } from '../../src/cli/render';
-import { cli, tempTree } from './helpers';
+import { BUILTIN_CLASS, cli, smallSetup, tempTree } from './helpers';
 
 // Two Gateways: `a/gw` renders cleanly and is staged first; `b/gw` (when `port` is 8081, the data
 // plane's health port) has an error only the renderer finds, after `a/gw` was written to staging.
-const input = (port: number): string => `apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata:
-  name: cdk8s-gateway
-spec:
-  controllerName: cdk8s-gateway.dev/nginx-proxy
-${['a', 'b']
-  .map(
-    (ns) => `---
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata:
-  name: gw
-  namespace: ${ns}
-spec:
-  gatewayClassName: cdk8s-gateway
-  listeners:
-    - name: http
-      port: ${ns === 'a' ? 80 : port}
-      protocol: HTTP
----
-apiVersion: v1
-kind: Service
-metadata:
-  name: web
-  namespace: ${ns}
-spec:
-  ports:
-    - port: 80
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata:
-  name: web
-  namespace: ${ns}
-spec:
-  parentRefs:
-    - name: gw
-  rules:
-    - backendRefs:
-        - name: web
-          port: 80
-`,
-  )
-  .join('')}`;
+const input = (port: number): string => `${BUILTIN_CLASS}${['a', 'b'].map((ns) => `---\n${smallSetup(ns, '', ns === 'a' ? 80 : port)}`).join('')}`;
 
 const staged = (out: string): string[] => (fs.existsSync(out) ? fs.readdirSync(out).filter((f) => f.startsWith(STAGING_PREFIX)) : []);
 

@@ -3,15 +3,8 @@ import * as path from 'path';
 import { request, startEcho } from '../harness/echo';
 import { describeNginx, freeOffset, startNginx } from '../harness/nginx';
 import { selfSigned } from '../harness/openssl';
-import { cli, tempTree } from './helpers';
+import { BUILTIN_CLASS, cli, tempTree } from './helpers';
 
-const CLASS = `apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata:
-  name: cdk8s-gateway
-spec:
-  controllerName: cdk8s-gateway.dev/nginx-proxy
-`;
 
 function site(cert?: { cert: string; key: string }): string {
   const tlsSecret = cert
@@ -27,7 +20,7 @@ data:
   tls.key: ${Buffer.from(cert.key).toString('base64')}
 `
     : '';
-  return `${CLASS}---
+  return `${BUILTIN_CLASS}---
 apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
 metadata:
@@ -117,7 +110,7 @@ test('usage errors: --max-request-body-size takes a Kubernetes quantity, the fix
 });
 
 /** One HTTP listener, one route to `upload` and one to `limited`, whose own limit is 4Ki (annotation). */
-const UPLOADS = `${CLASS}---
+const UPLOADS = `${BUILTIN_CLASS}---
 apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
 metadata: {name: gw, namespace: web}
