@@ -1,9 +1,9 @@
 /**
  * The renderer's line helpers: `block` indents a body; `blockText` writes the same text without an
- * indented copy of each line; a written block (`written`) stands for the lines of a block, in
+ * indented copy of each line; a written block (`writtenBlock`) stands for the lines of a block, in
  * nginx.conf and in include files alike.
  */
-import { block, blockText, Line, unwritten, WrittenBlock, written, writtenBlock } from '../../src/render/nginx/context';
+import { block, blockText, Line, unwritten, WrittenBlock, writtenBlock } from '../../src/render/nginx/context';
 import { packBody, partFiles } from '../../src/render/nginx/split';
 
 describe('block / blockText', () => {
@@ -26,6 +26,17 @@ describe('block / blockText', () => {
     expect(blockText('stream', pieces as string[][], '    ')).toBe(block('stream', flat, '    ').join('\n'));
   });
 });
+
+/**
+ * The reference: the lines of a block (`block`'s result) as one written block for `indent` — each
+ * non-empty line after the indent, joined by newlines — or the lines as they are when they are not
+ * one block at depth 0 or one holds a newline.
+ */
+function written(lines: readonly string[], indent = ''): Line[] {
+  const head = lines[0];
+  if (lines.length < 2 || /^\s|^#/.test(head) || !head.endsWith('{') || lines[lines.length - 1] !== '}' || lines.some((l) => l.includes('\n'))) return [...lines];
+  return [{ text: lines.map((l) => (l ? indent + l : l)).join('\n'), indent }];
+}
 
 describe('written blocks', () => {
   const server = block('server', ['listen 80;', '', ...block('location /', ['return 404;']), '', '']);

@@ -279,9 +279,9 @@ export function block(head: string, body: readonly string[], indent = '  '): str
 
 /**
  * A block already written: the lines `block` returned, each non-empty one after `indent`, joined by
- * newlines. A server is written as soon as it is rendered, so that its lines are not kept (and
- * copied by every garbage collection) until the whole configuration is. Where a list of lines
- * holds one, it stands for those lines.
+ * newlines (see {@link writtenBlock}). A server is written as soon as it is rendered, so that its
+ * lines are not kept (and copied by every garbage collection) until the whole configuration is.
+ * Where a list of lines holds one, it stands for those lines.
  */
 export interface WrittenBlock {
   readonly text: string;
@@ -307,23 +307,14 @@ function indentedJoin(lines: readonly string[], indent: string): string {
 }
 
 /**
- * The lines of a block (`block`'s result: its head at depth 0, its body indented, its `}`) as one
- * {@link WrittenBlock}, to be placed where `indent` is their indentation (see {@link blockText}).
- * Lines of another shape stay as they are, and so do lines of which one holds a newline (no line
- * the renderer writes does): written, it would read as two lines.
- */
-export function written(lines: readonly string[], indent = ''): Line[] {
-  const head = lines[0];
-  if (lines.length < 2 || /^\s|^#/.test(head) || !head.endsWith('{') || lines[lines.length - 1] !== '}' || lines.some((l) => l.includes('\n'))) return [...lines];
-  return [{ text: indentedJoin(lines, indent), indent }];
-}
-
-/**
- * `written(block(head, body), indent)` without the block's indented copy of every line: the body is
- * written at the block's inner indent directly.
+ * The lines `block(head, body)` returns as one {@link WrittenBlock}, to be placed where `indent` is
+ * their indentation (see {@link blockText}), written at the block's inner indent directly (no
+ * indented copy of every line). A head that does not start a block at depth 0 (indented, a
+ * comment) or a line holding a newline (no line the renderer writes does: written, it would read as
+ * two lines) leaves the lines as they are.
  */
 export function writtenBlock(head: string, body: readonly string[], indent = ''): Line[] {
-  if (/^\s|^#|\n/.test(head) || body.some((l) => l.includes('\n'))) return written(block(head, body), indent);
+  if (/^\s|^#|\n/.test(head) || body.some((l) => l.includes('\n'))) return block(head, body);
   const open = `${indent}${head} {`;
   const close = `${indent}}`;
   return [{ text: body.length ? `${open}\n${indentedJoin(body, `${indent}  `)}\n${close}` : `${open}\n${close}`, indent }];
@@ -372,7 +363,7 @@ export function blockText(head: string, bodies: readonly (readonly Line[])[], in
         out.push(l.text);
       } else if (!l.indent) {
         flush();
-        // a written block's lines hold no newline (see written): each newline starts a line, empty when another follows
+        // a written block's lines hold no newline (see writtenBlock): each newline starts a line, empty when another follows
         const first = l.text === '' || l.text.startsWith('\n') ? '' : indent;
         // the separator as a replacement string (no call per line) unless it holds a `$` pattern
         out.push(first + (separator.includes('$') ? l.text.replace(/\n(?=[^\n])/g, () => separator) : l.text.replace(/\n(?=[^\n])/g, separator)));
