@@ -9,7 +9,11 @@
  * - `proxy`:      as `constructs` plus a `GatewayProxy` on the Gateway, i.e. what users run: synth,
  *                 validation and the nginx compile into the proxy's ConfigMap (the target is measured
  *                 on this one);
- * - `compile`:    `compileNginx` alone on the synthesized objects of `constructs` (for the breakdown).
+ * - `compile`:    `compileNginx` alone on the synthesized objects of `constructs` (for the breakdown);
+ * - `raw-output`: the objects `proxy` synthesizes (taken once per size, outside the timing) written
+ *                 back as raw ApiObjects, `app.synthYaml()`: what cdk8s costs to emit byte-identical
+ *                 YAML without this library (checked equal to `proxy`'s). `proxy` ÷ `raw-output` is
+ *                 what the library itself adds; the target stays measured against `baseline`.
  *
  * Same process, alternating runs, median of R. The ratios are against `baseline` of the same run.
  * Besides the wall time, each run's CPU time of the process (`process.cpuUsage`, user + system, the
@@ -112,6 +116,18 @@ function constructApp(n: number, proxy: boolean): App {
 const constructs = (n: number): string => constructApp(n, false).synthYaml();
 const proxy = (n: number): string => constructApp(n, true).synthYaml();
 
+/** The objects `proxy` synthesizes at `n` routes, as plain JSON (for the `raw-output` mode). */
+function proxyOutput(n: number): Record<string, any>[] {
+  return JSON.parse(JSON.stringify(constructApp(n, true).charts.flatMap((c) => c.toJson())));
+}
+
+function rawOutput(docs: readonly Record<string, any>[]): string {
+  const app = new App({ outdir: '.tmp/bench' });
+  const chart = new Chart(app, 'bench');
+  docs.forEach((d, i) => new ApiObject(chart, `o${i}`, d as any));
+  return app.synthYaml();
+}
+
 /** Objects for the `compile` mode (synthesized once per size, outside the timing). */
 function objectsOf(n: number): KubeObject[] {
   return constructApp(n, false).charts.flatMap((c) => c.toJson()) as KubeObject[];
@@ -152,7 +168,7 @@ process.on('exit', () => {
   if (suppressedWarnings) writeStderr(`(${suppressedWarnings} cdk8s-gateway warnings not shown, e.g. to apply the proxy's large ConfigMap server-side)\n`);
 });
 
-const MODES = ['baseline', 'constructs', 'proxy', 'compile'] as const;
+const MODES = ['baseline', 'constructs', 'proxy', 'compile', 'raw-output'] as const;
 type Mode = (typeof MODES)[number];
 
 const args = process.argv.slice(2);
@@ -175,6 +191,10 @@ const isolate = args.includes('--isolate');
  * mode's run, and no run profits from an earlier one of the same mode. Costs a process start
  * (≈ 3 s with the TypeScript transpile) per run and mode.
  */
+function msKey(m: Mode): 'baselineMs' | 'constructsMs' | 'proxyMs' | 'compileMs' | 'rawOutputMs' {
+  return m === 'raw-output' ? 'rawOutputMs' : `${m}Ms`;
+}
+
 function timeInChild(n: number, m: Mode): { wall: number; cpu: number } {
   const out = path.join(os.tmpdir(), `cdk8s-gateway-synth-bench-${process.pid}.json`);
   const r = spawnSync(process.execPath, ['-r', 'ts-node/register', __filename, String(n), '--only', m, '--runs', '1', '--gateways', gatewaysFlag, '--json', out], {
@@ -185,7 +205,7 @@ function timeInChild(n: number, m: Mode): { wall: number; cpu: number } {
   if (r.status !== 0) throw new Error(`--isolate: the run of ${m} at ${n} routes exited with ${r.status ?? r.signal}:\n${r.stderr}`);
   const [row] = JSON.parse(fs.readFileSync(out, 'utf8')) as Row[];
   fs.rmSync(out);
-  const key = `${m}Ms` as 'baselineMs' | 'constructsMs' | 'proxyMs' | 'compileMs';
+  const key = msKey(m);
   return { wall: row[key]!, cpu: row.cpu![key]! };
 }
 
@@ -193,6 +213,7 @@ function timeInChild(n: number, m: Mode): { wall: number; cpu: number } {
 {
   const y = proxy(20);
   if (!y.includes('kind: ConfigMap') || !y.includes('/svc19') || !y.includes('x-tenant')) throw new Error('GatewayProxy output does not contain the compiled routes');
+  if (rawOutput(proxyOutput(20)) !== y) throw new Error('raw-output: the raw ApiObjects do not synthesize the same YAML as the proxy mode');
 }
 // warm-up (JIT, lazy schema/CEL compilation)
 for (let k = 0; k < 2; k++) {
@@ -200,6 +221,7 @@ for (let k = 0; k < 2; k++) {
   constructs(50);
   proxy(50);
   compile(objectsOf(50));
+  rawOutput(proxyOutput(50));
 }
 
 interface Row {
@@ -208,12 +230,15 @@ interface Row {
   constructsMs?: number;
   proxyMs?: number;
   compileMs?: number;
+  rawOutputMs?: number;
   constructsRatio?: number;
   proxyRatio?: number;
+  /** proxy ÷ raw-output: what the library adds to emitting the same YAML */
+  proxyOverRawOutput?: number;
   proxyUsPerRoute?: number;
   proxyMarginalUsPerRoute?: number;
   /** the same medians in CPU time of the process (see above) */
-  cpu?: { baselineMs?: number; constructsMs?: number; proxyMs?: number; compileMs?: number; constructsRatio?: number; proxyRatio?: number };
+  cpu?: { baselineMs?: number; constructsMs?: number; proxyMs?: number; compileMs?: number; rawOutputMs?: number; constructsRatio?: number; proxyRatio?: number; proxyOverRawOutput?: number };
   /** the load average (1 min) before and after the size's runs */
   load?: [number, number];
 }
@@ -221,28 +246,31 @@ const rows: Row[] = [];
 const f1 = (x: number | undefined) => (x === undefined ? '-' : x.toFixed(1));
 console.log(`node ${process.version}, ${runs} runs per mode and size, median; modes: ${modes.join(', ')}; gateways: ${gatewaysFlag === 'per-1000' ? 'one per 1,000 routes' : gatewaysFlag}${isolate ? '; each run in a process of its own' : ''}`);
 for (const n of ns) {
-  const samples: Record<Mode, number[]> = { baseline: [], constructs: [], proxy: [], compile: [] };
-  const cpuSamples: Record<Mode, number[]> = { baseline: [], constructs: [], proxy: [], compile: [] };
+  const samples: Record<Mode, number[]> = { baseline: [], constructs: [], proxy: [], compile: [], 'raw-output': [] };
+  const cpuSamples: Record<Mode, number[]> = { baseline: [], constructs: [], proxy: [], compile: [], 'raw-output': [] };
   const load0 = os.loadavg()[0];
   const objects = modes.includes('compile') && !isolate ? objectsOf(n) : [];
+  const output = modes.includes('raw-output') && !isolate ? proxyOutput(n) : [];
   for (let r = 0; r < runs; r++) {
     // alternate the modes within a run, so slow phases of the machine hit all of them
     for (const m of modes) {
-      const fn = m === 'baseline' ? () => baseline(n) : m === 'constructs' ? () => constructs(n) : m === 'proxy' ? () => proxy(n) : () => compile(objects);
+      const fn = m === 'baseline' ? () => baseline(n) : m === 'constructs' ? () => constructs(n) : m === 'proxy' ? () => proxy(n) : m === 'compile' ? () => compile(objects) : () => rawOutput(output);
       const t = isolate ? timeInChild(n, m) : time(fn);
       samples[m].push(t.wall);
       cpuSamples[m].push(t.cpu);
     }
   }
   const med = (m: Mode, from = samples) => (from[m].length ? +median(from[m]).toFixed(1) : undefined);
-  const row: Row = { routes: n, baselineMs: med('baseline'), constructsMs: med('constructs'), proxyMs: med('proxy'), compileMs: med('compile') };
-  const cpu: NonNullable<Row['cpu']> = { baselineMs: med('baseline', cpuSamples), constructsMs: med('constructs', cpuSamples), proxyMs: med('proxy', cpuSamples), compileMs: med('compile', cpuSamples) };
+  const row: Row = { routes: n, baselineMs: med('baseline'), constructsMs: med('constructs'), proxyMs: med('proxy'), compileMs: med('compile'), rawOutputMs: med('raw-output') };
+  const cpu: NonNullable<Row['cpu']> = { baselineMs: med('baseline', cpuSamples), constructsMs: med('constructs', cpuSamples), proxyMs: med('proxy', cpuSamples), compileMs: med('compile', cpuSamples), rawOutputMs: med('raw-output', cpuSamples) };
   if (cpu.baselineMs && cpu.constructsMs) cpu.constructsRatio = +(cpu.constructsMs / cpu.baselineMs).toFixed(2);
   if (cpu.baselineMs && cpu.proxyMs) cpu.proxyRatio = +(cpu.proxyMs / cpu.baselineMs).toFixed(2);
+  if (cpu.rawOutputMs && cpu.proxyMs) cpu.proxyOverRawOutput = +(cpu.proxyMs / cpu.rawOutputMs).toFixed(2);
   row.cpu = cpu;
   row.load = [+load0.toFixed(2), +os.loadavg()[0].toFixed(2)];
   if (row.baselineMs && row.constructsMs) row.constructsRatio = +(row.constructsMs / row.baselineMs).toFixed(2);
   if (row.baselineMs && row.proxyMs) row.proxyRatio = +(row.proxyMs / row.baselineMs).toFixed(2);
+  if (row.rawOutputMs && row.proxyMs) row.proxyOverRawOutput = +(row.proxyMs / row.rawOutputMs).toFixed(2);
   if (row.proxyMs) row.proxyUsPerRoute = Math.round((row.proxyMs * 1000) / n);
   const prev = rows[rows.length - 1];
   if (prev?.proxyMs && row.proxyMs) row.proxyMarginalUsPerRoute = Math.round(((row.proxyMs - prev.proxyMs) * 1000) / (n - prev.routes));
@@ -250,11 +278,11 @@ for (const n of ns) {
   console.log(
     `${String(n).padStart(5)} routes: baseline ${f1(row.baselineMs).padStart(7)} ms | constructs ${f1(row.constructsMs).padStart(7)} ms (${row.constructsRatio ?? '-'}×)` +
       ` | proxy ${f1(row.proxyMs).padStart(7)} ms (${row.proxyRatio ?? '-'}×, ${row.proxyUsPerRoute ?? '-'} µs/route, marginal ${row.proxyMarginalUsPerRoute ?? '-'} µs/route)` +
-      ` | compileNginx ${f1(row.compileMs).padStart(7)} ms`,
+      ` | compileNginx ${f1(row.compileMs).padStart(7)} ms | raw-output ${f1(row.rawOutputMs).padStart(7)} ms (proxy ÷ it ${row.proxyOverRawOutput ?? '-'}×)`,
   );
   console.log(
     `${' '.repeat(5)}    cpu time: baseline ${f1(cpu.baselineMs).padStart(7)} ms | constructs ${f1(cpu.constructsMs).padStart(7)} ms (${cpu.constructsRatio ?? '-'}×)` +
-      ` | proxy ${f1(cpu.proxyMs).padStart(7)} ms (${cpu.proxyRatio ?? '-'}×) | compileNginx ${f1(cpu.compileMs).padStart(7)} ms | load average ${row.load[0]} → ${row.load[1]}`,
+      ` | proxy ${f1(cpu.proxyMs).padStart(7)} ms (${cpu.proxyRatio ?? '-'}×) | compileNginx ${f1(cpu.compileMs).padStart(7)} ms | raw-output ${f1(cpu.rawOutputMs).padStart(7)} ms (${cpu.proxyOverRawOutput ?? '-'}×) | load average ${row.load[0]} → ${row.load[1]}`,
   );
 }
 /** Issue 15's targets: the proxy mode against the baseline, ≤ 1.5× at 1,000 routes and ≤ 2× at 10,000. */
