@@ -111,30 +111,39 @@ describeNginx('scenario 5 imported and served by nginx', () => {
     const files: Record<string, string> = {};
     for (const [rel, text] of Object.entries(readTree(INPUT))) files[rel] = text;
     const s = await importAndServe(files, ['kans/svc-v1:80', 'kans/svc-v2:80', 'kans/api:8080'], { tcp: ['tcp/foo-svc:8080', 'tcp/bar-svc:8090'], ports: [80, 443, 8080, 8090] });
+    // which request a connection error (not an assertion) came from, with nginx's error log: a
+    // `read ECONNRESET` once failed this test in CI without saying where
+    let step = 'start';
     try {
       const http = 80 + s.offset;
       const tls = 443 + s.offset;
       for (const p of ['/', '/api/users?id=1', '/x']) {
+        step = `http GET ${p}`;
         const r = await request(http, p, { host: 'kans.com' });
         expect(r.status).toBe(308);
         expect(r.headers.location).toBe(`https://kans.com${p}`);
       }
+      step = 'https GET /api/users?id=1';
       const api = await httpsGet(tls, 'kans.com', '/api/users?id=1');
       expect(api.status).toBe(200);
       expect(api.headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');
       expect(api.echo).toMatchObject({ name: 'kans/api:8080', path: '/users?id=1' });
+      step = 'https GET /api';
       const apiRoot = await httpsGet(tls, 'kans.com', '/api');
       expect(apiRoot.echo).toMatchObject({ name: 'kans/api:8080', path: '/' });
       // /apix is not under /api (ingress-nginx's regex /api(/|$) did not match it either)
+      step = 'https GET /apix';
       const apix = await httpsGet(tls, 'kans.com', '/apix');
       expect(apix.echo?.name).toMatch(/^kans\/svc-v[12]:80$/);
       expect(apix.echo?.path).toBe('/apix');
       // the approximation the report states: /API/users went to api under ingress-nginx (~*)
+      step = 'https GET /API/users';
       const upper = await httpsGet(tls, 'kans.com', '/API/users');
       expect(upper.echo?.name).toMatch(/^kans\/svc-v[12]:80$/);
       const n = 1000;
       let canary = 0;
       for (let i = 0; i < n; i++) {
+        step = `https GET /page/${i} (request ${i + 1} of ${n})`;
         const r = await httpsGet(tls, 'kans.com', `/page/${i}`);
         expect(r.status).toBe(200);
         if (r.echo!.name === 'kans/svc-v2:80') canary++;
@@ -144,6 +153,7 @@ describeNginx('scenario 5 imported and served by nginx', () => {
       expect(canary).toBeGreaterThanOrEqual(lo);
       expect(canary).toBeLessThanOrEqual(hi);
       for (const [port, name] of [[8080, 'tcp/foo-svc:8080'], [8090, 'tcp/bar-svc:8090']] as const) {
+        step = `tcp ${port}`;
         const got = await new Promise<string>((resolve, reject) => {
           const sock = net.connect(port + s.offset, '127.0.0.1', () => sock.write('ping'));
           sock.on('data', (d) => {
@@ -154,6 +164,9 @@ describeNginx('scenario 5 imported and served by nginx', () => {
         });
         expect(got).toBe(`${name}:ping`);
       }
+    } catch (e) {
+      if (e instanceof Error && !('matcherResult' in e)) throw new Error(`${step}: ${e.message}\nnginx error log (end):\n${s.nginx.errorLog().slice(-4000)}`);
+      throw e;
     } finally {
       await s.stop();
     }
