@@ -16,10 +16,13 @@
  * measured in the same run (`nginx -t` alternating with the generated configuration, the same
  * requests, RSS), and the `nginx -t` ratio generated ÷ expert is printed.
  *
- *   npx ts-node --project tsconfig.dev.json bench/nginx-scale.ts [N...] [--variant distinct|one-path] [--runs R] [--workers W] [--json FILE] [--write DIR]
+ *   npx ts-node --project tsconfig.dev.json bench/nginx-scale.ts [N...] [--variant distinct|one-path] [--runs R] [--workers W] [--json FILE] [--write DIR] [--decompose]
  *
  * `nginx -t` is timed by the wall clock and by its CPU time (`perf stat -e task-clock`, or
  * `/usr/bin/time` user + system), which other load on the machine inflates far less.
+ * `--decompose` also times `nginx -t` of both configurations without upstream registrations (see
+ * {@link withoutRegistrations}), alternating with the full ones, and prints the per-route cost of that
+ * part and of the registrations (full − free) for each size: what grows with the route count.
  * `--write DIR` keeps both configurations of every size as nginx prefixes,
  * `DIR/<variant>-<N>-generated` and `DIR/<variant>-<N>-expert` (e.g. for callgrind on `nginx -t`).
  *
@@ -160,6 +163,23 @@ function nginxTest(nginx: string, files: Readonly<Record<string, string>>): { ok
   }
 }
 
+/**
+ * The configuration without what makes nginx register upstreams (`ngx_http_upstream_add`, which
+ * searches every upstream registered so far: n²/2 steps per round, see docs/benchmarks.md): every
+ * http `upstream` block removed and every `proxy_pass` / `grpc_pass` without variables answering
+ * `return 204` instead. Everything else — maps, locations, conditions, `if` blocks — stays, so the
+ * difference to the full configuration's `nginx -t` is the registrations' cost. For timing only.
+ */
+function withoutRegistrations(files: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, text] of Object.entries(files)) {
+    out[name] = name === 'nginx.conf' || name.endsWith('.conf')
+      ? text.replace(/^[ \t]*upstream[ \t]+[^\s{]+[ \t]*\{[^}]*\}[ \t]*\n/gm, '').replace(/\b(?:proxy_pass|grpc_pass)[ \t]+[^;$]+;/g, 'return 204;')
+      : text;
+  }
+  return out;
+}
+
 /** How {@link nginxTest} takes the CPU time: a command prefix and a parser of its stderr. */
 const cpuTimer: { cmd: string[]; parse: (stderr: string) => { cpuMs?: number; rest: string }; name: string } = (() => {
   const perf = findBinary('perf', ['/usr/bin']);
@@ -252,6 +272,8 @@ interface Row {
   /** generated ÷ expert `nginx -t` CPU time (medians) */
   nginxTestCpuRatio?: number;
   perRequest?: { generated: PerRequest; expert: PerRequest; rpsRatio?: number; p99Ratio?: number; instructionRatio?: number };
+  /** `--decompose`: `nginx -t` of the configurations without upstream registrations (medians) */
+  withoutRegistrations?: { generated: { nginxTestMs: number; nginxTestCpuMs?: number }; expert: { nginxTestMs: number; nginxTestCpuMs?: number } };
 }
 
 interface LoadOptions {
@@ -342,7 +364,7 @@ async function serve(nginx: string, files: Readonly<Record<string, string>>, por
   }
 }
 
-async function measure(nginx: string, backendAddress: string, n: number, variant: Variant, runs: number, workerCount: number, load?: LoadOptions, writeDir?: string): Promise<Row> {
+async function measure(nginx: string, backendAddress: string, n: number, variant: Variant, runs: number, workerCount: number, load?: LoadOptions, writeDir?: string, decompose = false): Promise<Row> {
   const objs = objects(n, variant);
   const backends: Record<string, string> = {};
   for (let i = 0; i < n; i++) backends[`${NS}/svc${i}:8080`] = backendAddress;
@@ -372,14 +394,19 @@ async function measure(nginx: string, backendAddress: string, n: number, variant
   const expertTests: number[] = [];
   const cpu: number[] = [];
   const expertCpu: number[] = [];
+  const free = { generated: { files: withoutRegistrations(gw.files), ms: [] as number[], cpu: [] as number[] }, expert: { files: withoutRegistrations(expert), ms: [] as number[], cpu: [] as number[] } };
+  if (decompose && /\bupstream\s+\S+\s*\{|\b(?:proxy|grpc)_pass\s+[^;$]+;/.test(Object.values(free.generated.files).join('\n'))) throw new Error('--decompose: registrations left in the generated configuration');
   for (let r = 0; r < runs; r++) {
-    for (const [files, into, cpuInto, label] of [[gw.files, tests, cpu, 'generated'], [expert, expertTests, expertCpu, 'expert']] as const) {
+    const order = [[gw.files, tests, cpu, 'generated'], [expert, expertTests, expertCpu, 'expert']] as [Readonly<Record<string, string>>, number[], number[], string][];
+    if (decompose) order.push([free.generated.files, free.generated.ms, free.generated.cpu, 'generated without registrations'], [free.expert.files, free.expert.ms, free.expert.cpu, 'expert without registrations']);
+    for (const [files, into, cpuInto, label] of order) {
       const t = nginxTest(nginx, files);
       if (!t.ok) throw new Error(`nginx -t (${label}) failed: ${t.output}`);
       into.push(t.ms);
       if (t.cpuMs !== undefined) cpuInto.push(t.cpuMs);
     }
   }
+  const freeOf = (x: { ms: number[]; cpu: number[] }) => ({ nginxTestMs: Math.round(median(x.ms)), ...(x.cpu.length === runs ? { nginxTestCpuMs: Math.round(median(x.cpu)) } : {}) });
   const cpuMs = cpu.length === runs ? median(cpu) : undefined;
   const expertCpuMs = expertCpu.length === runs ? median(expertCpu) : undefined;
   const served = await serve(nginx, gw.files, 80 + offset, n, variant, workerCount, 'generated');
@@ -399,6 +426,7 @@ async function measure(nginx: string, backendAddress: string, n: number, variant
     nginxTestRatio: +(nginxTestMs / expertMs).toFixed(2),
     ...(cpuMs !== undefined && expertCpuMs ? { nginxTestCpuRatio: +(cpuMs / expertCpuMs).toFixed(2) } : {}),
     ...(pr ? { perRequest: pr } : {}),
+    ...(decompose ? { withoutRegistrations: { generated: freeOf(free.generated), expert: freeOf(free.expert) } } : {}),
   };
 }
 
@@ -440,7 +468,7 @@ async function main(): Promise<void> {
   try {
     for (const variant of variants) {
       for (const n of ns) {
-        const row = await measure(nginx, backend.address, n, variant, runs, workerCount, load, writeDir);
+        const row = await measure(nginx, backend.address, n, variant, runs, workerCount, load, writeDir, args.includes('--decompose'));
         rows.push(row);
         const w = row.workers > 1 ? `${row.workers} workers` : 'worker';
         console.log(
@@ -480,6 +508,22 @@ async function main(): Promise<void> {
       console.log(`${v}: nginx -t per route ${vs.map((r) => `${r.routes}: ${((r.nginxTestMs / r.routes) * 1000).toFixed(0)} µs`).join(', ')} (expert ${vs.map((r) => `${((r.expert.nginxTestMs / r.routes) * 1000).toFixed(0)} µs`).join(', ')})`);
       if (vs.every((r) => r.nginxTestCpuMs !== undefined && r.expert.nginxTestCpuMs !== undefined)) {
         console.log(`${v}: nginx -t CPU per route ${vs.map((r) => `${r.routes}: ${((r.nginxTestCpuMs! / r.routes) * 1000).toFixed(0)} µs`).join(', ')} (expert ${vs.map((r) => `${((r.expert.nginxTestCpuMs! / r.routes) * 1000).toFixed(0)} µs`).join(', ')})`);
+      }
+      if (vs.every((r) => r.withoutRegistrations)) {
+        // CPU time when every run has it, else the wall clock
+        const cpuAll = vs.every((r) => r.nginxTestCpuMs !== undefined && r.expert.nginxTestCpuMs !== undefined && r.withoutRegistrations!.generated.nginxTestCpuMs !== undefined && r.withoutRegistrations!.expert.nginxTestCpuMs !== undefined);
+        const full = (r: Row, side: 'generated' | 'expert') => (side === 'generated' ? (cpuAll ? r.nginxTestCpuMs! : r.nginxTestMs) : cpuAll ? r.expert.nginxTestCpuMs! : r.expert.nginxTestMs);
+        const freeMs = (r: Row, side: 'generated' | 'expert') => (cpuAll ? r.withoutRegistrations![side].nginxTestCpuMs! : r.withoutRegistrations![side].nginxTestMs);
+        const us = (ms: number, n: number) => `${((ms / n) * 1000).toFixed(0)} µs`;
+        for (const side of ['generated', 'expert'] as const) {
+          const first = vs[0];
+          const last = vs[vs.length - 1];
+          const growth = (f: (r: Row) => number) => ((f(last) / last.routes) / (f(first) / first.routes)).toFixed(2);
+          console.log(
+            `${v} ${side}: nginx -t ${cpuAll ? 'CPU ' : ''}per route without registrations ${vs.map((r) => `${r.routes}: ${us(freeMs(r, side), r.routes)}`).join(', ')} (× ${growth((r) => freeMs(r, side))} from ${first.routes} to ${last.routes}); ` +
+              `registrations ${vs.map((r) => `${r.routes}: ${us(full(r, side) - freeMs(r, side), r.routes)}`).join(', ')} (× ${growth((r) => full(r, side) - freeMs(r, side))})`,
+          );
+        }
       }
     }
   }
