@@ -170,7 +170,6 @@ function routeEntries(ctx: Ctx, a: RouteAttachment, port: number, protocol: 'HTT
     const matches: Json[] = a.kind === 'GRPCRoute' && !rule.matches.length ? [{}] : rule.matches;
     matches: for (let mi = 0; mi < matches.length; mi++) {
       const m = matches[mi];
-      const field = (): string => `spec.rules[${rule.index}].matches[${mi}]`;
       const conditions: ConditionIR[] = [];
       let pathType: 'Exact' | 'PathPrefix' | 'RegularExpression' = 'PathPrefix';
       let path = '/';
@@ -197,7 +196,7 @@ function routeEntries(ctx: Ctx, a: RouteAttachment, port: number, protocol: 'HTT
         const p = rec(m.path);
         const t = str(p.type) ?? 'PathPrefix';
         if (t !== 'Exact' && t !== 'PathPrefix' && t !== 'RegularExpression') {
-          unsupported(ctx, ref(), `${field()}.path.type`, `path match type ${t} is not supported; the match is not served`);
+          unsupported(ctx, ref(), `spec.rules[${rule.index}].matches[${mi}].path.type`, `path match type ${t} is not supported; the match is not served`);
           continue;
         }
         pathType = t;
@@ -214,7 +213,7 @@ function routeEntries(ctx: Ctx, a: RouteAttachment, port: number, protocol: 'HTT
         if (seen(conditions, headerStart, 'header', name)) continue;
         const type = str(h.type) ?? 'Exact';
         if (type !== 'Exact' && type !== 'RegularExpression') {
-          unsupported(ctx, ref(), `${field()}.headers`, `header match type ${type} is not supported; the match is not served`);
+          unsupported(ctx, ref(), `spec.rules[${rule.index}].matches[${mi}].headers`, `header match type ${type} is not supported; the match is not served`);
           continue matches;
         }
         conditions.push({ kind: 'header', name, type, value: str(h.value) ?? '' });
@@ -226,7 +225,7 @@ function routeEntries(ctx: Ctx, a: RouteAttachment, port: number, protocol: 'HTT
         if (seen(conditions, queryStart, 'query', name)) continue;
         const type = str(q.type) ?? 'Exact';
         if (type !== 'Exact' && type !== 'RegularExpression') {
-          unsupported(ctx, ref(), `${field()}.queryParams`, `query parameter match type ${type} is not supported; the match is not served`);
+          unsupported(ctx, ref(), `spec.rules[${rule.index}].matches[${mi}].queryParams`, `query parameter match type ${type} is not supported; the match is not served`);
           continue matches;
         }
         conditions.push({ kind: 'query', name, type, value: str(q.value) ?? '' });
