@@ -332,6 +332,16 @@ export function unwritten(b: WrittenBlock): string[] {
 }
 
 /**
+ * The written block at depth 0 (indent ''): its text without its indent, which every non-empty line
+ * starts with (see {@link writtenBlock}); the same lines as `unwritten(b)`, still written.
+ */
+export function atDepth0(b: WrittenBlock): WrittenBlock {
+  if (!b.indent) return b;
+  // an indent is spaces (no regex syntax); an empty line has none
+  return { text: b.text.slice(b.indent.length).replace(new RegExp(`\n${b.indent}`, 'g'), '\n'), indent: '' };
+}
+
+/**
  * `block(head, body).join('\n')` for a body given in pieces (concatenated), without an indented
  * copy of every line: each run of non-empty lines is joined with a newline and the indent as
  * separator, so the text is written once. For the outermost blocks (`http`, `stream`), whose

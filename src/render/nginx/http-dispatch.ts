@@ -27,15 +27,19 @@ export function renderLocations(ctx: RenderContext, port: HttpPortIR, s: HttpSer
     guarded: new Set(),
   };
   st.guarded = guardedActions(ctx, st);
-  // rendered in IR order (named location names depend on it), written in nginx's order
-  const rendered = s.locations.map((loc) => ({ loc, lines: renderLocation(ctx, st, loc) }));
-  const literalLocations = [
-    ...rendered.filter((r) => r.loc.kind !== 'regex').map((r) => ({ path: r.loc.path, exact: r.loc.kind === 'exact', lines: r.lines })),
-    ...st.internal.map((x) => ({ path: x.path, exact: true, lines: x.lines })),
-  ];
+  // rendered in IR order (named location names depend on it), written in nginx's order: the
+  // literal (exact, prefix) locations sorted, then the regex ones in IR order
+  const literalLocations: { path: string; exact: boolean; lines: readonly string[] }[] = [];
+  const regexLocations: (readonly string[])[] = [];
+  for (const loc of s.locations) {
+    const lines = renderLocation(ctx, st, loc);
+    if (loc.kind === 'regex') regexLocations.push(lines);
+    else literalLocations.push({ path: loc.path, exact: loc.kind === 'exact', lines });
+  }
+  for (const x of st.internal) literalLocations.push({ path: x.path, exact: true, lines: x.lines });
   const start = out.length;
   for (const x of nginxLocationOrder(literalLocations)) appendAll(out, x.lines);
-  for (const r of rendered) if (r.loc.kind === 'regex') appendAll(out, r.lines);
+  for (const lines of regexLocations) appendAll(out, lines);
   appendAll(out, st.namedBodies);
   if (st.namedBodies.length || refers404(out, start)) out.push(...block('location @gw_404', ['return 404;']));
   return out;
@@ -95,7 +99,7 @@ function renderLocation(ctx: RenderContext, st: ServerState, loc: LocationIR): s
     if (conds && !conds.length) break;
   }
   if (!cands.length) return block(head, ['return 404;']);
-  if (!cands[0].conds.length) return block(head, actionBody(ctx, st, st.actions.get(cands[0].action)!));
+  if (!cands[0].conds.length) return blockOf(head, inlineBody(ctx, st, undefined, cands[0].action)!);
   const last = cands[cands.length - 1];
   const conditional = last.conds.length ? cands : cands.slice(0, -1);
   if (conditional.length === 1 && last.conds.length) {
@@ -103,8 +107,8 @@ function renderLocation(ctx: RenderContext, st: ServerState, loc: LocationIR): s
     // an admin would write it (no jump to a named location, whose lookup is a linear scan by
     // name). Not when the action adds response headers: an `if` block inherits `add_header …
     // always`, which would decorate the 404.
-    const body = actionBody(ctx, st, st.actions.get(last.action)!);
-    if (!body.some((l) => l.startsWith('add_header '))) return block(head, appendAll(ifTestLines(ctx, last.conds, '404'), body));
+    const body = inlineBody(ctx, st, last.conds, last.action);
+    if (body) return blockOf(head, body);
   }
   // named locations in candidate order
   for (const c of cands) namedFor(ctx, st, c.action);
@@ -115,6 +119,54 @@ function renderLocation(ctx: RenderContext, st: ServerState, loc: LocationIR): s
   if (conditional.length === 1) return block(head, [...limit, ...ifDispatch(ctx, conditional[0].conds, namedFor(ctx, st, conditional[0].action), fallback)]);
   const target = dispatch(ctx, st, conditional, fallback);
   return block(head, [...limit, 'recursive_error_pages on;', `error_page 418 = ${target};`, 'return 418;']);
+}
+
+/**
+ * The body of a location that serves one action itself, indented as `block` indents it: the `if`
+ * tests of `conds` returning 404 (none when undefined), then the action's body; undefined when the
+ * action adds response headers after tests (see renderLocation). The locations of one match (`= /p`
+ * and `/p/`) have the same body: computed once per server, conditions and action.
+ */
+function inlineBody(ctx: RenderContext, st: ServerState, conds: readonly Cond[] | undefined, action: string): readonly string[] | undefined {
+  const memo = inlineBodies(st);
+  const key = conds ?? NO_CONDS;
+  let byAction = memo.get(key);
+  if (!byAction) memo.set(key, (byAction = new Map()));
+  const hit = byAction.get(action);
+  if (hit !== undefined) return hit ?? undefined;
+  const body = actionBody(ctx, st, st.actions.get(action)!);
+  let out: string[] | null = null;
+  if (!conds) out = indented(body);
+  else if (!body.some((l) => l.startsWith('add_header '))) out = indented(appendAll(ifTestLines(ctx, conds, '404'), body));
+  byAction.set(action, out);
+  return out ?? undefined;
+}
+
+const NO_CONDS: readonly Cond[] = [];
+
+/** {@link inlineBody}'s memo, per server (as its action bodies are). */
+const inlineMemos = new WeakMap<ServerState, Map<readonly Cond[], Map<string, string[] | null>>>();
+
+function inlineBodies(st: ServerState): Map<readonly Cond[], Map<string, string[] | null>> {
+  let m = inlineMemos.get(st);
+  if (!m) inlineMemos.set(st, (m = new Map()));
+  return m;
+}
+
+/** The lines as `block` indents a body (empty lines stay empty). */
+function indented(body: readonly string[]): string[] {
+  const out = new Array<string>(body.length);
+  for (let i = 0; i < body.length; i++) out[i] = body[i] ? `  ${body[i]}` : body[i];
+  return out;
+}
+
+/** `block(head, body)` for a body already indented ({@link indented}). */
+function blockOf(head: string, inner: readonly string[]): string[] {
+  const out = new Array<string>(inner.length + 2);
+  out[0] = `${head} {`;
+  for (let i = 0; i < inner.length; i++) out[i + 1] = inner[i];
+  out[inner.length + 1] = '}';
+  return out;
 }
 
 /** A candidate whose conditions render: its action and its distinct conditions. */
