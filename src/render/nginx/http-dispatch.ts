@@ -8,7 +8,7 @@ import { actionBody } from './http-actions';
 import { contentLengthGuard, dispatchingLocationLimit, guardedActions } from './http-client';
 import { ServerState } from './http-state';
 import { checkPcre } from './pcre';
-import { complex, escapeRegexLiteral, headerVariable, identifier, literal, pathValue, regex, UnsafeValueError } from './quote';
+import { complex, escapeRegexLiteral, headerVariable, identifier, literal, MAX_TOKEN, pathValue, regex, UnsafeValueError } from './quote';
 import { appendAll } from '../../model/arrays';
 
 /** The locations of a server, appended to `out` (its lines so far are not read). */
@@ -129,27 +129,32 @@ function renderLocation(ctx: RenderContext, st: ServerState, loc: LocationIR): s
  */
 function inlineBody(ctx: RenderContext, st: ServerState, conds: readonly Cond[] | undefined, action: string): readonly string[] | undefined {
   const memo = inlineBodies(st);
-  const key = conds ?? NO_CONDS;
-  let byAction = memo.get(key);
-  if (!byAction) memo.set(key, (byAction = new Map()));
-  const hit = byAction.get(action);
-  if (hit !== undefined) return hit ?? undefined;
+  if (!conds) {
+    let lines = memo.unconditional.get(action);
+    if (!lines) memo.unconditional.set(action, (lines = indented(actionBody(ctx, st, st.actions.get(action)!))));
+    return lines;
+  }
+  // conditions belong to one match, so to one action (another is computed each time)
+  const hit = memo.conditional.get(conds);
+  if (hit?.action === action) return hit.lines ?? undefined;
   const body = actionBody(ctx, st, st.actions.get(action)!);
-  let out: string[] | null = null;
-  if (!conds) out = indented(body);
-  else if (!body.some((l) => l.startsWith('add_header '))) out = indented(appendAll(ifTestLines(ctx, conds, '404'), body));
-  byAction.set(action, out);
-  return out ?? undefined;
+  const lines = body.some((l) => l.startsWith('add_header ')) ? null : indented(appendAll(ifTestLines(ctx, conds, '404'), body));
+  if (!hit) memo.conditional.set(conds, { action, lines });
+  return lines ?? undefined;
 }
 
-const NO_CONDS: readonly Cond[] = [];
+/** {@link inlineBody}'s memo of one server: bodies by action (no conditions), by conditions (with them). */
+interface InlineMemo {
+  readonly unconditional: Map<string, string[]>;
+  readonly conditional: Map<readonly Cond[], { readonly action: string; readonly lines: string[] | null }>;
+}
 
-/** {@link inlineBody}'s memo, per server (as its action bodies are). */
-const inlineMemos = new WeakMap<ServerState, Map<readonly Cond[], Map<string, string[] | null>>>();
+/** Per server (as its action bodies are), released with it. */
+const inlineMemos = new WeakMap<ServerState, InlineMemo>();
 
-function inlineBodies(st: ServerState): Map<readonly Cond[], Map<string, string[] | null>> {
+function inlineBodies(st: ServerState): InlineMemo {
   let m = inlineMemos.get(st);
-  if (!m) inlineMemos.set(st, (m = new Map()));
+  if (!m) inlineMemos.set(st, (m = { unconditional: new Map(), conditional: new Map() }));
   return m;
 }
 
@@ -454,8 +459,12 @@ function renderConditions(ctx: RenderContext, st: ServerState, c: CandidateIR): 
   return [...out.values()];
 }
 
+const UNRESERVED = /^[A-Za-z0-9_.~-]*$/;
+
 /** Percent-encoding-tolerant literal: each reserved character may also arrive as `%XX`. */
 function queryLiteral(v: string): string {
+  // the usual value (letters, digits, `_.~-`) stands for itself
+  if (UNRESERVED.test(v)) return v;
   let out = '';
   for (const ch of v) {
     if (/[A-Za-z0-9_.~-]/.test(ch)) out += ch;
@@ -635,8 +644,12 @@ function buildHeaderIndex(ctx: RenderContext): HeaderIndex {
         if (r) {
           try {
             checkValue(value);
-            hashKey(value);
-            complex(value, 'header value');
+            // a printable value grows at most 12 times once escaped (`$` → `${gw_dollar}`), plus
+            // quotes and `\`: a short one fits in a token, no need to write it to find out
+            if (value.length * 12 + 4 > MAX_TOKEN) {
+              hashKey(value);
+              complex(value, 'header value');
+            }
           } catch {
             r = false;
           }
