@@ -127,7 +127,9 @@ function buildGateway(g: ResolvedGateway, apiVersions: ApiVersionLookup, service
   const upstreams: UpstreamIR[] = [...ctx.used]
     .map((k) => {
       const m = ctx.upstreamParts.get(k)!;
-      return { name: ctx.upstreamNames.get(k)!, key: k, namespace: m.namespace, service: m.service, port: m.port, kind: serviceImports.has(`${m.namespace}/${m.service}`) ? ('ServiceImport' as const) : ('Service' as const) };
+      // (usually no ServiceImport at all: then no key to look up)
+      const kind = serviceImports.size && serviceImports.has(`${m.namespace}/${m.service}`) ? ('ServiceImport' as const) : ('Service' as const);
+      return { name: ctx.upstreamNames.get(k)!, key: k, namespace: m.namespace, service: m.service, port: m.port, kind };
     })
     .sort((a, b) => cmp(a.name, b.name));
   return {

@@ -1,7 +1,7 @@
 /** HTTP(S) ports: servers per hostname, the match entries of their routes in precedence order, and their locations. */
-import type { ResolvedGrpcMatch, ResolvedHttpMatch } from '../resolve/matches';
+import type { ResolvedGrpcMatch } from '../resolve/matches';
 import type { ResolvedListener, RouteAttachment } from '../resolve/model';
-import { compareRoutes, grpcSpecificity, httpSpecificity, normalizePrefix } from '../resolve/precedence';
+import { compareRoutes, grpcSpecificity, normalizePrefix, PATH_TYPE_RANK } from '../resolve/precedence';
 import { arr, cmp, cmpTuple, Json, rec, str } from '../resolve/util';
 import { buildAction } from './actions';
 import { Ctx, keyOfUpstream, refOfRoute, unsupported } from './context';
@@ -52,14 +52,11 @@ function compareEntries(a: MatchEntry, b: MatchEntry): number {
  * HTTP and GRPC matches on the same server, after the hostname's (`host0`, `host1`): [path type, -path length, path, method, -headers,
  * -query]; a GRPC match ranks as an Exact path by service length, then method length. The path
  * itself breaks ties between different paths of one length, so candidate order is deterministic.
+ * (An HTTP match's tuple is built in {@link routeEntries}, from what it read of the match.)
  */
-function precedenceKey(host0: number, host1: number, kind: string, m: Json, path: string): (string | number)[] {
-  if (kind === 'GRPCRoute') {
-    const [service, method, headers] = grpcSpecificity(m as ResolvedGrpcMatch);
-    return [host0, host1, 0, service * 100000 + method, '', 1, headers, 0];
-  }
-  const [type, length, method, headers, query] = httpSpecificity(m as ResolvedHttpMatch);
-  return [host0, host1, type, length, path, method, headers, query];
+function grpcPrecedenceKey(host0: number, host1: number, m: Json): (string | number)[] {
+  const [service, method, headers] = grpcSpecificity(m as ResolvedGrpcMatch);
+  return [host0, host1, 0, service * 100000 + method, '', 1, headers, 0];
 }
 
 /** The HTTP routes of a listener by the hostnames they can serve (a server looks only at its candidates). */
@@ -231,7 +228,14 @@ function routeEntries(ctx: Ctx, a: RouteAttachment, port: number, protocol: 'HTT
         conditions.push({ kind: 'query', name, type, value: str(q.value) ?? '' });
       }
       const action = buildAction(ctx, a, rule, mi, { type: pathType, value: path }, port, protocol, ref);
-      out.push({ action, pathType, path, conditions, key: precedenceKey(-spec[0], -spec[1], a.kind, m, path), route: a, position: [rule.index, mi] });
+      // an HTTP match's specificity (grpcPrecedenceKey) from what was just read, as
+      // httpSpecificity(m) would read it again (a Set per list): its path type and path, a method,
+      // its distinct header names (case-insensitive) and query names
+      const key =
+        a.kind === 'GRPCRoute'
+          ? grpcPrecedenceKey(-spec[0], -spec[1], m)
+          : [-spec[0], -spec[1], PATH_TYPE_RANK[pathType], -path.length, path, conditions.length && conditions[0].kind === 'method' ? 0 : 1, headerStart - queryStart, queryStart - conditions.length];
+      out.push({ action, pathType, path, conditions, key, route: a, position: [rule.index, mi] });
     }
   }
 }
