@@ -50,6 +50,8 @@ export function versionAtLeast(v: readonly number[], min: readonly number[]): bo
   return true;
 }
 
+const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
 /** Mutable state while rendering one Gateway. */
 export class RenderContext {
   readonly diags: Diagnostic[] = [];
@@ -237,11 +239,21 @@ export class RenderContext {
   private computeAddress(u: UpstreamIR): { address: string; mapped: boolean } {
     const mapped = this.opts.backends[u.key];
     if (mapped !== undefined) return { address: mapped, mapped: true };
-    for (const part of [u.service, u.namespace]) {
-      if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(part)) throw new UnsafeValueError(`${JSON.stringify(part)} is not a DNS label, so ${u.key} has no cluster DNS name`, part);
+    this.checkLabel(u.service, u);
+    // (a namespace holds many upstreams: checked once)
+    if (!this.labels.has(u.namespace)) {
+      this.checkLabel(u.namespace, u);
+      this.labels.add(u.namespace);
     }
     const domain = u.kind === 'ServiceImport' ? 'clusterset.local' : this.opts.clusterDomain;
     return { address: `${u.service}.${u.namespace}.svc.${domain}:${u.port}`, mapped: false };
+  }
+
+  /** Namespaces found to be DNS labels (see computeAddress). */
+  private readonly labels = new Set<string>();
+
+  private checkLabel(part: string, u: UpstreamIR): void {
+    if (!DNS_LABEL.test(part)) throw new UnsafeValueError(`${JSON.stringify(part)} is not a DNS label, so ${u.key} has no cluster DNS name`, part);
   }
 
   /**
@@ -350,7 +362,17 @@ export function atDepth0(b: WrittenBlock): WrittenBlock {
  * `block` does, not).
  */
 export function blockText(head: string, bodies: readonly (readonly Line[])[], indent = '  '): string {
-  const out: string[] = [`${head} {`];
+  const out: string[] = [];
+  writeBlock(out, head, bodies, indent);
+  return out.join('\n');
+}
+
+/**
+ * {@link blockText} as pieces appended to `out`: `out.join('\n')` then holds its text, so that a
+ * caller joining a whole file copies the block's text once (not once more for the block).
+ */
+export function writeBlock(out: string[], head: string, bodies: readonly (readonly Line[])[], indent = '  '): void {
+  out.push(`${head} {`);
   const separator = `\n${indent}`;
   const run: string[] = [];
   const flush = () => {
@@ -382,5 +404,4 @@ export function blockText(head: string, bodies: readonly (readonly Line[])[], in
   }
   flush();
   out.push('}');
-  return out.join('\n');
 }

@@ -13,7 +13,7 @@ import { DataplaneInputsIR, DataplaneIR, GatewayIR } from '../../ir/types';
 import { Diagnostic, KubeObject, sortDiagnostics } from '../../model';
 import { NamespacedName, resolve } from '../../resolve';
 import type { ResolvedModel } from '../../resolve/model';
-import { block, blockText, Line, lineText, Options, RenderContext, TlsSet } from './context';
+import { block, Line, lineText, Options, RenderContext, TlsSet, writeBlock } from './context';
 export type { TlsSet, TlsFallback } from './context';
 import { caPath, renderHttpPort, secretPath, ServerIndent } from './http';
 import { nginxSize } from './http-client';
@@ -314,12 +314,15 @@ function renderGateway(g: GatewayIR, o: Options, apiVersions: ApiVersionLookup, 
       block('events', ['worker_connections 4096;']),
       [''],
     );
-    // the http and stream blocks hold the whole configuration: written as text once (blockText)
-    const text = [lines.join('\n'), blockText('http', [http, httpBody])];
-    if (g.streamPorts.length) text.push('', blockText('stream', [streamHead, streamBody]));
-    // the final newline joined with the rest: one flat string (`+ '\n'` made a second copy when measured)
-    text.push('');
-    return text.join('\n');
+    // the http and stream blocks hold the whole configuration: written as text once (writeBlock),
+    // the file joined from the pieces of all, its final newline with them
+    writeBlock(lines, 'http', [http, httpBody]);
+    if (g.streamPorts.length) {
+      lines.push('');
+      writeBlock(lines, 'stream', [streamHead, streamBody]);
+    }
+    lines.push('');
+    return lines.join('\n');
   };
   // a file of more characters than maxFileBytes has more bytes too: then it is split without
   // first being written whole (the count stops there); otherwise it is written and measured
