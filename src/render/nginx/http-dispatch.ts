@@ -91,6 +91,15 @@ function renderLocation(ctx: RenderContext, st: ServerState, loc: LocationIR): s
     }
     return [];
   }
+  // one candidate (the usual location): no list of them
+  if (loc.candidates.length === 1) {
+    const c = loc.candidates[0];
+    const conds = candidateConditions(ctx, st, c);
+    if (!conds) return block(head, ['return 404;']);
+    if (!conds.length) return blockOf(head, inlineBody(ctx, st, undefined, c.action)!);
+    const body = inlineBody(ctx, st, conds, c.action);
+    if (body) return blockOf(head, body);
+  }
   // candidates whose conditions render
   const cands: Cand[] = [];
   for (const c of loc.candidates) {
@@ -445,18 +454,24 @@ function candidateConditions(ctx: RenderContext, st: ServerState, c: CandidateIR
 }
 
 function renderConditions(ctx: RenderContext, st: ServerState, c: CandidateIR): Cond[] | undefined {
-  const out = new Map<string, Cond>();
+  // the first condition of each id (a match lists few: a scan, no Map)
+  const out: Cond[] = [];
   for (const cond of c.conditions) {
     try {
       const r = condition(cond);
-      if (!out.has(r.id)) out.set(r.id, r);
+      if (!hasId(out, r.id)) out.push(r);
     } catch (e) {
       const a = st.actions.get(c.action)!;
       ctx.reject(ctx.ref(a.source.kind, a.source.namespace, a.source.name), `spec.rules[${a.source.rule}].matches[${a.source.match}]`, e, 'the match is not served');
       return undefined;
     }
   }
-  return [...out.values()];
+  return out;
+}
+
+function hasId(conds: readonly Cond[], id: string): boolean {
+  for (const c of conds) if (c.id === id) return true;
+  return false;
 }
 
 const UNRESERVED = /^[A-Za-z0-9_.~-]*$/;
@@ -529,10 +544,8 @@ function condition(c: ConditionIR): Cond {
       break;
   }
   const key = regex(`~${re}`);
-  const out: { -readonly [K in keyof Cond]: Cond[K] } = { id: `${source} ${key}`, source, re: key, test: test ?? `${source} !~ ${key.slice(0, 1)}${key.slice(2)}` };
-  if (header) out.header = header;
-  if (part) out.part = part;
-  return out;
+  // one shape for every condition (header / part undefined when absent): no property added later
+  return { id: `${source} ${key}`, source, re: key, test: test ?? `${source} !~ ${key.slice(0, 1)}${key.slice(2)}`, header, part };
 }
 
 /** The 0/1 atom `map` of a condition (shared by content); returns the variable name (without `$`). */
