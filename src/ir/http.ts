@@ -198,7 +198,8 @@ function routeEntries(ctx: Ctx, a: RouteAttachment, port: number, protocol: 'HTT
         }
         pathType = t;
         path = str(p.value) ?? '/';
-        if (t === 'PathPrefix') path = normalizePrefix(path);
+        // (a prefix without a trailing slash is normalised already: no regex for it)
+        if (t === 'PathPrefix' && (path === '' || path.charCodeAt(path.length - 1) === 0x2f)) path = normalizePrefix(path);
         const method = str(m.method);
         if (method !== undefined) conditions.push({ kind: 'method', value: method });
       }

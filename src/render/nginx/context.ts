@@ -77,6 +77,7 @@ export class RenderContext {
     private readonly apiVersions: ApiVersionLookup,
   ) {
     for (const u of gw.upstreams) this.upstreams.set(u.name, u);
+    this.mapsBackends = Object.keys(opts.backends).length > 0;
   }
 
   /** A fresh, deterministic identifier with the given prefix. */
@@ -237,7 +238,8 @@ export class RenderContext {
   }
 
   private computeAddress(u: UpstreamIR): { address: string; mapped: boolean } {
-    const mapped = this.opts.backends[u.key];
+    // (no lookup of the key, a string made for it, when no backend is mapped: the usual case)
+    const mapped = this.mapsBackends ? this.opts.backends[u.key] : undefined;
     if (mapped !== undefined) return { address: mapped, mapped: true };
     this.checkLabel(u.service, u);
     // (a namespace holds many upstreams: checked once)
@@ -248,6 +250,9 @@ export class RenderContext {
     const domain = u.kind === 'ServiceImport' ? 'clusterset.local' : this.opts.clusterDomain;
     return { address: `${u.service}.${u.namespace}.svc.${domain}:${u.port}`, mapped: false };
   }
+
+  /** Whether `backends` maps any Service port (set in the constructor). */
+  private readonly mapsBackends: boolean;
 
   /** Namespaces found to be DNS labels (see computeAddress). */
   private readonly labels = new Set<string>();
@@ -311,7 +316,8 @@ function indentedJoin(lines: readonly string[], indent: string): string {
   let start = 0;
   for (let i = 0; i <= lines.length; i++) {
     if (i < lines.length && lines[i]) continue;
-    if (i > start) out.push(indent + lines.slice(start, i).join(separator));
+    // (all the lines, the usual case, joined without a copy of the list)
+    if (i > start) out.push(indent + (start === 0 && i === lines.length ? lines.join(separator) : lines.slice(start, i).join(separator)));
     if (i < lines.length) out.push('');
     start = i + 1;
   }

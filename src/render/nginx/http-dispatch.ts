@@ -610,7 +610,9 @@ function headerIndex(ctx: RenderContext): HeaderIndex {
 
 function buildHeaderIndex(ctx: RenderContext): HeaderIndex {
   // every exact value per header variable, over the whole Gateway, by lower-cased value
-  const byHeader = new Map<string, Map<string, Set<string>>>();
+  // (the value itself while it is the only one of its lower-cased form, null once there are two:
+  // all hashable() asks, without a Set per value)
+  const byHeader = new Map<string, Map<string, string | null>>();
   // header name → its variable (null: not one nginx reads), computed once per name
   const variables = new Map<string, string | null>();
   const variableOf = (name: string): string | null => {
@@ -636,9 +638,9 @@ function buildHeaderIndex(ctx: RenderContext): HeaderIndex {
             let values = byHeader.get(variable);
             if (!values) byHeader.set(variable, (values = new Map()));
             const low = cond.value.toLowerCase();
-            let same = values.get(low);
-            if (!same) values.set(low, (same = new Set()));
-            same.add(cond.value);
+            const same = values.get(low);
+            if (same === undefined) values.set(low, cond.value);
+            else if (same !== null && same !== cond.value) values.set(low, null);
           }
         }
       }
@@ -653,7 +655,8 @@ function buildHeaderIndex(ctx: RenderContext): HeaderIndex {
       if (!known) ok.set(variable, (known = new Map()));
       let r = known.get(value);
       if (r === undefined) {
-        r = value !== '' && byHeader.get(variable)?.get(value.toLowerCase())?.size === 1;
+        const only = byHeader.get(variable)?.get(value.toLowerCase());
+        r = value !== '' && only !== undefined && only !== null;
         if (r) {
           try {
             checkValue(value);

@@ -13,7 +13,7 @@ import { DataplaneInputsIR, DataplaneIR, GatewayIR } from '../../ir/types';
 import { Diagnostic, KubeObject, sortDiagnostics } from '../../model';
 import { NamespacedName, resolve } from '../../resolve';
 import type { ResolvedModel } from '../../resolve/model';
-import { block, Line, lineText, Options, RenderContext, TlsSet, writeBlock } from './context';
+import { block, Line, lineText, Options, RenderContext, TlsSet, writeBlock, writtenBlock } from './context';
 export type { TlsSet, TlsFallback } from './context';
 import { caPath, renderHttpPort, secretPath, ServerIndent } from './http';
 import { nginxSize } from './http-client';
@@ -249,7 +249,10 @@ function renderGateway(g: GatewayIR, o: Options, apiVersions: ApiVersionLookup, 
     health.push('', ...block('server', [`listen ${addr};`, 'access_log off;', ...block('location = /healthz', ['return 200 "ok\\n";']), ...block('location = /readyz', ['return 200 "ok\\n";']), ...block('location /', ['return 404;'])]));
   }
 
-  /** Appends an upstream block (after a blank line) to `out`: written line by line, one upstream per Service port. */
+  // upstream blocks are written (see writtenBlock) where the servers' last one was: for nginx.conf,
+  // or for include files when the configuration is split for sure
+  const upstreamIndent = indent.next();
+  /** Appends an upstream block (after a blank line) to `out`, written: one upstream per Service port. */
   const upstreamBlock = (out: Line[], name: string, stream: boolean, copies = 1): void => {
     const base = ctx.upstreamBlocks.get(name)?.upstream ?? name;
     const u = ctx.upstream(base)!;
@@ -257,14 +260,14 @@ function renderGateway(g: GatewayIR, o: Options, apiVersions: ApiVersionLookup, 
     // repeated servers (retries) must not be marked failed by the answers that trigger a retry
     // a DNS name (resolver mode, nginx >= 1.27.3) is re-resolved by nginx, keeping the last addresses while DNS fails
     const resolve = !stream && !a.mapped && ctx.resolvesInUpstream();
-    const server = `  server ${a.address}${resolve ? ' resolve' : ''}`;
-    // the lines block() writes for it
-    out.push('', `upstream ${name} {`, `  ${comment(`${u.kind} ${u.key}${copies > 1 ? `, listed ${copies} times for retries` : ''}`)}`);
-    if (resolve) out.push(`  zone ${name} 64k;`);
-    if (copies > 1) for (let i = 0; i < copies; i++) out.push(`${server} max_fails=0;`);
-    else out.push(`${server};`);
-    if (!stream) out.push('  keepalive 32;');
-    out.push('}');
+    const server = `server ${a.address}${resolve ? ' resolve' : ''}`;
+    const body = [comment(`${u.kind} ${u.key}${copies > 1 ? `, listed ${copies} times for retries` : ''}`)];
+    if (resolve) body.push(`zone ${name} 64k;`);
+    if (copies > 1) for (let i = 0; i < copies; i++) body.push(`${server} max_fails=0;`);
+    else body.push(`${server};`);
+    if (!stream) body.push('keepalive 32;');
+    out.push('');
+    appendAll(out, writtenBlock(`upstream ${name}`, body, upstreamIndent));
   };
 
   const http: string[] = [
