@@ -16,21 +16,23 @@ export function renderLocations(ctx: RenderContext, port: HttpPortIR, s: HttpSer
   const st: ServerState = {
     port,
     server: s,
-    actions: new Map(s.actions.map((a) => [a.id, a])),
+    actions: new Map(),
     named: new Map(),
     namedTaken: new Set(),
     namedBodies: [],
     ifLocations: new Map(),
     internal: [],
-    reserved: new Set(s.locations.filter((l) => l.kind === 'exact').map((l) => l.path)),
+    reserved: new Set(),
     rendered: new Map(),
     guarded: new Set(),
   };
+  for (const a of s.actions) st.actions.set(a.id, a);
+  for (const l of s.locations) if (l.kind === 'exact') st.reserved.add(l.path);
   st.guarded = guardedActions(ctx, st);
   // rendered in IR order (named location names depend on it), written in nginx's order: the
   // literal (exact, prefix) locations sorted, then the regex ones in IR order
-  const literalLocations: { path: string; exact: boolean; lines: readonly string[] }[] = [];
-  const regexLocations: (readonly string[])[] = [];
+  const literalLocations: { path: string; exact: boolean; lines: LocationLines }[] = [];
+  const regexLocations: LocationLines[] = [];
   for (const loc of s.locations) {
     const lines = renderLocation(ctx, st, loc);
     if (loc.kind === 'regex') regexLocations.push(lines);
@@ -38,8 +40,8 @@ export function renderLocations(ctx: RenderContext, port: HttpPortIR, s: HttpSer
   }
   for (const x of st.internal) literalLocations.push({ path: x.path, exact: true, lines: x.lines });
   const start = out.length;
-  for (const x of nginxLocationOrder(literalLocations)) appendAll(out, x.lines);
-  for (const lines of regexLocations) appendAll(out, lines);
+  for (const x of nginxLocationOrder(literalLocations)) appendLocation(out, x.lines);
+  for (const lines of regexLocations) appendLocation(out, lines);
   appendAll(out, st.namedBodies);
   if (st.namedBodies.length || refers404(out, start)) out.push(...block('location @gw_404', ['return 404;']));
   return out;
@@ -78,7 +80,27 @@ function locationHead(loc: LocationIR): string {
   return `location ~ ${regex(`^(?:${checkPcre(loc.path, 'path regular expression')})$`)}`;
 }
 
-function renderLocation(ctx: RenderContext, st: ServerState, loc: LocationIR): string[] {
+/**
+ * A location's lines: as `block` returns them, or, for a location serving one action itself, its
+ * head and its (shared) indented body, which stand for `block(head, body)` without a list of
+ * their own (see {@link inlineBody}).
+ */
+type LocationLines = readonly string[] | { readonly head: string; readonly inner: readonly string[] };
+
+function appendLocation(out: string[], l: LocationLines): void {
+  if (isLineList(l)) appendAll(out, l);
+  else {
+    out.push(`${l.head} {`);
+    appendAll(out, l.inner);
+    out.push('}');
+  }
+}
+
+function isLineList(l: LocationLines): l is readonly string[] {
+  return Array.isArray(l);
+}
+
+function renderLocation(ctx: RenderContext, st: ServerState, loc: LocationIR): LocationLines {
   let head: string;
   try {
     head = locationHead(loc);
@@ -96,9 +118,9 @@ function renderLocation(ctx: RenderContext, st: ServerState, loc: LocationIR): s
     const c = loc.candidates[0];
     const conds = candidateConditions(ctx, st, c);
     if (!conds) return block(head, ['return 404;']);
-    if (!conds.length) return blockOf(head, inlineBody(ctx, st, undefined, c.action)!);
-    const body = inlineBody(ctx, st, conds, c.action);
-    if (body) return blockOf(head, body);
+    if (!conds.length) return { head, inner: inlineBody(ctx, st, undefined, c.action)! };
+    const inner = inlineBody(ctx, st, conds, c.action);
+    if (inner) return { head, inner };
   }
   // candidates whose conditions render
   const cands: Cand[] = [];
@@ -108,7 +130,7 @@ function renderLocation(ctx: RenderContext, st: ServerState, loc: LocationIR): s
     if (conds && !conds.length) break;
   }
   if (!cands.length) return block(head, ['return 404;']);
-  if (!cands[0].conds.length) return blockOf(head, inlineBody(ctx, st, undefined, cands[0].action)!);
+  if (!cands[0].conds.length) return { head, inner: inlineBody(ctx, st, undefined, cands[0].action)! };
   const last = cands[cands.length - 1];
   const conditional = last.conds.length ? cands : cands.slice(0, -1);
   if (conditional.length === 1 && last.conds.length) {
@@ -116,8 +138,8 @@ function renderLocation(ctx: RenderContext, st: ServerState, loc: LocationIR): s
     // an admin would write it (no jump to a named location, whose lookup is a linear scan by
     // name). Not when the action adds response headers: an `if` block inherits `add_header …
     // always`, which would decorate the 404.
-    const body = inlineBody(ctx, st, last.conds, last.action);
-    if (body) return blockOf(head, body);
+    const inner = inlineBody(ctx, st, last.conds, last.action);
+    if (inner) return { head, inner };
   }
   // named locations in candidate order
   for (const c of cands) namedFor(ctx, st, c.action);
@@ -174,14 +196,6 @@ function indented(body: readonly string[]): string[] {
   return out;
 }
 
-/** `block(head, body)` for a body already indented ({@link indented}). */
-function blockOf(head: string, inner: readonly string[]): string[] {
-  const out = new Array<string>(inner.length + 2);
-  out[0] = `${head} {`;
-  for (let i = 0; i < inner.length; i++) out[i + 1] = inner[i];
-  out[inner.length + 1] = '}';
-  return out;
-}
 
 /** A candidate whose conditions render: its action and its distinct conditions. */
 interface Cand {
