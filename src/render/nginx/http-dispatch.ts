@@ -31,16 +31,17 @@ export function renderLocations(ctx: RenderContext, port: HttpPortIR, s: HttpSer
   st.guarded = guardedActions(ctx, st);
   // rendered in IR order (named location names depend on it), written in nginx's order: the
   // literal (exact, prefix) locations sorted, then the regex ones in IR order
-  const literalLocations: { path: string; exact: boolean; lines: LocationLines }[] = [];
+  const literalLocations: { key: string; exact: boolean; lines: LocationLines }[] = [];
   const regexLocations: LocationLines[] = [];
   for (const loc of s.locations) {
     const lines = renderLocation(ctx, st, loc);
     if (loc.kind === 'regex') regexLocations.push(lines);
-    else literalLocations.push({ path: loc.path, exact: loc.kind === 'exact', lines });
+    else literalLocations.push({ key: nginxKey(loc.path), exact: loc.kind === 'exact', lines });
   }
-  for (const x of st.internal) literalLocations.push({ path: x.path, exact: true, lines: x.lines });
+  for (const x of st.internal) literalLocations.push({ key: nginxKey(x.path), exact: true, lines: x.lines });
   const start = out.length;
-  for (const x of nginxLocationOrder(literalLocations)) appendLocation(out, x.lines);
+  sortNginx(literalLocations);
+  for (const x of literalLocations) appendLocation(out, x.lines);
   for (const lines of regexLocations) appendLocation(out, lines);
   appendAll(out, st.namedBodies);
   if (st.namedBodies.length || refers404(out, start)) out.push(...block('location @gw_404', ['return 404;']));
@@ -63,15 +64,25 @@ function refers404(lines: readonly string[], start: number): boolean {
  * section 2); in its own order, one compare per location.
  */
 export function nginxLocationOrder<T extends { readonly path: string; readonly exact: boolean }>(locations: readonly T[]): T[] {
-  const keyed = locations.map((l) => ({ l, key: l.path.replace(/\//g, '\0') }));
-  const exactFirst = (a: { l: T }, b: { l: T }) => (a.l.exact === b.l.exact ? 0 : a.l.exact ? -1 : 1);
+  const keyed = locations.map((l) => ({ l, key: nginxKey(l.path), exact: l.exact }));
+  sortNginx(keyed);
+  return keyed.map((x) => x.l);
+}
+
+/** A location name as {@link sortNginx} compares it: `/` lowest. */
+function nginxKey(path: string): string {
+  return path.replace(/\//g, '\0');
+}
+
+/** Sorts locations keyed by {@link nginxKey} into nginx's order (see {@link nginxLocationOrder}), in place. */
+function sortNginx<K extends { readonly key: string; readonly exact: boolean }>(keyed: K[]): void {
+  const exactFirst = (a: K, b: K) => (a.exact === b.exact ? 0 : a.exact ? -1 : 1);
   // UTF-16 code units order strings as UTF-8 bytes do, unless a surrogate meets a character of
   // U+E000–U+FFFF: with a surrogate anywhere (paths are ASCII once checked), the bytes themselves
   if (keyed.some((x) => /[\uD800-\uDFFF]/.test(x.key))) {
     const bytes = new Map(keyed.map((x) => [x, Buffer.from(x.key, 'utf8')]));
     keyed.sort((a, b) => Buffer.compare(bytes.get(a)!, bytes.get(b)!) || exactFirst(a, b));
   } else keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : exactFirst(a, b)));
-  return keyed.map((x) => x.l);
 }
 
 function locationHead(loc: LocationIR): string {

@@ -252,6 +252,7 @@ function renderGateway(g: GatewayIR, o: Options, apiVersions: ApiVersionLookup, 
   // upstream blocks are written (see writtenBlock) where the servers' last one was: for nginx.conf,
   // or for include files when the configuration is split for sure
   const upstreamIndent = indent.next();
+  const upstreamInner = `${upstreamIndent}  `;
   /** Appends an upstream block (after a blank line) to `out`, written: one upstream per Service port. */
   const upstreamBlock = (out: Line[], name: string, stream: boolean, copies = 1): void => {
     const base = ctx.upstreamBlocks.get(name)?.upstream ?? name;
@@ -267,7 +268,10 @@ function renderGateway(g: GatewayIR, o: Options, apiVersions: ApiVersionLookup, 
     else body.push(`${server};`);
     if (!stream) body.push('keepalive 32;');
     out.push('');
-    appendAll(out, writtenBlock(`upstream ${name}`, body, upstreamIndent));
+    // writtenBlock's text written directly: its lines are not empty and, but for an address given
+    // as an option, hold no newline (the name is [a-z0-9_], a comment has no control character)
+    if (a.address.includes('\n')) appendAll(out, writtenBlock(`upstream ${name}`, body, upstreamIndent));
+    else out.push({ text: `${upstreamIndent}upstream ${name} {\n${upstreamInner}${body.join(`\n${upstreamInner}`)}\n${upstreamIndent}}`, indent: upstreamIndent });
   };
 
   const http: string[] = [
