@@ -253,6 +253,8 @@ function renderGateway(g: GatewayIR, o: Options, apiVersions: ApiVersionLookup, 
   // or for include files when the configuration is split for sure
   const upstreamIndent = indent.next();
   const upstreamInner = `${upstreamIndent}  `;
+  const lineBreak = `\n${upstreamInner}`;
+  const resolvesInUpstream = ctx.resolvesInUpstream();
   /** Appends an upstream block (after a blank line) to `out`, written: one upstream per Service port. */
   const upstreamBlock = (out: Line[], name: string, stream: boolean, copies = 1): void => {
     const base = ctx.upstreamBlocks.get(name)?.upstream ?? name;
@@ -260,7 +262,7 @@ function renderGateway(g: GatewayIR, o: Options, apiVersions: ApiVersionLookup, 
     const a = ctx.address(u);
     // repeated servers (retries) must not be marked failed by the answers that trigger a retry
     // a DNS name (resolver mode, nginx >= 1.27.3) is re-resolved by nginx, keeping the last addresses while DNS fails
-    const resolve = !stream && !a.mapped && ctx.resolvesInUpstream();
+    const resolve = !stream && !a.mapped && resolvesInUpstream;
     const server = `server ${a.address}${resolve ? ' resolve' : ''}`;
     const body = [comment(`${u.kind} ${u.key}${copies > 1 ? `, listed ${copies} times for retries` : ''}`)];
     if (resolve) body.push(`zone ${name} 64k;`);
@@ -271,7 +273,7 @@ function renderGateway(g: GatewayIR, o: Options, apiVersions: ApiVersionLookup, 
     // writtenBlock's text written directly: its lines are not empty and, but for an address given
     // as an option, hold no newline (the name is [a-z0-9_], a comment has no control character)
     if (a.address.includes('\n')) appendAll(out, writtenBlock(`upstream ${name}`, body, upstreamIndent));
-    else out.push({ text: `${upstreamIndent}upstream ${name} {\n${upstreamInner}${body.join(`\n${upstreamInner}`)}\n${upstreamIndent}}`, indent: upstreamIndent });
+    else out.push({ text: `${upstreamIndent}upstream ${name} {${lineBreak}${body.join(lineBreak)}\n${upstreamIndent}}`, indent: upstreamIndent });
   };
 
   const http: string[] = [
