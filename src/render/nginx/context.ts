@@ -280,7 +280,9 @@ export class RenderContext {
     const a = this.address(u);
     if (!a.mapped && this.opts.resolver && !this.resolvesInUpstream()) return { value: a.address, runtime: true };
     const block = tries > 1 ? `${name}__tries${tries}` : name;
-    this.upstreamBlocks.set(block, { upstream: name, copies: tries });
+    // (set when new or different: no entry object per call for the same block)
+    const hit = this.upstreamBlocks.get(block);
+    if (!hit || hit.upstream !== name || hit.copies !== tries) this.upstreamBlocks.set(block, { upstream: name, copies: tries });
     return { value: block, runtime: false };
   }
 }

@@ -45,6 +45,12 @@ export function renderLocations(ctx: RenderContext, port: HttpPortIR, s: HttpSer
   for (const lines of regexLocations) appendLocation(out, lines);
   appendAll(out, st.namedBodies);
   if (st.namedBodies.length || refers404(out, start)) out.push(...block('location @gw_404', ['return 404;']));
+  // the IR builds the conditions of each server (they are its own): nothing rendered for them is
+  // looked up again, and is let go here rather than kept (and copied by every garbage collection)
+  // while the other servers render
+  const memo = dispatchState(ctx);
+  memo.conditions.clear();
+  memo.tests.clear();
   return out;
 }
 
