@@ -50,7 +50,8 @@ export function buildAction(
   ref: () => ObjectRef,
 ): ActionIR {
   const grpc = a.kind === 'GRPCRoute';
-  const ruleField = `spec.rules[${rule.index}]`;
+  // the rule's field path names a diagnostic only: built when one is reported
+  const ruleField = (): string => `spec.rules[${rule.index}]`;
   // the first filter of each type (one pass; most rules have none)
   let rh: Json | undefined, sh: Json | undefined, rr: Json | undefined, rw: Json | undefined, cors: Json | undefined;
   let returnStatus: number | undefined = rule.errorStatus;
@@ -65,16 +66,16 @@ export function buildAction(
     else if (type === 'URLRewrite') rw ??= f;
     else if (type === 'CORS') cors ??= f;
     else if (type === 'ExternalAuth') {
-      unsupported(ctx, ref(), `${ruleField}.filters[${fi}]`, 'ExternalAuth is not supported by the nginx data plane; requests matching the rule are answered 500 (never served unauthenticated)', 'remove the filter, or use a controller that implements ExternalAuth');
+      unsupported(ctx, ref(), `${ruleField()}.filters[${fi}]`, 'ExternalAuth is not supported by the nginx data plane; requests matching the rule are answered 500 (never served unauthenticated)', 'remove the filter, or use a controller that implements ExternalAuth');
       returnStatus ??= 500;
     } else if (type === 'ExtensionRef' && rule.errorStatus === undefined) {
-      unsupported(ctx, ref(), `${ruleField}.filters[${fi}]`, 'ExtensionRef filters are not understood by the nginx data plane; requests matching the rule are answered 500', 'remove the filter');
+      unsupported(ctx, ref(), `${ruleField()}.filters[${fi}]`, 'ExtensionRef filters are not understood by the nginx data plane; requests matching the rule are answered 500', 'remove the filter');
       returnStatus ??= 500;
     }
   }
   if (Object.prototype.hasOwnProperty.call(rule.extra, 'sessionPersistence')) {
     const k = 'sessionPersistence';
-    unsupported(ctx, ref(), `${ruleField}.${k}`, `${k} is not implemented by the nginx data plane; the rule is served without it`, `remove ${k}, or use a controller that implements it`);
+    unsupported(ctx, ref(), `${ruleField()}.${k}`, `${k} is not implemented by the nginx data plane; the rule is served without it`, `remove ${k}, or use a controller that implements it`);
   }
   let redirect: RedirectIR | undefined;
   if (rr) {
@@ -105,8 +106,8 @@ export function buildAction(
     if (path) rewrite.path = path;
   }
   if (pathMatch.type !== 'PathPrefix') {
-    if (redirect?.path?.type === 'ReplacePrefixMatch') returnStatus = prefixOnly(ctx, ref, ruleField, 'requestRedirect', mi, pathMatch, returnStatus);
-    if (rewrite?.path?.type === 'ReplacePrefixMatch') returnStatus = prefixOnly(ctx, ref, ruleField, 'urlRewrite', mi, pathMatch, returnStatus);
+    if (redirect?.path?.type === 'ReplacePrefixMatch') returnStatus = prefixOnly(ctx, ref, ruleField(), 'requestRedirect', mi, pathMatch, returnStatus);
+    if (rewrite?.path?.type === 'ReplacePrefixMatch') returnStatus = prefixOnly(ctx, ref, ruleField(), 'urlRewrite', mi, pathMatch, returnStatus);
   }
   const mirrors: MirrorIR[] = [];
   if (rule.mirrors.length) {
@@ -126,7 +127,8 @@ export function buildAction(
       mirrors.push(m as MirrorIR);
     }
   }
-  const percents = splitPercentages(rule.backends.map((b) => b.weight));
+  // one backend (most rules): its share is 100, or 0 without weight (what splitPercentages gives)
+  const percents = rule.backends.length === 1 ? [oneShare(rule.backends[0].weight)] : splitPercentages(rule.backends.map((b) => b.weight));
   const backends: BackendIR[] = [];
   for (let i = 0; i < rule.backends.length; i++) {
     const b = rule.backends[i];
@@ -179,21 +181,31 @@ export function buildAction(
   const source: Building<ActionIR['source']> = { kind: a.kind, namespace: a.namespace, name: a.name, rule: rule.index, match: mi };
   if (rule.name !== undefined) source.ruleName = rule.name;
   // optional properties set one by one, in the IR's key order (the order its JSON is written in)
-  const out = { id: `${a.kind}/${a.namespace}/${a.name}/${rule.index}/${mi}`, source, pathMatch } as Building<ActionIR>;
+  const id = `${a.kind}/${a.namespace}/${a.name}/${rule.index}/${mi}`;
+  const requestHeaders = rh ? headerModifier(rh.requestHeaderModifier) : EMPTY_HEADERS;
+  const responseHeaders = sh ? headerModifier(sh.responseHeaderModifier) : EMPTY_HEADERS;
+  const client = clientOptions(a);
+  // the usual action (proxy, no optional property): one literal, not a property added at a time
+  if (returnStatus === undefined && !redirect && !rewrite && !corsIR && !retry && !timeouts && !client) return { id, source, pathMatch, requestHeaders, responseHeaders, mirrors, backends, grpc };
+  const out = { id, source, pathMatch } as Building<ActionIR>;
   if (returnStatus !== undefined) out.returnStatus = returnStatus;
   else if (redirect) out.redirect = redirect;
   if (rewrite) out.rewrite = rewrite;
-  out.requestHeaders = rh ? headerModifier(rh.requestHeaderModifier) : EMPTY_HEADERS;
-  out.responseHeaders = sh ? headerModifier(sh.responseHeaderModifier) : EMPTY_HEADERS;
+  out.requestHeaders = requestHeaders;
+  out.responseHeaders = responseHeaders;
   if (corsIR) out.cors = corsIR;
   out.mirrors = mirrors;
   out.backends = backends;
   if (retry) out.retry = retry;
   if (timeouts) out.timeouts = timeouts;
   out.grpc = grpc;
-  const client = clientOptions(a);
   if (client) out.client = client;
   return out;
+}
+
+/** `splitPercentages([weight])[0]` without its arrays: all of it when the weight counts, else none (other numbers: computed). */
+function oneShare(weight: number): number {
+  return Number.isSafeInteger(weight) && weight >= 0 ? (weight > 0 ? 100 : 0) : splitPercentages([weight])[0];
 }
 
 /** A prefix replacement on a match that is not a prefix match: reported, and the rule answers 500. */

@@ -9,7 +9,7 @@ import { normalizePrefix, splitPercentages } from '../resolve/precedence';
 import { cmp } from '../resolve/util';
 import { ApiVersionLookup, apiVersionLookup, Ctx, dedupeDiags, unsupported, UNSUPPORTED_BY_DATAPLANE } from './context';
 import { buildHttpPort } from './http';
-import { inputsOf, InputsIndex } from './inputs';
+import { apiVersionsOf, InputsIndex, inputsWith } from './inputs';
 import { buildLocations, underPrefix } from './locations';
 import { buildL4Port, buildTlsPort } from './stream';
 import { DataplaneIR, GatewayIR, HttpPortIR, StreamPortIR, UpstreamIR } from './types';
@@ -25,9 +25,12 @@ export { buildLocations, cmp, normalizePrefix, splitPercentages, underPrefix, up
  * @param objects the same input objects (Service kinds, route apiVersions for diagnostics)
  */
 export function buildDataplane(model: ResolvedModel, objects: readonly KubeObject[]): DataplaneIR {
-  const { apiVersions, serviceImports } = sharedInputs(model, objects);
-  const gateways = model.gateways.filter((g) => g.accepted).map((g) => buildGateway(g, apiVersions, serviceImports));
-  const ir: DataplaneIR = { gateways, inputs: inputsOf(gateways, objects) };
+  // the inputs' apiVersions record (read once, for the IR's inputs and the diagnostics' references)
+  const apiVersions = apiVersionsOf(objects);
+  const serviceImports = serviceImportsOf(model);
+  const lookup = apiVersionLookup(apiVersions);
+  const gateways = model.gateways.filter((g) => g.accepted).map((g) => buildGateway(g, lookup, serviceImports));
+  const ir: DataplaneIR = { gateways, inputs: inputsWith(gateways, objects, apiVersions) };
   validateDataplane(ir);
   return ir;
 }
@@ -69,7 +72,7 @@ export interface EachGatewayInputs {
 
 /**
  * Reads, once, what {@link eachGatewayDataplane} needs from `objects` (the same input the model was
- * resolved from). The apiVersions are those {@link sharedInputs} reads (same keys, the last object
+ * resolved from). The apiVersions are those {@link buildDataplane} reads (same keys, the last object
  * of a key wins), looked up in the index's record rather than in a second table.
  */
 export function eachGatewayInputs(model: ResolvedModel, objects: readonly KubeObject[]): EachGatewayInputs {
@@ -81,28 +84,24 @@ function isEachGatewayInputs(x: readonly KubeObject[] | EachGatewayInputs): x is
   return !Array.isArray(x);
 }
 
-/** What every Gateway's IR reads from the whole input: apiVersions by `kind/namespace/name`, the ServiceImports backends name. */
-function sharedInputs(model: ResolvedModel, objects: readonly KubeObject[]): { apiVersions: Map<string, string>; serviceImports: Set<string> } {
-  const apiVersions = new Map<string, string>();
-  for (const o of objects) {
-    if (!o || typeof o !== 'object' || !o.metadata) continue;
-    const ns = o.metadata.namespace ?? 'default';
-    apiVersions.set(`${o.kind}/${ns}/${o.metadata.name ?? ''}`, o.apiVersion);
-  }
-  return { apiVersions, serviceImports: serviceImportsOf(model) };
-}
-
 /** `namespace/name` of every ServiceImport a route's backend or mirror names. */
 function serviceImportsOf(model: ResolvedModel): Set<string> {
   const serviceImports = new Set<string>();
-  for (const r of model.routes) for (const rule of r.rules) for (const b of [...rule.backends, ...rule.mirrors]) if (b.kind === 'ServiceImport') serviceImports.add(`${b.namespace}/${b.name}`);
+  for (const r of model.routes) {
+    for (const rule of r.rules) {
+      for (const b of rule.backends) if (b.kind === 'ServiceImport') serviceImports.add(`${b.namespace}/${b.name}`);
+      for (const b of rule.mirrors) if (b.kind === 'ServiceImport') serviceImports.add(`${b.namespace}/${b.name}`);
+    }
+  }
   return serviceImports;
 }
 
 function buildGateway(g: ResolvedGateway, apiVersions: ApiVersionLookup, serviceImports: ReadonlySet<string>): GatewayIR {
   const parts = allBackends(g);
   const names = upstreamNames(parts.keys());
-  const ctx: Ctx = { diags: [], apiVersions, upstreamNames: names, upstreamKeys: new Map([...names].map(([k, v]) => [v, k])), upstreamParts: parts, used: new Set() };
+  const upstreamKeys = new Map<string, string>();
+  for (const [k, v] of names) upstreamKeys.set(v, k);
+  const ctx: Ctx = { diags: [], apiVersions, upstreamNames: names, upstreamKeys, upstreamParts: parts, used: new Set() };
   const listeners = g.listeners.filter((l) => l.programmed);
   const ports = [...new Set(listeners.map((l) => l.port))].sort((a, b) => a - b);
   const httpPorts: HttpPortIR[] = [];
@@ -128,7 +127,9 @@ function buildGateway(g: ResolvedGateway, apiVersions: ApiVersionLookup, service
   const upstreams: UpstreamIR[] = [...ctx.used]
     .map((k) => {
       const m = ctx.upstreamParts.get(k)!;
-      return { name: ctx.upstreamNames.get(k)!, key: k, namespace: m.namespace, service: m.service, port: m.port, kind: serviceImports.has(`${m.namespace}/${m.service}`) ? ('ServiceImport' as const) : ('Service' as const) };
+      // (usually no ServiceImport at all: then no key to look up)
+      const kind = serviceImports.size && serviceImports.has(`${m.namespace}/${m.service}`) ? ('ServiceImport' as const) : ('Service' as const);
+      return { name: ctx.upstreamNames.get(k)!, key: k, namespace: m.namespace, service: m.service, port: m.port, kind };
     })
     .sort((a, b) => cmp(a.name, b.name));
   return {

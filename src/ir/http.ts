@@ -1,7 +1,7 @@
 /** HTTP(S) ports: servers per hostname, the match entries of their routes in precedence order, and their locations. */
-import type { ResolvedGrpcMatch, ResolvedHttpMatch } from '../resolve/matches';
+import type { ResolvedGrpcMatch } from '../resolve/matches';
 import type { ResolvedListener, RouteAttachment } from '../resolve/model';
-import { compareRoutes, grpcSpecificity, httpSpecificity, normalizePrefix } from '../resolve/precedence';
+import { compareRoutes, grpcSpecificity, normalizePrefix, PATH_TYPE_RANK } from '../resolve/precedence';
 import { arr, cmp, cmpTuple, Json, rec, str } from '../resolve/util';
 import { buildAction } from './actions';
 import { Ctx, keyOfUpstream, refOfRoute, unsupported } from './context';
@@ -52,14 +52,11 @@ function compareEntries(a: MatchEntry, b: MatchEntry): number {
  * HTTP and GRPC matches on the same server, after the hostname's (`host0`, `host1`): [path type, -path length, path, method, -headers,
  * -query]; a GRPC match ranks as an Exact path by service length, then method length. The path
  * itself breaks ties between different paths of one length, so candidate order is deterministic.
+ * (An HTTP match's tuple is built in {@link routeEntries}, from what it read of the match.)
  */
-function precedenceKey(host0: number, host1: number, kind: string, m: Json, path: string): (string | number)[] {
-  if (kind === 'GRPCRoute') {
-    const [service, method, headers] = grpcSpecificity(m as ResolvedGrpcMatch);
-    return [host0, host1, 0, service * 100000 + method, '', 1, headers, 0];
-  }
-  const [type, length, method, headers, query] = httpSpecificity(m as ResolvedHttpMatch);
-  return [host0, host1, type, length, path, method, headers, query];
+function grpcPrecedenceKey(host0: number, host1: number, m: Json): (string | number)[] {
+  const [service, method, headers] = grpcSpecificity(m as ResolvedGrpcMatch);
+  return [host0, host1, 0, service * 100000 + method, '', 1, headers, 0];
 }
 
 /** The HTTP routes of a listener by the hostnames they can serve (a server looks only at its candidates). */
@@ -170,7 +167,6 @@ function routeEntries(ctx: Ctx, a: RouteAttachment, port: number, protocol: 'HTT
     const matches: Json[] = a.kind === 'GRPCRoute' && !rule.matches.length ? [{}] : rule.matches;
     matches: for (let mi = 0; mi < matches.length; mi++) {
       const m = matches[mi];
-      const field = (): string => `spec.rules[${rule.index}].matches[${mi}]`;
       const conditions: ConditionIR[] = [];
       let pathType: 'Exact' | 'PathPrefix' | 'RegularExpression' = 'PathPrefix';
       let path = '/';
@@ -197,12 +193,13 @@ function routeEntries(ctx: Ctx, a: RouteAttachment, port: number, protocol: 'HTT
         const p = rec(m.path);
         const t = str(p.type) ?? 'PathPrefix';
         if (t !== 'Exact' && t !== 'PathPrefix' && t !== 'RegularExpression') {
-          unsupported(ctx, ref(), `${field()}.path.type`, `path match type ${t} is not supported; the match is not served`);
+          unsupported(ctx, ref(), `spec.rules[${rule.index}].matches[${mi}].path.type`, `path match type ${t} is not supported; the match is not served`);
           continue;
         }
         pathType = t;
         path = str(p.value) ?? '/';
-        if (t === 'PathPrefix') path = normalizePrefix(path);
+        // (a prefix without a trailing slash is normalised already: no regex for it)
+        if (t === 'PathPrefix' && (path === '' || path.charCodeAt(path.length - 1) === 0x2f)) path = normalizePrefix(path);
         const method = str(m.method);
         if (method !== undefined) conditions.push({ kind: 'method', value: method });
       }
@@ -214,7 +211,7 @@ function routeEntries(ctx: Ctx, a: RouteAttachment, port: number, protocol: 'HTT
         if (seen(conditions, headerStart, 'header', name)) continue;
         const type = str(h.type) ?? 'Exact';
         if (type !== 'Exact' && type !== 'RegularExpression') {
-          unsupported(ctx, ref(), `${field()}.headers`, `header match type ${type} is not supported; the match is not served`);
+          unsupported(ctx, ref(), `spec.rules[${rule.index}].matches[${mi}].headers`, `header match type ${type} is not supported; the match is not served`);
           continue matches;
         }
         conditions.push({ kind: 'header', name, type, value: str(h.value) ?? '' });
@@ -226,13 +223,20 @@ function routeEntries(ctx: Ctx, a: RouteAttachment, port: number, protocol: 'HTT
         if (seen(conditions, queryStart, 'query', name)) continue;
         const type = str(q.type) ?? 'Exact';
         if (type !== 'Exact' && type !== 'RegularExpression') {
-          unsupported(ctx, ref(), `${field()}.queryParams`, `query parameter match type ${type} is not supported; the match is not served`);
+          unsupported(ctx, ref(), `spec.rules[${rule.index}].matches[${mi}].queryParams`, `query parameter match type ${type} is not supported; the match is not served`);
           continue matches;
         }
         conditions.push({ kind: 'query', name, type, value: str(q.value) ?? '' });
       }
       const action = buildAction(ctx, a, rule, mi, { type: pathType, value: path }, port, protocol, ref);
-      out.push({ action, pathType, path, conditions, key: precedenceKey(-spec[0], -spec[1], a.kind, m, path), route: a, position: [rule.index, mi] });
+      // an HTTP match's specificity (grpcPrecedenceKey) from what was just read, as
+      // httpSpecificity(m) would read it again (a Set per list): its path type and path, a method,
+      // its distinct header names (case-insensitive) and query names
+      const key =
+        a.kind === 'GRPCRoute'
+          ? grpcPrecedenceKey(-spec[0], -spec[1], m)
+          : [-spec[0], -spec[1], PATH_TYPE_RANK[pathType], -path.length, path, conditions.length && conditions[0].kind === 'method' ? 0 : 1, headerStart - queryStart, queryStart - conditions.length];
+      out.push({ action, pathType, path, conditions, key, route: a, position: [rule.index, mi] });
     }
   }
 }

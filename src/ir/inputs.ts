@@ -44,8 +44,23 @@ function decode(data: unknown, stringData: unknown, key: string): string | undef
   return undefined;
 }
 
+/** Every input object's apiVersion by `kind/namespace/name` (the last object of a key wins): {@link DataplaneInputsIR.apiVersions}. */
+export function apiVersionsOf(objects: readonly KubeObject[]): Record<string, string> {
+  const apiVersions: Record<string, string> = {};
+  for (const obj of objects) {
+    if (!obj || typeof obj !== 'object' || !obj.metadata) continue;
+    apiVersions[`${obj.kind}/${obj.metadata.namespace ?? 'default'}/${obj.metadata.name ?? ''}`] = obj.apiVersion;
+  }
+  return apiVersions;
+}
+
 /** The {@link DataplaneInputsIR} of `gateways` from the input objects (the last object of a name wins). */
 export function inputsOf(gateways: readonly GatewayIR[], objects: readonly KubeObject[]): DataplaneInputsIR {
+  return inputsWith(gateways, objects, apiVersionsOf(objects));
+}
+
+/** {@link inputsOf} for a caller holding `apiVersionsOf(objects)` already (taken as the record of the result). */
+export function inputsWith(gateways: readonly GatewayIR[], objects: readonly KubeObject[], apiVersions: Record<string, string>): DataplaneInputsIR {
   const secretsUsed = new Set<string>();
   const configMapsUsed = new Set<string>();
   for (const g of gateways) {
@@ -53,13 +68,12 @@ export function inputsOf(gateways: readonly GatewayIR[], objects: readonly KubeO
     for (const s of m.secrets) secretsUsed.add(s);
     for (const c of m.configMaps) configMapsUsed.add(c);
   }
-  const apiVersions: Record<string, string> = {};
   const secrets: Record<string, SecretMaterialIR> = {};
   const caBundles: Record<string, string> = {};
   for (const obj of objects) {
     if (!obj || typeof obj !== 'object' || !obj.metadata) continue;
+    if (obj.kind !== 'Secret' && obj.kind !== 'ConfigMap') continue;
     const ns = `${obj.metadata.namespace ?? 'default'}/${obj.metadata.name ?? ''}`;
-    apiVersions[`${obj.kind}/${ns}`] = obj.apiVersion;
     if (obj.kind === 'Secret' && secretsUsed.has(ns)) {
       const tlsCrt = decode(obj.data, obj.stringData, 'tls.crt');
       const tlsKey = decode(obj.data, obj.stringData, 'tls.key');

@@ -1,5 +1,4 @@
 /** The location algebra: nginx locations (exact, prefix, regex) with their candidate actions (see docs/dataplane.md). */
-import { appendAll } from '../model/arrays';
 import type { RouteAttachment } from '../resolve/model';
 import { cmp } from '../resolve/util';
 import { ActionIR, CandidateIR, ConditionIR, LocationIR } from './types';
@@ -48,16 +47,13 @@ export function buildLocations(entries: readonly MatchEntry[]): LocationIR[] {
   }
   prefix.add('/');
   const regexes = [...regex].sort(regexOrder);
-  const finish = (cands: CandidateIR[]): CandidateIR[] => {
-    const i = cands.findIndex((c) => !c.conditions.length);
-    return i < 0 ? cands : cands.slice(0, i + 1);
-  };
   // entries by path and type (indices keep the precedence order of `entries`): a location looks
   // only at the entries that can match it, not at every entry (linear, not locations × entries)
   const exactAt = new Map<string, number[]>();
   const prefixAt = new Map<string, number[]>();
   const regexEntries: number[] = [];
-  entries.forEach((e, i) => {
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i];
     if (e.pathType === 'RegularExpression') regexEntries.push(i);
     else {
       const at = e.pathType === 'Exact' ? exactAt : prefixAt;
@@ -65,38 +61,55 @@ export function buildLocations(entries: readonly MatchEntry[]): LocationIR[] {
       if (list) list.push(i);
       else at.set(e.path, [i]);
     }
-  });
-  /** Indices of the PathPrefix entries whose prefix `path` lies under (`underPrefix`): `/`, its ancestors, itself. */
-  const prefixesOf = (path: string): number[] => {
-    const out: number[] = [...(prefixAt.get('/') ?? [])];
-    if (path !== '/') {
-      for (let i = path.indexOf('/', 1); i > 0; i = path.indexOf('/', i + 1)) appendAll(out, prefixAt.get(path.slice(0, i)) ?? []);
-      appendAll(out, prefixAt.get(path) ?? []);
-    }
-    return out;
+  }
+  // the indices of the entries a location looks at, gathered into one array reused for every
+  // location (read before the next is gathered): no arrays per location
+  const gathered: number[] = [];
+  const gather = (list: readonly number[] | undefined): void => {
+    if (list) for (let i = 0; i < list.length; i++) gathered.push(list[i]);
   };
-  /** The entries of the index lists, each once, in precedence order (usually one or two: no set for those). */
-  const inOrder = (...lists: number[][]): MatchEntry[] => {
-    let all: number[] = [];
-    for (const l of lists) appendAll(all, l);
-    if (all.length > 1) all = [...new Set(all)].sort((a, b) => a - b);
-    return all.map((i) => entries[i]);
+  /** Gathers the PathPrefix entries whose prefix `path` lies under (`underPrefix`): `/`, its ancestors, itself. */
+  const gatherPrefixesOf = (path: string): void => {
+    gather(prefixAt.get('/'));
+    if (path !== '/') {
+      for (let i = path.indexOf('/', 1); i > 0; i = path.indexOf('/', i + 1)) gather(prefixAt.get(path.slice(0, i)));
+      gather(prefixAt.get(path));
+    }
+  };
+  /** The gathered indices, each once, in precedence order (usually one or two, in order already). */
+  const inOrder = (): readonly number[] => {
+    let sorted = true;
+    for (let i = 1; i < gathered.length && sorted; i++) sorted = gathered[i - 1] < gathered[i];
+    if (sorted) return gathered;
+    return [...new Set(gathered)].sort((a, b) => a - b);
   };
   const out: LocationIR[] = [];
+  // a location's candidates end with its first unconditional one (nothing after it can answer)
   // sort() without a comparator orders strings by UTF-16 code units, as cmp does (without a call per comparison)
   for (const x of [...exact].sort()) {
+    gathered.length = 0;
+    gather(exactAt.get(x));
+    gatherPrefixesOf(x);
+    gather(regexEntries);
     const cands: CandidateIR[] = [];
-    for (const e of inOrder(exactAt.get(x) ?? [], prefixesOf(x), regexEntries)) {
-      if (e.pathType === 'RegularExpression') cands.push({ action: e.action.id, conditions: [{ kind: 'pathRegex', value: e.path }, ...e.conditions] });
-      else cands.push({ action: e.action.id, conditions: e.conditions });
+    for (const i of inOrder()) {
+      const e = entries[i];
+      const conditions = e.pathType === 'RegularExpression' ? [{ kind: 'pathRegex' as const, value: e.path }, ...e.conditions] : e.conditions;
+      cands.push({ action: e.action.id, conditions });
+      if (!conditions.length) break;
     }
-    out.push({ kind: 'exact', path: x, candidates: finish(cands) });
+    out.push({ kind: 'exact', path: x, candidates: cands });
   }
   for (const p of [...prefix].sort()) {
-    const base = p === '/' ? '/' : p.slice(0, -1);
+    gathered.length = 0;
+    gatherPrefixesOf(p === '/' ? '/' : p.slice(0, -1));
     const cands: CandidateIR[] = [];
-    for (const e of inOrder(prefixesOf(base))) cands.push({ action: e.action.id, conditions: e.conditions });
-    out.push({ kind: 'prefix', path: p, candidates: finish(cands) });
+    for (const i of inOrder()) {
+      const e = entries[i];
+      cands.push({ action: e.action.id, conditions: e.conditions });
+      if (!e.conditions.length) break;
+    }
+    out.push({ kind: 'prefix', path: p, candidates: cands });
   }
   regexes.forEach((r, ri) => {
     const later = new Set(regexes.slice(ri + 1));
@@ -106,7 +119,8 @@ export function buildLocations(entries: readonly MatchEntry[]): LocationIR[] {
       else if (e.pathType === 'RegularExpression' && later.has(e.path)) cands.push({ action: e.action.id, conditions: [{ kind: 'pathRegex', value: e.path }, ...e.conditions] });
       else if (e.pathType === 'PathPrefix') cands.push({ action: e.action.id, conditions: e.path === '/' ? e.conditions : [{ kind: 'pathPrefix', value: e.path }, ...e.conditions] });
     }
-    out.push({ kind: 'regex', path: r, candidates: finish(cands) });
+    const unconditional = cands.findIndex((c) => !c.conditions.length);
+    out.push({ kind: 'regex', path: r, candidates: unconditional < 0 ? cands : cands.slice(0, unconditional + 1) });
   });
   return out;
 }

@@ -91,15 +91,13 @@ export function upstreamOf(ctx: Ctx, b: ResolvedBackend): string | undefined {
 /** The IR of one backend: its share of the rule and its upstream when it resolves (TLS and filters are the caller's). */
 export function backendIR(ctx: Ctx, b: ResolvedBackend, percent: number, protocol: BackendIR['protocol']): BackendIR {
   const upstream = upstreamOf(ctx, b);
-  return {
-    field: b.field,
-    namespace: b.namespace,
-    name: b.name,
-    ...(b.port !== undefined ? { port: b.port } : {}),
-    weight: b.weight,
-    percent,
-    ...(upstream ? { upstream } : {}),
-    ...(b.reason ? { reason: b.reason } : {}),
-    protocol,
-  };
+  // optional properties set one by one, in the IR's key order (no spread of a temporary object)
+  const out = { field: b.field, namespace: b.namespace, name: b.name } as { -readonly [K in keyof BackendIR]: BackendIR[K] };
+  if (b.port !== undefined) out.port = b.port;
+  out.weight = b.weight;
+  out.percent = percent;
+  if (upstream) out.upstream = upstream;
+  if (b.reason) out.reason = b.reason;
+  out.protocol = protocol;
+  return out;
 }

@@ -31,10 +31,12 @@ function check(ok: boolean, invariant: string, detail: () => string): void {
   if (!ok) throw new IrInvariantError(invariant, detail());
 }
 
-function checkShares(backends: readonly BackendIR[], where: string): void {
+/** `actionId`: the backends are an action's (named `action <id>` in the error), else `where` names them. */
+function checkShares(backends: readonly BackendIR[], actionId: string | undefined, where?: string): void {
   if (!backends.length) return;
-  const sum = backends.reduce((s, b) => s + b.percent, 0);
-  check(Math.abs(sum - 100) < 1e-6 || backends.every((b) => b.percent === 0), 'shares', () => `the backend shares of ${where} add up to ${sum}`);
+  let sum = 0;
+  for (const b of backends) sum += b.percent;
+  check(Math.abs(sum - 100) < 1e-6 || backends.every((b) => b.percent === 0), 'shares', () => `the backend shares of ${actionId !== undefined ? `action ${actionId}` : where} add up to ${sum}`);
 }
 
 function checkServers(g: GatewayIR, p: HttpPortIR): void {
@@ -47,9 +49,16 @@ function checkServers(g: GatewayIR, p: HttpPortIR): void {
 
 function checkGateway(g: GatewayIR): void {
   const gw = `Gateway ${g.namespace}/${g.name}`;
-  g.upstreams.forEach((u, i) => check(i === 0 || cmp(g.upstreams[i - 1].name, u.name) < 0, 'upstreams-sorted-unique', () => `${gw}: upstream ${u.name} is not after ${g.upstreams[i - 1].name}`));
-  const upstreams = new Set(g.upstreams.map((u) => u.name));
-  const usesUpstream = (x: BackendIR | MirrorIR, where: string) => check(x.upstream === undefined || upstreams.has(x.upstream), 'upstream-exists', () => `${where} uses upstream ${x.upstream}, which ${gw} does not define`);
+  const upstreams = new Set<string>();
+  for (let i = 0; i < g.upstreams.length; i++) {
+    const u = g.upstreams[i];
+    if (i > 0 && cmp(g.upstreams[i - 1].name, u.name) >= 0) throw new IrInvariantError('upstreams-sorted-unique', `${gw}: upstream ${u.name} is not after ${g.upstreams[i - 1].name}`);
+    upstreams.add(u.name);
+  }
+  // per backend: no closure or text unless the invariant fails (the user is named `${what}${id}`)
+  const usesUpstream = (x: BackendIR | MirrorIR, what: string, id: string) => {
+    if (x.upstream !== undefined && !upstreams.has(x.upstream)) throw new IrInvariantError('upstream-exists', `${what}${id} uses upstream ${x.upstream}, which ${gw} does not define`);
+  };
   const portKeys = (ps: readonly { port: number; protocol: string }[], what: string) => {
     const seen = new Set<string>();
     for (const p of ps) {
@@ -63,24 +72,26 @@ function checkGateway(g: GatewayIR): void {
   for (const p of g.httpPorts) {
     checkServers(g, p);
     for (const s of p.servers) {
-      const server = `${gw} server ${s.hostname ?? '(default)'} on port ${p.port}`;
+      const server = () => `${gw} server ${s.hostname ?? '(default)'} on port ${p.port}`;
       const ids = new Set<string>();
       for (const a of s.actions) {
-        check(!ids.has(a.id), 'action-exists', () => `${server} has two actions ${a.id}`);
+        if (ids.has(a.id)) throw new IrInvariantError('action-exists', `${server()} has two actions ${a.id}`);
         ids.add(a.id);
-        a.backends.forEach((b) => usesUpstream(b, `action ${a.id}`));
-        a.mirrors.forEach((m) => usesUpstream(m, `a mirror of action ${a.id}`));
-        checkShares(a.backends, `action ${a.id}`);
+        for (const b of a.backends) usesUpstream(b, 'action ', a.id);
+        for (const m of a.mirrors) usesUpstream(m, 'a mirror of action ', a.id);
+        checkShares(a.backends, a.id);
       }
-      for (const l of s.locations) for (const c of l.candidates) check(ids.has(c.action), 'action-exists', () => `${server} location ${l.kind} ${l.path} names action ${c.action}, which the server does not have`);
+      for (const l of s.locations) {
+        for (const c of l.candidates) if (!ids.has(c.action)) throw new IrInvariantError('action-exists', `${server()} location ${l.kind} ${l.path} names action ${c.action}, which the server does not have`);
+      }
     }
   }
   for (const p of g.streamPorts) {
     const where = `${gw} ${p.protocol} port ${p.port}`;
     const lists = [p.backends ?? [], ...(p.tlsRoutes ?? []).map((r) => r.backends), ...(p.tlsDefault ? [p.tlsDefault.backends] : [])];
     for (const bs of lists) {
-      bs.forEach((b) => usesUpstream(b, where));
-      checkShares(bs, where);
+      for (const b of bs) usesUpstream(b, where, '');
+      checkShares(bs, undefined, where);
     }
   }
 }

@@ -50,6 +50,8 @@ export function versionAtLeast(v: readonly number[], min: readonly number[]): bo
   return true;
 }
 
+const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
 /** Mutable state while rendering one Gateway. */
 export class RenderContext {
   readonly diags: Diagnostic[] = [];
@@ -75,6 +77,7 @@ export class RenderContext {
     private readonly apiVersions: ApiVersionLookup,
   ) {
     for (const u of gw.upstreams) this.upstreams.set(u.name, u);
+    this.mapsBackends = Object.keys(opts.backends).length > 0;
   }
 
   /** A fresh, deterministic identifier with the given prefix. */
@@ -235,13 +238,27 @@ export class RenderContext {
   }
 
   private computeAddress(u: UpstreamIR): { address: string; mapped: boolean } {
-    const mapped = this.opts.backends[u.key];
+    // (no lookup of the key, a string made for it, when no backend is mapped: the usual case)
+    const mapped = this.mapsBackends ? this.opts.backends[u.key] : undefined;
     if (mapped !== undefined) return { address: mapped, mapped: true };
-    for (const part of [u.service, u.namespace]) {
-      if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(part)) throw new UnsafeValueError(`${JSON.stringify(part)} is not a DNS label, so ${u.key} has no cluster DNS name`, part);
+    this.checkLabel(u.service, u);
+    // (a namespace holds many upstreams: checked once)
+    if (!this.labels.has(u.namespace)) {
+      this.checkLabel(u.namespace, u);
+      this.labels.add(u.namespace);
     }
     const domain = u.kind === 'ServiceImport' ? 'clusterset.local' : this.opts.clusterDomain;
     return { address: `${u.service}.${u.namespace}.svc.${domain}:${u.port}`, mapped: false };
+  }
+
+  /** Whether `backends` maps any Service port (set in the constructor). */
+  private readonly mapsBackends: boolean;
+
+  /** Namespaces found to be DNS labels (see computeAddress). */
+  private readonly labels = new Set<string>();
+
+  private checkLabel(part: string, u: UpstreamIR): void {
+    if (!DNS_LABEL.test(part)) throw new UnsafeValueError(`${JSON.stringify(part)} is not a DNS label, so ${u.key} has no cluster DNS name`, part);
   }
 
   /**
@@ -263,7 +280,9 @@ export class RenderContext {
     const a = this.address(u);
     if (!a.mapped && this.opts.resolver && !this.resolvesInUpstream()) return { value: a.address, runtime: true };
     const block = tries > 1 ? `${name}__tries${tries}` : name;
-    this.upstreamBlocks.set(block, { upstream: name, copies: tries });
+    // (set when new or different: no entry object per call for the same block)
+    const hit = this.upstreamBlocks.get(block);
+    if (!hit || hit.upstream !== name || hit.copies !== tries) this.upstreamBlocks.set(block, { upstream: name, copies: tries });
     return { value: block, runtime: false };
   }
 }
@@ -299,7 +318,8 @@ function indentedJoin(lines: readonly string[], indent: string): string {
   let start = 0;
   for (let i = 0; i <= lines.length; i++) {
     if (i < lines.length && lines[i]) continue;
-    if (i > start) out.push(indent + lines.slice(start, i).join(separator));
+    // (all the lines, the usual case, joined without a copy of the list)
+    if (i > start) out.push(indent + (start === 0 && i === lines.length ? lines.join(separator) : lines.slice(start, i).join(separator)));
     if (i < lines.length) out.push('');
     start = i + 1;
   }
@@ -332,6 +352,16 @@ export function unwritten(b: WrittenBlock): string[] {
 }
 
 /**
+ * The written block at depth 0 (indent ''): its text without its indent, which every non-empty line
+ * starts with (see {@link writtenBlock}); the same lines as `unwritten(b)`, still written.
+ */
+export function atDepth0(b: WrittenBlock): WrittenBlock {
+  if (!b.indent) return b;
+  // an indent is spaces (no regex syntax); an empty line has none
+  return { text: b.text.slice(b.indent.length).replace(new RegExp(`\n${b.indent}`, 'g'), '\n'), indent: '' };
+}
+
+/**
  * `block(head, body).join('\n')` for a body given in pieces (concatenated), without an indented
  * copy of every line: each run of non-empty lines is joined with a newline and the indent as
  * separator, so the text is written once. For the outermost blocks (`http`, `stream`), whose
@@ -340,7 +370,17 @@ export function unwritten(b: WrittenBlock): string[] {
  * `block` does, not).
  */
 export function blockText(head: string, bodies: readonly (readonly Line[])[], indent = '  '): string {
-  const out: string[] = [`${head} {`];
+  const out: string[] = [];
+  writeBlock(out, head, bodies, indent);
+  return out.join('\n');
+}
+
+/**
+ * {@link blockText} as pieces appended to `out`: `out.join('\n')` then holds its text, so that a
+ * caller joining a whole file copies the block's text once (not once more for the block).
+ */
+export function writeBlock(out: string[], head: string, bodies: readonly (readonly Line[])[], indent = '  '): void {
+  out.push(`${head} {`);
   const separator = `\n${indent}`;
   const run: string[] = [];
   const flush = () => {
@@ -372,5 +412,4 @@ export function blockText(head: string, bodies: readonly (readonly Line[])[], in
   }
   flush();
   out.push('}');
-  return out.join('\n');
 }

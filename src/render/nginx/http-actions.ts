@@ -3,6 +3,7 @@
  * between one proxy body and a `split_clients` over named per-backend locations.
  */
 import { ActionIR, BackendIR } from '../../ir/types';
+import { appendAll } from '../../model/arrays';
 import { block, RenderContext } from './context';
 import { clientDirectives } from './http-client';
 import { corsDirectives } from './http-cors';
@@ -23,9 +24,12 @@ function renderAction(ctx: RenderContext, st: ServerState, a: ActionIR): string[
   try {
     const lines = actionDirectives(ctx, st, a);
     // values are checked one by one; a directive combining several (a redirect URL) may still be too long
-    const long = lines.find((l) => l.length > MAX_TOKEN);
-    if (long) throw new UnsafeValueError(`a directive of the rule is longer than nginx accepts (${long.length} > ${MAX_TOKEN} characters)`, long);
-    return [comment(`${a.source.kind} ${a.source.namespace}/${a.source.name} rule ${a.source.rule}${a.source.ruleName ? ` (${a.source.ruleName})` : ''} match ${a.source.match}`), ...lines];
+    for (const long of lines) {
+      if (long.length > MAX_TOKEN) throw new UnsafeValueError(`a directive of the rule is longer than nginx accepts (${long.length} > ${MAX_TOKEN} characters)`, long);
+    }
+    // the comment first: the lines moved up one in place (no second array)
+    lines.unshift(comment(`${a.source.kind} ${a.source.namespace}/${a.source.name} rule ${a.source.rule}${a.source.ruleName ? ` (${a.source.ruleName})` : ''} match ${a.source.match}`));
+    return lines;
   } catch (e) {
     ctx.reject(ctx.ref(a.source.kind, a.source.namespace, a.source.name), `spec.rules[${a.source.rule}]`, e, 'requests matching the rule are answered 500');
     return ['return 500;'];
@@ -33,13 +37,14 @@ function renderAction(ctx: RenderContext, st: ServerState, a: ActionIR): string[
 }
 
 function actionDirectives(ctx: RenderContext, st: ServerState, a: ActionIR): string[] {
-  const out: string[] = [];
-  const live = a.backends.filter((b) => b.percent > 0);
+  const live = a.backends.length === 1 && a.backends[0].percent > 0 ? a.backends : a.backends.filter((b) => b.percent > 0);
   const usable = (b: BackendIR) => b.upstream !== undefined && (!b.tls || tlsHonoured(ctx, b.tls));
-  const shapes = new Set(live.filter(usable).map((b) => shapeKey(a, b)));
-  const oneBody = live.length === 1 || (shapes.size <= 1 && live.every((b) => !b.requestHeaders && !b.responseHeaders));
+  // (checked for every action: an unusable backend TLS is reported even when the action answers itself)
+  const valid = live.filter(usable);
+  // (the shapes of several backends only: one backend is one body whatever its shape)
+  const oneBody = live.length === 1 || (new Set(valid.map((b) => shapeKey(a, b))).size <= 1 && live.every((b) => !b.requestHeaders && !b.responseHeaders));
   // route options: the source check only where the request is proxied (the access phase of this location)
-  out.push(...clientDirectives(ctx, a, a.returnStatus === undefined && !a.redirect && oneBody));
+  const out = clientDirectives(ctx, a, a.returnStatus === undefined && !a.redirect && oneBody);
   const cors = a.cors ? corsDirectives(ctx, a) : undefined;
   if (cors) out.push(...cors.headers, ...cors.preflight);
   if (a.returnStatus !== undefined) {
@@ -50,12 +55,14 @@ function actionDirectives(ctx: RenderContext, st: ServerState, a: ActionIR): str
     out.push(...redirectDirectives(st, a));
     return out;
   }
-  const mirrors = a.mirrors.flatMap((m) => mirrorDirectives(ctx, st, m));
+  const mirrors = a.mirrors.length ? a.mirrors.flatMap((m) => mirrorDirectives(ctx, st, m)) : [];
   if (oneBody) {
     // one proxy body; the split (if any) picks the upstream
-    const valid = live.filter(usable);
     const first = valid[0];
-    if (!first) return [...out, 'return 500;'];
+    if (!first) {
+      out.push('return 500;');
+      return out;
+    }
     let target: string;
     if (live.length === 1) {
       const t = ctx.target(first.upstream!, tries(a));
@@ -69,8 +76,8 @@ function actionDirectives(ctx: RenderContext, st: ServerState, a: ActionIR): str
       target = `$${split}`;
     }
     const more = live.length === 1 && first.responseHeaders ? [first.responseHeaders] : [];
-    out.push(...responseHeaderDirectives(a.responseHeaders, isGrpc(first) ? 'grpc' : 'proxy', more), ...mirrors, ...timeoutDirectives(a, isGrpc(first)));
-    out.push(...proxyDirectives(ctx, st, a, first, target));
+    appendAll(out, responseHeaderDirectives(a.responseHeaders, isGrpc(first) ? 'grpc' : 'proxy', more), mirrors, timeoutDirectives(a, isGrpc(first)));
+    proxyDirectives(ctx, st, a, first, target, out);
     return out;
   }
   // heterogeneous backends: the split picks a named location per backend; everything that acts

@@ -50,8 +50,9 @@ function largest(limits: readonly number[]): number {
 export function guardedActions(ctx: RenderContext, st: ServerState): Set<string> {
   const out = new Set<string>();
   for (const loc of st.server.locations) {
+    // a single candidate's limit is its location's largest: nothing to guard
+    if (loc.candidates.length < 2) continue;
     const limits = loc.candidates.map((c) => effectiveBodyLimit(ctx, st.actions.get(c.action)!));
-    if (!limits.length) continue;
     const max = largest(limits);
     loc.candidates.forEach((c, i) => {
       if (limits[i] !== 0 && limits[i] !== max) out.add(c.action);

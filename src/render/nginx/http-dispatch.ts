@@ -8,7 +8,7 @@ import { actionBody } from './http-actions';
 import { contentLengthGuard, dispatchingLocationLimit, guardedActions } from './http-client';
 import { ServerState } from './http-state';
 import { checkPcre } from './pcre';
-import { complex, escapeRegexLiteral, headerVariable, identifier, literal, pathValue, regex, UnsafeValueError } from './quote';
+import { complex, escapeRegexLiteral, headerVariable, identifier, literal, MAX_TOKEN, pathValue, regex, UnsafeValueError } from './quote';
 import { appendAll } from '../../model/arrays';
 
 /** The locations of a server, appended to `out` (its lines so far are not read). */
@@ -16,28 +16,41 @@ export function renderLocations(ctx: RenderContext, port: HttpPortIR, s: HttpSer
   const st: ServerState = {
     port,
     server: s,
-    actions: new Map(s.actions.map((a) => [a.id, a])),
+    actions: new Map(),
     named: new Map(),
     namedTaken: new Set(),
     namedBodies: [],
     ifLocations: new Map(),
     internal: [],
-    reserved: new Set(s.locations.filter((l) => l.kind === 'exact').map((l) => l.path)),
+    reserved: new Set(),
     rendered: new Map(),
     guarded: new Set(),
   };
+  for (const a of s.actions) st.actions.set(a.id, a);
+  for (const l of s.locations) if (l.kind === 'exact') st.reserved.add(l.path);
   st.guarded = guardedActions(ctx, st);
-  // rendered in IR order (named location names depend on it), written in nginx's order
-  const rendered = s.locations.map((loc) => ({ loc, lines: renderLocation(ctx, st, loc) }));
-  const literalLocations = [
-    ...rendered.filter((r) => r.loc.kind !== 'regex').map((r) => ({ path: r.loc.path, exact: r.loc.kind === 'exact', lines: r.lines })),
-    ...st.internal.map((x) => ({ path: x.path, exact: true, lines: x.lines })),
-  ];
+  // rendered in IR order (named location names depend on it), written in nginx's order: the
+  // literal (exact, prefix) locations sorted, then the regex ones in IR order
+  const literalLocations: { key: string; exact: boolean; lines: LocationLines }[] = [];
+  const regexLocations: LocationLines[] = [];
+  for (const loc of s.locations) {
+    const lines = renderLocation(ctx, st, loc);
+    if (loc.kind === 'regex') regexLocations.push(lines);
+    else literalLocations.push({ key: nginxKey(loc.path), exact: loc.kind === 'exact', lines });
+  }
+  for (const x of st.internal) literalLocations.push({ key: nginxKey(x.path), exact: true, lines: x.lines });
   const start = out.length;
-  for (const x of nginxLocationOrder(literalLocations)) appendAll(out, x.lines);
-  for (const r of rendered) if (r.loc.kind === 'regex') appendAll(out, r.lines);
+  sortNginx(literalLocations);
+  for (const x of literalLocations) appendLocation(out, x.lines);
+  for (const lines of regexLocations) appendLocation(out, lines);
   appendAll(out, st.namedBodies);
   if (st.namedBodies.length || refers404(out, start)) out.push(...block('location @gw_404', ['return 404;']));
+  // the IR builds the conditions of each server (they are its own): nothing rendered for them is
+  // looked up again, and is let go here rather than kept (and copied by every garbage collection)
+  // while the other servers render
+  const memo = dispatchState(ctx);
+  memo.conditions.clear();
+  memo.tests.clear();
   return out;
 }
 
@@ -57,15 +70,25 @@ function refers404(lines: readonly string[], start: number): boolean {
  * section 2); in its own order, one compare per location.
  */
 export function nginxLocationOrder<T extends { readonly path: string; readonly exact: boolean }>(locations: readonly T[]): T[] {
-  const keyed = locations.map((l) => ({ l, key: l.path.replace(/\//g, '\0') }));
-  const exactFirst = (a: { l: T }, b: { l: T }) => (a.l.exact === b.l.exact ? 0 : a.l.exact ? -1 : 1);
+  const keyed = locations.map((l) => ({ l, key: nginxKey(l.path), exact: l.exact }));
+  sortNginx(keyed);
+  return keyed.map((x) => x.l);
+}
+
+/** A location name as {@link sortNginx} compares it: `/` lowest. */
+function nginxKey(path: string): string {
+  return path.replace(/\//g, '\0');
+}
+
+/** Sorts locations keyed by {@link nginxKey} into nginx's order (see {@link nginxLocationOrder}), in place. */
+function sortNginx<K extends { readonly key: string; readonly exact: boolean }>(keyed: K[]): void {
+  const exactFirst = (a: K, b: K) => (a.exact === b.exact ? 0 : a.exact ? -1 : 1);
   // UTF-16 code units order strings as UTF-8 bytes do, unless a surrogate meets a character of
   // U+E000–U+FFFF: with a surrogate anywhere (paths are ASCII once checked), the bytes themselves
   if (keyed.some((x) => /[\uD800-\uDFFF]/.test(x.key))) {
     const bytes = new Map(keyed.map((x) => [x, Buffer.from(x.key, 'utf8')]));
     keyed.sort((a, b) => Buffer.compare(bytes.get(a)!, bytes.get(b)!) || exactFirst(a, b));
   } else keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : exactFirst(a, b)));
-  return keyed.map((x) => x.l);
 }
 
 function locationHead(loc: LocationIR): string {
@@ -74,7 +97,27 @@ function locationHead(loc: LocationIR): string {
   return `location ~ ${regex(`^(?:${checkPcre(loc.path, 'path regular expression')})$`)}`;
 }
 
-function renderLocation(ctx: RenderContext, st: ServerState, loc: LocationIR): string[] {
+/**
+ * A location's lines: as `block` returns them, or, for a location serving one action itself, its
+ * head and its (shared) indented body, which stand for `block(head, body)` without a list of
+ * their own (see {@link inlineBody}).
+ */
+type LocationLines = readonly string[] | { readonly head: string; readonly inner: readonly string[] };
+
+function appendLocation(out: string[], l: LocationLines): void {
+  if (isLineList(l)) appendAll(out, l);
+  else {
+    out.push(`${l.head} {`);
+    appendAll(out, l.inner);
+    out.push('}');
+  }
+}
+
+function isLineList(l: LocationLines): l is readonly string[] {
+  return Array.isArray(l);
+}
+
+function renderLocation(ctx: RenderContext, st: ServerState, loc: LocationIR): LocationLines {
   let head: string;
   try {
     head = locationHead(loc);
@@ -87,6 +130,15 @@ function renderLocation(ctx: RenderContext, st: ServerState, loc: LocationIR): s
     }
     return [];
   }
+  // one candidate (the usual location): no list of them
+  if (loc.candidates.length === 1) {
+    const c = loc.candidates[0];
+    const conds = candidateConditions(ctx, st, c);
+    if (!conds) return block(head, ['return 404;']);
+    if (!conds.length) return { head, inner: inlineBody(ctx, st, undefined, c.action)! };
+    const inner = inlineBody(ctx, st, conds, c.action);
+    if (inner) return { head, inner };
+  }
   // candidates whose conditions render
   const cands: Cand[] = [];
   for (const c of loc.candidates) {
@@ -95,7 +147,7 @@ function renderLocation(ctx: RenderContext, st: ServerState, loc: LocationIR): s
     if (conds && !conds.length) break;
   }
   if (!cands.length) return block(head, ['return 404;']);
-  if (!cands[0].conds.length) return block(head, actionBody(ctx, st, st.actions.get(cands[0].action)!));
+  if (!cands[0].conds.length) return { head, inner: inlineBody(ctx, st, undefined, cands[0].action)! };
   const last = cands[cands.length - 1];
   const conditional = last.conds.length ? cands : cands.slice(0, -1);
   if (conditional.length === 1 && last.conds.length) {
@@ -103,8 +155,8 @@ function renderLocation(ctx: RenderContext, st: ServerState, loc: LocationIR): s
     // an admin would write it (no jump to a named location, whose lookup is a linear scan by
     // name). Not when the action adds response headers: an `if` block inherits `add_header …
     // always`, which would decorate the 404.
-    const body = actionBody(ctx, st, st.actions.get(last.action)!);
-    if (!body.some((l) => l.startsWith('add_header '))) return block(head, appendAll(ifTestLines(ctx, last.conds, '404'), body));
+    const inner = inlineBody(ctx, st, last.conds, last.action);
+    if (inner) return { head, inner };
   }
   // named locations in candidate order
   for (const c of cands) namedFor(ctx, st, c.action);
@@ -116,6 +168,51 @@ function renderLocation(ctx: RenderContext, st: ServerState, loc: LocationIR): s
   const target = dispatch(ctx, st, conditional, fallback);
   return block(head, [...limit, 'recursive_error_pages on;', `error_page 418 = ${target};`, 'return 418;']);
 }
+
+/**
+ * The body of a location that serves one action itself, indented as `block` indents it: the `if`
+ * tests of `conds` returning 404 (none when undefined), then the action's body; undefined when the
+ * action adds response headers after tests (see renderLocation). The locations of one match (`= /p`
+ * and `/p/`) have the same body: computed once per server, conditions and action.
+ */
+function inlineBody(ctx: RenderContext, st: ServerState, conds: readonly Cond[] | undefined, action: string): readonly string[] | undefined {
+  const memo = inlineBodies(st);
+  if (!conds) {
+    let lines = memo.unconditional.get(action);
+    if (!lines) memo.unconditional.set(action, (lines = indented(actionBody(ctx, st, st.actions.get(action)!))));
+    return lines;
+  }
+  // conditions belong to one match, so to one action (another is computed each time)
+  const hit = memo.conditional.get(conds);
+  if (hit?.action === action) return hit.lines ?? undefined;
+  const body = actionBody(ctx, st, st.actions.get(action)!);
+  const lines = body.some((l) => l.startsWith('add_header ')) ? null : indented(appendAll(ifTestLines(ctx, conds, '404'), body));
+  if (!hit) memo.conditional.set(conds, { action, lines });
+  return lines ?? undefined;
+}
+
+/** {@link inlineBody}'s memo of one server: bodies by action (no conditions), by conditions (with them). */
+interface InlineMemo {
+  readonly unconditional: Map<string, string[]>;
+  readonly conditional: Map<readonly Cond[], { readonly action: string; readonly lines: string[] | null }>;
+}
+
+/** Per server (as its action bodies are), released with it. */
+const inlineMemos = new WeakMap<ServerState, InlineMemo>();
+
+function inlineBodies(st: ServerState): InlineMemo {
+  let m = inlineMemos.get(st);
+  if (!m) inlineMemos.set(st, (m = { unconditional: new Map(), conditional: new Map() }));
+  return m;
+}
+
+/** The lines as `block` indents a body (empty lines stay empty). */
+function indented(body: readonly string[]): string[] {
+  const out = new Array<string>(body.length);
+  for (let i = 0; i < body.length; i++) out[i] = body[i] ? `  ${body[i]}` : body[i];
+  return out;
+}
+
 
 /** A candidate whose conditions render: its action and its distinct conditions. */
 interface Cand {
@@ -388,22 +485,32 @@ function candidateConditions(ctx: RenderContext, st: ServerState, c: CandidateIR
 }
 
 function renderConditions(ctx: RenderContext, st: ServerState, c: CandidateIR): Cond[] | undefined {
-  const out = new Map<string, Cond>();
+  // the first condition of each id (a match lists few: a scan, no Map)
+  const out: Cond[] = [];
   for (const cond of c.conditions) {
     try {
       const r = condition(cond);
-      if (!out.has(r.id)) out.set(r.id, r);
+      if (!hasId(out, r.id)) out.push(r);
     } catch (e) {
       const a = st.actions.get(c.action)!;
       ctx.reject(ctx.ref(a.source.kind, a.source.namespace, a.source.name), `spec.rules[${a.source.rule}].matches[${a.source.match}]`, e, 'the match is not served');
       return undefined;
     }
   }
-  return [...out.values()];
+  return out;
 }
+
+function hasId(conds: readonly Cond[], id: string): boolean {
+  for (const c of conds) if (c.id === id) return true;
+  return false;
+}
+
+const UNRESERVED = /^[A-Za-z0-9_.~-]*$/;
 
 /** Percent-encoding-tolerant literal: each reserved character may also arrive as `%XX`. */
 function queryLiteral(v: string): string {
+  // the usual value (letters, digits, `_.~-`) stands for itself
+  if (UNRESERVED.test(v)) return v;
   let out = '';
   for (const ch of v) {
     if (/[A-Za-z0-9_.~-]/.test(ch)) out += ch;
@@ -468,10 +575,8 @@ function condition(c: ConditionIR): Cond {
       break;
   }
   const key = regex(`~${re}`);
-  const out: { -readonly [K in keyof Cond]: Cond[K] } = { id: `${source} ${key}`, source, re: key, test: test ?? `${source} !~ ${key.slice(0, 1)}${key.slice(2)}` };
-  if (header) out.header = header;
-  if (part) out.part = part;
-  return out;
+  // one shape for every condition (header / part undefined when absent): no property added later
+  return { id: `${source} ${key}`, source, re: key, test: test ?? `${source} !~ ${key.slice(0, 1)}${key.slice(2)}`, header, part };
 }
 
 /** The 0/1 atom `map` of a condition (shared by content); returns the variable name (without `$`). */
@@ -536,7 +641,9 @@ function headerIndex(ctx: RenderContext): HeaderIndex {
 
 function buildHeaderIndex(ctx: RenderContext): HeaderIndex {
   // every exact value per header variable, over the whole Gateway, by lower-cased value
-  const byHeader = new Map<string, Map<string, Set<string>>>();
+  // (the value itself while it is the only one of its lower-cased form, null once there are two:
+  // all hashable() asks, without a Set per value)
+  const byHeader = new Map<string, Map<string, string | null>>();
   // header name → its variable (null: not one nginx reads), computed once per name
   const variables = new Map<string, string | null>();
   const variableOf = (name: string): string | null => {
@@ -562,9 +669,9 @@ function buildHeaderIndex(ctx: RenderContext): HeaderIndex {
             let values = byHeader.get(variable);
             if (!values) byHeader.set(variable, (values = new Map()));
             const low = cond.value.toLowerCase();
-            let same = values.get(low);
-            if (!same) values.set(low, (same = new Set()));
-            same.add(cond.value);
+            const same = values.get(low);
+            if (same === undefined) values.set(low, cond.value);
+            else if (same !== null && same !== cond.value) values.set(low, null);
           }
         }
       }
@@ -579,12 +686,17 @@ function buildHeaderIndex(ctx: RenderContext): HeaderIndex {
       if (!known) ok.set(variable, (known = new Map()));
       let r = known.get(value);
       if (r === undefined) {
-        r = value !== '' && byHeader.get(variable)?.get(value.toLowerCase())?.size === 1;
+        const only = byHeader.get(variable)?.get(value.toLowerCase());
+        r = value !== '' && only !== undefined && only !== null;
         if (r) {
           try {
             checkValue(value);
-            hashKey(value);
-            complex(value, 'header value');
+            // a printable value grows at most 12 times once escaped (`$` → `${gw_dollar}`), plus
+            // quotes and `\`: a short one fits in a token, no need to write it to find out
+            if (value.length * 12 + 4 > MAX_TOKEN) {
+              hashKey(value);
+              complex(value, 'header value');
+            }
           } catch {
             r = false;
           }

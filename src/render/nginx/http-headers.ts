@@ -59,7 +59,16 @@ export function requestHeaders(ctx: RenderContext, st: ServerState, a: ActionIR,
   return new Map([...h.values()]);
 }
 
-export function responseHeaderDirectives(rule: HeaderModifierIR, module: 'proxy' | 'grpc', more: HeaderModifierIR[]): string[] {
+const NO_DIRECTIVES: readonly string[] = [];
+
+/** Whether a modifier changes nothing (the IR's usual, shared, empty modifier). */
+function isEmpty(m: HeaderModifierIR): boolean {
+  return !m.set.length && !m.add.length && !m.remove.length;
+}
+
+export function responseHeaderDirectives(rule: HeaderModifierIR, module: 'proxy' | 'grpc', more: readonly HeaderModifierIR[]): readonly string[] {
+  // most rules modify no response header: nothing to build
+  if (isEmpty(rule) && more.every(isEmpty)) return NO_DIRECTIVES;
   const out: string[] = [];
   const hide = new Set<string>();
   const adds: string[] = [];

@@ -58,8 +58,8 @@ export function splitVariable(ctx: RenderContext, entries: { percent: number; va
   return ctx.httpVar('gw_s', lines.join('\n'), (name) => block(`split_clients $request_id $${name}`, lines));
 }
 
-export function proxyDirectives(ctx: RenderContext, st: ServerState, a: ActionIR, b: BackendIR, target: string): string[] {
-  const out: string[] = [];
+/** The directives proxying to `b`, appended to `out` (a new list by default). */
+export function proxyDirectives(ctx: RenderContext, st: ServerState, a: ActionIR, b: BackendIR, target: string, out: string[] = []): string[] {
   const grpc = b.protocol === 'grpc' || b.protocol === 'h2c';
   const module = grpc ? 'grpc' : 'proxy';
   const tls = b.tls;

@@ -22,10 +22,30 @@ export function internalSocket(ctx: RenderContext, port: number): string {
 }
 
 /**
- * Renders the servers of one HTTP(S) port, each server written (see {@link written}) for
- * `indent`: where it will stand in nginx.conf, or none when it may go into an include file.
+ * Where servers are written for (see {@link writtenBlock}): their place in nginx.conf's http block
+ * (`'  '`) until the servers written pass `limit` characters (`maxFileBytes`, no limit when
+ * undefined); the configuration is then split for sure and the rest are written for include files
+ * (depth 0). Whichever way a configuration ends, at most `limit` characters are written for the
+ * other place and re-indented (blockText, packBody): a configuration that is not split is not
+ * re-indented at all.
  */
-export function renderHttpPort(ctx: RenderContext, port: HttpPortIR, indent = ''): Line[] {
+export class ServerIndent {
+  private chars = 0;
+  constructor(private readonly limit: number | undefined) {}
+
+  /** The indent of the next server. */
+  next(): string {
+    return this.limit === undefined || this.chars <= this.limit ? '  ' : '';
+  }
+
+  /** Counts the lines written. */
+  wrote(lines: readonly Line[]): void {
+    for (const l of lines) this.chars += (typeof l === 'string' ? l.length : l.text.length) + 1;
+  }
+}
+
+/** Renders the servers of one HTTP(S) port, each server written (see {@link writtenBlock}) for the indent `indent` gives. */
+export function renderHttpPort(ctx: RenderContext, port: HttpPortIR, indent: ServerIndent): Line[] {
   const out: Line[] = [];
   const http2 = port.protocol === 'HTTP' && cleartextHttp2(ctx, port);
   let sniVar: string | undefined;
@@ -46,7 +66,11 @@ export function renderHttpPort(ctx: RenderContext, port: HttpPortIR, indent = ''
     // appendAll: a server of many routes has more lines than a call takes arguments
     out.push('');
     const body = renderServer(ctx, port, s, http2, sniVar ? { variable: sniVar, expected: s.listener !== undefined ? listenerIndex.get(s.listener)! : '-' } : undefined);
-    if (body) appendAll(out, writtenBlock('server', body, indent));
+    if (body) {
+      const server = writtenBlock('server', body, indent.next());
+      indent.wrote(server);
+      appendAll(out, server);
+    }
   }
   return out;
 }

@@ -13,9 +13,9 @@ import { DataplaneInputsIR, DataplaneIR, GatewayIR } from '../../ir/types';
 import { Diagnostic, KubeObject, sortDiagnostics } from '../../model';
 import { NamespacedName, resolve } from '../../resolve';
 import type { ResolvedModel } from '../../resolve/model';
-import { block, blockText, Line, lineText, Options, RenderContext, TlsSet } from './context';
+import { block, Line, lineText, Options, RenderContext, TlsSet, writeBlock, writtenBlock } from './context';
 export type { TlsSet, TlsFallback } from './context';
-import { caPath, renderHttpPort, secretPath } from './http';
+import { caPath, renderHttpPort, secretPath, ServerIndent } from './http';
 import { nginxSize } from './http-client';
 import { comment, integer, literal } from './quote';
 import { packBody, partFiles } from './split';
@@ -205,7 +205,8 @@ export function renderEachGateway(model: ResolvedModel, objects: readonly KubeOb
 export function renderDataplane(ir: DataplaneIR, opts: NginxRenderOptions): RenderedGateway[] {
   const base = options(opts);
   checkOptions(base);
-  return renderDataplaneWith(ir, base, new Map(Object.entries(ir.inputs?.apiVersions ?? {})));
+  // read in place, as renderEachGateway does (no Map of every input object's apiVersion)
+  return renderDataplaneWith(ir, base, apiVersionLookup(ir.inputs?.apiVersions ?? {}));
 }
 
 function renderDataplaneWith(ir: DataplaneIR, base: Options, apiVersions: ApiVersionLookup): RenderedGateway[] {
@@ -232,8 +233,9 @@ function renderGateway(g: GatewayIR, o: Options, apiVersions: ApiVersionLookup, 
   const ctx = new RenderContext(g, o, apiVersions);
   const servers: Line[] = [];
   // servers are written as soon as rendered: indented for the http block of nginx.conf, unless
-  // they may go into include files (at depth 0)
-  for (const p of g.httpPorts) appendAll(servers, renderHttpPort(ctx, p, o.maxFileBytes === undefined ? '  ' : ''));
+  // they will go into include files (at depth 0), see ServerIndent
+  const indent = new ServerIndent(o.maxFileBytes);
+  for (const p of g.httpPorts) appendAll(servers, renderHttpPort(ctx, p, indent));
   const streamUpstreams = new Set<string>();
   const stream = g.streamPorts.length ? renderStream(ctx, g.streamPorts, streamUpstreams) : [];
 
@@ -247,16 +249,31 @@ function renderGateway(g: GatewayIR, o: Options, apiVersions: ApiVersionLookup, 
     health.push('', ...block('server', [`listen ${addr};`, 'access_log off;', ...block('location = /healthz', ['return 200 "ok\\n";']), ...block('location = /readyz', ['return 200 "ok\\n";']), ...block('location /', ['return 404;'])]));
   }
 
-  const upstreamBlock = (name: string, stream: boolean, copies = 1): string[] => {
+  // upstream blocks are written (see writtenBlock) where the servers' last one was: for nginx.conf,
+  // or for include files when the configuration is split for sure
+  const upstreamIndent = indent.next();
+  const upstreamInner = `${upstreamIndent}  `;
+  const lineBreak = `\n${upstreamInner}`;
+  const resolvesInUpstream = ctx.resolvesInUpstream();
+  /** Appends an upstream block (after a blank line) to `out`, written: one upstream per Service port. */
+  const upstreamBlock = (out: Line[], name: string, stream: boolean, copies = 1): void => {
     const base = ctx.upstreamBlocks.get(name)?.upstream ?? name;
     const u = ctx.upstream(base)!;
     const a = ctx.address(u);
     // repeated servers (retries) must not be marked failed by the answers that trigger a retry
     // a DNS name (resolver mode, nginx >= 1.27.3) is re-resolved by nginx, keeping the last addresses while DNS fails
-    const resolve = !stream && !a.mapped && ctx.resolvesInUpstream();
+    const resolve = !stream && !a.mapped && resolvesInUpstream;
     const server = `server ${a.address}${resolve ? ' resolve' : ''}`;
-    const servers = copies > 1 ? Array.from({ length: copies }, () => `${server} max_fails=0;`) : [`${server};`];
-    return ['', ...block(`upstream ${name}`, [comment(`${u.kind} ${u.key}${copies > 1 ? `, listed ${copies} times for retries` : ''}`), ...(resolve ? [`zone ${name} 64k;`] : []), ...servers, ...(stream ? [] : ['keepalive 32;'])])];
+    const body = [comment(`${u.kind} ${u.key}${copies > 1 ? `, listed ${copies} times for retries` : ''}`)];
+    if (resolve) body.push(`zone ${name} 64k;`);
+    if (copies > 1) for (let i = 0; i < copies; i++) body.push(`${server} max_fails=0;`);
+    else body.push(`${server};`);
+    if (!stream) body.push('keepalive 32;');
+    out.push('');
+    // writtenBlock's text written directly: its lines are not empty and, but for an address given
+    // as an option, hold no newline (the name is [a-z0-9_], a comment has no control character)
+    if (a.address.includes('\n')) appendAll(out, writtenBlock(`upstream ${name}`, body, upstreamIndent));
+    else out.push({ text: `${upstreamIndent}upstream ${name} {${lineBreak}${body.join(lineBreak)}\n${upstreamIndent}}`, indent: upstreamIndent });
   };
 
   const http: string[] = [
@@ -282,9 +299,17 @@ function renderGateway(g: GatewayIR, o: Options, apiVersions: ApiVersionLookup, 
     ...block('map $http_host $gw_host', ['"" $host;', 'default $http_host;']),
   ];
   // server rendering registered upstreams and http-level maps
-  const httpRest: Line[] = ['', ...ctx.httpBlockLines(), ...[...ctx.upstreamBlocks.keys()].sort().flatMap((n) => upstreamBlock(n, false, ctx.upstreamBlocks.get(n)!.copies)), ...servers, ...health];
+  const httpRest: Line[] = [''];
+  appendAll(httpRest, ctx.httpBlockLines());
+  for (const n of [...ctx.upstreamBlocks.keys()].sort()) upstreamBlock(httpRest, n, false, ctx.upstreamBlocks.get(n)!.copies);
+  appendAll(httpRest, servers, health);
   const streamHead = resolverLines(o);
-  const streamRest = g.streamPorts.length ? [...ctx.streamBlocks, ...[...streamUpstreams].sort().flatMap((n) => upstreamBlock(n, true)), ...stream] : [];
+  const streamRest: Line[] = [];
+  if (g.streamPorts.length) {
+    appendAll(streamRest, ctx.streamBlocks);
+    for (const n of [...streamUpstreams].sort()) upstreamBlock(streamRest, n, true);
+    appendAll(streamRest, stream);
+  }
   const assemble = (httpBody: readonly Line[], streamBody: readonly Line[], manifest: readonly string[]): string => {
     const lines: string[] = [
       comment(`nginx configuration for Gateway ${g.namespace}/${g.name}, generated by cdk8s-gateway. Do not edit.`),
@@ -298,10 +323,15 @@ function renderGateway(g: GatewayIR, o: Options, apiVersions: ApiVersionLookup, 
       block('events', ['worker_connections 4096;']),
       [''],
     );
-    // the http and stream blocks hold the whole configuration: written as text once (blockText)
-    const text = [lines.join('\n'), blockText('http', [http, httpBody])];
-    if (g.streamPorts.length) text.push('', blockText('stream', [streamHead, streamBody]));
-    return text.join('\n') + '\n';
+    // the http and stream blocks hold the whole configuration: written as text once (writeBlock),
+    // the file joined from the pieces of all, its final newline with them
+    writeBlock(lines, 'http', [http, httpBody]);
+    if (g.streamPorts.length) {
+      lines.push('');
+      writeBlock(lines, 'stream', [streamHead, streamBody]);
+    }
+    lines.push('');
+    return lines.join('\n');
   };
   // a file of more characters than maxFileBytes has more bytes too: then it is split without
   // first being written whole (the count stops there); otherwise it is written and measured

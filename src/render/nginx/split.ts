@@ -14,7 +14,7 @@
  */
 import * as crypto from 'crypto';
 import { appendAll } from '../../model/arrays';
-import { Line, lineText, unwritten } from './context';
+import { atDepth0, Line, lineText, unwritten } from './context';
 
 /** The name of the n-th part (1-based): sorted by name = in order. */
 export function partName(n: number): string {
@@ -101,8 +101,9 @@ const indent = (lines: readonly string[]): string[] => lines.map((l) => (l ? `  
  * own (larger than `budget`: the caller's size check names it).
  */
 export function packBody(lines: readonly Line[], budget: number, parts: string[][]): Line[] {
-  // a part holds its blocks at depth 0: a block written for another indent is taken as its lines
-  const units = unitsOf(splitLines(lines.some((l) => typeof l !== 'string' && l.indent) ? lines.flatMap((l) => (typeof l !== 'string' && l.indent ? unwritten(l) : [l])) : lines));
+  // a part holds its blocks at depth 0: a block written for another indent is rewritten for it
+  // (the same lines as unwritten(l), one unit as they would be)
+  const units = unitsOf(splitLines(lines.some((l) => typeof l !== 'string' && l.indent) ? lines.map((l) => (typeof l !== 'string' && l.indent ? atDepth0(l) : l)) : lines));
   if (!units) return lines.slice();
   const out: Line[] = [];
   let current: Line[] = [];
