@@ -147,7 +147,7 @@ function fastToJson(obj: ApiObject, clusterScoped: boolean, freeze: boolean): { 
   };
   let json: Record<string, unknown>;
   try {
-    const metadata = obj.metadata.toJson();
+    const metadata = fastMetadataJson(obj.metadata) ?? obj.metadata.toJson();
     // (a fresh object: cluster-scoped kinds have no namespace; after patches, as before, below)
     if (clusterScoped && frozen) delete metadata.namespace;
     json = walk({ ...internals.props, metadata });
@@ -163,6 +163,57 @@ function fastToJson(obj: ApiObject, clusterScoped: boolean, freeze: boolean): { 
     if (k in patched && !(k in result)) result[k] = patched[k];
   }
   return { json: frozen ? Object.freeze(result) : result, frozen };
+}
+
+/** The fields `ApiObjectMetadataDefinition.toJson` puts over its additional attributes. */
+const METADATA_FIELDS = ['name', 'namespace', 'annotations', 'finalizers', 'ownerReferences', 'labels'] as const;
+
+/**
+ * `ApiObjectMetadataDefinition.toJson()` for plain data, without cdk8s's resolution walk and its
+ * spread copy (both dominate its cost): the additional attributes overridden by the six fields,
+ * then `sanitizeValue` with empty arrays and objects filtered and keys sorted. Undefined whenever
+ * a value is not plain data (a Lazy, a token, a class instance): the caller then uses cdk8s's own.
+ */
+function fastMetadataJson(metadata: ApiObject['metadata']): Record<string, unknown> | undefined {
+  const m = metadata as unknown as Record<string, unknown> & { _additionalAttributes?: Record<string, unknown> };
+  const additional = m._additionalAttributes;
+  if (!additional || additional.constructor !== Object) return undefined;
+  const keys = Object.keys(additional);
+  for (const f of METADATA_FIELDS) if (!Object.prototype.propertyIsEnumerable.call(additional, f)) keys.push(f);
+  keys.sort();
+  const out: Record<string, unknown> = {};
+  try {
+    for (const k of keys) {
+      const v = sanitizePlain((METADATA_FIELDS as readonly string[]).includes(k) ? m[k] : additional[k]);
+      if (v !== null && v !== undefined) out[k] = v;
+    }
+  } catch (e) {
+    if (e === FALLBACK) return undefined;
+    throw e;
+  }
+  // (an empty metadata is undefined for cdk8s: left to it)
+  return Object.keys(out).length ? out : undefined;
+}
+
+/** cdk8s `sanitizeValue(resolve(v))` with empty arrays and objects filtered, for plain data (else throws FALLBACK). */
+function sanitizePlain(v: unknown): unknown {
+  if (v === null || v === undefined) return undefined;
+  const t = typeof v;
+  if (t === 'string' || t === 'number' || t === 'boolean') return v;
+  if (t !== 'object') throw FALLBACK;
+  if (Array.isArray(v)) return v.length === 0 ? undefined : v.map(sanitizePlain);
+  const o = v as Record<string, unknown>;
+  if (o.constructor !== Object || typeof o.resolve === 'function') throw FALLBACK;
+  const out: Record<string, unknown> = {};
+  let any = false;
+  for (const k of Object.keys(o).sort()) {
+    const x = sanitizePlain(o[k]);
+    if (x !== null && x !== undefined) {
+      out[k] = x;
+      any = true;
+    }
+  }
+  return any ? out : undefined;
 }
 
 /**
