@@ -2,7 +2,7 @@ import { ApiObject, App, Chart, ImplicitTokenResolver, JsonPatch, Lazy, LazyReso
 import { Construct } from 'constructs';
 import { checkDnsLabel, checkLabelKey, checkLabelValue, checkObjectName, nameFromId } from './checks';
 import { fail, freeId } from './errors';
-import { currentEpoch, mutate, registerLibraryObject, registerValidation, SynthEpoch } from './validation';
+import { currentEpoch, mutate, registerValidation, SHARED_JSON, SynthEpoch } from './validation';
 
 /** Metadata props every construct of this library accepts. */
 export interface ResourceProps {
@@ -40,7 +40,6 @@ export const DEFAULT_NAMESPACE = 'default';
 class GatewayApiObject extends ApiObject {
   constructor(private readonly owner: Resource, id: string, private readonly clusterScoped: boolean, props: ConstructorParameters<typeof ApiObject>[2]) {
     super(owner, id, props);
-    registerLibraryObject(this, () => this.sharedJson());
     // JSON patches and metadata changes change the synthesized object (see `Resource._mutate`)
     const metadata = this.metadata as unknown as Record<string, unknown>;
     for (const m of ['addLabel', 'addAnnotation', 'addFinalizers', 'addOwnerReference', 'add']) {
@@ -48,6 +47,11 @@ class GatewayApiObject extends ApiObject {
       if (typeof original !== 'function') continue;
       metadata[m] = (...args: unknown[]) => owner._mutate(() => (original as (...a: unknown[]) => unknown).apply(this.metadata, args));
     }
+  }
+
+  /** See `SHARED_JSON` (validation.ts). */
+  public [SHARED_JSON](): any {
+    return this.sharedJson();
   }
   public addJsonPatch(...ops: JsonPatch[]): void {
     this.owner._mutate(() => super.addJsonPatch(...ops));

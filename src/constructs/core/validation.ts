@@ -117,16 +117,23 @@ function ownerOf(obj: ApiObject): IConstruct {
  */
 export const DERIVED_OBJECTS_METADATA = 'cdk8s-gateway:derived-objects';
 
-const libraryObjects = new WeakMap<ApiObject, () => KubeObject>();
-
 /**
- * Marks an ApiObject whose JSON depends only on this library's state (every change goes through
- * `mutate`): its serialization may be reused within an epoch. `shared` returns that serialization
- * itself, deeply frozen (no copy): the checks and the proxy compile only read it.
+ * The method of an ApiObject whose JSON depends only on this library's state (every change goes
+ * through `mutate`): its serialization may be reused within an epoch. The method returns that
+ * serialization itself, deeply frozen (no copy): the checks and the proxy compile only read it.
+ * (A method of the class, not a registry entry per object: nothing to allocate per object.)
  * @internal
  */
-export function registerLibraryObject(o: ApiObject, shared: () => KubeObject): void {
-  libraryObjects.set(o, shared);
+export const SHARED_JSON = Symbol('cdk8s-gateway.sharedJson');
+
+/** The shared serialization of a library ApiObject (see `SHARED_JSON`), undefined for other objects. */
+function sharedJsonOf(o: ApiObject): KubeObject | undefined {
+  const f = (o as unknown as { [SHARED_JSON]?: () => KubeObject })[SHARED_JSON];
+  return typeof f === 'function' ? f.call(o) : undefined;
+}
+
+function isLibraryObject(o: ApiObject): boolean {
+  return typeof (o as unknown as { [SHARED_JSON]?: unknown })[SHARED_JSON] === 'function';
 }
 
 const lateScopes = new WeakSet<IConstruct>();
@@ -237,7 +244,7 @@ function currentWalk(root: IConstruct): AppWalk {
 function untrackedKeyOf(apiObjects: ApiObject[], json?: KubeObject[]): string {
   const h = crypto.createHash('sha256');
   apiObjects.forEach((o, i) => {
-    if (!libraryObjects.has(o)) h.update(JSON.stringify(json ? json[i] : o.toJson())).update('\n');
+    if (!isLibraryObject(o)) h.update(JSON.stringify(json ? json[i] : o.toJson())).update('\n');
   });
   return h.digest('hex');
 }
@@ -329,7 +336,7 @@ function compute(root: IConstruct): Computed {
   const owners = new Map<string, IConstruct>();
   const objects: KubeObject[] = [];
   for (const o of apiObjects) {
-    const json = (libraryObjects.get(o)?.() ?? o.toJson()) as KubeObject;
+    const json = (sharedJsonOf(o) ?? o.toJson()) as KubeObject;
     objects.push(json);
     owners.set(keyOf({ apiVersion: json.apiVersion, kind: json.kind, namespace: json.metadata?.namespace, name: json.metadata?.name ?? '' }), ownerOf(o));
   }
