@@ -96,6 +96,9 @@ export function compileSchema(raw: unknown): SchemaNode {
     }
     node.properties = props;
     node.celNames = celNames;
+    const celProps = [...props].filter(([, child]) => child.celBelow);
+    node.celPropertyNames = celProps.map(([k]) => k);
+    node.celPropertyNodes = celProps.map(([, child]) => child);
     if (defaulted.length > 0) node.defaultedProperties = defaulted;
   }
   if (typeof raw.additionalProperties === 'boolean') {
