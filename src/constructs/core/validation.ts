@@ -100,7 +100,8 @@ export function mutate<T>(change: () => T): T {
 }
 
 function keyOf(ref: { apiVersion: string; kind: string; namespace?: string; name: string }): string {
-  return [splitApiVersion(ref.apiVersion).group, ref.kind, ref.namespace ?? 'default', ref.name].join('|');
+  // (a template, not an array joined: the same string, `?? ''` where join turns null / undefined into '')
+  return `${splitApiVersion(ref.apiVersion).group ?? ''}|${ref.kind ?? ''}|${ref.namespace ?? 'default'}|${ref.name ?? ''}`;
 }
 
 function ownerOf(obj: ApiObject): IConstruct {
@@ -433,9 +434,13 @@ function messagesFor(result: Computed, owner: IConstruct | undefined): string[] 
   return [...(result.errorsByOwner.get(owner) ?? [])];
 }
 
-const ownersWithValidation = new WeakSet<IConstruct>();
+/**
+ * Marks the constructs that registered a validation (see `registerValidation`): a property of the
+ * construct, not a WeakSet entry (adding every route to a WeakSet cost about 1 µs each).
+ */
+const HAS_VALIDATION = Symbol('cdk8s-gateway.hasValidation');
 function registeredOwner(c: IConstruct): boolean {
-  return ownersWithValidation.has(c);
+  return (c as unknown as { [HAS_VALIDATION]?: boolean })[HAS_VALIDATION] === true;
 }
 
 /**
@@ -461,7 +466,7 @@ export function warnOnce(scope: IConstruct, message: string): void {
  */
 export function registerValidation(owner: IConstruct): void {
   const root = owner.node.root;
-  ownersWithValidation.add(owner);
+  (owner as unknown as { [HAS_VALIDATION]?: boolean })[HAS_VALIDATION] = true;
   if (!registeredRoots.has(root)) {
     registeredRoots.add(root);
     root.node.addValidation({
