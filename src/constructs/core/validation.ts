@@ -27,7 +27,7 @@ interface Computed extends AppCheckResult {
   readonly key: string;
   /** sha256 of the objects, computed only when a later result has to be compared with this one */
   contentHash?: string;
-  /** the resolver's result per controllerName (for the data-plane compile of the built-in proxy) */
+  /** the resolver's result per controllerName (for the data-plane compile of the built-in proxy; without status) */
   readonly resolved: ReadonlyMap<string, ResolveResult>;
   /** freshness marks: the tick, the library's mutation counter and the number of constructs when computed */
   readonly tick: number;
@@ -372,10 +372,13 @@ function compute(root: IConstruct): Computed {
   // Namespaces are the exception: the app is what is applied to the cluster, so a namespace its
   // objects use and nothing creates (no Namespace object, not declared in ExternalNamespaces) is a
   // warning (`NamespaceNotCreated`).
+  // The objects' status is not computed: the checks read the diagnostics, the proxy compile the
+  // model, nothing the status (a status object per route, built and sorted, then dropped).
   const { diagnostics, results: resolved } = resolveControllers(objects, {
     assumeExternal: true,
     ...(channel ? { channel } : {}),
     namespaces: { external, alsoUsedBy: derived },
+    status: false,
   });
   const result: Computed = { diagnostics, objects, owners, key, resolved, untrackedKey, extraInputs, ...marks, ...(hash ? { contentHash: hash } : {}) };
   lastResult.set(root, result);
@@ -386,7 +389,7 @@ function compute(root: IConstruct): Computed {
 export interface AppSnapshot {
   /** every ApiObject of the app outside derived subtrees, synthesized (shared: do not modify) */
   readonly objects: readonly KubeObject[];
-  /** the resolver's result per controllerName of the app's GatewayClasses (and the built-in one) */
+  /** the resolver's result per controllerName of the app's GatewayClasses (and the built-in one), without status */
   readonly resolved: ReadonlyMap<string, ResolveResult>;
   /** identifies the content of `objects`: equal keys, equal objects */
   readonly key: string;
