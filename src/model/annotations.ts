@@ -47,6 +47,7 @@ export interface ExternalBackendEntry {
 /** The annotation value for `entries` (sorted, duplicates removed). */
 export function formatExternalBackends(entries: readonly ExternalBackendEntry[]): string {
   const shown = entries.map((e) => `${e.kind}${e.group ? `.${e.group}` : ''} ${e.namespace}/${e.name}`);
+  if (shown.length === 1) return shown[0]; // (a route's usual single backend: nothing to sort)
   return [...new Set(shown)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).join(', ');
 }
 

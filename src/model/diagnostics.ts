@@ -28,7 +28,8 @@ export function sortDiagnostics(diags: readonly Diagnostic[]): Diagnostic[] {
   // their input order
   const keyed = diags.map((d) => ({
     d,
-    key: [d.object.kind, d.object.namespace ?? '', d.object.name, d.field ?? '', String(SEVERITY_ORDER[d.severity]), d.code, d.message].join('\u0000'),
+    // (a template, not an array joined: the same string, `?? ''` where join turns null / undefined into '')
+    key: `${d.object.kind ?? ''}\u0000${d.object.namespace ?? ''}\u0000${d.object.name ?? ''}\u0000${d.field ?? ''}\u0000${SEVERITY_ORDER[d.severity]}\u0000${d.code ?? ''}\u0000${d.message ?? ''}`,
   }));
   keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return keyed.map((k) => k.d);

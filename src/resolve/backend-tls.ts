@@ -6,7 +6,7 @@ import { caConfigMapProblem, ListenerProblem, missingSeverity, partialNote } fro
 import { NamespacedName, ResolvedBackendTLS } from './model';
 import { RouteState } from './routes';
 import { Condition, ObjectStatus } from './types';
-import { arr, closest, cmpTuple, key, list, names, num, oldestFirst, rec, str } from './util';
+import { arr, closest, cmpTuple2, key, list, names, num, oldestFirst, rec, str } from './util';
 
 /** One targetRef of a policy. */
 interface PolicyTarget {
@@ -278,7 +278,7 @@ export function policyStatuses(inv: Inventory, policies: readonly PolicyState[],
     if (!ancestors.size) continue;
     const g = p.obj.generation;
     const entries = [...ancestors.values()]
-      .sort((a, b) => cmpTuple([a.namespace, a.name], [b.namespace, b.name]))
+      .sort((a, b) => cmpTuple2(a.namespace, a.name, b.namespace, b.name))
       .map((a) => {
         const conds: Condition[] = [];
         if (a.conflicted) conds.push(condition('Accepted', false, REASON.Conflicted, 'another BackendTLSPolicy targeting the same Service port takes precedence', g));

@@ -10,7 +10,7 @@ import { BUILTIN_CONTROLLER_NAME, Diagnostic, GATEWAY_GROUP, KubeObject, sortDia
 import { controllerWithoutClass, ImplementationReport, implementationFindings } from './implementations';
 import { resolve } from './resolve';
 import { ObjectStatus, ResolveOptions, ResolveResult } from './types';
-import { cmp, cmpTuple } from './util';
+import { cmp, cmpTuple3 } from './util';
 
 /** The built-in controller and every controllerName of the input's GatewayClasses, sorted. */
 export function controllersOf(objects: readonly KubeObject[]): string[] {
@@ -99,7 +99,7 @@ export function resolveControllers(
     // one run's findings come sorted (and stay so, deduplicated): sorted again only when merged
     diagnostics: controllers.length === 1 && profiles.diagnostics.length === 0 ? diagnostics : sortDiagnostics(diagnostics),
     // (likewise the status: one run's is sorted by the same key)
-    status: controllers.length === 1 ? [...status.values()] : [...status.values()].sort((a, b) => cmpTuple([a.kind, a.namespace ?? '', a.name], [b.kind, b.namespace ?? '', b.name])),
+    status: controllers.length === 1 ? [...status.values()] : [...status.values()].sort((a, b) => cmpTuple3(a.kind, a.namespace ?? '', a.name, b.kind, b.namespace ?? '', b.name)),
   };
 }
 

@@ -19,7 +19,7 @@ import {
   tlsSecretProblem,
 } from './listeners';
 import { NamespacedName } from './model';
-import { arr, closest, cmpTuple, key, names, num, oldestFirst, rec, str } from './util';
+import { arr, closest, cmpTuple, cmpTuple2, key, names, num, oldestFirst, rec, str } from './util';
 
 /** Working state of one GatewayClass. */
 export interface GatewayClassState {
@@ -93,7 +93,7 @@ export function evaluateClasses(ctx: Ctx): Map<string, GatewayClassState> {
 /** Evaluates every Gateway handled by the controller together with the ListenerSets attached to it. */
 export function evaluateGateways(ctx: Ctx, classes: ReadonlyMap<string, GatewayClassState>): Map<string, GatewayState> {
   const out = new Map<string, GatewayState>();
-  const gateways = [...ctx.inv.gateways.values()].sort((a, b) => cmpTuple([a.namespace, a.name], [b.namespace, b.name]));
+  const gateways = [...ctx.inv.gateways.values()].sort((a, b) => cmpTuple2(a.namespace, a.name, b.namespace, b.name));
   for (const g of gateways) {
     const className = str(g.spec.gatewayClassName) ?? '';
     const cls = classes.get(className);

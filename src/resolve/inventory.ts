@@ -1,5 +1,5 @@
 import { BUILTIN_CONTROLLER_NAME, CERT_MANAGER_ANNOTATIONS, Diagnostic, GATEWAY_API_BUNDLE_VERSION, GATEWAY_GROUP, KubeObject, ObjectRef, splitApiVersion } from '../model';
-import { cmpTuple, Json, key, num, rec, str } from './util';
+import { cmpTuple3, Json, key, num, rec, str } from './util';
 
 /** Route kinds the resolver understands. */
 export const ROUTE_KINDS = ['HTTPRoute', 'GRPCRoute', 'TLSRoute', 'TCPRoute', 'UDPRoute'] as const;
@@ -241,7 +241,7 @@ export function buildInventory(objects: readonly KubeObject[], controllerName: s
     }
   }
 
-  const sorted = (m: Map<string, Obj>) => [...m.values()].sort((a, b) => cmpTuple([a.kind, a.namespace, a.name], [b.kind, b.namespace, b.name]));
+  const sorted = (m: Map<string, Obj>) => [...m.values()].sort((a, b) => cmpTuple3(a.kind, a.namespace, a.name, b.kind, b.namespace, b.name));
   return {
     controllerName,
     handlesGatewaysWithoutClass,

@@ -1,7 +1,7 @@
 import { crdScopes, describeRef, Diagnostic, isClusterScoped, KubeObject, ObjectRef, splitApiVersion } from '../model';
 import { diagnostic } from './conditions';
 import { assumeExternal } from './external';
-import { cmp, cmpTuple } from './util';
+import { cmp, cmpTuple3 } from './util';
 
 /**
  * Stage "namespaces" (diagnostics only, option `namespaces`): namespaces that objects of the input
@@ -111,7 +111,7 @@ function sortedRefs(refs: readonly ObjectRef[]): ObjectRef[] {
       seen.add(k);
       return true;
     })
-    .sort((a, b) => cmpTuple([a.kind, a.name, a.apiVersion], [b.kind, b.name, b.apiVersion]));
+    .sort((a, b) => cmpTuple3(a.kind, a.name, a.apiVersion, b.kind, b.name, b.apiVersion));
 }
 
 /** How many objects are listed by name in a message; the rest are counted. */

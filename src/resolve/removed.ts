@@ -57,11 +57,12 @@ export function removedShapeDiagnostics(objects: readonly KubeObject[], defaultN
     if (!raw || typeof raw !== 'object' || typeof raw.kind !== 'string' || typeof raw.apiVersion !== 'string') continue;
     const { group } = splitApiVersion(raw.apiVersion);
     if (group !== GATEWAY_GROUP && group !== V1ALPHA1_GROUP) continue;
-    const o = wrap(raw, defaultNamespace);
-    const ref: ObjectRef = o.ref;
+    // (the object's reference is made for its first finding: most objects have none)
+    let ref: ObjectRef | undefined;
+    const refOf = (): ObjectRef => (ref ??= wrap(raw, defaultNamespace).ref);
     const emit: Emit = {
-      field: (field, message, fix) => out.push(diagnostic('error', 'RemovedField', ref, field, message, fix)),
-      value: (field, message, fix) => out.push(diagnostic('error', 'RemovedValue', ref, field, message, fix)),
+      field: (field, message, fix) => out.push(diagnostic('error', 'RemovedField', refOf(), field, message, fix)),
+      value: (field, message, fix) => out.push(diagnostic('error', 'RemovedValue', refOf(), field, message, fix)),
     };
     if (group === V1ALPHA1_GROUP) {
       const replacement = REMOVED_KINDS[raw.kind];
@@ -70,7 +71,7 @@ export function removedShapeDiagnostics(objects: readonly KubeObject[], defaultN
         diagnostic(
           'error',
           'RemovedGroup',
-          ref,
+          refOf(),
           'apiVersion',
           `apiVersion ${raw.apiVersion} uses API group ${V1ALPHA1_GROUP}, the Gateway API v1alpha1 group (v0.3 and earlier); Gateway API ${GATEWAY_API_BUNDLE_VERSION} serves its kinds only in ${GATEWAY_GROUP}, so the object is ignored`,
           replacement
@@ -83,7 +84,7 @@ export function removedShapeDiagnostics(objects: readonly KubeObject[], defaultN
         diagnostic(
           'error',
           'RemovedKind',
-          ref,
+          refOf(),
           'kind',
           `kind ${raw.kind} no longer exists in Gateway API ${GATEWAY_API_BUNDLE_VERSION} (${raw.apiVersion} ${raw.kind} is not served), so the object is ignored`,
           `use ${REMOVED_KINDS[raw.kind]}`,
@@ -95,7 +96,7 @@ export function removedShapeDiagnostics(objects: readonly KubeObject[], defaultN
         diagnostic(
           'error',
           'RemovedGroup',
-          ref,
+          refOf(),
           field,
           `group "${value}" is the Gateway API v1alpha1 group; references to Gateway API kinds use ${GATEWAY_GROUP}`,
           `set ${field.slice(field.lastIndexOf('.') + 1)} to "${GATEWAY_GROUP}" (or remove it where ${GATEWAY_GROUP} is the default)`,

@@ -13,7 +13,7 @@ import { resolveRoutes, RouteState } from './routes';
 import { schemaDiagnostics } from './schema';
 import { shadowedRuleDiagnostics } from './shadowing';
 import { Condition, ObjectStatus, ResolveOptions, ResolveResult } from './types';
-import { cmpTuple } from './util';
+import { cmpTuple2, cmpTuple3 } from './util';
 import { appendAll } from '../model/arrays';
 
 /**
@@ -92,7 +92,7 @@ export function resolve(objects: readonly KubeObject[], options: ResolveOptions 
   if (withStatus) {
     for (const r of routes) status.push(routeStatus(r, controllerName));
     appendAll(status, policyStatuses(inv, policies, routes, controllerName));
-    status.sort((a, b) => cmpTuple([a.kind, a.namespace ?? '', a.name], [b.kind, b.namespace ?? '', b.name]));
+    status.sort((a, b) => cmpTuple3(a.kind, a.namespace ?? '', a.name, b.kind, b.namespace ?? '', b.name));
   }
 
   const model = buildModel(gateways, routes, modelRules);
@@ -281,7 +281,7 @@ function buildModel(gateways: ReadonlyMap<string, GatewayState>, routes: readonl
   });
   const toListener = (l: ListenerState): ResolvedListener => {
     const programmed = listenerProgrammed(l);
-    const routesOf = (attachments.get(l) ?? []).sort((a, b) => cmpTuple([a.kind, a.namespace, a.name], [b.kind, b.namespace, b.name]));
+    const routesOf = (attachments.get(l) ?? []).sort((a, b) => cmpTuple3(a.kind, a.namespace, a.name, b.kind, b.namespace, b.name));
     return {
       id: listenerId(l),
       name: l.name,
@@ -315,7 +315,7 @@ function buildModel(gateways: ReadonlyMap<string, GatewayState>, routes: readonl
       ...(gw.backendClientCertificate ? { backendClientCertificate: gw.backendClientCertificate } : {}),
     };
   });
-  modelGateways.sort((a, b) => cmpTuple([a.namespace, a.name], [b.namespace, b.name]));
+  modelGateways.sort((a, b) => cmpTuple2(a.namespace, a.name, b.namespace, b.name));
   return { gateways: modelGateways, routes: modelRoutes };
 }
 

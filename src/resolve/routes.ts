@@ -88,14 +88,17 @@ export function resolveRoutes(
     let externalParent = false;
     arr(r.spec.parentRefs).forEach((p, index) => {
       const x = rec(p);
-      const ref: NormalizedParentRef = {
+      // (optional keys stored, not spread from temporary literals; same keys in the same order)
+      const ref: { -readonly [K in keyof NormalizedParentRef]: NormalizedParentRef[K] } = {
         group: str(x.group) ?? GATEWAY_GROUP,
         kind: str(x.kind) ?? 'Gateway',
         namespace: str(x.namespace) ?? r.namespace,
         name: str(x.name) ?? '',
-        ...(str(x.sectionName) !== undefined ? { sectionName: str(x.sectionName) } : {}),
-        ...(num(x.port) !== undefined ? { port: num(x.port) } : {}),
       };
+      const sectionName = str(x.sectionName);
+      if (sectionName !== undefined) ref.sectionName = sectionName;
+      const port = num(x.port);
+      if (port !== undefined) ref.port = port;
       if (ref.group !== GATEWAY_GROUP || (ref.kind !== 'Gateway' && ref.kind !== 'ListenerSet')) return; // mesh / other parents
       const dedupe = JSON.stringify(ref);
       if (seen.has(dedupe)) return;

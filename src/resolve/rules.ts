@@ -50,6 +50,9 @@ function backendRefField(ri: number, bi: number): string {
   return (row[bi] ??= `spec.rules[${ri}].backendRefs[${bi}]`);
 }
 
+/** The fields of a rule the resolver reads itself (the others are kept as `extra`). */
+const RULE_FIELDS: ReadonlySet<string> = new Set(['name', 'matches', 'filters', 'backendRefs']);
+
 export function resolveRules(ctx: EvalContext, r: Obj, kind: RouteKind, tlsLookup: BackendTlsLookup): { rules: ResolvedRule[]; problem?: ListenerProblem; unsupported?: string } {
   let problem: ListenerProblem | undefined;
   let unsupported: string | undefined;
@@ -57,7 +60,7 @@ export function resolveRules(ctx: EvalContext, r: Obj, kind: RouteKind, tlsLooku
   const rules: ResolvedRule[] = arr(r.spec.rules).map((raw, ri) => {
     const rule = rec(raw);
     const extra: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(rule)) if (!['name', 'matches', 'filters', 'backendRefs'].includes(k)) extra[k] = v;
+    for (const k of Object.keys(rule)) if (!RULE_FIELDS.has(k)) extra[k] = rule[k];
     const filters = arr(rule.filters).map(rec) as ResolvedFilter[];
     const backends = arr(rule.backendRefs).map((b, bi) => {
       const res = resolveBackend(ctx, r, kind, rec(b), backendRefField(ri, bi), tlsLookup, declared);

@@ -35,20 +35,22 @@ export function schemaDiagnostics(objects: readonly KubeObject[], defaultNamespa
     if (group === V1ALPHA1_GROUP || !bundleForGroup(group, 'standard')) continue;
     const gatewayApi = group === GATEWAY_GROUP || group === 'gateway.networking.x-k8s.io';
     if (group === GATEWAY_GROUP && (REMOVED_KINDS[raw.kind] || (SERVED_VERSIONS[raw.kind] && !SERVED_VERSIONS[raw.kind].includes(version)))) continue;
-    const ref = refFor(raw, group, version, defaultNamespace);
+    // (the reference is made for the object's first violation: most objects have none)
+    let objRef: ObjectRef | undefined;
+    const refOf = (): ObjectRef => (objRef ??= refFor(raw, group, version, defaultNamespace));
     if (group === GATEWAY_GROUP && STANDARD_VERSIONS[raw.kind] && !STANDARD_VERSIONS[raw.kind].includes(version)) {
       // served only by the experimental channel (UnsupportedVersion warning): check its content there
-      out.push(...validateSafely(raw, 'experimental').map((v) => toDiagnostic(v, ref, raw)));
+      out.push(...validateSafely(raw, 'experimental').map((v) => toDiagnostic(v, refOf(), raw)));
       continue;
     }
     if (experimentalChannel && gatewayApi) {
-      out.push(...validateSafely(raw, 'experimental').map((v) => toDiagnostic(v, ref, raw)));
+      out.push(...validateSafely(raw, 'experimental').map((v) => toDiagnostic(v, refOf(), raw)));
       continue;
     }
     const standard = validateSafely(raw, 'standard');
     if (!standard.length) continue;
     if (!gatewayApi) {
-      out.push(...standard.map((v) => toDiagnostic(v, ref, raw)));
+      out.push(...standard.map((v) => toDiagnostic(v, refOf(), raw)));
       continue;
     }
     const experimental = validateSafely(raw, 'experimental');
@@ -56,11 +58,11 @@ export function schemaDiagnostics(objects: readonly KubeObject[], defaultNamespa
     const inExperimental = new Set(experimental.map(k));
     const onlyStandard = standard.filter((v) => !inExperimental.has(k(v)) && !isNotChecked(v));
     if (!onlyStandard.length) {
-      out.push(...standard.map((v) => toDiagnostic(v, ref, raw)));
+      out.push(...standard.map((v) => toDiagnostic(v, refOf(), raw)));
       continue;
     }
-    out.push(experimentalField(onlyStandard, ref, raw));
-    out.push(...experimental.map((v) => toDiagnostic(v, ref, raw)));
+    out.push(experimentalField(onlyStandard, refOf(), raw));
+    out.push(...experimental.map((v) => toDiagnostic(v, refOf(), raw)));
   }
   return out;
 }

@@ -45,6 +45,28 @@ export function cmpTuple(a: readonly (string | number)[], b: readonly (string | 
   return a.length - b.length;
 }
 
+/** {@link cmpTuple} of two different elements (which decide the comparison, even as 0). */
+function cmpDifferent(x: string | number, y: string | number): number {
+  if (typeof x === 'number' && typeof y === 'number') return x - y;
+  return cmp(String(x), String(y));
+}
+
+/**
+ * `cmpTuple([a1, a2], [b1, b2])` without building the tuples: sort comparators over every object
+ * of a large input allocated two arrays per comparison.
+ */
+export function cmpTuple2(a1: string | number, a2: string | number, b1: string | number, b2: string | number): number {
+  if (a1 !== b1) return cmpDifferent(a1, b1);
+  return a2 !== b2 ? cmpDifferent(a2, b2) : 0;
+}
+
+/** `cmpTuple([a1, a2, a3], [b1, b2, b3])` without building the tuples (see {@link cmpTuple2}). */
+export function cmpTuple3(a1: string | number, a2: string | number, a3: string | number, b1: string | number, b2: string | number, b3: string | number): number {
+  if (a1 !== b1) return cmpDifferent(a1, b1);
+  if (a2 !== b2) return cmpDifferent(a2, b2);
+  return a3 !== b3 ? cmpDifferent(a3, b3) : 0;
+}
+
 /** `ns/name` key. */
 export function key(namespace: string | undefined, name: string): string {
   return `${namespace ?? ''}/${name}`;
@@ -118,7 +140,7 @@ export function oldestFirst(a: { readonly creationTimestamp?: string; readonly n
     if (!tb) return -1;
     return ta < tb ? -1 : 1;
   }
-  return cmpTuple([a.namespace, a.name], [b.namespace, b.name]);
+  return cmpTuple2(a.namespace, a.name, b.namespace, b.name);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -101,10 +101,13 @@ export function celWalk(node: SchemaNode, value: unknown, path: FieldPath, ctx: 
     if (items && items.celBelow) for (let i = 0; i < value.length; i++) celWalk(items, value[i], path.index(i), ctx, memo, items.embeddedResource);
   } else if (isPlainObject(value)) {
     if (node.properties) {
-      for (const [k, child] of node.properties) {
-        if (!child.celBelow || (resource && k === 'metadata')) continue;
+      const names = node.celPropertyNames!;
+      const nodes = node.celPropertyNodes!;
+      for (let i = 0; i < names.length; i++) {
+        const k = names[i];
+        if (resource && k === 'metadata') continue;
         const v = value[k];
-        if (v !== undefined && v !== null) celWalk(child, v, path.child(k), ctx, memo, child.embeddedResource);
+        if (v !== undefined && v !== null) celWalk(nodes[i], v, path.child(k), ctx, memo, nodes[i].embeddedResource);
       }
     } else if (typeof node.additionalProperties === 'object' && node.additionalProperties.celBelow) {
       const ap = node.additionalProperties;

@@ -89,37 +89,11 @@ function checkArray(node: SchemaNode, value: unknown[], path: FieldPath, ctx: Ct
   if (node.minItems !== undefined && value.length < node.minItems) {
     schemaError(ctx, path, `Invalid value: ${value.length}: should have at least ${node.minItems} items`, `minItems: ${node.minItems}`);
   }
+  // (duplicates need two items: no keys are serialized for the many one-item lists)
   if (node.uniqueItems || node.listType === 'set') {
-    const seen = new Set<unknown>();
-    for (let i = 0; i < value.length; i++) {
-      const v = value[i];
-      const id = v === null || typeof v !== 'object' ? v : `\u0000${canonicalJson(v)}`;
-      const dup = seen.has(id);
-      seen.add(id);
-      if (dup) {
-        const rule = node.listType === 'set' ? 'x-kubernetes-list-type: set' : 'uniqueItems';
-        schemaError(ctx, path.index(i), `Duplicate value: ${show(v)}`, rule, v);
-      }
-    }
-  } else if (node.listType === 'map' && node.listMapKeys && node.items) {
-    const keys = node.listMapKeys;
-    const itemProps = node.items.properties;
-    const seen = new Set<string>();
-    for (let i = 0; i < value.length; i++) {
-      const el = value[i];
-      if (!isPlainObject(el)) continue;
-      const tuple: Record<string, unknown> = {};
-      for (const k of keys) {
-        // absent keys take their default (Kubernetes requires map keys to be required or defaulted)
-        const kv = el[k] !== undefined ? el[k] : itemProps?.get(k)?.default;
-        if (kv !== undefined) tuple[k] = kv;
-      }
-      const id = JSON.stringify(keys.map((k) => tuple[k] ?? null));
-      if (seen.has(id)) {
-        schemaError(ctx, path.index(i), `Duplicate value: ${show(tuple)}`, `x-kubernetes-list-type: map (keys: ${keys.join(', ')})`, tuple);
-      }
-      seen.add(id);
-    }
+    if (value.length > 1) checkUnique(node, value, path, ctx);
+  } else if (node.listType === 'map' && node.listMapKeys && node.items && value.length > 1) {
+    checkMapKeys(node, value, path, ctx);
   }
   const items = node.items;
   if (items) {
@@ -127,6 +101,43 @@ function checkArray(node: SchemaNode, value: unknown[], path: FieldPath, ctx: Ct
       if (items.embeddedResource) checkEmbedded(items, value[i], path.index(i), ctx);
       else check(items, value[i], path.index(i), ctx);
     }
+  }
+}
+
+/** `uniqueItems` / `x-kubernetes-list-type: set`: no item twice. */
+function checkUnique(node: SchemaNode, value: unknown[], path: FieldPath, ctx: Ctx): void {
+  const seen = new Set<unknown>();
+  for (let i = 0; i < value.length; i++) {
+    const v = value[i];
+    const id = v === null || typeof v !== 'object' ? v : `\u0000${canonicalJson(v)}`;
+    const dup = seen.has(id);
+    seen.add(id);
+    if (dup) {
+      const rule = node.listType === 'set' ? 'x-kubernetes-list-type: set' : 'uniqueItems';
+      schemaError(ctx, path.index(i), `Duplicate value: ${show(v)}`, rule, v);
+    }
+  }
+}
+
+/** `x-kubernetes-list-type: map`: no two items with the same map keys. */
+function checkMapKeys(node: SchemaNode, value: unknown[], path: FieldPath, ctx: Ctx): void {
+  const keys = node.listMapKeys!;
+  const itemProps = node.items!.properties;
+  const seen = new Set<string>();
+  for (let i = 0; i < value.length; i++) {
+    const el = value[i];
+    if (!isPlainObject(el)) continue;
+    const tuple: Record<string, unknown> = {};
+    for (const k of keys) {
+      // absent keys take their default (Kubernetes requires map keys to be required or defaulted)
+      const kv = el[k] !== undefined ? el[k] : itemProps?.get(k)?.default;
+      if (kv !== undefined) tuple[k] = kv;
+    }
+    const id = JSON.stringify(keys.map((k) => tuple[k] ?? null));
+    if (seen.has(id)) {
+      schemaError(ctx, path.index(i), `Duplicate value: ${show(tuple)}`, `x-kubernetes-list-type: map (keys: ${keys.join(', ')})`, tuple);
+    }
+    seen.add(id);
   }
 }
 

@@ -1,7 +1,7 @@
 /** Steps 1+2 of validation (see validator.ts). */
 import { FieldPath } from './field-path';
 import { SchemaNode } from './schema-types';
-import { Ctx, deepClone, isPlainObject, small } from './values';
+import { copyArray, Ctx, deepClone, isPlainObject, small } from './values';
 
 const hasOwn = Object.prototype.hasOwnProperty;
 const ROOT_META_FIELDS = new Set(['apiVersion', 'kind', 'metadata']);
@@ -22,7 +22,7 @@ export function normalize(node: SchemaNode, value: unknown, path: FieldPath, ctx
       if (v === null && !items.nullable && items.hasDefault) nv = normalize(items, deepClone(items.default), path.index(i), ctx, items.embeddedResource);
       else nv = normalize(items, v, path.index(i), ctx, items.embeddedResource);
       if (nv !== v) {
-        out ??= value.slice();
+        out ??= copyArray(value);
         out[i] = nv;
       }
     }

@@ -67,6 +67,12 @@ export interface SchemaNode {
   readonly rules?: readonly CompiledRule[];
   /** this node or a descendant (through properties/items/additionalProperties) has CEL rules */
   readonly celBelow: boolean;
+  /**
+   * The properties whose subtree has CEL rules (`celBelow`), in declaration order: names and nodes
+   * side by side (the CEL walk visits them for every object, without iterating the Map)
+   */
+  readonly celPropertyNames?: readonly string[];
+  readonly celPropertyNodes?: readonly SchemaNode[];
   /** escaped CEL field name per declared property (absent when not accessible from CEL) */
   readonly celNames?: ReadonlyMap<string, string>;
 }

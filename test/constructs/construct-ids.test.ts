@@ -5,7 +5,7 @@
  * takes is checked by the one DNS-label check, length included.
  */
 import * as kplus from 'cdk8s-plus-28';
-import { Backend, ExternalService, Gateway, GatewayClass, GatewayProxy, Listener } from '../../src';
+import { Backend, ExternalService, Gateway, GatewayClass, GatewayProxy, HttpRoute, Listener } from '../../src';
 import { find, newChart, synth } from '../util';
 
 function gatewayApp() {
@@ -51,4 +51,15 @@ describe('namespaces are DNS labels, length included (the API server refuses 64 
     expect(() => new ExternalService(chart, 'ok', { namespace: 'n'.repeat(63), address: '192.168.1.20', port: 80 })).not.toThrow();
     expect(() => new ExternalService(chart, 'bad', { namespace: 'Apps', address: '192.168.1.20', port: 80 })).toThrow(/metadata\.namespace: "Apps" is not a DNS label/);
   });
+});
+
+test('the tree\'s own refusals stay as they were: an empty id, a locked scope; a taken id in a locked scope is still named', () => {
+  const { chart } = gatewayApp();
+  expect(() => new HttpRoute(chart, '')).toThrow('Only root constructs may have an empty ID');
+  // ids are sanitized as the tree does: "a/b" takes "a--b"
+  new HttpRoute(chart, 'a/b');
+  expect(() => new HttpRoute(chart, 'a--b')).toThrow(/construct id "a--b" for the HTTPRoute is already taken in .* by a HttpRoute/);
+  (chart.node as any)._locked = true;
+  expect(() => new HttpRoute(chart, 'fresh')).toThrow('during synthesis');
+  expect(() => new HttpRoute(chart, 'gw')).toThrow(/construct id "gw" for the HTTPRoute is already taken/);
 });

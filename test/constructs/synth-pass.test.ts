@@ -309,6 +309,27 @@ describe('the library\'s toJson equals cdk8s\'s ApiObject.toJson', () => {
     }
   });
 
+  test('metadata of every shape: finalizers, owner references, added attributes, empty and null values, lazies, tokens', () => {
+    const app = new App({ outdir: '.tmp/test-out' });
+    const chart = new Chart(app, 'c', { labels: { team: 'web' } });
+    const gw = new Gateway(chart, 'gw', { namespace: 'gateway', labels: { a: 'b' }, gatewayClass: GatewayClass.builtin(chart, 'class'), listeners: [Listener.http()] });
+    const md = gw.apiObject.metadata;
+    md.addFinalizers('example.com/keep', 'example.com/other');
+    md.addOwnerReference({ apiVersion: 'v1', kind: 'ConfigMap', name: 'owner', uid: '1234', controller: true });
+    md.add('generateName', 'gw-');
+    md.add('extra', { b: { empty: {}, none: [] }, a: [null, 1, { z: undefined, y: 'x' }], n: null, u: undefined, t: true, zero: 0, s: '' });
+    md.add('emptyObject', {});
+    md.add('emptyArray', []);
+    md.add('nothing', null);
+    expect(compareAll(app)).toBe(2);
+    // values that are not plain data are resolved by cdk8s itself
+    md.add('lazy', Lazy.any({ produce: () => ({ produced: ['yes'] }) }));
+    md.add('token', { resolve: () => 'resolved' });
+    expect(compareAll(app)).toBe(2);
+    md.add('date', new Date(0));
+    expect(() => gw.apiObject.toJson()).toThrow(/non-simple object of type 'Date'/);
+  });
+
   test('an app with custom resolvers uses cdk8s\'s own resolution', () => {
     const seen: string[] = [];
     const app = new App({ outdir: '.tmp/test-out', resolvers: [{ resolve: (ctx) => { if (ctx.value === 'http') seen.push(ctx.key.join('.')); } }] });

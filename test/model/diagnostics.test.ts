@@ -61,3 +61,18 @@ describe('sortDiagnostics', () => {
     expect(diags).toEqual(copy);
   });
 });
+
+test('sortDiagnostics orders as by the joined key (object, field, severity, code, message), missing parts as empty', () => {
+  const joined = (d: any) => [d.object.kind, d.object.namespace ?? '', d.object.name, d.field ?? '', String({ error: 0, warning: 1, info: 2 }[d.severity as string]), d.code, d.message].join('\u0000');
+  const parts = ['', 'a', 'b', 'a\u0000b', undefined, null];
+  const diags: any[] = [];
+  let i = 0;
+  for (const kind of parts) for (const name of parts) for (const field of parts) {
+    const severity = (['error', 'warning', 'info'] as const)[i % 3];
+    diags.push({ severity, code: parts[i % parts.length], message: parts[(i * 7) % parts.length], object: { kind, name, ...(i % 2 ? { namespace: parts[i % 5] } : {}) }, ...(field === undefined ? {} : { field }) });
+    i++;
+  }
+  const expected = diags.map((d, n) => ({ d, n, k: joined(d) })).sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : a.n - b.n)).map((x) => x.d);
+  expect(sortDiagnostics(diags)).toEqual(expected);
+  expect(sortDiagnostics(diags).every((d, n) => d === expected[n])).toBe(true);
+});

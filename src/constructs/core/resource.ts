@@ -2,7 +2,7 @@ import { ApiObject, App, Chart, ImplicitTokenResolver, JsonPatch, Lazy, LazyReso
 import { Construct } from 'constructs';
 import { checkDnsLabel, checkLabelKey, checkLabelValue, checkObjectName, nameFromId } from './checks';
 import { fail, freeId } from './errors';
-import { currentEpoch, mutate, registerLibraryObject, registerValidation, SynthEpoch } from './validation';
+import { currentEpoch, mutate, registerValidation, SHARED_JSON, SynthEpoch } from './validation';
 
 /** Metadata props every construct of this library accepts. */
 export interface ResourceProps {
@@ -40,7 +40,6 @@ export const DEFAULT_NAMESPACE = 'default';
 class GatewayApiObject extends ApiObject {
   constructor(private readonly owner: Resource, id: string, private readonly clusterScoped: boolean, props: ConstructorParameters<typeof ApiObject>[2]) {
     super(owner, id, props);
-    registerLibraryObject(this, () => this.sharedJson());
     // JSON patches and metadata changes change the synthesized object (see `Resource._mutate`)
     const metadata = this.metadata as unknown as Record<string, unknown>;
     for (const m of ['addLabel', 'addAnnotation', 'addFinalizers', 'addOwnerReference', 'add']) {
@@ -48,6 +47,11 @@ class GatewayApiObject extends ApiObject {
       if (typeof original !== 'function') continue;
       metadata[m] = (...args: unknown[]) => owner._mutate(() => (original as (...a: unknown[]) => unknown).apply(this.metadata, args));
     }
+  }
+
+  /** See `SHARED_JSON` (validation.ts). */
+  public [SHARED_JSON](): any {
+    return this.sharedJson();
   }
   public addJsonPatch(...ops: JsonPatch[]): void {
     this.owner._mutate(() => super.addJsonPatch(...ops));
@@ -110,6 +114,27 @@ function copyJson(v: any): any {
 const FALLBACK = Symbol('fallback');
 
 /**
+ * `keys.sort()` of an object's keys (distinct strings, so any correct sort gives the same order):
+ * V8's sort allocates a work copy each time, about 8 MB of garbage per synth of 1,000 routes. Keys
+ * in order already (most small objects) are left as they are, a few keys are sorted by insertion.
+ */
+function sortInPlace(keys: string[]): string[] {
+  const n = keys.length;
+  if (n > 16) return keys.sort();
+  for (let i = 1; i < n; i++) {
+    const k = keys[i];
+    if (keys[i - 1] <= k) continue;
+    let j = i - 1;
+    while (j >= 0 && keys[j] > k) {
+      keys[j + 1] = keys[j];
+      j--;
+    }
+    keys[j + 1] = k;
+  }
+  return keys;
+}
+
+/**
  * `ApiObject.toJson` for the objects of this library, without cdk8s's generic resolution walk
  * (which asks every resolver about every value and dominates the synth time of large apps).
  * The result is identical: Lazy values are produced, null and undefined dropped, keys sorted
@@ -138,7 +163,7 @@ function fastToJson(obj: ApiObject, clusterScoped: boolean, freeze: boolean): { 
     if (v.constructor !== Object) throw FALLBACK;
     const out: Record<string, unknown> = {};
     const keys = Object.keys(v);
-    if (sortKeys) keys.sort();
+    if (sortKeys) sortInPlace(keys);
     for (const k of keys) {
       const x = walk(v[k]);
       if (x !== null && x !== undefined) out[k] = x;
@@ -147,7 +172,7 @@ function fastToJson(obj: ApiObject, clusterScoped: boolean, freeze: boolean): { 
   };
   let json: Record<string, unknown>;
   try {
-    const metadata = obj.metadata.toJson();
+    const metadata = fastMetadataJson(obj.metadata) ?? obj.metadata.toJson();
     // (a fresh object: cluster-scoped kinds have no namespace; after patches, as before, below)
     if (clusterScoped && frozen) delete metadata.namespace;
     json = walk({ ...internals.props, metadata });
@@ -165,6 +190,57 @@ function fastToJson(obj: ApiObject, clusterScoped: boolean, freeze: boolean): { 
   return { json: frozen ? Object.freeze(result) : result, frozen };
 }
 
+/** The fields `ApiObjectMetadataDefinition.toJson` puts over its additional attributes. */
+const METADATA_FIELDS = ['name', 'namespace', 'annotations', 'finalizers', 'ownerReferences', 'labels'] as const;
+
+/**
+ * `ApiObjectMetadataDefinition.toJson()` for plain data, without cdk8s's resolution walk and its
+ * spread copy (both dominate its cost): the additional attributes overridden by the six fields,
+ * then `sanitizeValue` with empty arrays and objects filtered and keys sorted. Undefined whenever
+ * a value is not plain data (a Lazy, a token, a class instance): the caller then uses cdk8s's own.
+ */
+function fastMetadataJson(metadata: ApiObject['metadata']): Record<string, unknown> | undefined {
+  const m = metadata as unknown as Record<string, unknown> & { _additionalAttributes?: Record<string, unknown> };
+  const additional = m._additionalAttributes;
+  if (!additional || additional.constructor !== Object) return undefined;
+  const keys = Object.keys(additional);
+  for (const f of METADATA_FIELDS) if (!Object.prototype.propertyIsEnumerable.call(additional, f)) keys.push(f);
+  sortInPlace(keys);
+  const out: Record<string, unknown> = {};
+  try {
+    for (const k of keys) {
+      const v = sanitizePlain((METADATA_FIELDS as readonly string[]).includes(k) ? m[k] : additional[k]);
+      if (v !== null && v !== undefined) out[k] = v;
+    }
+  } catch (e) {
+    if (e === FALLBACK) return undefined;
+    throw e;
+  }
+  // (an empty metadata is undefined for cdk8s: left to it)
+  return Object.keys(out).length ? out : undefined;
+}
+
+/** cdk8s `sanitizeValue(resolve(v))` with empty arrays and objects filtered, for plain data (else throws FALLBACK). */
+function sanitizePlain(v: unknown): unknown {
+  if (v === null || v === undefined) return undefined;
+  const t = typeof v;
+  if (t === 'string' || t === 'number' || t === 'boolean') return v;
+  if (t !== 'object') throw FALLBACK;
+  if (Array.isArray(v)) return v.length === 0 ? undefined : v.map(sanitizePlain);
+  const o = v as Record<string, unknown>;
+  if (o.constructor !== Object || typeof o.resolve === 'function') throw FALLBACK;
+  const out: Record<string, unknown> = {};
+  let any = false;
+  for (const k of sortInPlace(Object.keys(o))) {
+    const x = sanitizePlain(o[k]);
+    if (x !== null && x !== undefined) {
+      out[k] = x;
+      any = true;
+    }
+  }
+  return any ? out : undefined;
+}
+
 /**
  * Base of every construct in this library: one Kubernetes object with an explicit
  * name, whose `spec` is produced lazily at synth time from the construct's state.
@@ -180,7 +256,14 @@ export abstract class Resource extends Construct implements IObjectReference {
   public readonly namespace?: string;
 
   protected constructor(scope: Construct, id: string, type: { apiVersion: string; kind: string; clusterScoped?: boolean }, props: ResourceProps = {}) {
-    super(scope, freeId(scope, id, type.kind));
+    // the id is looked up only when the tree refuses it (the lookup of a fresh string in a scope
+    // with thousands of children cost about 1.5 µs per object): a taken id gets the library's error
+    try {
+      super(scope, id);
+    } catch (e) {
+      freeId(scope, id, type.kind);
+      throw e;
+    }
     this.apiVersion = type.apiVersion;
     this.kind = type.kind;
     this.group = type.apiVersion.includes('/') ? type.apiVersion.slice(0, type.apiVersion.lastIndexOf('/')) : '';

@@ -27,7 +27,7 @@ interface Computed extends AppCheckResult {
   readonly key: string;
   /** sha256 of the objects, computed only when a later result has to be compared with this one */
   contentHash?: string;
-  /** the resolver's result per controllerName (for the data-plane compile of the built-in proxy) */
+  /** the resolver's result per controllerName (for the data-plane compile of the built-in proxy; without status) */
   readonly resolved: ReadonlyMap<string, ResolveResult>;
   /** freshness marks: the tick, the library's mutation counter and the number of constructs when computed */
   readonly tick: number;
@@ -100,7 +100,8 @@ export function mutate<T>(change: () => T): T {
 }
 
 function keyOf(ref: { apiVersion: string; kind: string; namespace?: string; name: string }): string {
-  return [splitApiVersion(ref.apiVersion).group, ref.kind, ref.namespace ?? 'default', ref.name].join('|');
+  // (a template, not an array joined: the same string, `?? ''` where join turns null / undefined into '')
+  return `${splitApiVersion(ref.apiVersion).group ?? ''}|${ref.kind ?? ''}|${ref.namespace ?? 'default'}|${ref.name ?? ''}`;
 }
 
 function ownerOf(obj: ApiObject): IConstruct {
@@ -117,16 +118,23 @@ function ownerOf(obj: ApiObject): IConstruct {
  */
 export const DERIVED_OBJECTS_METADATA = 'cdk8s-gateway:derived-objects';
 
-const libraryObjects = new WeakMap<ApiObject, () => KubeObject>();
-
 /**
- * Marks an ApiObject whose JSON depends only on this library's state (every change goes through
- * `mutate`): its serialization may be reused within an epoch. `shared` returns that serialization
- * itself, deeply frozen (no copy): the checks and the proxy compile only read it.
+ * The method of an ApiObject whose JSON depends only on this library's state (every change goes
+ * through `mutate`): its serialization may be reused within an epoch. The method returns that
+ * serialization itself, deeply frozen (no copy): the checks and the proxy compile only read it.
+ * (A method of the class, not a registry entry per object: nothing to allocate per object.)
  * @internal
  */
-export function registerLibraryObject(o: ApiObject, shared: () => KubeObject): void {
-  libraryObjects.set(o, shared);
+export const SHARED_JSON = Symbol('cdk8s-gateway.sharedJson');
+
+/** The shared serialization of a library ApiObject (see `SHARED_JSON`), undefined for other objects. */
+function sharedJsonOf(o: ApiObject): KubeObject | undefined {
+  const f = (o as unknown as { [SHARED_JSON]?: () => KubeObject })[SHARED_JSON];
+  return typeof f === 'function' ? f.call(o) : undefined;
+}
+
+function isLibraryObject(o: ApiObject): boolean {
+  return typeof (o as unknown as { [SHARED_JSON]?: unknown })[SHARED_JSON] === 'function';
 }
 
 const lateScopes = new WeakSet<IConstruct>();
@@ -237,7 +245,7 @@ function currentWalk(root: IConstruct): AppWalk {
 function untrackedKeyOf(apiObjects: ApiObject[], json?: KubeObject[]): string {
   const h = crypto.createHash('sha256');
   apiObjects.forEach((o, i) => {
-    if (!libraryObjects.has(o)) h.update(JSON.stringify(json ? json[i] : o.toJson())).update('\n');
+    if (!isLibraryObject(o)) h.update(JSON.stringify(json ? json[i] : o.toJson())).update('\n');
   });
   return h.digest('hex');
 }
@@ -329,7 +337,7 @@ function compute(root: IConstruct): Computed {
   const owners = new Map<string, IConstruct>();
   const objects: KubeObject[] = [];
   for (const o of apiObjects) {
-    const json = (libraryObjects.get(o)?.() ?? o.toJson()) as KubeObject;
+    const json = (sharedJsonOf(o) ?? o.toJson()) as KubeObject;
     objects.push(json);
     owners.set(keyOf({ apiVersion: json.apiVersion, kind: json.kind, namespace: json.metadata?.namespace, name: json.metadata?.name ?? '' }), ownerOf(o));
   }
@@ -364,10 +372,13 @@ function compute(root: IConstruct): Computed {
   // Namespaces are the exception: the app is what is applied to the cluster, so a namespace its
   // objects use and nothing creates (no Namespace object, not declared in ExternalNamespaces) is a
   // warning (`NamespaceNotCreated`).
+  // The objects' status is not computed: the checks read the diagnostics, the proxy compile the
+  // model, nothing the status (a status object per route, built and sorted, then dropped).
   const { diagnostics, results: resolved } = resolveControllers(objects, {
     assumeExternal: true,
     ...(channel ? { channel } : {}),
     namespaces: { external, alsoUsedBy: derived },
+    status: false,
   });
   const result: Computed = { diagnostics, objects, owners, key, resolved, untrackedKey, extraInputs, ...marks, ...(hash ? { contentHash: hash } : {}) };
   lastResult.set(root, result);
@@ -378,7 +389,7 @@ function compute(root: IConstruct): Computed {
 export interface AppSnapshot {
   /** every ApiObject of the app outside derived subtrees, synthesized (shared: do not modify) */
   readonly objects: readonly KubeObject[];
-  /** the resolver's result per controllerName of the app's GatewayClasses (and the built-in one) */
+  /** the resolver's result per controllerName of the app's GatewayClasses (and the built-in one), without status */
   readonly resolved: ReadonlyMap<string, ResolveResult>;
   /** identifies the content of `objects`: equal keys, equal objects */
   readonly key: string;
@@ -426,9 +437,13 @@ function messagesFor(result: Computed, owner: IConstruct | undefined): string[] 
   return [...(result.errorsByOwner.get(owner) ?? [])];
 }
 
-const ownersWithValidation = new WeakSet<IConstruct>();
+/**
+ * Marks the constructs that registered a validation (see `registerValidation`): a property of the
+ * construct, not a WeakSet entry (adding every route to a WeakSet cost about 1 µs each).
+ */
+const HAS_VALIDATION = Symbol('cdk8s-gateway.hasValidation');
 function registeredOwner(c: IConstruct): boolean {
-  return ownersWithValidation.has(c);
+  return (c as unknown as { [HAS_VALIDATION]?: boolean })[HAS_VALIDATION] === true;
 }
 
 /**
@@ -454,7 +469,7 @@ export function warnOnce(scope: IConstruct, message: string): void {
  */
 export function registerValidation(owner: IConstruct): void {
   const root = owner.node.root;
-  ownersWithValidation.add(owner);
+  (owner as unknown as { [HAS_VALIDATION]?: boolean })[HAS_VALIDATION] = true;
   if (!registeredRoots.has(root)) {
     registeredRoots.add(root);
     root.node.addValidation({

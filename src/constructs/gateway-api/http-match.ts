@@ -111,16 +111,21 @@ export class HttpMatch {
     const maxQuery = gwLimit('HTTPRoute', 'spec.rules[].matches[].queryParams');
     if (this.headers.length > maxHeaders) fail(undefined, 'matches[].headers', this.headers.length, `has more than ${maxHeaders} entries`, `use at most ${maxHeaders} header conditions per match`);
     if (this.queryParams.length > maxQuery) fail(undefined, 'matches[].queryParams', this.queryParams.length, `has more than ${maxQuery} entries`, `use at most ${maxQuery} query conditions per match`);
-    const seenH = new Set<string>();
-    for (const h of this.headers) {
-      const k = h.name.toLowerCase();
-      if (seenH.has(k)) fail(undefined, 'matches[].headers', h.name, 'appears twice (header names are case-insensitive)', 'keep one condition per header; use HeaderMatch.regex for alternatives');
-      seenH.add(k);
+    // (duplicates need two entries: no Set built for the usual single condition)
+    if (this.headers.length > 1) {
+      const seenH = new Set<string>();
+      for (const h of this.headers) {
+        const k = h.name.toLowerCase();
+        if (seenH.has(k)) fail(undefined, 'matches[].headers', h.name, 'appears twice (header names are case-insensitive)', 'keep one condition per header; use HeaderMatch.regex for alternatives');
+        seenH.add(k);
+      }
     }
-    const seenQ = new Set<string>();
-    for (const q of this.queryParams) {
-      if (seenQ.has(q.name)) fail(undefined, 'matches[].queryParams', q.name, 'appears twice', 'keep one condition per parameter; use QueryParamMatch.regex for alternatives');
-      seenQ.add(q.name);
+    if (this.queryParams.length > 1) {
+      const seenQ = new Set<string>();
+      for (const q of this.queryParams) {
+        if (seenQ.has(q.name)) fail(undefined, 'matches[].queryParams', q.name, 'appears twice', 'keep one condition per parameter; use QueryParamMatch.regex for alternatives');
+        seenQ.add(q.name);
+      }
     }
   }
 

@@ -113,20 +113,21 @@ export class HttpRouteRule {
     if (this.matches.length > maxMatches) fail(route, `${f}.matches`, this.matches.length, `has more than ${maxMatches} matches`, 'split the rule');
     if (this.filters.length > maxFilters) fail(route, `${f}.filters`, this.filters.length, `has more than ${maxFilters} filters`, `use at most ${maxFilters}`);
     if (this.backends.length > maxBackends) fail(route, `${f}.backendRefs`, this.backends.length, `has more than ${maxBackends} backends`, `use at most ${maxBackends}`);
-    checkFilterSet(route, `${f}.filters`, this.filters);
+    if (this.filters.length > 1) checkFilterSet(route, `${f}.filters`, this.filters);
     const redirect = this.filters.find((x) => x.type === HttpFilterType.REQUEST_REDIRECT);
     if (redirect && this.backends.length > 0) {
       fail(route, `${f}.backendRefs`, this.backends.map((b) => b.name), 'is set on a rule whose RequestRedirect filter answers every request itself', 'remove the backends from this rule (or the redirect): a redirect rule has no backends');
     }
-    const all = [...this.filters, ...this.backends.flatMap((b) => b.filters)];
-    if (all.some((x) => x.pathModifierType === 'ReplacePrefixMatch')) {
+    // (rule and backend filters looked through in place, without a combined array per rule)
+    const replacesPrefix = (x: HttpFilter) => x.pathModifierType === 'ReplacePrefixMatch';
+    if (this.filters.some(replacesPrefix) || this.backends.some((b) => b.filters.some(replacesPrefix))) {
       const m = this.matches;
       if (m.length !== 1 || m[0].path?.type !== MatchType.PATH_PREFIX) {
         fail(route, `${f}.matches`, m.map((x) => x._render()), 'must be exactly one PathPrefix match when a redirect or rewrite uses replacePrefixMatch', 'match one PathMatch.prefix(...) in this rule, or use PathModifier.replaceFullPath');
       }
     }
     this.backends.forEach((b, i) => {
-      checkFilterSet(route, `${f}.backendRefs[${i}].filters`, b.filters);
+      if (b.filters.length > 1) checkFilterSet(route, `${f}.backendRefs[${i}].filters`, b.filters);
       if (b.filters.some((x) => x.type === HttpFilterType.REQUEST_REDIRECT)) {
         fail(route, `${f}.backendRefs[${i}].filters`, 'RequestRedirect', 'is a backend-level redirect, which never reaches the backend', 'put the redirect on the rule, without backends');
       }
@@ -167,6 +168,7 @@ export class HttpRouteRule {
 }
 
 function checkFilterSet(scope: Construct, field: string, filters: HttpFilter[]): void {
+  if (filters.length < 2) return; // (both checks need two filters: no arrays built per rule and backend)
   for (const t of SINGLE_FILTERS) {
     if (filters.filter((x) => x.type === t).length > 1) fail(scope, field, t, 'appears more than once', `merge the ${t} filters into one`);
   }
