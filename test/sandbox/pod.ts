@@ -231,6 +231,22 @@ const atExit = new Set<() => void>();
 let exitHooked = false;
 
 /** `p`, or undefined after `ms` (the timer is cleared either way). */
+/** Waits until process `pid` no longer runs `binary` (it exec'd something else) or is gone. */
+async function execOf(pid: number, binary: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    let argv0: string;
+    try {
+      argv0 = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0];
+    } catch {
+      return;
+    }
+    if (argv0 !== binary) return;
+    if (Date.now() > deadline) throw new Error(`sandbox: the container (pid ${pid}) did not exec its command within ${timeoutMs} ms`);
+    await sleep(5);
+  }
+}
+
 async function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
   let t: NodeJS.Timeout | undefined;
   try {
@@ -771,6 +787,11 @@ export async function startPod(options: StartPodOptions): Promise<Pod> {
         }, 300);
       });
     });
+    // bwrap reports the child's pid as soon as it has forked it, before the child has built the
+    // container's mounts and exec'd the command: an exec (nsenter) that early joins a half-built
+    // mount namespace (seen under load: a write to the overlay failed). Wait for the command's exec,
+    // as runc's start does; a command that is gone already ends the wait too.
+    await execOf(pid, monitorArgv[monitorArgv.indexOf(mustFind('bwrap'))], options.startTimeoutMs ?? 20000);
     event(`Started container ${container.name} (host pid ${pid})`);
 
     // ---- volume updates ----
