@@ -170,24 +170,58 @@ function fastToJson(obj: ApiObject, clusterScoped: boolean, freeze: boolean): { 
     }
     return frozen ? Object.freeze(out) : out;
   };
+  const props = internals.props;
   let json: Record<string, unknown>;
   try {
-    const metadata = fastMetadataJson(obj.metadata) ?? obj.metadata.toJson();
+    const fastMetadata = fastMetadataJson(obj.metadata);
+    const metadata = fastMetadata ?? obj.metadata.toJson();
     // (a fresh object: cluster-scoped kinds have no namespace; after patches, as before, below)
     if (clusterScoped && frozen) delete metadata.namespace;
-    json = walk({ ...internals.props, metadata });
+    // the walk of `{ ...props, metadata }` without the spread copy; the fast metadata is plain data
+    // already sanitized and sorted, which the walk would only copy (it is frozen in place instead)
+    const keys = Object.keys(props);
+    if (!keys.includes('metadata')) keys.push('metadata');
+    if (sortKeys) sortInPlace(keys);
+    // without patches the walked object is the result: apiVersion, kind and metadata go first here
+    if (!patches.length) headFirst(keys);
+    json = {};
+    for (const k of keys) {
+      const x = k !== 'metadata' ? walk(props[k]) : fastMetadata ? (frozen ? deepFreeze(fastMetadata) : fastMetadata) : walk(metadata);
+      if (x !== null && x !== undefined) json[k] = x;
+    }
+    if (frozen) Object.freeze(json);
   } catch (e) {
     if (e === FALLBACK) return undefined;
     // the same message as cdk8s's toJson
     throw new Error(`Failed serializing construct at path '${obj.node.path}' with name '${obj.name}': ${e}`);
   }
-  const patched = patches.length ? JsonPatch.apply(json, ...patches) : json;
+  if (!patches.length) {
+    if (clusterScoped && !frozen && json.metadata) delete (json.metadata as Record<string, unknown>).namespace;
+    return { json, frozen };
+  }
+  const patched = JsonPatch.apply(json, ...patches);
   if (clusterScoped && !frozen && patched.metadata) delete (patched.metadata as Record<string, unknown>).namespace;
   const result: Record<string, unknown> = {};
   for (const k of ['apiVersion', 'kind', 'metadata', ...Object.keys(patched)]) {
     if (k in patched && !(k in result)) result[k] = patched[k];
   }
   return { json: frozen ? Object.freeze(result) : result, frozen };
+}
+
+/** Moves apiVersion, kind and metadata (those present) to the front, the others in their order (in place, see sortInPlace). */
+function headFirst(keys: string[]): string[] {
+  const rank = (k: string) => (k === 'apiVersion' ? 1 : k === 'kind' ? 2 : k === 'metadata' ? 3 : 4);
+  for (let i = 1; i < keys.length; i++) {
+    const k = keys[i];
+    const r = rank(k);
+    let j = i - 1;
+    while (j >= 0 && rank(keys[j]) > r) {
+      keys[j + 1] = keys[j];
+      j--;
+    }
+    keys[j + 1] = k;
+  }
+  return keys;
 }
 
 /** The fields `ApiObjectMetadataDefinition.toJson` puts over its additional attributes. */
