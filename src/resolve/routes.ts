@@ -133,13 +133,13 @@ export function resolveRoutes(
       // the attachment cannot be checked, but the rules (backends, filters) can
       if (externalParent) {
         resolveRules(ctx, r, kind, tlsLookup);
-        routeProxyOptions(ctx.diags, r, kind, ctx.inv.controllerName, []);
+        routeProxyOptions(ctx.diags, r, kind, ctx.inv.controllerName, () => []);
       }
       continue;
     }
 
     const { rules, problem, unsupported } = resolveRules(ctx, r, kind, tlsLookup);
-    const proxyOptions = routeProxyOptions(ctx.diags, r, kind, ctx.inv.controllerName, [...new Set(pending.map((p) => `${p.gateway.obj.namespace}/${p.gateway.obj.name}`))].sort());
+    const proxyOptions = routeProxyOptions(ctx.diags, r, kind, ctx.inv.controllerName, () => [...new Set(pending.map((p) => `${p.gateway.obj.namespace}/${p.gateway.obj.name}`))].sort());
     const invalidRules = rules.filter((x) => !x.valid);
     const allInvalid = rules.length > 0 && invalidRules.length === rules.length;
     const ruleMessage = (xs: ResolvedRule[]) => `rule(s) ${xs.map((x) => x.name ?? String(x.index)).join(', ')} cannot be implemented (${uniqSorted(xs.map((x) => x.reason ?? '')).join(', ')})`;
@@ -157,7 +157,8 @@ export function resolveRoutes(
     }
     const partiallyInvalid = invalidRules.length && !allInvalid ? { reason: invalidRules[0].reason ?? REASON.UnsupportedValue, message: ruleMessage(invalidRules) } : undefined;
     const kept = keep === 'all' ? rules : keep === 'backends' ? rules.map(leanRule) : NO_RULES;
-    out.push({ obj: r, kind, hostnames, rules: kept, refProblem: problem, parents, ...(partiallyInvalid ? { partiallyInvalid } : {}), ...(proxyOptions ? { proxyOptions } : {}) });
+    // (every key always set: route states of one shape; nothing enumerates their keys)
+    out.push({ obj: r, kind, hostnames, rules: kept, refProblem: problem, parents, partiallyInvalid, proxyOptions });
   }
   const final = resolveHttpGrpcConflicts(ctx, out);
   // attachedRoutes: a route counts once per listener (the inventory holds one object per kind/namespace/name)
