@@ -24,6 +24,9 @@ const SEVERITY_ORDER: Record<Severity, number> = { error: 0, warning: 1, info: 2
 
 /** Sorts diagnostics deterministically: object, field, severity, code, message. */
 export function sortDiagnostics(diags: readonly Diagnostic[]): Diagnostic[] {
+  // the usual case: every key part a plain string, so comparing the parts in turn orders as
+  // comparing the joined keys (the separator sorts before any character) without making them
+  if (plainKeyParts(diags)) return diags.slice().sort(compareKeyParts);
   // each key is built once (not twice per comparison); the sort is stable, so equal keys keep
   // their input order
   const keyed = diags.map((d) => ({
@@ -33,6 +36,32 @@ export function sortDiagnostics(diags: readonly Diagnostic[]): Diagnostic[] {
   }));
   keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return keyed.map((k) => k.d);
+}
+
+/** Absent, or a string without the key separator. */
+const plainPart = (s: unknown): boolean => s === undefined || (typeof s === 'string' && !s.includes('\u0000'));
+
+function plainKeyParts(diags: readonly Diagnostic[]): boolean {
+  for (const d of diags) {
+    if (!Object.prototype.hasOwnProperty.call(SEVERITY_ORDER, d.severity) || !plainPart(d.code) || !plainPart(d.message) || !plainPart(d.field)) return false;
+    if (!plainPart(d.object.kind) || !plainPart(d.object.namespace) || !plainPart(d.object.name)) return false;
+  }
+  return true;
+}
+
+const cmpPart = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The order of the joined keys of `sortDiagnostics`, part by part (given `plainKeyParts`). */
+function compareKeyParts(a: Diagnostic, b: Diagnostic): number {
+  return (
+    cmpPart(a.object.kind ?? '', b.object.kind ?? '') ||
+    cmpPart(a.object.namespace ?? '', b.object.namespace ?? '') ||
+    cmpPart(a.object.name ?? '', b.object.name ?? '') ||
+    cmpPart(a.field ?? '', b.field ?? '') ||
+    SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] ||
+    cmpPart(a.code ?? '', b.code ?? '') ||
+    cmpPart(a.message ?? '', b.message ?? '')
+  );
 }
 
 /**

@@ -16,14 +16,10 @@ export function diagnostic(
   message: string,
   fix?: string,
 ): Diagnostic {
-  return {
-    severity,
-    code,
-    message,
-    object,
-    ...(field !== undefined ? { field } : {}),
-    ...(fix ? { fix } : {}),
-  };
+  // (one literal per combination of the optional keys, in the same key order: no spread of
+  // temporary literals, and diagnostics of one shape per combination for the code that reads them)
+  if (field !== undefined) return fix ? { severity, code, message, object, field, fix } : { severity, code, message, object, field };
+  return fix ? { severity, code, message, object, fix } : { severity, code, message, object };
 }
 
 /** Gateway API condition reasons used by the resolver (v1.6.1 vocabulary). */

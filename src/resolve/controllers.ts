@@ -83,7 +83,11 @@ export function resolveControllers(
       metallb: i === 0 ? rest.metallb : false,
     });
     results.set(controllerName, r);
-    for (const d of r.diagnostics) if (seen.add(d)) diagnostics.push(d);
+    if (i === 0 && sortKeysUnambiguous(r.diagnostics)) {
+      // the first run's findings come sorted, so equal ones are neighbours: deduplicated without
+      // the set's keys (the set indexes them only if a later run or the profiles add findings)
+      seen.addDistinct(distinctSorted(r.diagnostics, diagnostics));
+    } else for (const d of r.diagnostics) if (seen.add(d)) diagnostics.push(d);
     for (const s of r.status) {
       const k = [s.apiVersion, s.kind, s.namespace ?? '', s.name].join('\u0000');
       const prev = status.get(k);
@@ -110,9 +114,25 @@ export function resolveControllers(
  */
 class DiagnosticSet {
   private readonly buckets = new Map<string, Array<{ readonly d: Diagnostic; json?: string }>>();
+  /** Distinct diagnostics added by `addDistinct`, indexed at the next `add`. */
+  private unindexed: Diagnostic[] = [];
+
+  /** Adds diagnostics known to be distinct from each other and from every one added before. */
+  addDistinct(ds: readonly Diagnostic[]): void {
+    for (const d of ds) this.unindexed.push(d);
+  }
 
   /** Adds `d`; false when an equal diagnostic was added before. */
   add(d: Diagnostic): boolean {
+    if (this.unindexed.length) {
+      const ds = this.unindexed;
+      this.unindexed = [];
+      for (const x of ds) this.index(x);
+    }
+    return this.index(d);
+  }
+
+  private index(d: Diagnostic): boolean {
     const k = `${d.code}\u0000${d.object.name}\u0000${d.field ?? ''}\u0000${d.message}`;
     const bucket = this.buckets.get(k);
     if (!bucket) {
@@ -124,6 +144,62 @@ class DiagnosticSet {
     bucket.push({ d, json });
     return true;
   }
+}
+
+const SEVERITIES = new Set(['error', 'warning', 'info']);
+/** Not a plain key part: neither absent nor a string without the key's separator. */
+const hasNul = (s: unknown): boolean => s !== undefined && (typeof s !== 'string' || s.includes('\u0000'));
+
+/**
+ * True when, for these diagnostics, equal `sortDiagnostics` keys mean equal key fields (each is
+ * absent or a string without the key's separator, every severity is a known one): then equal diagnostics (equal JSON)
+ * are neighbours in the sorted list.
+ */
+function sortKeysUnambiguous(ds: readonly Diagnostic[]): boolean {
+  for (const d of ds) {
+    if (!SEVERITIES.has(d.severity) || hasNul(d.code) || hasNul(d.message) || hasNul(d.field)) return false;
+    if (hasNul(d.object.kind) || hasNul(d.object.namespace) || hasNul(d.object.name)) return false;
+  }
+  return true;
+}
+
+/** Equal sort keys (`sortDiagnostics`; `undefined` keyed as ''), given `sortKeysUnambiguous`. */
+function sameSortKey(a: Diagnostic, b: Diagnostic): boolean {
+  return (
+    (a.object.name ?? '') === (b.object.name ?? '') &&
+    (a.object.namespace ?? '') === (b.object.namespace ?? '') &&
+    (a.object.kind ?? '') === (b.object.kind ?? '') &&
+    (a.field ?? '') === (b.field ?? '') &&
+    a.severity === b.severity &&
+    (a.code ?? '') === (b.code ?? '') &&
+    (a.message ?? '') === (b.message ?? '')
+  );
+}
+
+/**
+ * Appends to `out` (empty) the diagnostics of a sorted list without those equal (equal JSON) to
+ * an earlier one, and returns them: an equal one can only be in the run of neighbours with the
+ * same sort key, the only ones compared.
+ */
+function distinctSorted(sorted: readonly Diagnostic[], out: Diagnostic[]): Diagnostic[] {
+  let groupStart = 0; // index in out of the first kept diagnostic with the current sort key
+  let groupJson: (string | undefined)[] = [];
+  for (const d of sorted) {
+    if (out.length === 0 || !sameSortKey(out[out.length - 1], d)) {
+      groupStart = out.length;
+      groupJson = [];
+      out.push(d);
+      continue;
+    }
+    // (rare: a second finding with the key of the previous one)
+    const json = JSON.stringify(d);
+    let dup = false;
+    for (let j = groupStart; j < out.length && !dup; j++) dup = (groupJson[j - groupStart] ??= JSON.stringify(out[j])) === json;
+    if (dup) continue;
+    groupJson[out.length - groupStart] = json;
+    out.push(d);
+  }
+  return out;
 }
 
 /** Joins the per-controller lists of a status reported by two runs; anything else stays as first reported. */

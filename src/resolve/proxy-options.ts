@@ -27,9 +27,10 @@ const PROXIED_KINDS = new Set(['HTTPRoute', 'GRPCRoute']);
  * built-in one gets a warning instead: that controller ignores the annotations.
  *
  * @param controllerName the controller of this resolver run
- * @param gateways the Gateways of that controller the route attaches to (`namespace/name`)
+ * @param gatewaysOf the Gateways of that controller the route attaches to (`namespace/name`; made only
+ *   when a warning names them)
  */
-export function routeProxyOptions(diags: Diagnostic[], r: Obj, kind: RouteKind, controllerName: string, gateways: readonly string[]): RouteProxyOptions | undefined {
+export function routeProxyOptions(diags: Diagnostic[], r: Obj, kind: RouteKind, controllerName: string, gatewaysOf: () => readonly string[]): RouteProxyOptions | undefined {
   const { options, problems, present } = parseProxyOptions(rec(r.raw.metadata).annotations);
   if (!present.length) return undefined;
   for (const p of problems) {
@@ -49,6 +50,7 @@ export function routeProxyOptions(diags: Diagnostic[], r: Obj, kind: RouteKind, 
     diags.push(diagnostic('warning', ANNOTATION_NOT_HONOURED, r.ref, 'metadata.annotations', `${list} apply to HTTPRoutes and GRPCRoutes only: ignored on a ${kind}`, 'remove the annotations'));
     return undefined;
   }
+  const gateways = controllerName !== BUILTIN_CONTROLLER_NAME ? gatewaysOf() : [];
   if (controllerName !== BUILTIN_CONTROLLER_NAME && gateways.length) {
     const one = gateways.length === 1;
     diags.push(

@@ -1,7 +1,7 @@
 import { Diagnostic, GATEWAY_API_BUNDLE_VERSION, GATEWAY_GROUP, KubeObject, ObjectRef, splitApiVersion } from '../model';
 import { diagnostic } from './conditions';
 import { STANDARD_VERSIONS, wrap } from './inventory';
-import { arr, Json, rec, str } from './util';
+import { arr, inGroup, Json, rec, str } from './util';
 
 /**
  * Stage "removed shapes": fields, values, kinds and API groups that older Gateway API releases (the
@@ -55,8 +55,8 @@ export function removedShapeDiagnostics(objects: readonly KubeObject[], defaultN
   const out: Diagnostic[] = [];
   for (const raw of objects) {
     if (!raw || typeof raw !== 'object' || typeof raw.kind !== 'string' || typeof raw.apiVersion !== 'string') continue;
-    const { group } = splitApiVersion(raw.apiVersion);
-    if (group !== GATEWAY_GROUP && group !== V1ALPHA1_GROUP) continue;
+    const v1alpha1 = inGroup(raw.apiVersion, V1ALPHA1_GROUP);
+    if (!v1alpha1 && !inGroup(raw.apiVersion, GATEWAY_GROUP)) continue;
     // (the object's reference is made for its first finding: most objects have none)
     let ref: ObjectRef | undefined;
     const refOf = (): ObjectRef => (ref ??= wrap(raw, defaultNamespace).ref);
@@ -64,7 +64,7 @@ export function removedShapeDiagnostics(objects: readonly KubeObject[], defaultN
       field: (field, message, fix) => out.push(diagnostic('error', 'RemovedField', refOf(), field, message, fix)),
       value: (field, message, fix) => out.push(diagnostic('error', 'RemovedValue', refOf(), field, message, fix)),
     };
-    if (group === V1ALPHA1_GROUP) {
+    if (v1alpha1) {
       const replacement = REMOVED_KINDS[raw.kind];
       const target = STANDARD_VERSIONS[raw.kind] ? `${GATEWAY_GROUP}/${STANDARD_VERSIONS[raw.kind][0]}` : `${GATEWAY_GROUP}/v1`;
       out.push(

@@ -236,48 +236,67 @@ function listenerId(l: ListenerState): string {
  */
 const NO_RULES: ResolvedRule[] = Object.freeze([]) as unknown as ResolvedRule[];
 
+// (one object literal per combination of the optional keys, in the model's key order: no spread
+// of temporary literals per route, and objects of one shape per combination)
+
+/** A route's attachment to a listener of the model. */
+function attachmentOf(r: RouteState, hostnames: string[], rules: ResolvedRule[]): RouteAttachment {
+  const { kind } = r;
+  const { namespace, name, creationTimestamp } = r.obj;
+  const proxyOptions = r.proxyOptions;
+  if (creationTimestamp) {
+    return proxyOptions ? { kind, namespace, name, creationTimestamp, hostnames, rules, proxyOptions } : { kind, namespace, name, creationTimestamp, hostnames, rules };
+  }
+  return proxyOptions ? { kind, namespace, name, hostnames, rules, proxyOptions } : { kind, namespace, name, hostnames, rules };
+}
+
+/** A route of the model. */
+function modelRoute(r: RouteState, parents: ResolvedRoute['parents'], rules: ResolvedRule[]): ResolvedRoute {
+  const { kind, hostnames } = r;
+  const { namespace, name, creationTimestamp } = r.obj;
+  const resolvedRefs = !r.refProblem;
+  const proxyOptions = r.proxyOptions;
+  if (creationTimestamp) {
+    return proxyOptions
+      ? { kind, namespace, name, creationTimestamp, hostnames, resolvedRefs, parents, rules, proxyOptions }
+      : { kind, namespace, name, creationTimestamp, hostnames, resolvedRefs, parents, rules };
+  }
+  return proxyOptions ? { kind, namespace, name, hostnames, resolvedRefs, parents, rules, proxyOptions } : { kind, namespace, name, hostnames, resolvedRefs, parents, rules };
+}
+
 /** The model; with `withRules` false, every route's rules are left out (`ResolveOptions.modelRules`). */
 function buildModel(gateways: ReadonlyMap<string, GatewayState>, routes: readonly RouteState[], withRules: boolean): ResolvedModel {
   const attachments = new Map<ListenerState, RouteAttachment[]>();
   const seen = new Set<string>();
   const modelRoutes: ResolvedRoute[] = routes.map((r) => {
+    const rules = withRules ? r.rules : NO_RULES;
+    // a route attached to one listener only needs no dedupe key (routes are unique by kind/namespace/name)
+    const single = r.parents.length === 1 && r.parents[0].listeners.length <= 1;
     for (const p of r.parents) {
       if (!p.accepted) continue;
       for (const { listener, hostnames } of p.listeners) {
         const list = attachments.get(listener) ?? [];
-        const k = `${listenerId(listener)}\u0000${listener.gateway.namespace}/${listener.gateway.name}\u0000${r.kind}/${r.obj.namespace}/${r.obj.name}`;
-        if (!seen.has(k)) {
-          seen.add(k);
-          list.push({
-            kind: r.kind,
-            namespace: r.obj.namespace,
-            name: r.obj.name,
-            ...(r.obj.creationTimestamp ? { creationTimestamp: r.obj.creationTimestamp } : {}),
-            hostnames,
-            rules: withRules ? r.rules : NO_RULES,
-            ...(r.proxyOptions ? { proxyOptions: r.proxyOptions } : {}),
-          });
+        let fresh = single;
+        if (!single) {
+          const k = `${listenerId(listener)}\u0000${listener.gateway.namespace}/${listener.gateway.name}\u0000${r.kind}/${r.obj.namespace}/${r.obj.name}`;
+          fresh = !seen.has(k);
+          if (fresh) seen.add(k);
         }
+        if (fresh) list.push(attachmentOf(r, hostnames, rules));
         attachments.set(listener, list);
       }
     }
-    return {
-      kind: r.kind,
-      namespace: r.obj.namespace,
-      name: r.obj.name,
-      ...(r.obj.creationTimestamp ? { creationTimestamp: r.obj.creationTimestamp } : {}),
-      hostnames: r.hostnames,
-      resolvedRefs: !r.refProblem,
-      parents: r.parents.map((p) => ({
+    return modelRoute(
+      r,
+      r.parents.map((p) => ({
         index: p.index,
         parentRef: p.parentRef,
         accepted: p.accepted,
         reason: p.reason,
         listeners: p.listeners.map((x) => listenerId(x.listener)),
       })),
-      rules: withRules ? r.rules : NO_RULES,
-      ...(r.proxyOptions ? { proxyOptions: r.proxyOptions } : {}),
-    };
+      rules,
+    );
   });
   const toListener = (l: ListenerState): ResolvedListener => {
     const programmed = listenerProgrammed(l);

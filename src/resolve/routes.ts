@@ -75,18 +75,23 @@ export function resolveRoutes(
     messages.set(m, m);
     return m;
   };
+  // the `Accepted` message of a parent attached to one listener, by parent (Gateway or ListenerSet
+  // state) and listener: found without building and hashing the message for every route
+  const acceptedOne = new Map<object, Map<ListenerState, string>>();
   const listenerSets = new Map<string, ListenerSetState>();
   for (const g of gateways.values()) for (const s of g.listenerSets) listenerSets.set(key(s.obj.namespace, s.obj.name), s);
   const out: RouteState[] = [];
   for (const r of ctx.inv.routes) {
     const kind = r.kind as RouteKind;
     const parents: ParentOutcome[] = [];
-    const seen = new Set<string>();
+    const parentRefs = arr(r.spec.parentRefs);
+    // (duplicates only among two or more parentRefs: no dedupe key for a single one)
+    const seen = parentRefs.length > 1 ? new Set<string>() : undefined;
     const hostnames = HOSTNAME_KINDS.has(kind) ? arr(r.spec.hostnames).filter((h): h is string => typeof h === 'string') : [];
-    const pending: { index: number; ref: NormalizedParentRef; gateway: GatewayState; listeners: ListenerState[]; parentDesc: string; detached?: ListenerProblem }[] = [];
+    const pending: { index: number; ref: NormalizedParentRef; parent: object; gateway: GatewayState; listeners: ListenerState[]; parentDesc: string; detached?: ListenerProblem }[] = [];
     /** Some parent is assumed to exist outside the input (`assumeExternal`): the rules are still checked. */
     let externalParent = false;
-    arr(r.spec.parentRefs).forEach((p, index) => {
+    parentRefs.forEach((p, index) => {
       const x = rec(p);
       // (optional keys stored, not spread from temporary literals; same keys in the same order)
       const ref: { -readonly [K in keyof NormalizedParentRef]: NormalizedParentRef[K] } = {
@@ -100,9 +105,11 @@ export function resolveRoutes(
       const port = num(x.port);
       if (port !== undefined) ref.port = port;
       if (ref.group !== GATEWAY_GROUP || (ref.kind !== 'Gateway' && ref.kind !== 'ListenerSet')) return; // mesh / other parents
-      const dedupe = JSON.stringify(ref);
-      if (seen.has(dedupe)) return;
-      seen.add(dedupe);
+      if (seen) {
+        const dedupe = JSON.stringify(ref);
+        if (seen.has(dedupe)) return;
+        seen.add(dedupe);
+      }
       const field = `spec.parentRefs[${index}]`;
       if (ref.kind === 'Gateway') {
         const gw = gateways.get(key(ref.namespace, ref.name));
@@ -110,7 +117,7 @@ export function resolveRoutes(
           if (!ctx.inv.gateways.has(key(ref.namespace, ref.name))) externalParent = missingParent(ctx, r.ref, field, ref, [...ctx.inv.gateways.values()]) || externalParent;
           return;
         }
-        pending.push({ index, ref, gateway: gw, listeners: gw.listeners, parentDesc: `Gateway ${ref.namespace}/${ref.name}` });
+        pending.push({ index, ref, parent: gw, gateway: gw, listeners: gw.listeners, parentDesc: `Gateway ${ref.namespace}/${ref.name}` });
       } else {
         const ls = listenerSets.get(key(ref.namespace, ref.name));
         if (!ls) {
@@ -119,25 +126,27 @@ export function resolveRoutes(
           else if (ctx.inv.assumeExternal && !ctx.inv.gateways.has(listenerSetParentKey(present))) externalParent = true;
           return;
         }
-        pending.push({ index, ref, gateway: ls.gateway, listeners: ls.listeners, parentDesc: `ListenerSet ${ref.namespace}/${ref.name}`, detached: ls.detached });
+        pending.push({ index, ref, parent: ls, gateway: ls.gateway, listeners: ls.listeners, parentDesc: `ListenerSet ${ref.namespace}/${ref.name}`, detached: ls.detached });
       }
     });
     if (!pending.length) {
       // the attachment cannot be checked, but the rules (backends, filters) can
       if (externalParent) {
         resolveRules(ctx, r, kind, tlsLookup);
-        routeProxyOptions(ctx.diags, r, kind, ctx.inv.controllerName, []);
+        routeProxyOptions(ctx.diags, r, kind, ctx.inv.controllerName, () => []);
       }
       continue;
     }
 
     const { rules, problem, unsupported } = resolveRules(ctx, r, kind, tlsLookup);
-    const proxyOptions = routeProxyOptions(ctx.diags, r, kind, ctx.inv.controllerName, [...new Set(pending.map((p) => `${p.gateway.obj.namespace}/${p.gateway.obj.name}`))].sort());
+    const proxyOptions = routeProxyOptions(ctx.diags, r, kind, ctx.inv.controllerName, () => [...new Set(pending.map((p) => `${p.gateway.obj.namespace}/${p.gateway.obj.name}`))].sort());
     const invalidRules = rules.filter((x) => !x.valid);
     const allInvalid = rules.length > 0 && invalidRules.length === rules.length;
     const ruleMessage = (xs: ResolvedRule[]) => `rule(s) ${xs.map((x) => x.name ?? String(x.index)).join(', ')} cannot be implemented (${uniqSorted(xs.map((x) => x.reason ?? '')).join(', ')})`;
     for (const p of pending) {
-      const outcome = attach(ctx, r, kind, hostnames, p.index, p.ref, p.gateway, p.listeners, p.parentDesc, p.detached, intern);
+      let one = acceptedOne.get(p.parent);
+      if (!one) acceptedOne.set(p.parent, (one = new Map()));
+      const outcome = attach(ctx, r, kind, hostnames, p.index, p.ref, p.gateway, p.listeners, p.parentDesc, p.detached, intern, one);
       parents.push(
         unsupported && outcome.accepted
           ? parentOutcome(outcome, false, REASON.UnsupportedValue, unsupported, [])
@@ -148,7 +157,8 @@ export function resolveRoutes(
     }
     const partiallyInvalid = invalidRules.length && !allInvalid ? { reason: invalidRules[0].reason ?? REASON.UnsupportedValue, message: ruleMessage(invalidRules) } : undefined;
     const kept = keep === 'all' ? rules : keep === 'backends' ? rules.map(leanRule) : NO_RULES;
-    out.push({ obj: r, kind, hostnames, rules: kept, refProblem: problem, parents, ...(partiallyInvalid ? { partiallyInvalid } : {}), ...(proxyOptions ? { proxyOptions } : {}) });
+    // (every key always set: route states of one shape; nothing enumerates their keys)
+    out.push({ obj: r, kind, hostnames, rules: kept, refProblem: problem, parents, partiallyInvalid, proxyOptions });
   }
   const final = resolveHttpGrpcConflicts(ctx, out);
   // attachedRoutes: a route counts once per listener (the inventory holds one object per kind/namespace/name)
@@ -264,6 +274,8 @@ function attach(
   parentDesc: string,
   detached: ListenerProblem | undefined,
   intern: (message: string) => string,
+  /** the `Accepted` messages of this parent attached to one listener, by listener */
+  acceptedOne: Map<ListenerState, string>,
 ): ParentOutcome {
   // (the field and the listener names are needed only to reject)
   const field = (): string => `spec.parentRefs[${index}]`;
@@ -354,7 +366,16 @@ function attach(
       `add a hostname matching ${list(lh)} to spec.hostnames, or attach to a listener without a hostname`,
     );
   }
-  return parentOutcome(base, true, REASON.Accepted, intern(`attached to ${parentDesc} listener(s) ${attached.map((a) => a.listener.name).join(', ')}`), attached);
+  let message: string | undefined;
+  if (attached.length === 1) {
+    message = acceptedOne.get(attached[0].listener);
+    if (message === undefined) acceptedOne.set(attached[0].listener, (message = intern(acceptedMessage(parentDesc, attached))));
+  } else message = intern(acceptedMessage(parentDesc, attached));
+  return parentOutcome(base, true, REASON.Accepted, message, attached);
+}
+
+function acceptedMessage(parentDesc: string, attached: readonly { listener: ListenerState }[]): string {
+  return `attached to ${parentDesc} listener(s) ${attached.map((a) => a.listener.name).join(', ')}`;
 }
 
 /**

@@ -78,6 +78,8 @@ export function resolveRules(ctx: EvalContext, r: Obj, kind: RouteKind, tlsLooku
     const check = checkFilters(ctx, r, kind, ri, filters);
     if (check.unsupported && !unsupported) unsupported = check.unsupported;
     if (check.refProblem && !problem) problem = check.refProblem;
+    // the common rule (no name, valid, resolved) as one literal, without spreads of temporary literals
+    if (str(rule.name) === undefined && !check.invalid && !check.unresolved) return { index: ri, matches, filters, backends, mirrors, extra, valid: true };
     return {
       index: ri,
       ...(str(rule.name) !== undefined ? { name: str(rule.name) } : {}),
@@ -114,6 +116,9 @@ interface FilterCheck {
   /** A filter reference of a kind the controller does not support (route `ResolvedRefs` False, `InvalidKind`). */
   readonly refProblem?: ListenerProblem;
 }
+
+/** The outcome of a rule's filters without a problem (shared, read only). */
+const NO_FILTER_PROBLEMS: FilterCheck = Object.freeze({});
 
 /** Validates a rule's filters. */
 function checkFilters(ctx: EvalContext, r: Obj, kind: RouteKind, ri: number, filters: Record<string, unknown>[]): FilterCheck {
@@ -180,6 +185,7 @@ function checkFilters(ctx: EvalContext, r: Obj, kind: RouteKind, ri: number, fil
       ),
     );
   }
+  if (!invalid && !unsupported && !unresolved && !refProblem) return NO_FILTER_PROBLEMS;
   return { ...(invalid ? { invalid } : {}), ...(unsupported ? { unsupported } : {}), ...(unresolved ? { unresolved } : {}), ...(refProblem ? { refProblem } : {}) };
 }
 

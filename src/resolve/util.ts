@@ -68,6 +68,21 @@ export function cmpTuple3(a1: string | number, a2: string | number, a3: string |
 }
 
 /** `ns/name` key. */
+/**
+ * `splitApiVersion(apiVersion).group === group`, without the split (no object and no strings for
+ * the checks that run over every input object).
+ */
+export function inGroup(apiVersion: string, group: string): boolean {
+  const i = apiVersion.lastIndexOf('/');
+  return i < 0 ? group === '' : i === group.length && apiVersion.startsWith(group);
+}
+
+/** `splitApiVersion(apiVersion).group.startsWith(prefix)`, without the split. */
+export function groupStartsWith(apiVersion: string, prefix: string): boolean {
+  const i = apiVersion.lastIndexOf('/');
+  return i < 0 ? prefix === '' : i >= prefix.length && apiVersion.startsWith(prefix);
+}
+
 export function key(namespace: string | undefined, name: string): string {
   return `${namespace ?? ''}/${name}`;
 }

@@ -34,7 +34,34 @@ function inEnum(node: SchemaNode, v: unknown): boolean {
   return node.enum!.some((e) => deepEqual(e, v));
 }
 
-/** Step 3: OpenAPI value validation of the normalized value. */
+/**
+ * True when `check` finds nothing wrong with a scalar (not null, not an object): the same tests as
+ * `check`, without reporting. The callers skip such a value without making its field path (one
+ * object per scalar field of every object was most of this step's allocation); anything else, and
+ * every value that fails here, goes through `check`, which reports exactly as before.
+ */
+function scalarPasses(node: SchemaNode, value: unknown): boolean {
+  if (value === null || typeof value === 'object') return false;
+  if (node.allOf || node.anyOf || node.oneOf || node.not) return false;
+  if (node.type !== undefined && !typeMatches(node.type, value)) return false;
+  if (node.enum && !inEnum(node, value)) return false;
+  if (typeof value === 'string') {
+    if (node.maxLength !== undefined || node.minLength !== undefined) {
+      const n = runeLength(value);
+      if (node.maxLength !== undefined && n > node.maxLength) return false;
+      if (node.minLength !== undefined && n < node.minLength) return false;
+    }
+    if (node.pattern && !node.pattern.matcher.test(value)) return false;
+    if (node.formatCheck && !node.formatCheck(value)) return false;
+  } else if (typeof value === 'number') {
+    if (node.maximum !== undefined && (node.exclusiveMaximum ? value >= node.maximum : value > node.maximum)) return false;
+    if (node.minimum !== undefined && (node.exclusiveMinimum ? value <= node.minimum : value < node.minimum)) return false;
+    if (node.multipleOf !== undefined && node.multipleOf > 0 && !Number.isInteger(value / node.multipleOf)) return false;
+  }
+  return true;
+}
+
+/** Step 3: OpenAPI value validation of the normalized value (keep `scalarPasses` in step). */
 export function check(node: SchemaNode, value: unknown, path: FieldPath, ctx: Ctx): void {
   if (value === null) {
     if (node.nullable || (node.type === undefined && !node.intOrString)) return;
@@ -98,6 +125,7 @@ function checkArray(node: SchemaNode, value: unknown[], path: FieldPath, ctx: Ct
   const items = node.items;
   if (items) {
     for (let i = 0; i < value.length; i++) {
+      if (scalarPasses(items, value[i])) continue;
       if (items.embeddedResource) checkEmbedded(items, value[i], path.index(i), ctx);
       else check(items, value[i], path.index(i), ctx);
     }
@@ -161,14 +189,14 @@ function checkObject(node: SchemaNode, value: Record<string, unknown>, path: Fie
     for (const k in value) {
       const child = props.get(k);
       const v = value[k];
-      if (!child || v === undefined) continue;
+      if (!child || v === undefined || scalarPasses(child, v)) continue;
       if (child.embeddedResource) checkEmbedded(child, v, path.child(k), ctx);
       else check(child, v, path.child(k), ctx);
     }
   } else if (typeof node.additionalProperties === 'object') {
     const ap = node.additionalProperties;
     for (const k in value) {
-      if (value[k] === undefined) continue;
+      if (value[k] === undefined || scalarPasses(ap, value[k])) continue;
       check(ap, value[k], path.key(k), ctx);
     }
   }

@@ -7,8 +7,9 @@
  * → GATEWAY-GRPC, `TLSRoute` → GATEWAY-TLS); TCPRoute and UDPRoute are extended features of their
  * profiles. Only what the input spells out is detected: a field set, a filter used, a kind present.
  */
-import { Diagnostic, GATEWAY_GROUP, KubeObject, ObjectRef, refOf, splitApiVersion } from '../../model';
+import { Diagnostic, GATEWAY_GROUP, KubeObject, ObjectRef, refOf } from '../../model';
 import { diagnostic } from '../conditions';
+import { groupStartsWith } from '../util';
 import { ImplementationReport, reportLabel } from './profiles';
 
 /** One use of a feature by the input. */
@@ -25,7 +26,7 @@ type J = Record<string, any>;
 const isObj = (v: unknown): v is J => typeof v === 'object' && v !== null && !Array.isArray(v);
 const arr = (v: unknown): J[] => (Array.isArray(v) ? v.filter(isObj) : []);
 const nsOf = (o: KubeObject, dflt: string) => o.metadata?.namespace ?? dflt;
-const isGatewayApi = (o: KubeObject) => typeof o?.apiVersion === 'string' && splitApiVersion(o.apiVersion).group.startsWith('gateway.networking');
+const isGatewayApi = (o: KubeObject) => typeof o?.apiVersion === 'string' && groupStartsWith(o.apiVersion, 'gateway.networking');
 
 const ROUTE_PROFILE: Readonly<Record<string, string>> = { HTTPRoute: 'GATEWAY-HTTP', GRPCRoute: 'GATEWAY-GRPC', TLSRoute: 'GATEWAY-TLS' };
 const ROUTE_FEATURE: Readonly<Record<string, string>> = { TCPRoute: 'TCPRoute', UDPRoute: 'UDPRoute' };
