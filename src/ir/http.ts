@@ -1,7 +1,7 @@
 /** HTTP(S) ports: servers per hostname, the match entries of their routes in precedence order, and their locations. */
 import type { ResolvedGrpcMatch } from '../resolve/matches';
 import type { ResolvedListener, RouteAttachment } from '../resolve/model';
-import { compareRoutes, grpcSpecificity, normalizePrefix, PATH_TYPE_RANK } from '../resolve/precedence';
+import { compareRoutes, grpcSpecificity, httpSpecificityOf, normalizePrefix } from '../resolve/precedence';
 import { arr, cmp, cmpTuple, Json, rec, str } from '../resolve/util';
 import { buildAction } from './actions';
 import { Ctx, keyOfUpstream, refOfRoute, unsupported } from './context';
@@ -229,13 +229,15 @@ function routeEntries(ctx: Ctx, a: RouteAttachment, port: number, protocol: 'HTT
         conditions.push({ kind: 'query', name, type, value: str(q.value) ?? '' });
       }
       const action = buildAction(ctx, a, rule, mi, { type: pathType, value: path }, port, protocol, ref);
-      // an HTTP match's specificity (grpcPrecedenceKey) from what was just read, as
-      // httpSpecificity(m) would read it again (a Set per list): its path type and path, a method,
-      // its distinct header names (case-insensitive) and query names
-      const key =
-        a.kind === 'GRPCRoute'
-          ? grpcPrecedenceKey(-spec[0], -spec[1], m)
-          : [-spec[0], -spec[1], PATH_TYPE_RANK[pathType], -path.length, path, conditions.length && conditions[0].kind === 'method' ? 0 : 1, headerStart - queryStart, queryStart - conditions.length];
+      // an HTTP match's specificity from what was just read (httpSpecificity(m) would read the
+      // match again, with a Set per list): its path type and path, a method, its distinct header
+      // names (case-insensitive) and query names
+      let key: (string | number)[];
+      if (a.kind === 'GRPCRoute') key = grpcPrecedenceKey(-spec[0], -spec[1], m);
+      else {
+        const [type, length, method, headers, query] = httpSpecificityOf(pathType, path.length, conditions.length > 0 && conditions[0].kind === 'method', queryStart - headerStart, conditions.length - queryStart);
+        key = [-spec[0], -spec[1], type, length, path, method, headers, query];
+      }
       out.push({ action, pathType, path, conditions, key, route: a, position: [rule.index, mi] });
     }
   }

@@ -46,7 +46,16 @@ export function rankedPath(m: ResolvedHttpMatch | null | undefined): { readonly 
 /** HTTPRoute match specificity as a tuple compared element by element (smaller = tried first). */
 export function httpSpecificity(m: ResolvedHttpMatch | null | undefined): number[] {
   const path = rankedPath(m);
-  return [PATH_TYPE_RANK[path.type] ?? PATH_TYPE_RANK.PathPrefix, -path.value.length, str(m?.method) !== undefined ? 0 : 1, -distinctNames(m?.headers, true), -distinctNames(m?.queryParams, false)];
+  return httpSpecificityOf(path.type, path.value.length, str(m?.method) !== undefined, distinctNames(m?.headers, true), distinctNames(m?.queryParams, false));
+}
+
+/**
+ * The HTTPRoute specificity tuple from what a reader of the match already has: its path type and
+ * the length of its (normalised) path, whether it has a method, its distinct header names (case
+ * insensitive) and query parameter names. The one place of the rule ({@link httpSpecificity}, the IR).
+ */
+export function httpSpecificityOf(pathType: string, pathLength: number, method: boolean, headerNames: number, queryNames: number): [number, number, number, number, number] {
+  return [PATH_TYPE_RANK[pathType] ?? PATH_TYPE_RANK.PathPrefix, -pathLength, method ? 0 : 1, -headerNames, -queryNames];
 }
 
 /** GRPCRoute match specificity as a tuple compared element by element (smaller = tried first). */
