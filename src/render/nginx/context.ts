@@ -296,6 +296,13 @@ export function block(head: string, body: readonly string[], indent = '  '): str
   return out;
 }
 
+/** The lines of `body` as {@link block} indents them, without the head and the closing brace (empty lines stay empty). */
+export function indentBody(body: readonly string[], indent = '  '): string[] {
+  const out = new Array<string>(body.length);
+  for (let i = 0; i < body.length; i++) out[i] = body[i] ? indent + body[i] : body[i];
+  return out;
+}
+
 /**
  * A block already written: the lines `block` returned, each non-empty one after `indent`, joined by
  * newlines (see {@link writtenBlock}). A server is written as soon as it is rendered, so that its

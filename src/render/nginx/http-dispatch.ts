@@ -3,7 +3,7 @@
  * query and path conditions) of a location.
  */
 import { CandidateIR, ConditionIR, HttpPortIR, HttpServerIR, LocationIR } from '../../ir/types';
-import { block, RenderContext } from './context';
+import { block, indentBody, RenderContext } from './context';
 import { actionBody } from './http-actions';
 import { contentLengthGuard, dispatchingLocationLimit, guardedActions } from './http-client';
 import { ServerState } from './http-state';
@@ -25,6 +25,7 @@ export function renderLocations(ctx: RenderContext, port: HttpPortIR, s: HttpSer
     reserved: new Set(),
     rendered: new Map(),
     guarded: new Set(),
+    inline: { unconditional: new Map(), conditional: new Map() },
   };
   for (const a of s.actions) st.actions.set(a.id, a);
   for (const l of s.locations) if (l.kind === 'exact') st.reserved.add(l.path);
@@ -176,43 +177,20 @@ function renderLocation(ctx: RenderContext, st: ServerState, loc: LocationIR): L
  * and `/p/`) have the same body: computed once per server, conditions and action.
  */
 function inlineBody(ctx: RenderContext, st: ServerState, conds: readonly Cond[] | undefined, action: string): readonly string[] | undefined {
-  const memo = inlineBodies(st);
+  const memo = st.inline;
   if (!conds) {
     let lines = memo.unconditional.get(action);
-    if (!lines) memo.unconditional.set(action, (lines = indented(actionBody(ctx, st, st.actions.get(action)!))));
+    if (!lines) memo.unconditional.set(action, (lines = indentBody(actionBody(ctx, st, st.actions.get(action)!))));
     return lines;
   }
   // conditions belong to one match, so to one action (another is computed each time)
   const hit = memo.conditional.get(conds);
   if (hit?.action === action) return hit.lines ?? undefined;
   const body = actionBody(ctx, st, st.actions.get(action)!);
-  const lines = body.some((l) => l.startsWith('add_header ')) ? null : indented(appendAll(ifTestLines(ctx, conds, '404'), body));
+  const lines = body.some((l) => l.startsWith('add_header ')) ? null : indentBody(appendAll(ifTestLines(ctx, conds, '404'), body));
   if (!hit) memo.conditional.set(conds, { action, lines });
   return lines ?? undefined;
 }
-
-/** {@link inlineBody}'s memo of one server: bodies by action (no conditions), by conditions (with them). */
-interface InlineMemo {
-  readonly unconditional: Map<string, string[]>;
-  readonly conditional: Map<readonly Cond[], { readonly action: string; readonly lines: string[] | null }>;
-}
-
-/** Per server (as its action bodies are), released with it. */
-const inlineMemos = new WeakMap<ServerState, InlineMemo>();
-
-function inlineBodies(st: ServerState): InlineMemo {
-  let m = inlineMemos.get(st);
-  if (!m) inlineMemos.set(st, (m = { unconditional: new Map(), conditional: new Map() }));
-  return m;
-}
-
-/** The lines as `block` indents a body (empty lines stay empty). */
-function indented(body: readonly string[]): string[] {
-  const out = new Array<string>(body.length);
-  for (let i = 0; i < body.length; i++) out[i] = body[i] ? `  ${body[i]}` : body[i];
-  return out;
-}
-
 
 /** A candidate whose conditions render: its action and its distinct conditions. */
 interface Cand {

@@ -18,4 +18,9 @@ export interface ServerState {
   readonly rendered: Map<string, string[]>;
   /** Actions whose named location tests Content-Length against their body limit (see http-client.ts). */
   guarded: Set<string>;
+  /** Bodies of locations serving one action themselves (see http-dispatch inlineBody): by action without conditions, by conditions with them. */
+  readonly inline: {
+    readonly unconditional: Map<string, string[]>;
+    readonly conditional: Map<readonly unknown[], { readonly action: string; readonly lines: string[] | null }>;
+  };
 }
