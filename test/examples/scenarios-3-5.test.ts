@@ -26,7 +26,7 @@ function proxyConf(objects: KubeObject[], name: string, namespace: string): stri
 /** The name of the `upstream` block whose one server is `address`, re-resolved by nginx and kept alive. */
 function upstreamOf(conf: string, address: string): string {
   const esc = address.replace(/\./g, '\\.');
-  const m = new RegExp(`upstream (\\w+) \\{\\n\\s*# [^\\n]*\\n\\s*zone \\1 64k;\\n\\s*server ${esc} resolve;\\n\\s*keepalive 32;\\n\\s*\\}`).exec(conf);
+  const m = new RegExp(`upstream (\\w+) \\{\\n\\s*# [^\\n]*\\n\\s*zone gw_upstreams \\d+m;\\n\\s*server ${esc} resolve;\\n\\s*keepalive 32;\\n\\s*\\}`).exec(conf);
   if (!m) throw new Error(`no upstream block with "server ${address} resolve;"`);
   return m[1];
 }

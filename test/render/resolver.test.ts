@@ -7,7 +7,7 @@
  * nginx line).
  */
 import { upstreamTag } from '../../src/ir/upstreams';
-import { compileNginx } from '../../src/render/nginx';
+import { compileNginx, upstreamZone } from '../../src/render/nginx';
 import { gateway, gatewayClass, httpRoute, service, to } from './fixtures';
 
 const objects = [
@@ -22,15 +22,39 @@ const up = (svc: string) => `${upstreamTag(`default/${svc}:8080`)}_default_${svc
 const conf = (nginxVersion: string) => compileNginx(objects, { resolver: '10.96.0.10', nginxVersion })[0].files['nginx.conf'];
 
 describe('backends by DNS name', () => {
-  test('nginx 1.27.3 and later: upstream blocks re-resolved by nginx, with a shared zone and keepalive', () => {
+  test('nginx 1.27.3 and later: upstream blocks re-resolved by nginx, in one shared zone, with keepalive', () => {
     const c = conf('1.27.3');
     for (const svc of ['a', 'b']) {
-      expect(c).toMatch(new RegExp(`upstream ${up(svc)} \\{\\n\\s*# Service default/${svc}:8080\\n\\s*zone ${up(svc)} 64k;\\n\\s*server ${svc}\\.default\\.svc\\.cluster\\.local:8080 resolve;\\n\\s*keepalive 32;\\n\\s*\\}`));
+      expect(c).toMatch(new RegExp(`upstream ${up(svc)} \\{\\n\\s*# Service default/${svc}:8080\\n\\s*zone gw_upstreams 1m;\\n\\s*server ${svc}\\.default\\.svc\\.cluster\\.local:8080 resolve;\\n\\s*keepalive 32;\\n\\s*\\}`));
     }
     expect(c).toMatch(new RegExp(`split_clients \\$request_id \\$(\\w+) \\{\\n\\s*75% ${up('a')};\\n\\s*\\* ${up('b')};\\n\\s*\\}`));
     expect(c).toContain(`proxy_pass http://${up('a')};`);
     expect(c).not.toContain('$gw_target');
     expect(c).toMatch(/resolver 10\.96\.0\.10/);
+  });
+
+  test('one zone for every re-resolved upstream block: 64 KiB each, at least 1 MiB, the same line in each (nginx checks each size against the first)', () => {
+    const many = (n: number, opts: Record<string, unknown> = {}) => {
+      const objs = [gatewayClass(), gateway('gw', [{ name: 'http', port: 80, protocol: 'HTTP' }])];
+      for (let i = 0; i < n; i++) objs.push(service(`s${i}`), httpRoute(`r${i}`, { rules: [{ matches: [{ path: { type: 'PathPrefix', value: `/s${i}` } }], backendRefs: [to(`s${i}`)] }] }));
+      return compileNginx(objs, { resolver: '10.96.0.10', nginxVersion: '1.30.0', ...opts })[0].files['nginx.conf'];
+    };
+    const zones = (c: string) => [...c.matchAll(/^\s*zone (.*);$/gm)].map((m) => m[1]);
+    const blocks = (c: string) => [...c.matchAll(/^\s*upstream \w+ \{/gm)].length;
+    // 16 blocks: 1 MiB; 17: 1.06 MiB, whole MiB up; 100: 6.25 MiB
+    for (const [n, size] of [[1, '1m'], [16, '1m'], [17, '2m'], [100, '7m']] as const) {
+      const c = many(n);
+      expect(blocks(c)).toBe(n);
+      expect(zones(c)).toEqual(Array(n).fill(`gw_upstreams ${size}`));
+      expect(upstreamZone(n)).toBe(`zone gw_upstreams ${size};`);
+    }
+    // backends given as addresses are not re-resolved: no zone
+    const mapped = many(3, { backends: { 'default/s0:8080': '127.0.0.1:9001', 'default/s1:8080': '127.0.0.1:9002' } });
+    expect(zones(mapped)).toEqual(['gw_upstreams 1m']);
+    expect(mapped).toMatch(/server 127\.0\.0\.1:9001;/);
+    // without a resolver, or before 1.27.3, no upstream block resolves
+    expect(zones(many(3, { resolver: undefined }))).toEqual([]);
+    expect(zones(many(3, { nginxVersion: '1.27.2' }))).toEqual([]);
   });
 
   test('before 1.27.3: the name is resolved per request (no upstream block for it)', () => {

@@ -44,6 +44,13 @@ export interface DnsOptions {
   readonly records?: Readonly<Record<string, string | readonly string[]>>;
   /** TTL of answers in seconds (CoreDNS's kubernetes plugin answers with 5). @default 5 */
   readonly ttl?: number;
+  /**
+   * The socket's receive buffer (SO_RCVBUF; the kernel caps it at net.core.rmem_max). nginx asks
+   * for every upstream name at once when a worker starts: at the default (about 200 KiB, a few
+   * hundred queries) a burst of a thousand names overflows it and the lost names stay unresolved
+   * for nginx's resolver_timeout (30 s). @default the system's
+   */
+  readonly receiveBufferBytes?: number;
 }
 
 const TYPES: Record<number, string> = { 1: 'A', 2: 'NS', 5: 'CNAME', 6: 'SOA', 12: 'PTR', 15: 'MX', 16: 'TXT', 28: 'AAAA', 33: 'SRV', 65: 'HTTPS', 255: 'ANY' };
@@ -135,7 +142,7 @@ export async function startDns(options: DnsOptions): Promise<DnsServer> {
 
   const open = () =>
     new Promise<void>((resolve, reject) => {
-      const s = dgram.createSocket({ type: 'udp4', reuseAddr: true });
+      const s = dgram.createSocket({ type: 'udp4', reuseAddr: true, ...(options.receiveBufferBytes ? { recvBufferSize: options.receiveBufferBytes } : {}) });
       s.once('error', reject);
       s.on('message', (msg, rinfo) => {
         if (server.mode === 'drop') return;

@@ -255,6 +255,10 @@ function renderGateway(g: GatewayIR, o: Options, apiVersions: ApiVersionLookup, 
   const upstreamInner = `${upstreamIndent}  `;
   const lineBreak = `\n${upstreamInner}`;
   const resolvesInUpstream = ctx.resolvesInUpstream();
+  /** Whether the http upstream block `name` holds a DNS name nginx re-resolves (resolver mode, nginx >= 1.27.3). */
+  const resolves = (name: string): boolean => resolvesInUpstream && !ctx.address(ctx.upstream(ctx.upstreamBlocks.get(name)?.upstream ?? name)!).mapped;
+  const httpUpstreams = [...ctx.upstreamBlocks.keys()].sort();
+  const zone = upstreamZone(resolvesInUpstream ? httpUpstreams.filter(resolves).length : 0);
   /** Appends an upstream block (after a blank line) to `out`, written: one upstream per Service port. */
   const upstreamBlock = (out: Line[], name: string, stream: boolean, copies = 1): void => {
     const base = ctx.upstreamBlocks.get(name)?.upstream ?? name;
@@ -265,7 +269,7 @@ function renderGateway(g: GatewayIR, o: Options, apiVersions: ApiVersionLookup, 
     const resolve = !stream && !a.mapped && resolvesInUpstream;
     const server = `server ${a.address}${resolve ? ' resolve' : ''}`;
     const body = [comment(`${u.kind} ${u.key}${copies > 1 ? `, listed ${copies} times for retries` : ''}`)];
-    if (resolve) body.push(`zone ${name} 64k;`);
+    if (resolve) body.push(zone);
     if (copies > 1) for (let i = 0; i < copies; i++) body.push(`${server} max_fails=0;`);
     else body.push(`${server};`);
     if (!stream) body.push('keepalive 32;');
@@ -301,7 +305,7 @@ function renderGateway(g: GatewayIR, o: Options, apiVersions: ApiVersionLookup, 
   // server rendering registered upstreams and http-level maps
   const httpRest: Line[] = [''];
   appendAll(httpRest, ctx.httpBlockLines());
-  for (const n of [...ctx.upstreamBlocks.keys()].sort()) upstreamBlock(httpRest, n, false, ctx.upstreamBlocks.get(n)!.copies);
+  for (const n of httpUpstreams) upstreamBlock(httpRest, n, false, ctx.upstreamBlocks.get(n)!.copies);
   appendAll(httpRest, servers, health);
   const streamHead = resolverLines(o);
   const streamRest: Line[] = [];
@@ -374,6 +378,27 @@ function exceedsCharacters(lists: readonly (readonly Line[])[], limit: number): 
     }
   }
   return false;
+}
+
+/** The shared memory zone of the upstream blocks nginx re-resolves (see {@link upstreamZone}). */
+const UPSTREAM_ZONE_NAME = 'gw_upstreams';
+/** Zone bytes per re-resolved upstream block: what each had in a zone of its own before (64 KiB, about 40 addresses). */
+const UPSTREAM_ZONE_BYTES_PER_UPSTREAM = 64 * 1024;
+/** The least zone size (about a thousand addresses of one headless Service). */
+const UPSTREAM_ZONE_MIN_BYTES = 1024 * 1024;
+
+/**
+ * The `zone` line of every upstream block nginx re-resolves: one zone for all of them, in whole
+ * MiB, 64 KiB per block and at least 1 MiB, the same line in each block (nginx checks every
+ * declared size against the first). A zone per upstream block made nginx register, initialize and
+ * match (on reload) one shared memory zone per Service, each search over all of them: 10,000
+ * Services by name cost 6.4-7.0 s of `nginx -t` against 2.3-2.7 s with one zone, and 793 MiB of
+ * memory against 496 MiB (nginx 1.30, docs/benchmarks.md section 5). The blocks share the pool,
+ * so one headless Service may hold far more addresses than its own 64 KiB (20 to 60) held.
+ */
+export function upstreamZone(resolvingUpstreams: number): string {
+  const bytes = Math.max(UPSTREAM_ZONE_MIN_BYTES, resolvingUpstreams * UPSTREAM_ZONE_BYTES_PER_UPSTREAM);
+  return `zone ${UPSTREAM_ZONE_NAME} ${Math.ceil(bytes / (1024 * 1024))}m;`;
 }
 
 function resolverLines(o: Options): string[] {
