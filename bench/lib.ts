@@ -172,8 +172,15 @@ export { memoryCgroup, MemoryCgroup } from '../test/harness/cgroup';
 
 /** A running nginx (master started here, in the foreground). */
 export interface RunningNginx {
+  /** The process started (nginx's master, or the wrapper nginx runs under). */
   readonly pid: number;
   readonly dir: string;
+  /**
+   * nginx's master: `pid`, or under a wrapper that runs nginx as a child (such as
+   * scripts/nginx-in-rootfs.sh, whose bwrap stays the parent) the pid nginx wrote to `nginx.pid`
+   * in its prefix (the configurations here write it there; the wrapper shares this PID namespace).
+   */
+  master(): number;
   /** Worker pids (children of the master). */
   workers(): number[];
   errorLog(): string;
@@ -231,18 +238,38 @@ export async function startNginx(nginx: string, files: Readonly<Record<string, s
       return '';
     }
   };
-  const workers = () => (exited ? [] : childrenOf(pid).filter((p) => stat(p)?.comm === 'nginx'));
+  const master = (): number => {
+    if (stat(pid)?.comm === 'nginx') return pid;
+    try {
+      const m = Number(fs.readFileSync(path.join(dir, 'nginx.pid'), 'utf8').trim());
+      if (m > 0 && stat(m)?.comm === 'nginx') return m;
+    } catch {
+      /* not written yet */
+    }
+    return pid;
+  };
+  const workers = () => (exited ? [] : childrenOf(master()).filter((p) => stat(p)?.comm === 'nginx'));
   // (under a wrapper such as valgrind the command name differs: use `master_process off` there)
   let stopping: Promise<void> | undefined;
   const handle: RunningNginx = {
     pid,
     dir,
+    master,
     workers,
     errorLog,
     stop: () => {
       stopping ??= (async () => {
         const known = workers();
+        const m = master();
         if (!exited) {
+          // a wrapper that stays nginx's parent may not pass the signal on: the master gets it itself
+          if (m !== pid) {
+            try {
+              process.kill(m, 'SIGTERM');
+            } catch {
+              /* gone */
+            }
+          }
           child.kill('SIGTERM');
           const t = setTimeout(() => {
             if (!exited) child.kill('SIGKILL');
@@ -250,10 +277,14 @@ export async function startNginx(nginx: string, files: Readonly<Record<string, s
           await exit;
           clearTimeout(t);
         }
+        // under a wrapper, the master and its workers may outlive the wrapper's exit by a moment (and
+        // stay in the process table until reaped): wait for them, so a cgroup they ran in can be removed
+        const alive = () => [m, ...known].some((x) => x !== pid && fs.existsSync(`/proc/${x}`));
+        for (const deadline = Date.now() + 10000; alive() && Date.now() < deadline; ) await sleep(50);
         // a worker whose master was killed is re-parented; end it by its pid if it is still ours
         for (const w of known) {
           const s = stat(w);
-          if (s && s.comm === 'nginx' && (s.ppid === pid || s.ppid === 1)) {
+          if (s && s.comm === 'nginx' && (s.ppid === m || s.ppid === 1)) {
             try {
               process.kill(w, 'SIGKILL');
             } catch {

@@ -347,9 +347,9 @@ async function serve(nginx: string, files: Readonly<Record<string, string>>, por
     }
     const workers = server.workers();
     if (workers.length !== workerCount) throw new Error(`expected ${workerCount} workers, found ${workers.length}`);
-    const master = statusKb(server.pid, 'VmRSS');
+    const master = statusKb(server.master(), 'VmRSS');
     const worker = workers.reduce((sum, w) => sum + statusKb(w, 'VmRSS'), 0);
-    const pss = [server.pid, ...workers].map(pssKb);
+    const pss = [server.master(), ...workers].map(pssKb);
     return {
       startMs: Math.round(startMs),
       masterRssMiB: mib(master),

@@ -10,20 +10,31 @@
  * cgroup of its own as the kubelet counts a container's: working set now and peak usage since
  * start (a page the master and the worker share is charged once; VmRSS counts it in both).
  *
- *   npx ts-node --project tsconfig.dev.json bench/proxy-scale.ts [N...] [--hosts H] [--json FILE]
+ *   npx ts-node --project tsconfig.dev.json bench/proxy-scale.ts [N...] [--hosts H] [--json FILE] [--resolver [--zone-per-upstream]]
  *
  * Default N: 10000; H: 50. Skips (exit 0, with a message) when nginx is not installed.
+ *
+ * `--resolver` renders as the GatewayProxy does on a cluster: every Service by its DNS name, one
+ * `upstream` block each that nginx re-resolves (`server NAME resolve`, nginx 1.27.3 or later: run
+ * with the image's nginx line on PATH, e.g. a wrapper around scripts/nginx-in-rootfs.sh), through
+ * a DNS stand-in on 127.0.0.1 answering every name with the backend's address. Without it the
+ * Services are mapped to the backend's address (`backends`), the way the render tests run.
+ * `--zone-per-upstream` (with `--resolver`) also measures each size with the zone lines as the
+ * renderer wrote them before (a 64 KiB zone per upstream block), in the same run.
  */
 import * as fs from 'fs';
 import { compileNginx, KubeObject } from '../src';
+import { parseNginxVersion } from '../src/render/nginx';
+import { versionAtLeast } from '../src/render/nginx/context';
 import { spawnSync } from 'child_process';
-import { findNginx, freeOffset, machine, memoryCgroup, nginxVersion, pssKb, removeDir, request, skip, startBackend, startNginx, statusKb, stopAll, writePrefix } from './lib';
+import { startDns } from '../test/sandbox/dns';
+import { findNginx, freeOffset, machine, memoryCgroup, nginxVersion, pssKb, removeDir, request, skip, sleep, startBackend, startNginx, statusKb, stopAll, writePrefix } from './lib';
 
 const NS = 'bench';
 /** The GatewayProxy's part size (src/constructs/proxy/config.ts CONFIG_PART_BYTES). */
 const PART_BYTES = 768 * 1024;
 
-function objects(n: number, hosts: number): KubeObject[] {
+function objects(n: number, hosts: number, servicePort = 8080): KubeObject[] {
   const out: KubeObject[] = [
     { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GatewayClass', metadata: { name: 'builtin' }, spec: { controllerName: 'cdk8s-gateway.dev/nginx-proxy' } } as KubeObject,
     {
@@ -32,14 +43,14 @@ function objects(n: number, hosts: number): KubeObject[] {
     } as KubeObject,
   ];
   for (let i = 0; i < n; i++) {
-    out.push({ apiVersion: 'v1', kind: 'Service', metadata: { name: `svc${i}`, namespace: NS }, spec: { selector: { app: `svc${i}` }, ports: [{ name: 'http', port: 8080 }] } } as KubeObject);
+    out.push({ apiVersion: 'v1', kind: 'Service', metadata: { name: `svc${i}`, namespace: NS }, spec: { selector: { app: `svc${i}` }, ports: [{ name: 'http', port: servicePort }] } } as KubeObject);
     out.push({
       apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute',
       metadata: { name: `r${i}`, namespace: NS, creationTimestamp: new Date(Date.UTC(2024, 0, 1, 0, 0, i)).toISOString() },
       spec: {
         parentRefs: [{ name: 'gw' }],
         hostnames: [`app${i % hosts}.example.com`],
-        rules: [{ matches: [{ path: { type: 'PathPrefix', value: `/svc${i}` }, headers: [{ name: 'x-tenant', type: 'Exact', value: `t${i}` }], queryParams: [{ name: 'v', type: 'Exact', value: String(i % 7) }] }], backendRefs: [{ name: `svc${i}`, port: 8080 }] }],
+        rules: [{ matches: [{ path: { type: 'PathPrefix', value: `/svc${i}` }, headers: [{ name: 'x-tenant', type: 'Exact', value: `t${i}` }], queryParams: [{ name: 'v', type: 'Exact', value: String(i % 7) }] }], backendRefs: [{ name: `svc${i}`, port: servicePort }] }],
       },
     } as KubeObject);
   }
@@ -47,6 +58,22 @@ function objects(n: number, hosts: number): KubeObject[] {
 }
 
 const mib = (kb: number) => +(kb / 1024).toFixed(1);
+
+/** `mapped`: Services mapped to the backend's address; `one-zone`: by DNS name as the proxy renders them; `zone-per-upstream`: by name, a zone per upstream block as before. */
+type Variant = 'mapped' | 'one-zone' | 'zone-per-upstream';
+
+/** The files with a 64 KiB zone of its own in every upstream block (the rendering before the shared zone). */
+function zonePerBlock(files: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(files)) out[k] = v.replace(/(upstream (\w+) \{\n[^}]*?)zone gw_upstreams \d+m;/g, (_m, head: string, name: string) => `${head}zone ${name} 64k;`);
+  // nginx.conf lists the parts' SHA-256 for the proxy's entrypoint; nginx itself does not read them
+  return out;
+}
+
+/** Shared memory mappings of a process (nginx's zones, the event module's, the TLS session cache). */
+function sharedMappings(pid: number): number {
+  return fs.readFileSync(`/proc/${pid}/maps`, 'utf8').split('\n').filter((l) => l.includes('/dev/zero')).length;
+}
 
 /** `nginx -t` with the CPU time it took (lib's nginxTest stops at 2 minutes; 10,000 routes take about one of CPU). */
 function nginxTest(nginx: string, files: Readonly<Record<string, string>>): { ok: boolean; ms: number; cpuMs: number; output: string } {
@@ -78,84 +105,111 @@ async function main(): Promise<void> {
   const nginx = findNginx();
   if (!nginx) skip('nginx is not installed (looked on PATH and in /usr/sbin); install it (Debian: apt-get install nginx) to run this benchmark');
   console.log(`nginx ${nginxVersion(nginx)}; ${machine()}; ${hosts} hostnames; parts of at most ${PART_BYTES / 1024} KiB; worker_processes 1`);
+  const resolverMode = args.includes('--resolver');
+  const zonePerUpstream = args.includes('--zone-per-upstream');
+  if (zonePerUpstream && !resolverMode) throw new Error('--zone-per-upstream goes with --resolver');
+  const version = nginxVersion(nginx).replace(/^nginx\//, '');
+  if (resolverMode && !versionAtLeast(parseNginxVersion(version), [1, 27, 3])) skip(`--resolver needs nginx 1.27.3 or later (\`server NAME resolve\`), found ${version}: put the image's nginx line on PATH (e.g. a wrapper around scripts/nginx-in-rootfs.sh)`);
+  const variants: Variant[] = resolverMode ? (zonePerUpstream ? ['zone-per-upstream', 'one-zone'] : ['one-zone']) : ['mapped'];
   const backend = await startBackend('backend');
-  const rows: Record<string, number>[] = [];
+  // every Service name answers the backend's address; nginx asks for all of them at once when a
+  // worker starts (see the stand-in's receiveBufferBytes)
+  const dns = resolverMode ? await startDns({ address: '127.0.0.1', port: 0, records: {}, receiveBufferBytes: 16 * 2 ** 20 }) : undefined;
+  const rows: Record<string, number | string>[] = [];
   try {
     for (const n of ns) {
-      const backends: Record<string, string> = {};
-      for (let i = 0; i < n; i++) backends[`${NS}/svc${i}:8080`] = backend.address;
-      const offset = await freeOffset([80, 8081]);
-      const t0 = process.hrtime.bigint();
-      const [gw] = compileNginx(objects(n, hosts), { backends, listenHost: '127.0.0.1', portOffset: offset, workerProcesses: 1, maxFileBytes: PART_BYTES });
-      const compileMs = Number(process.hrtime.bigint() - t0) / 1e6;
-      const errors = gw.diagnostics.filter((d) => d.severity === 'error');
-      if (errors.length) throw new Error(`compile errors: ${errors.slice(0, 3).map((d) => d.message).join('; ')}`);
-      const parts = Object.keys(gw.files).filter((k) => k !== 'nginx.conf');
-      const bytes = Object.values(gw.files).reduce((s, v) => s + Buffer.byteLength(v), 0);
-      const largest = Math.max(0, ...parts.map((p) => Buffer.byteLength(gw.files[p])));
-      const t = nginxTest(nginx, gw.files);
-      if (!t.ok) throw new Error(`nginx -t failed: ${t.output}`);
-      const port = 80 + offset;
-      const cgroup = memoryCgroup('proxy-scale');
-      if (!cgroup) console.log('(no memory cgroup could be created here: the cgroup columns are left out)');
-      const s0 = process.hrtime.bigint();
-      const server = await startNginx(nginx, gw.files, port, { startTimeoutMs: 30 * 60 * 1000, ...(cgroup ? { wrapper: cgroup.wrapper } : {}) });
-      const startMs = Number(process.hrtime.bigint() - s0) / 1e6;
-      try {
-        let requests = 0;
-        for (const i of [...new Set([0, 1, Math.floor(n / 3), Math.floor(n / 2), n - 2, n - 1])].filter((x) => x >= 0 && x < n)) {
-          const host = `app${i % hosts}.example.com`;
-          for (const p of [
-            { path: `/svc${i}/x?v=${i % 7}`, headers: { host, 'x-tenant': `t${i}` }, want: 200 },
-            { path: `/svc${i}/x?v=${i % 7}`, headers: { host, 'x-tenant': `t${n}` }, want: 404 },
-            { path: `/svc${i}/x?v=${(i + 1) % 7}`, headers: { host, 'x-tenant': `t${i}` }, want: 404 },
-          ]) {
-            const r = await request(port, p.path, p.headers);
-            requests++;
-            if (r.status !== p.want) throw new Error(`${n}: GET ${p.path} ${JSON.stringify(p.headers)} → ${r.status}, want ${p.want}\n${r.body}`);
+      for (const variant of variants) {
+        const offset = await freeOffset([80, 8081]);
+        const t0 = process.hrtime.bigint();
+        let gw;
+        if (dns) {
+          for (let i = 0; i < n; i++) dns.set(`svc${i}.${NS}.svc.cluster.local`, '127.0.0.1');
+          [gw] = compileNginx(objects(n, hosts, backend.port), { resolver: `127.0.0.1:${dns.port}`, nginxVersion: version, listenHost: '127.0.0.1', portOffset: offset, workerProcesses: 1, maxFileBytes: PART_BYTES });
+        } else {
+          const backends: Record<string, string> = {};
+          for (let i = 0; i < n; i++) backends[`${NS}/svc${i}:8080`] = backend.address;
+          [gw] = compileNginx(objects(n, hosts), { backends, listenHost: '127.0.0.1', portOffset: offset, workerProcesses: 1, maxFileBytes: PART_BYTES });
+        }
+        const compileMs = Number(process.hrtime.bigint() - t0) / 1e6;
+        const errors = gw.diagnostics.filter((d) => d.severity === 'error');
+        if (errors.length) throw new Error(`compile errors: ${errors.slice(0, 3).map((d) => d.message).join('; ')}`);
+        const files: Record<string, string> = variant === 'zone-per-upstream' ? zonePerBlock(gw.files) : { ...gw.files };
+        const upstreamZones = new Set(Object.values(files).flatMap((f) => [...f.matchAll(/^\s*zone (\w+)/gm)].map((m) => m[1]))).size;
+        const parts = Object.keys(files).filter((k) => k !== 'nginx.conf');
+        const bytes = Object.values(files).reduce((sum, v) => sum + Buffer.byteLength(v), 0);
+        const largest = Math.max(0, ...parts.map((p) => Buffer.byteLength(files[p])));
+        const t = nginxTest(nginx, files);
+        if (!t.ok) throw new Error(`nginx -t failed: ${t.output}`);
+        const port = 80 + offset;
+        const cgroup = memoryCgroup('proxy-scale');
+        if (!cgroup) console.log('(no memory cgroup could be created here: the cgroup columns are left out)');
+        const s0 = process.hrtime.bigint();
+        const server = await startNginx(nginx, files, port, { startTimeoutMs: 30 * 60 * 1000, ...(cgroup ? { wrapper: cgroup.wrapper } : {}) });
+        const startMs = Number(process.hrtime.bigint() - s0) / 1e6;
+        try {
+          let requests = 0;
+          for (const i of [...new Set([0, 1, Math.floor(n / 3), Math.floor(n / 2), n - 2, n - 1])].filter((x) => x >= 0 && x < n)) {
+            const host = `app${i % hosts}.example.com`;
+            for (const p of [
+              { path: `/svc${i}/x?v=${i % 7}`, headers: { host, 'x-tenant': `t${i}` }, want: 200 },
+              { path: `/svc${i}/x?v=${i % 7}`, headers: { host, 'x-tenant': `t${n}` }, want: 404 },
+              { path: `/svc${i}/x?v=${(i + 1) % 7}`, headers: { host, 'x-tenant': `t${i}` }, want: 404 },
+            ]) {
+              // (by name, the upstream has no address until nginx resolved it in the background: 502 until then)
+              let r = await request(port, p.path, p.headers);
+              for (const deadline = Date.now() + 60000; dns && r.status === 502 && Date.now() < deadline; r = await request(port, p.path, p.headers)) await sleep(200);
+              requests++;
+              if (r.status !== p.want) throw new Error(`${n}: GET ${p.path} ${JSON.stringify(p.headers)} → ${r.status}, want ${p.want}\n${r.body}\n${server.errorLog().slice(-2000)}`);
+            }
           }
+          const workers = server.workers();
+          if (workers.length !== 1) throw new Error(`expected 1 worker, found ${workers.length}`);
+          const master = statusKb(server.master(), 'VmRSS');
+          const worker = statusKb(workers[0], 'VmRSS');
+          const pss = [server.master(), ...workers].map(pssKb);
+          const mappings = sharedMappings(server.master());
+          const cg = cgroup?.read();
+          const row = {
+            routes: n,
+            variant,
+            compileMs: Math.round(compileMs),
+            configKiB: Math.round(bytes / 1024),
+            parts: parts.length,
+            largestPartKiB: Math.round(largest / 1024),
+            upstreamZones,
+            sharedMappings: mappings,
+            nginxTestMs: Math.round(t.ms),
+            nginxTestCpuMs: t.cpuMs,
+            startMs: Math.round(startMs),
+            masterRssMiB: mib(master),
+            workerRssMiB: mib(worker),
+            totalRssMiB: mib(master + worker),
+            ...(pss.every((x) => x !== undefined) ? { totalPssMiB: mib(pss.reduce((a, b) => a! + b!, 0)!) } : {}),
+            ...(cg ? { cgroupWorkingSetMiB: mib(cg.workingSet / 1024), cgroupAnonMiB: mib(cg.anon / 1024), cgroupPeakMiB: mib(cg.peak / 1024) } : {}),
+            requests,
+          };
+          rows.push(row);
+          console.log(
+            `${String(n).padStart(6)} routes (${variant}): compile ${row.compileMs} ms, ${row.configKiB} KiB in nginx.conf + ${row.parts} parts (largest ${row.largestPartKiB} KiB), ` +
+              `${upstreamZones} upstream zone(s), ${mappings} shared memory mappings; ` +
+              `nginx -t ${row.nginxTestMs} ms (CPU ${row.nginxTestCpuMs} ms), start ${row.startMs} ms, RSS master ${row.masterRssMiB} MiB + worker ${row.workerRssMiB} MiB = ${row.totalRssMiB} MiB (PSS ${row.totalPssMiB ?? '?'} MiB)` +
+              (cg ? `; cgroup: working set ${row.cgroupWorkingSetMiB} MiB (anonymous ${row.cgroupAnonMiB} MiB), peak ${row.cgroupPeakMiB} MiB` : '') +
+              `, ${requests} requests checked`,
+          );
+          if (n === 10000 && variant !== 'zone-per-upstream') {
+            console.log(`target: 10,000 routes ≤ 500 MB nginx RSS: VmRSS master + worker ${row.totalRssMiB} MiB → ${row.totalRssMiB * 1.048576 <= 500 ? 'met' : 'NOT met'}`);
+            if (cg) console.log(`  as the container's memory (cgroup): working set ${row.cgroupWorkingSetMiB} MiB, peak ${row.cgroupPeakMiB} MiB → ${mib(cg.peak / 1024) * 1.048576 <= 500 ? 'met' : 'NOT met'} (peak)`);
+          }
+        } finally {
+          await server.stop();
+          cgroup?.remove();
         }
-        const workers = server.workers();
-        if (workers.length !== 1) throw new Error(`expected 1 worker, found ${workers.length}`);
-        const master = statusKb(server.pid, 'VmRSS');
-        const worker = statusKb(workers[0], 'VmRSS');
-        const pss = [server.pid, ...workers].map(pssKb);
-        const cg = cgroup?.read();
-        const row = {
-          routes: n,
-          compileMs: Math.round(compileMs),
-          configKiB: Math.round(bytes / 1024),
-          parts: parts.length,
-          largestPartKiB: Math.round(largest / 1024),
-          nginxTestMs: Math.round(t.ms),
-          nginxTestCpuMs: t.cpuMs,
-          startMs: Math.round(startMs),
-          masterRssMiB: mib(master),
-          workerRssMiB: mib(worker),
-          totalRssMiB: mib(master + worker),
-          ...(pss.every((x) => x !== undefined) ? { totalPssMiB: mib(pss.reduce((a, b) => a! + b!, 0)!) } : {}),
-          ...(cg ? { cgroupWorkingSetMiB: mib(cg.workingSet / 1024), cgroupAnonMiB: mib(cg.anon / 1024), cgroupPeakMiB: mib(cg.peak / 1024) } : {}),
-          requests,
-        };
-        rows.push(row);
-        console.log(
-          `${String(n).padStart(6)} routes: compile ${row.compileMs} ms, ${row.configKiB} KiB in nginx.conf + ${row.parts} parts (largest ${row.largestPartKiB} KiB), ` +
-            `nginx -t ${row.nginxTestMs} ms (CPU ${row.nginxTestCpuMs} ms), start ${row.startMs} ms, RSS master ${row.masterRssMiB} MiB + worker ${row.workerRssMiB} MiB = ${row.totalRssMiB} MiB (PSS ${row.totalPssMiB ?? '?'} MiB)` +
-            (cg ? `; cgroup: working set ${row.cgroupWorkingSetMiB} MiB (anonymous ${row.cgroupAnonMiB} MiB), peak ${row.cgroupPeakMiB} MiB` : '') +
-            `, ${requests} requests checked`,
-        );
-        if (n === 10000) {
-          console.log(`target: 10,000 routes ≤ 500 MB nginx RSS: VmRSS master + worker ${row.totalRssMiB} MiB → ${row.totalRssMiB * 1.048576 <= 500 ? 'met' : 'NOT met'}`);
-          if (cg) console.log(`  as the container's memory (cgroup): working set ${row.cgroupWorkingSetMiB} MiB, peak ${row.cgroupPeakMiB} MiB → ${mib(cg.peak / 1024) * 1.048576 <= 500 ? 'met' : 'NOT met'} (peak)`);
-        }
-      } finally {
-        await server.stop();
-        cgroup?.remove();
       }
     }
   } finally {
     await stopAll();
     await backend.close();
+    await dns?.stop();
   }
   if (jsonFile) fs.writeFileSync(jsonFile, JSON.stringify(rows, null, 2) + '\n');
 }
