@@ -16,7 +16,7 @@
  * measured in the same run (`nginx -t` alternating with the generated configuration, the same
  * requests, RSS), and the `nginx -t` ratio generated ÷ expert is printed.
  *
- *   npx ts-node --project tsconfig.dev.json bench/nginx-scale.ts [N...] [--variant distinct|one-path] [--runs R] [--workers W] [--json FILE] [--write DIR] [--decompose]
+ *   npx ts-node --project tsconfig.dev.json bench/nginx-scale.ts [N...] [--variant distinct|one-path] [--runs R] [--workers W] [--json FILE] [--write DIR] [--decompose] [--backend-keepalive N]
  *
  * `nginx -t` is timed by the wall clock and by its CPU time (`perf stat -e task-clock`, or
  * `/usr/bin/time` user + system), which other load on the machine inflates far less.
@@ -364,13 +364,16 @@ async function serve(nginx: string, files: Readonly<Record<string, string>>, por
   }
 }
 
+/** `--backend-keepalive N`: the generated configuration's `backendKeepalive` render option (default: the renderer's). */
+let renderExtra: { backendKeepalive?: number } = {};
+
 async function measure(nginx: string, backendAddress: string, n: number, variant: Variant, runs: number, workerCount: number, load?: LoadOptions, writeDir?: string, decompose = false): Promise<Row> {
   const objs = objects(n, variant);
   const backends: Record<string, string> = {};
   for (let i = 0; i < n; i++) backends[`${NS}/svc${i}:8080`] = backendAddress;
   const offset = await freeOffset([80, 8081]);
   const t0 = process.hrtime.bigint();
-  const [gw] = compileNginx(objs, { backends, listenHost: '127.0.0.1', portOffset: offset, workerProcesses: workerCount });
+  const [gw] = compileNginx(objs, { backends, listenHost: '127.0.0.1', portOffset: offset, workerProcesses: workerCount, ...renderExtra });
   const compileMs = Number(process.hrtime.bigint() - t0) / 1e6;
   const errors = gw.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length) throw new Error(`compile errors: ${errors.slice(0, 3).map((d) => d.message).join('; ')}`);
@@ -437,6 +440,7 @@ async function main(): Promise<void> {
     return i >= 0 ? args[i + 1] : undefined;
   };
   const runs = Number(flag('--runs') ?? 3);
+  if (flag('--backend-keepalive') !== undefined) renderExtra = { backendKeepalive: Number(flag('--backend-keepalive')) };
   const workerCount = Number(flag('--workers') ?? 1);
   if (!Number.isInteger(workerCount) || workerCount < 1) throw new Error('--workers takes a positive integer');
   const jsonFile = flag('--json');
@@ -444,7 +448,7 @@ async function main(): Promise<void> {
   const v = flag('--variant');
   if (v !== undefined && v !== 'distinct' && v !== 'one-path') throw new Error('--variant takes distinct or one-path');
   const variants: Variant[] = v ? [v] : ['distinct', 'one-path'];
-  const sizes = args.filter((a, i) => /^\d+$/.test(a) && !['--runs', '--workers', '--load', '--json', '--write', '--variant'].includes(args[i - 1])).map(Number);
+  const sizes = args.filter((a, i) => /^\d+$/.test(a) && !['--runs', '--workers', '--load', '--json', '--write', '--variant', '--backend-keepalive'].includes(args[i - 1])).map(Number);
   const loadSeconds = flag('--load') !== undefined ? Number(flag('--load')) : undefined;
   let load: LoadOptions | undefined;
   if (loadSeconds !== undefined || args.includes('--callgrind')) {

@@ -60,6 +60,8 @@ export interface RenderCliOptions extends InputOptions {
   readonly serveValid?: boolean;
   /** The largest request body of routes without their own limit, a Kubernetes quantity ("0": none). */
   readonly maxRequestBodySize?: string;
+  /** Idle connections per backend and nginx worker (`keepalive`). */
+  readonly backendKeepalive?: string;
 }
 
 /** The `render` subcommand; `done` receives the exit code. */
@@ -75,7 +77,8 @@ export function renderCommand(io: CliIO, done: (code: number) => void): Command 
     .option('--resolver <addr>', 'DNS resolver for backend names at request time')
     .option('--self-signed', 'local work: serve a throwaway self-signed certificate for every listener certificate Secret the input lacks (a warning each)')
     .option('--serve-valid', 'local work: render what a conformant controller would serve despite errors (objects the API server would refuse left out, invalid routes answer 500, unattached routes absent); the errors are printed, exit 0')
-    .option('--max-request-body-size <quantity>', 'largest request body of routes without their own cdk8s-gateway.dev/max-request-body-size, a Kubernetes quantity such as 10Mi (413 above it; the GatewayProxy\'s maxRequestBodySize); default 0: no limit');
+    .option('--max-request-body-size <quantity>', 'largest request body of routes without their own cdk8s-gateway.dev/max-request-body-size, a Kubernetes quantity such as 10Mi (413 above it; the GatewayProxy\'s maxRequestBodySize); default 0: no limit')
+    .option('--backend-keepalive <n>', 'idle connections each nginx worker keeps open to every backend, 1 to 4096 (nginx keepalive; the GatewayProxy\'s backendKeepalive); default 32 up to 128 backends, then 4096 shared out among them, at least 8');
   addInputOptions(cmd);
   // (heap growth bounded while it runs, as for `check`: docs/benchmarks.md section 4, "Memory and YAML")
   return cmd.action(async (paths: string[], opts: RenderCliOptions) => done(await withBoundedHeapGrowth(() => render(paths, opts, io), RENDER_HEAP_GROWING_PERCENT)));
@@ -96,6 +99,14 @@ export async function render(paths: readonly string[], opts: RenderCliOptions, i
       return 2;
     }
     maxRequestBodySize = size;
+  }
+  let backendKeepalive: number | undefined;
+  if (opts.backendKeepalive !== undefined) {
+    backendKeepalive = Number(opts.backendKeepalive);
+    if (!/^\d+$/.test(opts.backendKeepalive) || backendKeepalive < 1 || backendKeepalive > 4096) {
+      io.stderr(`error: --backend-keepalive ${JSON.stringify(opts.backendKeepalive)} is not a whole number from 1 to 4096. Fix: e.g. --backend-keepalive 32, or leave it out to size it from the number of backends\n`);
+      return 2;
+    }
   }
   let backends: Record<string, string> = {};
   if (opts.backends) {
@@ -156,6 +167,7 @@ export async function render(paths: readonly string[], opts: RenderCliOptions, i
       ...(opts.modulesPath ? { modulesPath: opts.modulesPath } : {}),
       ...(opts.resolver ? { resolver: opts.resolver } : {}),
       ...(maxRequestBodySize !== undefined ? { maxRequestBodySize } : {}),
+      ...(backendKeepalive !== undefined ? { backendKeepalive } : {}),
     }, (g) => {
       appendAll(renderDiagnostics, g.diagnostics);
       rendered.push({ namespace: g.namespace, name: g.name, files: Object.keys(g.files) });

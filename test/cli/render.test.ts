@@ -109,6 +109,27 @@ test('usage errors: --max-request-body-size takes a Kubernetes quantity, the fix
   expect(fs.existsSync(path.join(dir, 'o'))).toBe(false);
 });
 
+test('--backend-keepalive: every backend\'s upstream block keeps that many idle connections; a bad value is a usage error', async () => {
+  const dir = tempTree({ 'site.yaml': site() });
+  const r = await cli(['render', 'site.yaml', '--out', 'o', '--self-signed', '--backend-keepalive', '4'], { cwd: dir });
+  expect(r.code).toBe(0);
+  const confs = fs.readdirSync(path.join(dir, 'o'), { recursive: true }).map(String).filter((f) => f.endsWith('nginx.conf'));
+  expect(confs.length).toBeGreaterThan(0);
+  for (const f of confs) {
+    const conf = fs.readFileSync(path.join(dir, 'o', f), 'utf8');
+    const lines = conf.match(/^\s*keepalive \d+;$/gm) ?? [];
+    expect(lines.length).toBe((conf.match(/^\s*upstream \w+ \{$/gm) ?? []).length);
+    expect(lines.length).toBeGreaterThan(0);
+    for (const l of lines) expect(l.trim()).toBe('keepalive 4;');
+  }
+  for (const bad of ['0', '4097', '2.5', 'x']) {
+    const b = await cli(['render', 'site.yaml', '--out', 'bad', '--backend-keepalive', bad], { cwd: dir });
+    expect(b.code).toBe(2);
+    expect(b.stderr).toContain(`--backend-keepalive ${JSON.stringify(bad)} is not a whole number from 1 to 4096. Fix: e.g. --backend-keepalive 32`);
+  }
+  expect(fs.existsSync(path.join(dir, 'bad'))).toBe(false);
+});
+
 /** One HTTP listener, one route to `upload` and one to `limited`, whose own limit is 4Ki (annotation). */
 const UPLOADS = `${BUILTIN_CLASS}---
 apiVersion: gateway.networking.k8s.io/v1

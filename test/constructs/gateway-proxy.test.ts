@@ -340,6 +340,22 @@ test('bad props throw', () => {
   expect(() => new GatewayProxy(chart, 'p1', { gateway, replicas: 0 })).toThrow(/replicas: 0 is not a positive integer/);
   expect(() => new GatewayProxy(chart, 'p2', { gateway, healthPort: 0 })).toThrow(/healthPort: 0 is not a port number/);
   expect(() => new GatewayProxy(chart, 'p3', { gateway, name: 'Bad Name' })).toThrow(/name: "Bad Name"/);
+  for (const [i, bad] of [0, 4097, 2.5].entries()) {
+    expect(() => new GatewayProxy(chart, `k${i}`, { gateway, backendKeepalive: bad })).toThrow(new RegExp(`backendKeepalive: ${bad} is not a whole number from 1 to 4096 .*Fix: use e\\.g\\. 32, or leave it out`));
+  }
+});
+
+test('backendKeepalive: the keepalive of every backend\'s upstream block (32 by default for a few backends)', () => {
+  const conf = (keepalive?: number) => {
+    const { app, chart } = newChart();
+    const gateway = new Gateway(chart, 'gw', { gatewayClass: GatewayClass.builtin(chart, 'class'), listeners: [Listener.http()] });
+    for (const svc of ['a', 'b']) gateway.addHttpRoute(svc, { rules: [{ matches: [PathMatch.prefix(`/${svc}`)], backends: [Backend.fromName(svc, { port: 80 })] }] });
+    new GatewayProxy(chart, 'proxy', { gateway, ...(keepalive !== undefined ? { backendKeepalive: keepalive } : {}) });
+    return String(find(synth(app), 'ConfigMap', 'gw-proxy-config').data['nginx.conf']);
+  };
+  const keepalives = (c: string) => c.match(/^\s*keepalive \d+;$/gm)!.map((l) => l.trim());
+  expect(keepalives(conf())).toEqual(['keepalive 32;', 'keepalive 32;']);
+  expect(keepalives(conf(200))).toEqual(['keepalive 200;', 'keepalive 200;']);
 });
 
 describeNginx('the emitted configuration loads in nginx', () => {

@@ -7,7 +7,7 @@
  * nginx line).
  */
 import { upstreamTag } from '../../src/ir/upstreams';
-import { compileNginx, upstreamZone } from '../../src/render/nginx';
+import { compileNginx, defaultBackendKeepalive, upstreamZone } from '../../src/render/nginx';
 import { gateway, gatewayClass, httpRoute, service, to } from './fixtures';
 
 const objects = [
@@ -64,5 +64,28 @@ describe('backends by DNS name', () => {
     expect(c).not.toMatch(/ resolve;/);
     expect(c).not.toContain(`upstream ${up('a')}`);
     expect(c).not.toMatch(/^\s*upstream /m);
+  });
+});
+
+describe('keepalive of the backends\' upstream blocks', () => {
+  const services = (n: number, opts: Record<string, unknown> = {}) => {
+    const objs = [gatewayClass(), gateway('gw', [{ name: 'http', port: 80, protocol: 'HTTP' }])];
+    for (let i = 0; i < n; i++) objs.push(service(`s${i}`), httpRoute(`r${i}`, { rules: [{ matches: [{ path: { type: 'PathPrefix', value: `/s${i}` } }], backendRefs: [to(`s${i}`)] }] }));
+    return compileNginx(objs, opts)[0].files['nginx.conf'];
+  };
+  const keepalives = (c: string) => [...new Set(c.match(/^\s*keepalive \d+;$/gm)!.map((l) => l.trim()))];
+
+  test('32 idle connections per backend while all fit in a worker\'s 4,096 connections (128 backends), then 4,096 shared out, at least 8', () => {
+    expect([1, 2, 128, 129, 200, 256, 512, 513, 1000, 10000].map(defaultBackendKeepalive)).toEqual([32, 32, 32, 31, 20, 16, 8, 8, 8, 8]);
+    expect(keepalives(services(3))).toEqual(['keepalive 32;']);
+    expect(keepalives(services(200))).toEqual(['keepalive 20;']);
+    expect(services(200)).toMatch(/worker_connections 4096;/);
+    // resolver mode: the same
+    expect(keepalives(services(200, { resolver: '10.96.0.10', nginxVersion: '1.30.0' }))).toEqual(['keepalive 20;']);
+  });
+
+  test('backendKeepalive sets it for every block; outside 1..4096 it is refused', () => {
+    expect(keepalives(services(200, { backendKeepalive: 64 }))).toEqual(['keepalive 64;']);
+    for (const bad of [0, 4097, 1.5]) expect(() => services(1, { backendKeepalive: bad })).toThrow(`backendKeepalive ${bad} is not a whole number from 1 to 4096`);
   });
 });

@@ -180,6 +180,7 @@ export class ProxyConfig {
       streamModule: (this.props.streamModule ?? 'builtin') as 'builtin' | 'dynamic',
       maxFileBytes: CONFIG_PART_BYTES,
       ...(this.props.maxRequestBodySize !== undefined ? { maxRequestBodySize: this.props.maxRequestBodySize.toKibibytes() * 1024 } : {}),
+      ...(this.props.backendKeepalive !== undefined ? { backendKeepalive: this.props.backendKeepalive } : {}),
     });
     const result = rendered.find((r) => served(r.namespace, r.name));
     this.rendered = { key: snapshot.key, objects, result, diagnostics: [...(result?.diagnostics ?? []), ...acme.diagnostics] };

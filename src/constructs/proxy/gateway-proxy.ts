@@ -95,6 +95,8 @@ export class GatewayProxy extends Construct {
     }
 
     if (props.maxRequestBodySize !== undefined) checkBodySize(this, 'maxRequestBodySize', props.maxRequestBodySize, false);
+    const keepalive = props.backendKeepalive;
+    if (keepalive !== undefined && (!Number.isInteger(keepalive) || keepalive < 1 || keepalive > 4096)) fail(this, 'backendKeepalive', keepalive, 'is not a whole number from 1 to 4096 (idle connections per backend and nginx worker)', 'use e.g. 32, or leave it out to size it from the number of backends');
 
     const listeners = gw.listenerList;
     const ports = [...new Map(listeners.map((l) => [`${l.port}/${l.protocol === ListenerProtocol.UDP ? 'UDP' : 'TCP'}`, l])).values()]

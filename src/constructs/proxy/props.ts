@@ -104,6 +104,15 @@ export interface GatewayProxyProps {
    */
   readonly maxRequestBodySize?: Size;
   /**
+   * Idle connections each nginx worker keeps open to every backend (nginx `keepalive` of each
+   * backend's `upstream` block), reused by later requests instead of opening new ones. nginx
+   * reserves the slots when it loads the configuration (about 150 bytes each), and a worker holds
+   * at most 4,096 connections of any kind. Raise it for a few backends under many concurrent
+   * requests; lower it to save memory on a proxy with thousands of backends.
+   * @default 32 up to 128 backends; above that 4,096 shared out among them, at least 8
+   */
+  readonly backendKeepalive?: number;
+  /**
    * Roll the pods when the compiled configuration changes (a checksum in the pod template). Without
    * it, a new configuration reaches the running pods when kubelet updates the mounted ConfigMap
    * (about a minute) and is loaded by a reload after `nginx -t` passes: no pod is replaced (on bare

@@ -28,6 +28,8 @@ export interface Options {
   readonly nginxVersion: readonly [number, number, number];
   /** The http block's `client_max_body_size` in bytes (0 = no limit): routes without their own limit get it. */
   readonly maxRequestBodySize: number;
+  /** `keepalive` of every http upstream block; undefined: {@link defaultBackendKeepalive} of the block count */
+  readonly backendKeepalive?: number;
   /** With `embedSecrets`: the Secrets (`ns/name`) of the input that hold tls.crt and tls.key. */
   readonly availableSecrets?: ReadonlySet<string>;
 }

@@ -103,6 +103,14 @@ export interface NginxRenderOptions {
    * @default 0
    */
   readonly maxRequestBodySize?: number;
+  /**
+   * Idle connections each nginx worker keeps open to every backend (`keepalive` of each `upstream`
+   * block; a backend given as an address or a Service port is one block). nginx reserves the slots
+   * when it loads the configuration, about 150 bytes each, and a worker holds at most
+   * `worker_connections` (4,096) connections of any kind.
+   * @default 32 up to 128 backends; above that the 4,096 shared out among them, at least 8
+   */
+  readonly backendKeepalive?: number;
 }
 
 /** Parses `major.minor.patch` (a missing patch is 0). */
@@ -143,6 +151,7 @@ function options(o: NginxRenderOptions): Options {
     ...(o.runtimeDir !== undefined ? { runtimeDir: o.runtimeDir.replace(/\/+$/, '') } : {}),
     ...(o.maxFileBytes !== undefined ? { maxFileBytes: o.maxFileBytes } : {}),
     maxRequestBodySize: o.maxRequestBodySize ?? 0,
+    ...(o.backendKeepalive !== undefined ? { backendKeepalive: o.backendKeepalive } : {}),
   };
 }
 
@@ -159,6 +168,7 @@ function checkOptions(o: Options): void {
   if (o.resolver === 'auto' && o.runtimeDir === undefined) throw new Error('resolver "auto" (the pod\'s nameservers) needs runtimeDir, where the entrypoint writes resolver.conf');
   if (o.maxFileBytes !== undefined && (!Number.isInteger(o.maxFileBytes) || o.maxFileBytes < 4096)) throw new Error(`maxFileBytes ${o.maxFileBytes} is not a whole number of at least 4096`);
   if (!Number.isSafeInteger(o.maxRequestBodySize) || o.maxRequestBodySize < 0) throw new Error(`maxRequestBodySize ${o.maxRequestBodySize} is not a whole number of bytes (0 = no limit)`);
+  if (o.backendKeepalive !== undefined && (!Number.isInteger(o.backendKeepalive) || o.backendKeepalive < 1 || o.backendKeepalive > WORKER_CONNECTIONS)) throw new Error(`backendKeepalive ${o.backendKeepalive} is not a whole number from 1 to ${WORKER_CONNECTIONS} (idle connections per backend and worker)`);
   if (o.workerProcesses !== 'auto' && (!Number.isInteger(o.workerProcesses) || o.workerProcesses < 1)) throw new Error('workerProcesses must be a positive integer or "auto"');
 }
 
@@ -259,6 +269,7 @@ function renderGateway(g: GatewayIR, o: Options, apiVersions: ApiVersionLookup, 
   const resolves = (name: string): boolean => resolvesInUpstream && !ctx.address(ctx.upstream(ctx.upstreamBlocks.get(name)?.upstream ?? name)!).mapped;
   const httpUpstreams = [...ctx.upstreamBlocks.keys()].sort();
   const zone = upstreamZone(resolvesInUpstream ? httpUpstreams.filter(resolves).length : 0);
+  const keepalive = `keepalive ${o.backendKeepalive ?? defaultBackendKeepalive(httpUpstreams.length)};`;
   /** Appends an upstream block (after a blank line) to `out`, written: one upstream per Service port. */
   const upstreamBlock = (out: Line[], name: string, stream: boolean, copies = 1): void => {
     const base = ctx.upstreamBlocks.get(name)?.upstream ?? name;
@@ -272,7 +283,7 @@ function renderGateway(g: GatewayIR, o: Options, apiVersions: ApiVersionLookup, 
     if (resolve) body.push(zone);
     if (copies > 1) for (let i = 0; i < copies; i++) body.push(`${server} max_fails=0;`);
     else body.push(`${server};`);
-    if (!stream) body.push('keepalive 32;');
+    if (!stream) body.push(keepalive);
     out.push('');
     // writtenBlock's text written directly: its lines are not empty and, but for an address given
     // as an option, hold no newline (the name is [a-z0-9_], a comment has no control character)
@@ -324,7 +335,7 @@ function renderGateway(g: GatewayIR, o: Options, apiVersions: ApiVersionLookup, 
     appendAll(
       lines,
       [`worker_processes ${o.workerProcesses};`, 'pid nginx.pid;', 'error_log error.log notice;', 'worker_shutdown_timeout 10s;', ''],
-      block('events', ['worker_connections 4096;']),
+      block('events', [`worker_connections ${WORKER_CONNECTIONS};`]),
       [''],
     );
     // the http and stream blocks hold the whole configuration: written as text once (writeBlock),
@@ -378,6 +389,25 @@ function exceedsCharacters(lists: readonly (readonly Line[])[], limit: number): 
     }
   }
   return false;
+}
+
+/** A worker's connections (`worker_connections`): clients and backends together. */
+const WORKER_CONNECTIONS = 4096;
+/** Idle connections kept per backend and worker while the slots of all backends fit in a worker's connections. */
+const BACKEND_KEEPALIVE = 32;
+/** The least of them. */
+const BACKEND_KEEPALIVE_MIN = 8;
+
+/**
+ * `keepalive` of every http upstream block by default: 32 idle connections per backend and worker
+ * while the slots of all blocks fit in a worker's 4,096 connections (128 blocks), then those 4,096
+ * shared out, at least 8. nginx reserves every slot when it loads the configuration (about 150
+ * bytes each), and slots past what a worker can hold are never used: 10,000 backends at 32 reserved
+ * 48 MiB for 320,000 slots (docs/benchmarks.md, section 5).
+ */
+export function defaultBackendKeepalive(blocks: number): number {
+  if (blocks * BACKEND_KEEPALIVE <= WORKER_CONNECTIONS) return BACKEND_KEEPALIVE;
+  return Math.max(BACKEND_KEEPALIVE_MIN, Math.floor(WORKER_CONNECTIONS / blocks));
 }
 
 /** The shared memory zone of the upstream blocks nginx re-resolves (see {@link upstreamZone}). */
