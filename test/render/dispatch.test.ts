@@ -4,6 +4,7 @@
  * case-sensitive back-reference check, one lookup), and the regex dispatch where values collide up
  * to case. Header names match case-insensitively, values case-sensitively.
  */
+import * as net from 'net';
 import { compileNginx, RenderedGateway } from '../../src/render/nginx';
 import { KubeObject } from '../../src/model';
 import { gateway, gatewayClass, httpRoute, service, to } from './fixtures';
@@ -84,10 +85,10 @@ describeNginx('location dispatch on nginx', () => {
   };
 
   test('the configuration has the expected shapes', () => {
-    // /one and /combo: no map per location; the header (verified), method and query parameters in one `if`
-    expect(conf).toMatch(/^ {2}map "\$gw_v\d+\\t\$args" \$gw_k\d+ \{$/m);
-    expect(conf).toMatch(/^ {2}map "\$gw_v\d+\\t\$request_method\\t\$args" \$gw_k\d+ \{$/m);
-    expect(conf).toMatch(/if \(\$gw_k\d+ !~ "\^Mixed\\\\tPOST\\\\t\(\?=/);
+    // /one and /combo: no map per location; the header (its own value), method and query parameters in one `if`
+    expect(conf).toMatch(/^ {2}map "\$http_x_t\\n\$args" \$gw_k\d+ \{$/m);
+    expect(conf).toMatch(/^ {2}map "\$http_x_t\\n\$request_method\\n\$args" \$gw_k\d+ \{$/m);
+    expect(conf).toMatch(/if \(\$gw_k\d+ !~ "\^Mixed\\\\nPOST\\\\n\(\?=/);
     const combo = /location "\/combo\/" \{([^}]*\}[^}]*)\}/.exec(conf)![1];
     expect(combo.match(/if \(/g)).toHaveLength(1);
     // one classifier and one verification per header name, hash dispatch maps on the verified value
@@ -130,6 +131,25 @@ describeNginx('location dispatch on nginx', () => {
     // a tab in the header value cannot shift the parts of the combined key
     expect(await to_('/combo?b=x+y', { 'x-t': 'Mixed\ta=1&' }, 'POST')).toBe('404');
     expect(await to_('/combo', { 'x-t': 'Mixed\tPOST\ta=1&b=x+y' }, 'POST')).toBe('404');
+  });
+
+  test('the combined key\'s separator, a line feed, cannot come from a request: a line feed ends the header line, a carriage return in a value is refused', async () => {
+    // (the HTTP client refuses to send them: written on the socket)
+    const raw = (head: string) => new Promise<string>((resolve, reject) => {
+      const s = net.connect(port, '127.0.0.1', () => s.write(head));
+      let got = '';
+      s.on('data', (d) => (got += String(d)));
+      s.on('end', () => resolve(got.split('\r\n')[0]));
+      s.on('error', reject);
+      s.setTimeout(5000, () => s.destroy(new Error('timeout')));
+    });
+    const host = 'Host: example.com\r\nConnection: close\r\n';
+    // the combined key is "<x-t>\\n<method>\\n<args>": a value holding "\\nPOST\\na=1&b=x+y" would pass
+    // for a GET without the parameters; nginx ends the header line at the line feed instead (the rest
+    // is an invalid header line, ignored), and refuses a carriage return inside a value
+    expect(await raw(`POST /combo?a=1&b=x+y HTTP/1.1\r\n${host}x-t: Mixed\r\nContent-Length: 0\r\n\r\n`)).toBe('HTTP/1.1 200 OK');
+    expect(await raw(`GET /combo HTTP/1.1\r\n${host}x-t: Mixed\nPOST\na=1&b=x+y\r\n\r\n`)).toBe('HTTP/1.1 404 Not Found');
+    expect(await raw(`GET /combo HTTP/1.1\r\n${host}x-t: Mixed\rPOST\ra=1&b=x+y\r\n\r\n`)).toBe('HTTP/1.1 400 Bad Request');
   });
 
   test('hash dispatch: exact value, wrong case, remaining conditions in precedence order', async () => {

@@ -237,14 +237,19 @@ function ifTestLines(ctx: RenderContext, conds: readonly Cond[], status: string)
 }
 
 /**
- * The negated `if` tests of a candidate's conditions. Exact header matches that can be hashed (on
- * their verified value, see {@link headerIndex}), one method match and the Exact query matches are
- * tested together when there are two or more of them: one `map` per combination of sources (shared
- * by every location) joins them with tabs, `"$gw_v1\t$request_method\t$args"`, and one regex tests
- * the whole, e.g. `^t0\tGET\t(?=…v=0…)`. Sound because every part but the last (`$args`, tested
- * by look-aheads anchored at its start, each the atom's own regex) never contains a tab: a
- * verified value is "" or an expected value (printable ASCII), a method a token — so the n-th tab
- * always ends the n-th part. The other conditions keep an `if` each.
+ * The negated `if` tests of a candidate's conditions. Exact header matches that can be hashed (see
+ * {@link headerIndex}; here the request's own value is tested, case-sensitively, by the regex), one
+ * method match and the Exact query matches are tested together when there are two or more of them:
+ * one `map` per combination of sources (shared by every location) joins them with line feeds,
+ * `"$http_x_t\n$request_method\n$args"`, and one regex tests the whole, e.g. `^t0\nGET\n(?=…v=0…)`.
+ * Sound because every part but the last (`$args`, tested by look-aheads anchored at its start, each
+ * the atom's own regex) never contains a line feed: over HTTP/1 nginx ends a header line at a line
+ * feed and refuses a carriage return in a value, over HTTP/2 it refuses NUL, CR and LF in a field
+ * value (test/render/dispatch.test.ts), and a method is a token — so the n-th line feed
+ * always ends the n-th part. An expected value is printable ASCII (no line feed either). The
+ * request's value is read directly: the classifier and verification maps a hash dispatch needs
+ * (two lookups and a back-reference regex per request) are not involved. The other conditions keep
+ * an `if` each.
  */
 function ifTests(ctx: RenderContext, conds: readonly Cond[]): readonly string[] {
   // the same candidate's conditions are tested by several locations (`= /p` and `/p/`): the
@@ -281,16 +286,16 @@ function computeIfTests(ctx: RenderContext, conds: readonly Cond[]): string[] {
   let key = '';
   let re = '^';
   for (const h of headers) {
-    key += `${key ? '\\t' : ''}$${index.verified(h.variable, [h.value])}`;
-    re += `${re.length > 1 ? '\\t' : ''}${escapeRegexLiteral(h.value)}`;
+    key += `${key ? '\\n' : ''}${h.variable}`;
+    re += `${re.length > 1 ? '\\n' : ''}${escapeRegexLiteral(h.value)}`;
   }
   if (method) {
-    key += `${key ? '\\t' : ''}$request_method`;
-    re += `${re.length > 1 ? '\\t' : ''}${method.part!.re}`;
+    key += `${key ? '\\n' : ''}$request_method`;
+    re += `${re.length > 1 ? '\\n' : ''}${method.part!.re}`;
   }
   if (query) {
-    key += `${key ? '\\t' : ''}$args`;
-    re += `${re.length > 1 ? '\\t' : ''}${query}`;
+    key += `${key ? '\\n' : ''}$args`;
+    re += `${re.length > 1 ? '\\n' : ''}${query}`;
   } else re += '$';
   const variable = ctx.httpVar('gw_k', key, (name) => block(`map "${key}" $${name}`, [`default "${key}";`]));
   const out = [`$${variable} !~ ${regex(re)}`];
