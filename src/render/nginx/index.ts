@@ -412,7 +412,7 @@ export function defaultBackendKeepalive(blocks: number): number {
 
 /** The shared memory zone of the upstream blocks nginx re-resolves (see {@link upstreamZone}). */
 const UPSTREAM_ZONE_NAME = 'gw_upstreams';
-/** Zone bytes per re-resolved upstream block: what each had in a zone of its own before (64 KiB, about 40 addresses). */
+/** Zone bytes per re-resolved upstream block: what each had in a zone of its own before (64 KiB: 20 to 60 addresses). */
 const UPSTREAM_ZONE_BYTES_PER_UPSTREAM = 64 * 1024;
 /** The least zone size (about a thousand addresses of one headless Service). */
 const UPSTREAM_ZONE_MIN_BYTES = 1024 * 1024;
@@ -422,9 +422,10 @@ const UPSTREAM_ZONE_MIN_BYTES = 1024 * 1024;
  * MiB, 64 KiB per block and at least 1 MiB, the same line in each block (nginx checks every
  * declared size against the first). A zone per upstream block made nginx register, initialize and
  * match (on reload) one shared memory zone per Service, each search over all of them: 10,000
- * Services by name cost 6.4-7.0 s of `nginx -t` against 2.3-2.7 s with one zone, and 793 MiB of
- * memory against 496 MiB (nginx 1.30, docs/benchmarks.md section 5). The blocks share the pool,
- * so one headless Service may hold far more addresses than its own 64 KiB (20 to 60) held.
+ * Services by name cost 5.6 s of `nginx -t` against 2.5 s with one zone, and 811 MiB of container
+ * memory against 500 MiB (nginx 1.30, `bench/proxy-scale.ts 10000 --resolver --zone-per-upstream`,
+ * docs/benchmarks.md section 5). The blocks share the pool, so one headless Service may hold far
+ * more addresses than its own 64 KiB (20 to 60) held.
  */
 export function upstreamZone(resolvingUpstreams: number): string {
   const bytes = Math.max(UPSTREAM_ZONE_MIN_BYTES, resolvingUpstreams * UPSTREAM_ZONE_BYTES_PER_UPSTREAM);
