@@ -28,6 +28,7 @@ import { parseNginxVersion } from '../src/render/nginx';
 import { versionAtLeast } from '../src/render/nginx/context';
 import { spawnSync } from 'child_process';
 import { startDns } from '../test/sandbox/dns';
+import { zonePerBlock } from '../test/sandbox/zones';
 import { findNginx, freeOffset, machine, memoryCgroup, nginxVersion, pssKb, removeDir, request, skip, sleep, startBackend, startNginx, statusKb, stopAll, writePrefix } from './lib';
 
 const NS = 'bench';
@@ -61,14 +62,6 @@ const mib = (kb: number) => +(kb / 1024).toFixed(1);
 
 /** `mapped`: Services mapped to the backend's address; `one-zone`: by DNS name as the proxy renders them; `zone-per-upstream`: by name, a zone per upstream block as before. */
 type Variant = 'mapped' | 'one-zone' | 'zone-per-upstream';
-
-/** The files with a 64 KiB zone of its own in every upstream block (the rendering before the shared zone). */
-function zonePerBlock(files: Readonly<Record<string, string>>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(files)) out[k] = v.replace(/(upstream (\w+) \{\n[^}]*?)zone gw_upstreams \d+m;/g, (_m, head: string, name: string) => `${head}zone ${name} 64k;`);
-  // nginx.conf lists the parts' SHA-256 for the proxy's entrypoint; nginx itself does not read them
-  return out;
-}
 
 /** Shared memory mappings of a process (nginx's zones, the event module's, the TLS session cache). */
 function sharedMappings(pid: number): number {
@@ -133,7 +126,7 @@ async function main(): Promise<void> {
         const compileMs = Number(process.hrtime.bigint() - t0) / 1e6;
         const errors = gw.diagnostics.filter((d) => d.severity === 'error');
         if (errors.length) throw new Error(`compile errors: ${errors.slice(0, 3).map((d) => d.message).join('; ')}`);
-        const files: Record<string, string> = variant === 'zone-per-upstream' ? zonePerBlock(gw.files) : { ...gw.files };
+        const files: Record<string, string> = variant === 'zone-per-upstream' ? Object.fromEntries(Object.entries(gw.files).map(([k, v]) => [k, zonePerBlock(v)])) : { ...gw.files };
         const upstreamZones = new Set(Object.values(files).flatMap((f) => [...f.matchAll(/^\s*zone (\w+)/gm)].map((m) => m[1]))).size;
         const parts = Object.keys(files).filter((k) => k !== 'nginx.conf');
         const bytes = Object.values(files).reduce((sum, v) => sum + Buffer.byteLength(v), 0);

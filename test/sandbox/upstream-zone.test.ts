@@ -5,7 +5,8 @@
  * it: every Service is an upstream block nginx re-resolves through the cluster DNS (the stand-in on
  * 127.0.0.1). What one zone per block cost, and what this checks does not come back:
  * - nginx registered, initialized and matched one shared memory zone per Service, one mapping each
- *   (10,000 Services: 6.4–7.0 s of `nginx -t` and 793 MiB; docs/benchmarks.md section 5);
+ *   (10,000 Services: 5.6 s of `nginx -t` against 2.5 s, 811 MiB against 500 MiB; docs/benchmarks.md
+ *   section 5);
  * - a Service with more addresses than its own 64 KiB held (20 to 60: a headless Service of a
  *   larger Deployment) lost them: `ngx_slab_alloc() failed: no memory in upstream zone`.
  * The second half runs the same configuration with a zone per block again, and sees both failures:
@@ -20,6 +21,7 @@ import { EchoServer, request, startEcho } from '../harness/echo';
 import { freeOffset, freePort, removeDir, writePrefix } from '../harness/nginx';
 import { gateway, gatewayClass, httpRoute, service, to } from '../render/fixtures';
 import { DnsServer, describeSandbox, nginxVersion, ROOTFS_TIMEOUT_MS, sandboxRootfs, startDns } from '.';
+import { zonePerBlock } from './zones';
 
 /** Services with one address each */
 const SERVICES = 1000;
@@ -39,11 +41,6 @@ function objects(port: number): KubeObject[] {
     out.push(httpRoute(`r${i}`, { hostnames: [HOST], rules: [{ matches: [{ path: { type: 'PathPrefix', value: `/s${i}` } }], backendRefs: [to(`s${i}`, port)] }] }));
   }
   return out;
-}
-
-/** The same configuration with one zone per upstream block, as it was rendered before. */
-function zonePerBlock(conf: string): string {
-  return conf.replace(/(upstream (\w+) \{\n[^}]*?)zone gw_upstreams \d+m;/g, (_m, head: string, name: string) => `${head}zone ${name} 64k;`);
 }
 
 interface Running {
