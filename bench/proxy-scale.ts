@@ -29,7 +29,7 @@ import { versionAtLeast } from '../src/render/nginx/context';
 import { spawnSync } from 'child_process';
 import { startDns } from '../test/sandbox/dns';
 import { zonePerBlock } from '../test/sandbox/zones';
-import { findNginx, freeOffset, machine, memoryCgroup, nginxVersion, pssKb, removeDir, request, skip, sleep, startBackend, startNginx, statusKb, stopAll, writePrefix } from './lib';
+import { findNginx, freeOffset, machine, memoryCgroup, MemoryCgroup, nginxVersion, pssKb, removeDir, request, skip, sleep, startBackend, startNginx, statusKb, stopAll, writePrefix } from './lib';
 
 const NS = 'bench';
 /** The GatewayProxy's part size (src/constructs/proxy/config.ts CONFIG_PART_BYTES). */
@@ -62,6 +62,21 @@ const mib = (kb: number) => +(kb / 1024).toFixed(1);
 
 /** `mapped`: Services mapped to the backend's address; `one-zone`: by DNS name as the proxy renders them; `zone-per-upstream`: by name, a zone per upstream block as before. */
 type Variant = 'mapped' | 'one-zone' | 'zone-per-upstream';
+
+/**
+ * Removes the cgroup once its processes are gone: nginx run through a wrapper (scripts/nginx-in-rootfs.sh)
+ * leaves its processes to be reaped by PID 1, which on a loaded machine took more than 10 s.
+ */
+async function removeWhenEmpty(cgroup: MemoryCgroup): Promise<void> {
+  for (const deadline = Date.now() + 60000; ; await sleep(200)) {
+    try {
+      cgroup.remove();
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EBUSY' || Date.now() > deadline) throw e;
+    }
+  }
+}
 
 /** Shared memory mappings of a process (nginx's zones, the event module's, the TLS session cache). */
 function sharedMappings(pid: number): number {
@@ -195,7 +210,7 @@ async function main(): Promise<void> {
           }
         } finally {
           await server.stop();
-          cgroup?.remove();
+          if (cgroup) await removeWhenEmpty(cgroup);
         }
       }
     }
