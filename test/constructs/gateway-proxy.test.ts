@@ -372,7 +372,7 @@ describeNginx('the emitted configuration loads in nginx', () => {
       .replace(/"\/var\/run\/nginx-gateway\//g, '"');
     const r = nginxTest({
       'nginx.conf': conf,
-      'resolver.conf': 'resolver 127.0.0.1 valid=10s;\n',
+      'resolver.conf': 'resolver 127.0.0.1 valid=10s; resolver_timeout 5s;\n',
       'tls/tls-1.conf': 'ssl_certificate secrets/gateway/www-tls/tls.crt;\nssl_certificate_key secrets/gateway/www-tls/tls.key;\n',
       'secrets/gateway/www-tls/tls.crt': cert!.cert,
       'secrets/gateway/www-tls/tls.key': cert!.key,

@@ -31,6 +31,8 @@ describe('backends by DNS name', () => {
     expect(c).toContain(`proxy_pass http://${up('a')};`);
     expect(c).not.toContain('$gw_target');
     expect(c).toMatch(/resolver 10\.96\.0\.10/);
+    // a lost DNS answer is asked again after 5 s, not nginx's 30
+    expect(c).toMatch(/resolver 10\.96\.0\.10 valid=10s;\n\s*resolver_timeout 5s;/);
   });
 
   test('one zone for every re-resolved upstream block: 64 KiB each, at least 1 MiB, the same line in each (nginx checks each size against the first)', () => {

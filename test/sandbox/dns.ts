@@ -48,7 +48,7 @@ export interface DnsOptions {
    * The socket's receive buffer (SO_RCVBUF; the kernel caps it at net.core.rmem_max). nginx asks
    * for every upstream name at once when a worker starts: at the default (about 200 KiB, a few
    * hundred queries) a burst of a thousand names overflows it and the lost names stay unresolved
-   * for nginx's resolver_timeout (30 s). @default the system's
+   * for nginx's resolver_timeout (the proxy sets 5 s; nginx's default is 30). @default the system's
    */
   readonly receiveBufferBytes?: number;
 }

@@ -432,12 +432,22 @@ export function upstreamZone(resolvingUpstreams: number): string {
   return `zone ${UPSTREAM_ZONE_NAME} ${Math.ceil(bytes / (1024 * 1024))}m;`;
 }
 
+/**
+ * How long nginx waits for a DNS answer before it gives up and asks again later (nginx's default is
+ * 30 s; glibc's resolv.conf default is 5). A worker asks for every backend name at once when it
+ * starts (two queries each, A and AAAA): where that burst overflows the DNS server's socket, the lost
+ * names stay without an address until the timeout. 1,000 names against the sandbox's DNS stand-in at
+ * its default receive buffer: every route served after 65 s at 30 s, after 30 s at 5 s (docs/dataplane.md,
+ * "Backends by DNS name"). The entrypoint writes the same line into resolver.conf.
+ */
+export const RESOLVER_TIMEOUT = 'resolver_timeout 5s;';
+
 function resolverLines(o: Options): string[] {
   if (!o.resolver) return [];
   // the pod's nameservers, written by the entrypoint from /etc/resolv.conf: loading the
   // configuration never waits for cluster DNS (a resolver given by name would be looked up)
   if (o.resolver === 'auto') return [`include ${literal(`${o.runtimeDir}/resolver.conf`)};`];
-  return [`resolver ${o.resolver} valid=10s;`];
+  return [`resolver ${o.resolver} valid=10s;`, RESOLVER_TIMEOUT];
 }
 
 /**
