@@ -102,9 +102,11 @@ export async function render(paths: readonly string[], opts: RenderCliOptions, i
   }
   let backendKeepalive: number | undefined;
   if (opts.backendKeepalive !== undefined) {
+    // (the renderer, which `render` loads anyway, knows the bound)
+    const { WORKER_CONNECTIONS } = require('../render/nginx') as typeof Nginx;
     backendKeepalive = Number(opts.backendKeepalive);
-    if (!/^\d+$/.test(opts.backendKeepalive) || backendKeepalive < 1 || backendKeepalive > 4096) {
-      io.stderr(`error: --backend-keepalive ${JSON.stringify(opts.backendKeepalive)} is not a whole number from 1 to 4096. Fix: e.g. --backend-keepalive 32, or leave it out to size it from the number of backends\n`);
+    if (!/^\d+$/.test(opts.backendKeepalive) || backendKeepalive < 1 || backendKeepalive > WORKER_CONNECTIONS) {
+      io.stderr(`error: --backend-keepalive ${JSON.stringify(opts.backendKeepalive)} is not a whole number from 1 to ${WORKER_CONNECTIONS}. Fix: e.g. --backend-keepalive 32, or leave it out to size it from the number of backends\n`);
       return 2;
     }
   }

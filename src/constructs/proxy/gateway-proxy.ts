@@ -2,7 +2,7 @@ import { ApiObject, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { BUILTIN_CONTROLLER_NAME, Diagnostic, KubeObject } from '../../model';
-import { parseNginxVersion } from '../../render/nginx';
+import { parseNginxVersion, WORKER_CONNECTIONS } from '../../render/nginx';
 import { checkObjectName, checkPort } from '../core/checks';
 import { fail, freeId } from '../core/errors';
 import { DERIVED_OBJECTS_METADATA, registerLateObjectsScope, warnOnce } from '../core/validation';
@@ -96,7 +96,7 @@ export class GatewayProxy extends Construct {
 
     if (props.maxRequestBodySize !== undefined) checkBodySize(this, 'maxRequestBodySize', props.maxRequestBodySize, false);
     const keepalive = props.backendKeepalive;
-    if (keepalive !== undefined && (!Number.isInteger(keepalive) || keepalive < 1 || keepalive > 4096)) fail(this, 'backendKeepalive', keepalive, 'is not a whole number from 1 to 4096 (idle connections per backend and nginx worker)', 'use e.g. 32, or leave it out to size it from the number of backends');
+    if (keepalive !== undefined && (!Number.isInteger(keepalive) || keepalive < 1 || keepalive > WORKER_CONNECTIONS)) fail(this, 'backendKeepalive', keepalive, `is not a whole number from 1 to ${WORKER_CONNECTIONS} (idle connections per backend and nginx worker)`, 'use e.g. 32, or leave it out to size it from the number of backends');
 
     const listeners = gw.listenerList;
     const ports = [...new Map(listeners.map((l) => [`${l.port}/${l.protocol === ListenerProtocol.UDP ? 'UDP' : 'TCP'}`, l])).values()]

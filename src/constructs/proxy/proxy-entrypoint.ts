@@ -21,7 +21,7 @@
  *   `worker_shutdown_timeout`), then exit 0.
  */
 
-import { RESOLVER_TIMEOUT } from '../../render/nginx';
+import { resolverDirectives } from '../../render/nginx';
 
 /** Paths inside the container. */
 export const PROXY_PATHS = {
@@ -70,7 +70,7 @@ write_resolver() {
     log "no nameserver in /etc/resolv.conf: backend names will not resolve"
     servers=127.0.0.1
   fi
-  echo "resolver $servers valid=10s; ${RESOLVER_TIMEOUT}" > "$RUN/resolver.conf.new" && mv "$RUN/resolver.conf.new" "$RUN/resolver.conf"
+  echo "${resolverDirectives('$servers').join(' ')}" > "$RUN/resolver.conf.new" && mv "$RUN/resolver.conf.new" "$RUN/resolver.conf"
 }
 
 # copy Secret $1 (ns/name) into the run directory if its pair changed and nginx can load it

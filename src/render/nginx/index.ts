@@ -277,7 +277,7 @@ function renderGateway(g: GatewayIR, o: Options, apiVersions: ApiVersionLookup, 
     const a = ctx.address(u);
     // repeated servers (retries) must not be marked failed by the answers that trigger a retry
     // a DNS name (resolver mode, nginx >= 1.27.3) is re-resolved by nginx, keeping the last addresses while DNS fails
-    const resolve = !stream && !a.mapped && resolvesInUpstream;
+    const resolve = !stream && resolves(name);
     const server = `server ${a.address}${resolve ? ' resolve' : ''}`;
     const body = [comment(`${u.kind} ${u.key}${copies > 1 ? `, listed ${copies} times for retries` : ''}`)];
     if (resolve) body.push(zone);
@@ -391,8 +391,8 @@ function exceedsCharacters(lists: readonly (readonly Line[])[], limit: number): 
   return false;
 }
 
-/** A worker's connections (`worker_connections`): clients and backends together. */
-const WORKER_CONNECTIONS = 4096;
+/** A worker's connections (`worker_connections`): clients and backends together; also the most `backendKeepalive` may be. */
+export const WORKER_CONNECTIONS = 4096;
 /** Idle connections kept per backend and worker while the slots of all backends fit in a worker's connections. */
 const BACKEND_KEEPALIVE = 32;
 /** The least of them. */
@@ -433,21 +433,25 @@ export function upstreamZone(resolvingUpstreams: number): string {
 }
 
 /**
- * How long nginx waits for a DNS answer before it gives up and asks again later (nginx's default is
- * 30 s; glibc's resolv.conf default is 5). A worker asks for every backend name at once when it
- * starts (two queries each, A and AAAA): where that burst overflows the DNS server's socket, the lost
- * names stay without an address until the timeout. 1,000 names against the sandbox's DNS stand-in at
- * its default receive buffer: every route served after 65 s at 30 s, after 30 s at 5 s (docs/dataplane.md,
- * "Backends by DNS name"). The entrypoint writes the same line into resolver.conf.
+ * The resolver directives for `servers` (addresses, or a shell variable when the proxy's
+ * entrypoint writes them into resolver.conf): re-resolution every 10 s, and 5 s of waiting for an
+ * answer before nginx gives up and asks again later (nginx's default is 30 s; glibc's resolv.conf
+ * default is 5). A worker asks for every backend name at once when it starts (two queries each, A
+ * and AAAA): where that burst overflows the DNS server's socket, the lost names stay without an
+ * address until the timeout. 1,000 names against the sandbox's DNS stand-in at its default receive
+ * buffer: every route served after 65 s at 30 s, after 30 s at 5 s (docs/dataplane.md, "Backends
+ * by DNS name").
  */
-export const RESOLVER_TIMEOUT = 'resolver_timeout 5s;';
+export function resolverDirectives(servers: string): string[] {
+  return [`resolver ${servers} valid=10s;`, 'resolver_timeout 5s;'];
+}
 
 function resolverLines(o: Options): string[] {
   if (!o.resolver) return [];
   // the pod's nameservers, written by the entrypoint from /etc/resolv.conf: loading the
   // configuration never waits for cluster DNS (a resolver given by name would be looked up)
   if (o.resolver === 'auto') return [`include ${literal(`${o.runtimeDir}/resolver.conf`)};`];
-  return [`resolver ${o.resolver} valid=10s;`, RESOLVER_TIMEOUT];
+  return resolverDirectives(o.resolver);
 }
 
 /**
